@@ -1,0 +1,40 @@
+# Two commands do all set-up: `make demo` and `make test`. Each creates .venv from the
+# hash-pinned requirements.lock when it is missing or out of date.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint bench lock catalogs clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/papka demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --timeout 900
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check vault cli formats tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+catalogs: $(STAMP)
+	$(BIN)/python -m papka.cli.i18n_build
+
+# Regenerates requirements.lock from requirements.in (needs uv: `pip install uv`).
+lock:
+	uv pip compile --generate-hashes --python-version 3.11 --python-platform linux requirements.in -o requirements.lock
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info
