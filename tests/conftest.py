@@ -1,0 +1,51 @@
+"""Test-wide set-up.
+
+Every test runs with the KDF weakened through papka's test-only hook (never a user option), and
+with HOME and TMPDIR pointed at fresh folders so nothing a test does can touch the real ones.
+Tests that need a real external component (age, tesseract, qpdf, pdftoppm, ssh-keygen) call
+``require_tool``: on a developer's machine without it they skip; in CI (CI=true) they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+#: Read by papka.vault's KDF: tests trade the memory-hard cost for speed. Subprocesses inherit it.
+os.environ["PAPKA_TESTONLY_WEAKEN_KDF"] = "1"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_tool(name: str) -> str:
+    """Return the path of an external program, skipping (or, in CI, failing) when it is absent."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"the external program {name!r} is not installed"
+        if in_ci():
+            pytest.fail(f"{message}, and CI must run this test for real")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    home = tmp_path_factory.mktemp("home")
+    tmp = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.delenv("PAPKA_CONTAINER", raising=False)
+    yield
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder for the files a test makes (containers, outputs)."""
+    return tmp_path

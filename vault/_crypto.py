@@ -1,0 +1,94 @@
+"""The primitives the vault uses, and nothing else. Every other module calls these.
+
+The security argument for each use (key separation, nonce uniqueness, commitment) is in
+docs/FORMAT.md; the labels below are the domain-separation strings it names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+#: A source of random bytes. os.urandom in use; tests inject a deterministic one.
+RandomSource = Callable[[int], bytes]
+
+KEY_SIZE = 32
+
+
+@dataclass(frozen=True)
+class KdfParameters:
+    memory_kib: int
+    iterations: int
+    lanes: int
+
+
+#: Format version 1: Argon2id v19, 512 MiB, 2 passes, 4 lanes, per region (docs/FORMAT.md).
+KDF_V1 = KdfParameters(memory_kib=512 * 1024, iterations=2, lanes=4)
+#: The test-only hook (never a user option): env PAPKA_TESTONLY_WEAKEN_KDF=1.
+KDF_TESTONLY = KdfParameters(memory_kib=64, iterations=1, lanes=1)
+
+
+def kdf_parameters(work_factor: int = 1) -> KdfParameters:
+    if work_factor < 1 or work_factor > 64:
+        raise ValueError("work factor must be between 1 and 64")
+    base = KDF_TESTONLY if os.environ.get("PAPKA_TESTONLY_WEAKEN_KDF") == "1" else KDF_V1
+    return KdfParameters(base.memory_kib, base.iterations * work_factor, base.lanes)
+
+
+def passphrase_bytes(passphrase: str) -> bytes:
+    """NFC-normalised UTF-8, so the same passphrase typed on another keyboard still opens."""
+    return unicodedata.normalize("NFC", passphrase).encode("utf-8")
+
+
+def argon2id(secret: bytes, salt: bytes, params: KdfParameters) -> bytearray:
+    out = hash_secret_raw(secret, salt, params.iterations, params.memory_kib, params.lanes,
+                          KEY_SIZE, Type.ID)
+    return bytearray(out)
+
+
+def hkdf(key: bytes | bytearray, info: bytes, *, salt: bytes | None = None,
+         length: int = KEY_SIZE) -> bytearray:
+    derived = HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info)
+    return bytearray(derived.derive(bytes(key)))
+
+
+def hmac_sha256(key: bytes | bytearray, data: bytes) -> bytes:
+    return hmac.new(bytes(key), data, hashlib.sha256).digest()
+
+
+def equal(a: bytes, b: bytes) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+def slot_cipher(key: bytes | bytearray) -> ChaCha20Poly1305:
+    return ChaCha20Poly1305(bytes(key))
+
+
+def chunk_cipher(key: bytes | bytearray) -> AESGCM:
+    return AESGCM(bytes(key))
+
+
+class Keystream:
+    """ChaCha20 keystream under a fresh random key: random-looking fill at memory speed."""
+
+    def __init__(self, random: RandomSource) -> None:
+        self._encryptor = Cipher(algorithms.ChaCha20(random(32), random(16)), mode=None).encryptor()
+
+    def bytes(self, n: int) -> bytes:
+        return self._encryptor.update(bytes(n))
+
+
+def wipe(buffer: bytearray) -> None:
+    """Overwrite a key in place; as far as Python allows (copies made by libraries remain)."""
+    for i in range(len(buffer)):
+        buffer[i] = 0

@@ -1,0 +1,543 @@
+"""The deniable container: compartments opened by passphrases, crash-safe commits.
+
+Read docs/FORMAT.md for the layout and the security argument; this module implements it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from papka.errors import EnvironmentProblem, UsageError
+from papka.vault import _crypto
+from papka.vault.errors import (
+    ContainerDamaged,
+    InvalidInput,
+    NoCompartmentOpens,
+    NotAContainer,
+)
+from papka.vault.header import (
+    MIN_CONTAINER_SIZE,
+    REGION_SIZE,
+    ROOT_MAX,
+    SALT_SIZE,
+    SECTOR,
+    SLOT_COUNT,
+    SLOT_SIZE,
+    SLOTS_OFFSET,
+    Geometry,
+    SlotKeys,
+    SlotRecord,
+    open_slot,
+    seal_slot,
+)
+from papka.vault.objects import FREE, USED, ChunkDamaged, Extent, ObjectStore, Pointer, SpaceMap
+from papka.vault.storage import FileStorage, Storage
+
+Progress = Callable[[int, int], None]
+_FILL_CHUNK = 8 * 1024 * 1024
+_ROOT_DIRECT, _ROOT_INDIRECT = 0, 1
+
+
+@dataclass
+class _Unlocked:
+    """What one passphrase (or stored keys) opened: a slot and its newest valid record."""
+
+    slot: int
+    masters: tuple[bytearray, bytearray]
+    record: SlotRecord
+    valid_regions: set[int]
+
+
+def _derive_masters(storage: Storage, geometry: Geometry, passphrase: str,
+                    work_factor: int) -> tuple[bytearray, bytearray]:
+    params = _crypto.kdf_parameters(work_factor)
+    secret = _crypto.passphrase_bytes(passphrase)
+    return tuple(  # type: ignore[return-value]
+        _crypto.argon2id(secret, storage.read(geometry.region_offset(r), SALT_SIZE), params)
+        for r in (0, 1))
+
+
+def _read_slots(storage: Storage, geometry: Geometry) -> list[list[bytes]]:
+    regions = [storage.read(geometry.region_offset(r), REGION_SIZE) for r in (0, 1)]
+    return [[region[SLOTS_OFFSET + i * SLOT_SIZE:SLOTS_OFFSET + (i + 1) * SLOT_SIZE]
+             for i in range(SLOT_COUNT)] for region in regions]
+
+
+def _try_slots(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
+               only: int | None = None) -> _Unlocked | None:
+    """Try every slot in both regions: always all of them, so the work never depends on which
+    slot opens or whether any does. Returns the slot's newest valid copy; an older copy is stale
+    (a commit was cut between writing the two copies) and is repaired on the next write."""
+    hits: dict[int, dict[int, SlotRecord]] = {}
+    for region in (0, 1):
+        for slot in range(SLOT_COUNT):
+            keys = SlotKeys.derive(masters[region], region, slot)
+            record = open_slot(raw[region][slot], keys, region, slot)
+            keys.wipe()
+            if record is not None and (only is None or slot == only):
+                hits.setdefault(slot, {})[region] = record
+    if not hits:
+        return None
+    slot = min(hits)            # a passphrase opens one slot: creation refuses duplicates
+    newest = max(hits[slot].values(), key=lambda r: r.generation)
+    valid = {r for r, rec in hits[slot].items() if rec.generation == newest.generation}
+    return _Unlocked(slot, masters, newest, valid)
+
+
+@dataclass
+class Usage:
+    size: int
+    used: int
+    free: int
+    decoy_share: float
+    by_level: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class CheckReport:
+    ok: bool
+    damaged: list[tuple[int, str]]
+    documents_checked: int
+    bytes_checked: int
+    headers_repaired: int
+    unreachable_older: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "damaged": [{"level": lv, "id": d} for lv, d in self.damaged],
+                "documents_checked": self.documents_checked, "bytes_checked": self.bytes_checked,
+                "headers_repaired": self.headers_repaired,
+                "unreachable_older": self.unreachable_older}
+
+
+class Compartment:
+    """One compartment of an open container: its catalog root and its documents."""
+
+    def __init__(self, container: Container, unlocked: _Unlocked) -> None:
+        from papka.vault.documents import DocumentStore
+
+        self._container = container
+        self.slot = unlocked.slot
+        self.masters = unlocked.masters
+        self.generation = unlocked.record.generation
+        self.level = unlocked.record.level
+        self._data_key = unlocked.record.data_key
+        self._valid_regions = unlocked.valid_regions
+        self.store = ObjectStore(container.storage, container.space, self._data_key,
+                                 descending=self.level > 0, random=container.random,
+                                 padding=container.padding)
+        self._root_pointers = self._load_root_pointers(unlocked.record.root)
+        try:
+            root = json.loads(self.store.read_bytes(self._root_pointers[-1]))
+        except (ChunkDamaged, ValueError):
+            raise ContainerDamaged(
+                "A compartment's index is damaged; its documents cannot be listed.",
+                hint="Run `papka check`; restore the container from a copy if you have one.") \
+                from None
+        self.root: dict[str, Any] = root
+        self._committed_root = json.dumps(root)
+        container.space.mark(self._root_extents(), USED)
+        self.documents = DocumentStore(self)
+        container.space.mark(self.documents.extents(), USED)
+
+    # -- the root pointer in the slot ------------------------------------------------------------
+    def _load_root_pointers(self, raw: bytes) -> list[Pointer]:
+        """The chain from the slot to the catalog: usually one pointer, more when fragmented."""
+        chain: list[Pointer] = []
+        try:
+            while True:
+                kind, pointer = raw[0], Pointer.from_bytes(raw[1:])
+                chain.append(pointer)
+                if kind == _ROOT_DIRECT:
+                    return chain
+                if kind != _ROOT_INDIRECT or len(chain) > 8:
+                    raise ValueError
+                raw = self.store.read_bytes(pointer)
+        except (ChunkDamaged, ValueError, IndexError, struct.error):
+            raise ContainerDamaged("A compartment's index pointer is damaged.") from None
+
+    def _root_extents(self) -> list[Extent]:
+        return [e for p in self._root_pointers for e in p.extents]
+
+    def _write_root(self) -> bytes:
+        pointer = self.store.write_bytes(json.dumps(self.root, separators=(",", ":")).encode())
+        chain = [pointer]
+        raw = bytes([_ROOT_DIRECT]) + pointer.to_bytes()
+        while len(raw) > ROOT_MAX:
+            pointer = self.store.write_bytes(raw)
+            chain.append(pointer)
+            raw = bytes([_ROOT_INDIRECT]) + pointer.to_bytes()
+        chain.reverse()
+        for old in self._root_pointers:
+            self.store.free(old)
+        self._root_pointers = chain
+        return raw
+
+    # -- keys a newer compartment keeps for this one -------------------------------------------
+    def link(self) -> dict[str, Any]:
+        return {"slot": self.slot, "a": self.masters[0].hex(), "b": self.masters[1].hex()}
+
+    @property
+    def signing_seed(self) -> bytes:
+        """The 32-byte Ed25519 seed of this compartment's signing identity (never leaves it)."""
+        return bytes.fromhex(self.root["identity"])
+
+    # -- commits ---------------------------------------------------------------------------------
+    def commit(self) -> None:
+        """Make every change since the last commit durable, atomically (docs/FORMAT.md §5)."""
+        container = self._container
+        container._check_writable()
+        try:
+            self.documents._flush_pages()
+            raw_root = self._write_root()
+            container.storage.flush()
+            self.generation += 1
+            self._write_slots(raw_root)
+        except BaseException:
+            self.rollback()
+            raise
+        self._committed_root = json.dumps(self.root)
+        self._finish_transaction()
+
+    def _write_slots(self, raw_root: bytes, regions: Sequence[int] = (0, 1)) -> None:
+        container = self._container
+        record = SlotRecord(self.generation, container.geometry.size, self.level,
+                            self._data_key, raw_root)
+        for region in regions:
+            keys = SlotKeys.derive(self.masters[region], region, self.slot)
+            sealed = seal_slot(record, keys, region, self.slot, container.random)
+            keys.wipe()
+            container.storage.write(container.geometry.slot_offset(region, self.slot), sealed)
+            container.storage.flush()
+        self._valid_regions = {0, 1}
+
+    def _finish_transaction(self) -> None:
+        """After a durable commit: freed sectors become free and are overwritten with random."""
+        container = self._container
+        tx = self.store.tx
+        for start, count in tx.freed:
+            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
+        container.space.mark(tx.freed, FREE)
+        tx.freed.clear()
+        tx.allocated.clear()
+        tx.cursor = None
+
+    def rollback(self) -> None:
+        """Forget every change since the last commit; nothing on disk refers to them."""
+        tx = self.store.tx
+        self._container.space.mark(tx.allocated, FREE)
+        tx.allocated.clear()
+        tx.freed.clear()
+        tx.cursor = None
+        self.root = json.loads(self._committed_root)
+        self._root_pointers = self._load_root_pointers(self._current_raw_root())
+        self.documents._reload()
+
+    def _current_raw_root(self) -> bytes:
+        raw = _read_slots(self._container.storage, self._container.geometry)
+        unlocked = _try_slots(raw, self.masters, only=self.slot)
+        if unlocked is None:
+            raise ContainerDamaged("A compartment's header can no longer be read.")
+        return unlocked.record.root
+
+    def used_sectors(self) -> int:
+        return sum(c for _, c in self._root_extents()) + sum(
+            c for _, c in self.documents.extents())
+
+    def repair_headers(self) -> bool:
+        """Rewrite a header copy that is missing or stale from the good one."""
+        missing = [r for r in (0, 1) if r not in self._valid_regions]
+        if not missing or self._container.read_only:
+            return False
+        raw = bytes([_ROOT_DIRECT if len(self._root_pointers) == 1 else _ROOT_INDIRECT])
+        raw += self._root_pointers[0].to_bytes()
+        self._write_slots(raw, missing)
+        return True
+
+    def _wipe(self) -> None:
+        _crypto.wipe(self._data_key)
+        for master in self.masters:
+            _crypto.wipe(master)
+
+
+class Container:
+    """An open container. Use as a context manager; closing wipes keys and releases the lock."""
+
+    def __init__(self, storage: Storage, *, random: _crypto.RandomSource) -> None:
+        self.storage = storage
+        self.random = random
+        self._keystream = _crypto.Keystream(random)
+        self.padding = self._keystream.bytes
+        self.geometry = Geometry.for_size(storage.size)
+        self.space = SpaceMap(self.geometry)
+        self._compartments: list[Compartment] = []
+        self.unreachable_older = 0
+        self.read_only = False
+        self.headers_repaired = 0
+
+    # -- creating ------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], size: int, passphrase: str, *,
+               work_factor: int = 1, progress: Progress | None = None,
+               random: _crypto.RandomSource = secrets.token_bytes) -> None:
+        """Create a container of `size` bytes at `path` (a new file, or a block device)."""
+        target = Path(path)
+        is_device = target.is_block_device()
+        if size < MIN_CONTAINER_SIZE and not is_device:
+            raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
+        if target.exists() and not is_device:
+            raise NotAContainer("A file already exists at this path; papka will not overwrite it.",
+                                hint="Choose a new file name for the container.")
+        storage = FileStorage(target, create_size=None if is_device else size - size % SECTOR)
+        try:
+            cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
+                          random=random)
+        except BaseException:
+            storage.close()
+            if not is_device:
+                target.unlink(missing_ok=True)
+            raise
+        storage.close()
+
+    @classmethod
+    def create_on(cls, storage: Storage, passphrase: str, *, work_factor: int = 1,
+                  progress: Progress | None = None,
+                  random: _crypto.RandomSource = secrets.token_bytes) -> None:
+        """Fill `storage` with random bytes and create the first compartment in it."""
+        _check_passphrase(passphrase)
+        if storage.size < MIN_CONTAINER_SIZE:
+            raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
+        container = cls(storage, random=random)
+        total = container.geometry.size
+        for offset in range(0, total, _FILL_CHUNK):
+            n = min(_FILL_CHUNK, total - offset)
+            storage.write(offset, container.padding(n))
+            if progress is not None:
+                progress(offset + n, total)
+        storage.flush()
+        for compartment in [container._new_compartment(passphrase, work_factor)]:
+            compartment._wipe()
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], passphrases: Sequence[str], *,
+             work_factor: int = 1, writable: bool = True,
+             random: _crypto.RandomSource = secrets.token_bytes) -> Container:
+        storage = FileStorage(path, writable=writable)
+        try:
+            container = cls.open_on(storage, passphrases, work_factor=work_factor, random=random)
+        except BaseException:
+            storage.close()
+            raise
+        container.read_only = container.read_only or not writable
+        return container
+
+    @classmethod
+    def open_on(cls, storage: Storage, passphrases: Sequence[str], *, work_factor: int = 1,
+                random: _crypto.RandomSource = secrets.token_bytes) -> Container:
+        if not passphrases:
+            raise UsageError("At least one passphrase is needed to open a container.")
+        if storage.size < MIN_CONTAINER_SIZE:
+            raise NoCompartmentOpens()
+        container = cls(storage, random=random)
+        raw = _read_slots(storage, container.geometry)
+        found: list[_Unlocked] = []
+        failed = False
+        for passphrase in passphrases:
+            # Every passphrase costs the same two KDF runs and 32 slot trials, whatever happens.
+            unlocked = _try_slots(raw, _derive_masters(storage, container.geometry, passphrase,
+                                                      work_factor))
+            if unlocked is None:
+                failed = True
+            elif all(u.slot != unlocked.slot for u in found):
+                found.append(unlocked)
+        if failed:
+            raise NoCompartmentOpens()
+        container._load(found, raw)
+        return container
+
+    def _load(self, found: list[_Unlocked], raw: list[list[bytes]]) -> None:
+        recorded = max(u.record.size for u in found)
+        if recorded != self.geometry.size:
+            if recorded > self.storage.size:
+                # Truncated: keep reading what is there, but never write (docs/FORMAT.md §6).
+                self.read_only = True
+            self.geometry = Geometry(recorded)
+            self.space = SpaceMap(self.geometry)
+            if recorded <= self.storage.size:
+                raw = _read_slots(self.storage, self.geometry)
+                found = [_try_slots(raw, u.masters, only=u.slot) or u for u in found]
+        # Reach the older compartments through the keys the newer ones keep.
+        queue = list(found)
+        while queue:
+            unlocked = queue.pop(0)
+            if any(c.slot == unlocked.slot for c in self._compartments):
+                continue
+            compartment = Compartment(self, unlocked)
+            self._compartments.append(compartment)
+            for link in compartment.root.get("older", []):
+                if any(c.slot == link["slot"] for c in self._compartments) or \
+                        any(u.slot == link["slot"] for u in queue):
+                    continue
+                masters = (bytearray.fromhex(link["a"]), bytearray.fromhex(link["b"]))
+                older = _try_slots(raw, masters, only=int(link["slot"]))
+                if older is None:
+                    self.unreachable_older += 1
+                else:
+                    queue.append(older)
+        self._compartments.sort(key=lambda c: c.level)
+        if not self.read_only:
+            self.headers_repaired = sum(c.repair_headers() for c in self._compartments)
+
+    @staticmethod
+    def panic(path: str | os.PathLike[str]) -> None:
+        """Overwrite both header regions with random bytes: no passphrase opens anything after.
+
+        Works even while another process holds the container open.
+        """
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        try:
+            info = os.fstat(fd)
+            size = os.lseek(fd, 0, os.SEEK_END)
+            geometry = Geometry.for_size(size)
+            if size < MIN_CONTAINER_SIZE:
+                raise NotAContainer("This file is too small to be a container.")
+            stream = _crypto.Keystream(secrets.token_bytes)
+            for region in (0, 1):
+                os.pwrite(fd, stream.bytes(REGION_SIZE), geometry.region_offset(region))
+            os.fsync(fd)
+            if not Path(path).is_block_device():
+                os.utime(fd, ns=(info.st_atime_ns, info.st_mtime_ns))
+        finally:
+            os.close(fd)
+
+    # -- the session ---------------------------------------------------------------------------
+    @property
+    def compartments(self) -> tuple[Compartment, ...]:
+        return tuple(self._compartments)
+
+    @property
+    def newest(self) -> Compartment:
+        return self._compartments[-1]
+
+    @property
+    def size(self) -> int:
+        return self.geometry.size
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise EnvironmentProblem("This container is open read-only; nothing was changed.",
+                                     hint="If the container was truncated, copy your documents out"
+                                          " with `papka get` and create a new container.")
+
+    def _new_compartment(self, passphrase: str, work_factor: int) -> Compartment:
+        _check_passphrase(passphrase)
+        self._check_writable()
+        masters = _derive_masters(self.storage, self.geometry, passphrase, work_factor)
+        if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
+            raise InvalidInput("This passphrase already opens a compartment; choose another one.")
+        taken = {c.slot for c in self._compartments}
+        free = [s for s in range(SLOT_COUNT) if s not in taken]
+        if not free:
+            raise InvalidInput("The container has no free compartment slot left.")
+        slot = free[int.from_bytes(self.random(2), "big") % len(free)]
+        level = max((c.level for c in self._compartments), default=-1) + 1
+        root = {"format": 1, "older": [c.link() for c in self._compartments],
+                "identity": self.random(32).hex(), "pages": [], "book": {}}
+        data_key = bytearray(self.random(32))
+        store = ObjectStore(self.storage, self.space, data_key, descending=level > 0,
+                            random=self.random, padding=self.padding)
+        pointer = store.write_bytes(json.dumps(root, separators=(",", ":")).encode())
+        record = SlotRecord(0, self.geometry.size, level, data_key,
+                            bytes([_ROOT_DIRECT]) + pointer.to_bytes())
+        self.storage.flush()
+        unlocked = _Unlocked(slot, masters, record, {0, 1})
+        for region in (0, 1):
+            keys = SlotKeys.derive(masters[region], region, slot)
+            self.storage.write(self.geometry.slot_offset(region, slot),
+                               seal_slot(record, keys, region, slot, self.random))
+            keys.wipe()
+            self.storage.flush()
+        store.tx.allocated.clear()
+        compartment = Compartment(self, unlocked)
+        self._compartments.append(compartment)
+        return compartment
+
+    def add_compartment(self, passphrase: str, *, work_factor: int = 1) -> Compartment:
+        """Create a compartment newer than every unlocked one; it keeps their keys, so opening it
+        also opens and protects them (docs/FORMAT.md §7)."""
+        return self._new_compartment(passphrase, work_factor)
+
+    def change_passphrase(self, compartment: Compartment, new_passphrase: str, *,
+                          work_factor: int = 1) -> None:
+        _check_passphrase(new_passphrase)
+        self._check_writable()
+        masters = _derive_masters(self.storage, self.geometry, new_passphrase, work_factor)
+        if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
+            raise InvalidInput("This passphrase already opens a compartment; choose another one.")
+        old = compartment.masters
+        compartment.masters = masters
+        compartment.commit()
+        for master in old:
+            _crypto.wipe(master)
+        for newer in self._compartments:
+            links = newer.root.get("older", [])
+            if any(link["slot"] == compartment.slot for link in links):
+                newer.root["older"] = [compartment.link() if link["slot"] == compartment.slot
+                                       else link for link in links]
+                newer.commit()
+
+    def usage(self) -> Usage:
+        by_level = {c.level: c.used_sectors() * SECTOR for c in self._compartments}
+        data = (self.geometry.end_data_sector - self.geometry.first_data_sector) * SECTOR
+        used = sum(by_level.values())
+        return Usage(size=self.size, used=used, free=self.space.free_sectors() * SECTOR,
+                     decoy_share=by_level.get(0, 0) / data if data else 0.0, by_level=by_level)
+
+    def check(self) -> CheckReport:
+        """Read and authenticate every block every unlocked compartment owns."""
+        damaged: list[tuple[int, str]] = []
+        checked = 0
+        total = 0
+        for compartment in self._compartments:
+            if compartment.repair_headers():
+                self.headers_repaired += 1
+            for doc_id, pointer in compartment.documents._pointers():
+                checked += 1
+                try:
+                    for chunk in compartment.store.chunks(pointer):
+                        total += len(chunk)
+                except ChunkDamaged:
+                    damaged.append((compartment.level, doc_id))
+                except EnvironmentProblem:
+                    damaged.append((compartment.level, doc_id))
+        return CheckReport(ok=not damaged and not self.unreachable_older, damaged=damaged,
+                           documents_checked=checked, bytes_checked=total,
+                           headers_repaired=self.headers_repaired,
+                           unreachable_older=self.unreachable_older)
+
+    def close(self) -> None:
+        for compartment in self._compartments:
+            compartment._wipe()
+        self.storage.close()
+
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if not isinstance(passphrase, str) or not passphrase:
+        raise InvalidInput("A passphrase cannot be empty.")
+    if len(passphrase) > 1024:
+        raise InvalidInput("A passphrase can be at most 1024 characters long.")

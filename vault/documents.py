@@ -1,0 +1,467 @@
+"""The documents of one compartment: a small encrypted store for a person's legal papers.
+
+Records live in catalog pages (64 objects, a document's page chosen by its id), so that a commit
+rewrites one page and the root, not the whole catalog (docs/FORMAT.md §8). Everything about a
+document, its file name included, is inside the compartment's encryption.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import datetime as dt
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from papka.errors import EnvironmentProblem
+from papka.text import search_keys
+from papka.vault.errors import (
+    AmbiguousId,
+    ContainerFull,
+    DocumentDamaged,
+    DocumentNotFound,
+    InvalidInput,
+)
+from papka.vault.objects import Extent, ObjectReader, Pointer
+
+if TYPE_CHECKING:
+    from papka.vault.container import Compartment
+
+PAGES = 64
+MIN_ID_PREFIX = 4
+_MAX_TEXT = 20_000
+_KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+#: The kinds of papers people in papka's care carry. Any lowercase-hyphenated kind is accepted.
+KINDS: tuple[str, ...] = (
+    "criminal-case", "court-decision", "summons", "military-id", "internal-passport",
+    "foreign-passport", "military-contract", "order", "medical", "service-record",
+    "asylum-application", "asylum-correspondence", "identity-other", "cv", "diploma",
+    "contract", "photo", "video", "audio", "note", "other",
+)
+
+_TEXT_FIELDS = ("title", "filename", "issuer", "number", "country", "language", "notes")
+_FIELDS = frozenset(_TEXT_FIELDS) | {"kind", "date", "tags", "derived_from", "derivation"}
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document's record. Its bytes are read with DocumentStore.open()."""
+
+    id: str
+    kind: str
+    title: str
+    filename: str | None
+    media_type: str
+    size: int
+    sha256: str
+    date: dt.date | None
+    issuer: str | None
+    number: str | None
+    country: str | None
+    language: str | None
+    tags: tuple[str, ...]
+    notes: str | None
+    added: dt.datetime
+    derived_from: str | None = None
+    derivation: Mapping[str, Any] | None = None
+    _keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "title": self.title, "filename": self.filename,
+            "media_type": self.media_type, "size": self.size, "sha256": self.sha256,
+            "date": self.date.isoformat() if self.date else None, "issuer": self.issuer,
+            "number": self.number, "country": self.country, "language": self.language,
+            "tags": list(self.tags), "notes": self.notes,
+            "added": self.added.isoformat(), "derived_from": self.derived_from,
+            "derivation": dict(self.derivation) if self.derivation is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Document:
+        doc = cls(
+            id=data["id"], kind=data["kind"], title=data["title"], filename=data["filename"],
+            media_type=data["media_type"], size=int(data["size"]), sha256=data["sha256"],
+            date=dt.date.fromisoformat(data["date"]) if data["date"] else None,
+            issuer=data["issuer"], number=data["number"], country=data["country"],
+            language=data["language"], tags=tuple(data["tags"]), notes=data["notes"],
+            added=dt.datetime.fromisoformat(data["added"]), derived_from=data["derived_from"],
+            derivation=data["derivation"])
+        return doc._indexed()
+
+    def _indexed(self) -> Document:
+        words = [self.title, self.filename, self.issuer, self.number, self.notes, *self.tags]
+        keys: set[str] = set()
+        for word in words:
+            if word:
+                keys |= search_keys(word)
+        return replace(self, _keys=frozenset(keys))
+
+    def matches(self, query: str) -> bool:
+        """Case-insensitive, ё = е, Latin ↔ Cyrillic transliteration (papka.text.search_keys)."""
+        wanted = search_keys(query)
+        return any(any(w in key for key in self._keys) for w in wanted if w)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class DocumentStore:
+    """The documents of one compartment. Every operation commits unless inside batch()."""
+
+    def __init__(self, compartment: Compartment, *,
+                 clock: Callable[[], dt.datetime] = _utc_now) -> None:
+        self._compartment = compartment
+        self._clock = clock
+        self._batch_depth = 0
+        self._reload()
+
+    # -- loading and saving the catalog pages --------------------------------------------------
+    def _reload(self) -> None:
+        root = self._compartment.root
+        pages = root.setdefault("pages", [])
+        pages.extend([None] * (PAGES - len(pages)))
+        self._docs: dict[str, Document] = {}
+        self._content: dict[str, Pointer] = {}
+        self._page_pointers: list[Pointer | None] = [
+            Pointer.from_json(p) if p else None for p in pages]
+        self._dirty: set[int] = set()
+        store = self._compartment.store
+        for pointer in self._page_pointers:
+            if pointer is None:
+                continue
+            try:
+                records = json.loads(store.read_bytes(pointer))
+            except Exception:
+                from papka.vault.errors import ContainerDamaged
+                raise ContainerDamaged("Part of a compartment's index is damaged.",
+                                       hint="Run `papka check`.") from None
+            for record in records:
+                self._docs[record["id"]] = Document.from_json(record)
+                self._content[record["id"]] = Pointer.from_json(record["content"])
+
+    def _flush_pages(self) -> None:
+        """Write the changed pages as new objects (called by Compartment.commit)."""
+        store = self._compartment.store
+        for page in sorted(self._dirty):
+            old = self._page_pointers[page]
+            if old is not None:
+                store.free(old)
+            records = [dict(doc.to_json(), content=self._content[doc.id].to_json())
+                       for doc in self._docs.values() if _page_of(doc.id) == page]
+            new = store.write_bytes(json.dumps(records, separators=(",", ":"),
+                                               ensure_ascii=False).encode()) if records else None
+            self._page_pointers[page] = new
+            self._compartment.root["pages"][page] = new.to_json() if new else None
+        self._dirty.clear()
+
+    def extents(self) -> Iterator[Extent]:
+        for pointer in self._page_pointers:
+            if pointer is not None:
+                yield from pointer.extents
+        for pointer in self._content.values():
+            yield from pointer.extents
+
+    def _pointers(self) -> list[tuple[str, Pointer]]:
+        return sorted(self._content.items())
+
+    # -- transactions ----------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Everything inside is one commit; an error inside leaves the last commit untouched."""
+        self._batch_depth += 1
+        try:
+            yield
+        except BaseException:
+            if self._batch_depth == 1:
+                self._compartment.rollback()
+            raise
+        finally:
+            self._batch_depth -= 1
+        if self._batch_depth == 0:
+            self._compartment.commit()
+
+    @contextmanager
+    def _change(self) -> Iterator[None]:
+        with self.batch():
+            yield
+
+    # -- reading -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.list())
+
+    def resolve(self, doc_id: str) -> str:
+        key = doc_id.strip().lower()
+        if key in self._docs:
+            return key
+        if len(key) >= MIN_ID_PREFIX:
+            hits = [d for d in self._docs if d.startswith(key)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise AmbiguousId()
+        raise DocumentNotFound(f"No document has the id {_safe_id(doc_id)}.")
+
+    def get(self, doc_id: str) -> Document:
+        return self._docs[self.resolve(doc_id)]
+
+    def list(self, *, kind: str | None = None, tag: str | None = None,
+             since: dt.date | None = None, until: dt.date | None = None,
+             query: str | None = None) -> list[Document]:
+        """Documents matching every filter given, oldest paper first."""
+        found = []
+        for doc in self._docs.values():
+            when = doc.date or doc.added.date()
+            if kind is not None and doc.kind != kind:
+                continue
+            if tag is not None and tag.strip().casefold() not in {t.casefold() for t in doc.tags}:
+                continue
+            if (since is not None and when < since) or (until is not None and when > until):
+                continue
+            if query and not doc.matches(query):
+                continue
+            found.append(doc)
+        return sorted(found, key=lambda d: (d.date or d.added.date(), d.added, d.id))
+
+    def open(self, doc_id: str) -> BinaryIO:
+        """A stream of the document's bytes, decrypted a chunk at a time."""
+        key = self.resolve(doc_id)
+        reader: ObjectReader = self._compartment.store.open(
+            self._content[key], lambda: DocumentDamaged(key))
+        return reader  # type: ignore[return-value]
+
+    def read_bytes(self, doc_id: str) -> bytes:
+        with self.open(doc_id) as stream:
+            return stream.read()
+
+    def copy_to(self, doc_id: str, out: BinaryIO, progress: Progress | None = None) -> int:
+        key = self.resolve(doc_id)
+        total = self._docs[key].size
+        done = 0
+        with self.open(key) as stream:
+            while chunk := stream.read(1024 * 1024):
+                out.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+        return done
+
+    def save_to(self, doc_id: str, path: str | os.PathLike[str], *,
+                overwrite: bool = False) -> Path:
+        """Write the document to a path the caller names; a partial file never stays behind."""
+        key = self.resolve(doc_id)
+        target = Path(path)
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+        try:
+            fd = os.open(target, flags, 0o600)
+        except FileExistsError:
+            raise InvalidInput("A file already exists at that path; nothing was written.",
+                               hint="Choose another path, or allow overwriting.") from None
+        except OSError as error:
+            raise EnvironmentProblem(f"papka cannot write there ({error.strerror}).") from None
+        try:
+            with os.fdopen(fd, "wb") as out:
+                self.copy_to(key, out)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
+
+    # -- writing -------------------------------------------------------------------------------
+    def add(self, source: str | os.PathLike[str] | BinaryIO, *, kind: str = "other",
+            title: str | None = None, filename: str | None = None,
+            date: dt.date | str | None = None, issuer: str | None = None,
+            number: str | None = None, country: str | None = None, language: str | None = None,
+            tags: Iterable[str] = (), notes: str | None = None, derived_from: str | None = None,
+            derivation: Mapping[str, Any] | None = None,
+            progress: Progress | None = None) -> Document:
+        """Store a file (by path) or a binary stream, with its metadata; commits."""
+        if isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            with _open_regular_file(path) as stream:
+                size = os.fstat(stream.fileno()).st_size
+                return self.add(stream, kind=kind, title=title,
+                                filename=filename if filename is not None else path.name,
+                                date=date, issuer=issuer, number=number, country=country,
+                                language=language, tags=tags, notes=notes,
+                                derived_from=derived_from, derivation=derivation,
+                                progress=_sized(progress, size))
+        fields = _clean_fields(dict(kind=kind, title=title, filename=filename, date=date,
+                                    issuer=issuer, number=number, country=country,
+                                    language=language, tags=tags, notes=notes,
+                                    derived_from=derived_from, derivation=derivation))
+        if fields["derived_from"] is not None:
+            fields["derived_from"] = self.resolve(fields["derived_from"])
+        store = self._compartment.store
+        with self._change():
+            try:
+                pointer, digest, head = store.write_stream(source, progress=progress)
+            except OSError as error:
+                raise InvalidInput(f"papka could not read the file ({error.strerror}); "
+                                   "nothing was added.") from None
+            doc_id = self._new_id()
+            title = fields.pop("title") or _default_title(fields["filename"], fields["kind"])
+            doc = Document(id=doc_id, title=title, media_type=_sniff(head, fields["filename"]),
+                           size=pointer.length, sha256=digest, added=self._clock(), **fields)
+            self._put(doc._indexed(), pointer)
+        return self._docs[doc_id]
+
+    def add_note(self, text: str, *, title: str, **metadata: Any) -> Document:
+        """A typed note (dates, places, names) stored as a UTF-8 text document."""
+        import io
+
+        metadata.setdefault("kind", "note")
+        return self.add(io.BytesIO(text.encode("utf-8")), title=title, **metadata)
+
+    def import_folder(self, folder: str | os.PathLike[str], **metadata: Any) -> list[Document]:
+        """Every regular file below `folder` (symbolic links are not followed), in one commit."""
+        root = Path(folder)
+        if not root.is_dir():
+            raise InvalidInput("This path is not a folder.")
+        files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+        added: builtins.list[Document] = []
+        with self.batch():
+            for path in files:
+                added.append(self.add(path, **metadata))
+        return added
+
+    def update(self, doc_id: str, **changes: Any) -> Document:
+        key = self.resolve(doc_id)
+        unknown = set(changes) - _FIELDS
+        if unknown:
+            raise InvalidInput(f"Unknown field: {sorted(unknown)[0]}.")
+        doc = self._docs[key]
+        current = {name: getattr(doc, name) for name in _FIELDS}
+        current.update(changes)
+        fields = _clean_fields(current)
+        if not fields["title"]:
+            raise InvalidInput("A document's title cannot be empty.")
+        with self._change():
+            self._put(replace(doc, **fields)._indexed(), self._content[key])
+        return self._docs[key]
+
+    def remove(self, doc_id: str) -> None:
+        """Remove a document; its sectors are overwritten with random bytes by the commit."""
+        key = self.resolve(doc_id)
+        with self._change():
+            self._compartment.store.free(self._content.pop(key))
+            del self._docs[key]
+            self._dirty.add(_page_of(key))
+
+    def _put(self, doc: Document, pointer: Pointer) -> None:
+        self._docs[doc.id] = doc
+        self._content[doc.id] = pointer
+        self._dirty.add(_page_of(doc.id))
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = self._compartment._container.random(4).hex()
+            if candidate not in self._docs:
+                return candidate
+
+    def check_room(self, size: int) -> None:
+        if not self._compartment.store.fits(size):
+            raise ContainerFull()
+
+
+def _page_of(doc_id: str) -> int:
+    return int(doc_id, 16) % PAGES
+
+
+def _safe_id(text: str) -> str:
+    """An id echoed in a message: hex characters only, so no typed text leaks into errors."""
+    return re.sub(r"[^0-9a-f]", "?", text.lower())[:16] or "?"
+
+
+def _sized(progress: Progress | None, size: int) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda done, _total: progress(done, size)
+
+
+@contextmanager
+def _open_regular_file(path: Path) -> Iterator[BinaryIO]:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InvalidInput("There is no file at this path.") from None
+    except OSError as error:
+        raise InvalidInput(f"papka cannot read this path ({error.strerror}).") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidInput("This path is a folder; add its files or import the folder.")
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput("This path is not a regular file (a device, pipe or socket).")
+    try:
+        stream = open(path, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise InvalidInput(f"papka cannot read this file ({error.strerror}).") from None
+    with stream:
+        yield stream
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    kind = fields["kind"]
+    if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+        raise InvalidInput("A kind is a short lowercase word with hyphens, such as criminal-case.")
+    out: dict[str, Any] = {"kind": kind}
+    for name in _TEXT_FIELDS:
+        value = fields.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise InvalidInput(f"The {name} must be text.")
+            value = value.strip()
+            if len(value) > _MAX_TEXT or "\x00" in value:
+                raise InvalidInput(f"The {name} is too long or holds a NUL character.")
+            value = value or None
+        out[name] = value
+    date = fields.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise InvalidInput("A date is written YYYY-MM-DD.") from None
+    if date is not None and not isinstance(date, dt.date):
+        raise InvalidInput("A date is written YYYY-MM-DD.")
+    out["date"] = date
+    tags: list[str] = []
+    for tag in fields.get("tags") or ():
+        tag = str(tag).strip()
+        if tag and tag not in tags:
+            if len(tag) > 100:
+                raise InvalidInput("A tag can be at most 100 characters long.")
+            tags.append(tag)
+    out["tags"] = tuple(tags)
+    out["derived_from"] = fields.get("derived_from")
+    derivation = fields.get("derivation")
+    if derivation is not None:
+        try:
+            derivation = json.loads(json.dumps(dict(derivation)))
+        except (TypeError, ValueError):
+            raise InvalidInput("A derivation record must be plain JSON data.") from None
+    out["derivation"] = derivation
+    return out
+
+
+def _default_title(filename: str | None, kind: str) -> str:
+    if filename:
+        return Path(filename).stem or filename
+    return kind
+
+
+def _sniff(head: bytes, filename: str | None) -> str:
+    from papka.formats.media import sniff_media_type
+
+    return sniff_media_type(head)

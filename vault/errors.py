@@ -1,0 +1,55 @@
+"""Errors raised by the vault. Every failed unlock collapses into one error, whatever went wrong."""
+
+from __future__ import annotations
+
+from papka.errors import DamagedError, EnvironmentProblem, UsageError
+
+
+class NoCompartmentOpens(UsageError):
+    """A passphrase opened no compartment. Deliberately says nothing more (threat model A1)."""
+
+    default_message = "No compartment opens with this passphrase."
+    hint = "Check the keyboard layout and Caps Lock, then type the passphrase again."
+
+
+class ContainerLocked(EnvironmentProblem):
+    default_message = "Another papka process is using this container."
+    hint = "Close the other papka session, then try again."
+
+
+class ContainerFull(EnvironmentProblem):
+    default_message = "The container is full; nothing was changed."
+    hint = "Remove documents you no longer need, or create a larger container and move them."
+
+
+class ContainerDamaged(DamagedError):
+    default_message = "The container is damaged."
+
+
+class DocumentDamaged(DamagedError):
+    """A document's stored bytes failed authentication."""
+
+    def __init__(self, doc_id: str, message: str | None = None) -> None:
+        super().__init__(
+            message or f"Document {doc_id} is damaged: its stored bytes fail verification.",
+            hint="Run `papka check` to see everything that is affected.",
+        )
+        self.doc_id = doc_id
+
+
+class DocumentNotFound(UsageError):
+    default_message = "No document has this id."
+    hint = "Run `papka list` to see the ids."
+
+
+class AmbiguousId(UsageError):
+    default_message = "Several documents start with this id."
+    hint = "Type more characters of the id."
+
+
+class InvalidInput(UsageError):
+    default_message = "The input is not usable."
+
+
+class NotAContainer(UsageError):
+    default_message = "This path cannot hold a container."

@@ -1,0 +1,297 @@
+"""Encrypted objects in data sectors: the free-space map, and streaming write/read of objects.
+
+An object (a document's bytes, a catalog page) is a list of chunks. Each chunk fills a run of
+contiguous sectors (at most 1 MiB) and is one AES-256-GCM message under a key derived for that
+object alone, with the chunk's index as nonce and its position as associated data
+(docs/FORMAT.md §4). The pointer to an object (seed, length, extents) lives in its parent, which is
+itself authenticated, up to the slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from cryptography.exceptions import InvalidTag
+
+from papka.vault import _crypto
+from papka.vault.errors import ContainerFull
+from papka.vault.header import SECTOR, Geometry
+from papka.vault.storage import Storage
+
+MAX_CHUNK_SECTORS = 256          # 1 MiB chunks
+TAG = 16
+FREE, USED = 0, 1
+
+Extent = tuple[int, int]         # (first sector, sector count)
+Progress = Callable[[int, int], None]
+
+
+class ChunkDamaged(Exception):
+    """A chunk failed authentication; the caller turns this into a DocumentDamaged."""
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """Where an object lives and how to decrypt it."""
+
+    seed: bytes
+    length: int
+    extents: tuple[Extent, ...]
+
+    _HEAD = struct.Struct(">32sQI")
+    _EXTENT = struct.Struct(">QI")
+
+    def to_bytes(self) -> bytes:
+        parts = [self._HEAD.pack(self.seed, self.length, len(self.extents))]
+        parts += [self._EXTENT.pack(start, count) for start, count in self.extents]
+        return b"".join(parts)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Pointer:
+        seed, length, n = cls._HEAD.unpack_from(raw)
+        if len(raw) != cls._HEAD.size + n * cls._EXTENT.size:
+            raise ValueError("malformed pointer")
+        extents = tuple(cls._EXTENT.unpack_from(raw, cls._HEAD.size + i * cls._EXTENT.size)
+                        for i in range(n))
+        return cls(seed, length, extents)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"s": self.seed.hex(), "n": self.length, "e": [list(e) for e in self.extents]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Pointer:
+        return cls(bytes.fromhex(data["s"]), int(data["n"]),
+                   tuple((int(a), int(b)) for a, b in data["e"]))
+
+    @property
+    def sectors(self) -> int:
+        return sum(count for _, count in self.extents)
+
+
+def sectors_for(length: int) -> int:
+    """Sectors an object of `length` bytes occupies when its chunks are contiguous."""
+    chunk_capacity = MAX_CHUNK_SECTORS * SECTOR - TAG
+    full, rest = divmod(length, chunk_capacity)
+    return full * MAX_CHUNK_SECTORS + (-(-(rest + TAG) // SECTOR) if rest else 0)
+
+
+class SpaceMap:
+    """One byte per sector: FREE or USED, for every compartment unlocked in this session.
+
+    Sectors freed in an open transaction stay USED until the commit that frees them is durable,
+    so a crash never finds a committed object overwritten.
+    """
+
+    def __init__(self, geometry: Geometry) -> None:
+        self.geometry = geometry
+        self.map = bytearray(geometry.end_data_sector)
+        self.map[:geometry.first_data_sector] = b"\x01" * geometry.first_data_sector
+
+    def mark(self, extents: Iterator[Extent] | tuple[Extent, ...] | list[Extent],
+             value: int) -> None:
+        fill = bytes([value])
+        for start, count in extents:
+            self.map[start:start + count] = fill * count
+
+    def free_sectors(self) -> int:
+        return self.map.count(FREE)
+
+    def find(self, max_sectors: int, descending: bool, cursor: int) -> Extent | None:
+        """The next free run at or beyond `cursor` in the allocation direction, capped in size."""
+        m = self.map
+        if not descending:
+            start = m.find(FREE, cursor)
+            if start < 0:
+                return None
+            end = m.find(USED, start, start + max_sectors)
+            return (start, (end if end >= 0 else min(len(m), start + max_sectors)) - start)
+        last = m.rfind(FREE, 0, cursor)
+        if last < 0:
+            return None
+        low = max(0, last + 1 - max_sectors)
+        used = m.rfind(USED, low, last)
+        start = used + 1 if used >= 0 else low
+        return (start, last + 1 - start)
+
+
+@dataclass
+class Transaction:
+    """What one compartment has allocated and freed since its last commit."""
+
+    allocated: list[Extent] = field(default_factory=list)
+    freed: list[Extent] = field(default_factory=list)
+    cursor: int | None = None
+
+
+class ObjectStore:
+    """Writes and reads one compartment's objects. Created by the container, one per compartment."""
+
+    def __init__(self, storage: Storage, space: SpaceMap, data_key: bytearray, *,
+                 descending: bool, random: _crypto.RandomSource,
+                 padding: Callable[[int], bytes]) -> None:
+        self._storage = storage
+        self._space = space
+        self._data_key = data_key
+        self.descending = descending
+        self._random = random
+        self._padding = padding
+        self.tx = Transaction()
+
+    # -- allocation ---------------------------------------------------------------------------
+    def _allocate(self, max_sectors: int) -> Extent:
+        g = self._space.geometry
+        if self.tx.cursor is None:
+            self.tx.cursor = g.end_data_sector if self.descending else g.first_data_sector
+        run = self._space.find(max_sectors, self.descending, self.tx.cursor)
+        if run is None:
+            raise ContainerFull()
+        start, count = run
+        self._space.mark([run], USED)
+        self.tx.allocated.append(run)
+        self.tx.cursor = start if self.descending else start + count
+        return run
+
+    def _give_back(self, run: Extent, keep: int) -> Extent:
+        """Keep `keep` sectors of a freshly allocated run, return the rest to the free space."""
+        start, count = run
+        self.tx.allocated.remove(run)
+        kept = (start + count - keep, keep) if self.descending else (start, keep)
+        rest = (start, count - keep) if self.descending else (start + keep, count - keep)
+        self._space.mark([rest], FREE)
+        if keep:
+            self.tx.allocated.append(kept)
+        self.tx.cursor = kept[0] if self.descending else kept[0] + keep
+        return kept
+
+    def free(self, pointer: Pointer) -> None:
+        self.tx.freed.extend(pointer.extents)
+
+    def fits(self, length: int) -> bool:
+        return sectors_for(length) <= self._space.free_sectors()
+
+    # -- keys -----------------------------------------------------------------------------------
+    def _cipher(self, seed: bytes) -> Any:
+        key = _crypto.hkdf(self._data_key, b"papka/v1/object", salt=seed)
+        try:
+            return _crypto.chunk_cipher(key)
+        finally:
+            _crypto.wipe(key)
+
+    @staticmethod
+    def _aad(index: int, start: int, count: int) -> bytes:
+        return b"papka/v1/chunk" + struct.pack(">QQI", index, start, count)
+
+    # -- writing --------------------------------------------------------------------------------
+    def write_stream(self, source: BinaryIO, *, progress: Progress | None = None,
+                     expected: int = 0) -> tuple[Pointer, str, bytes]:
+        """Store everything `source` yields. Returns the pointer, the SHA-256 hex and the first
+        bytes (for media-type detection). Memory stays at about one chunk."""
+        seed = self._random(32)
+        cipher = self._cipher(seed)
+        digest = hashlib.sha256()
+        buffer = bytearray(MAX_CHUNK_SECTORS * SECTOR)
+        extents: list[Extent] = []
+        head = b""
+        length = 0
+        index = 0
+        while True:
+            run = self._allocate(MAX_CHUNK_SECTORS)
+            capacity = run[1] * SECTOR - TAG
+            filled = _read_into(source, memoryview(buffer)[:capacity])
+            if filled == 0:
+                self._give_back(run, 0)
+                break
+            if filled < capacity:
+                run = self._give_back(run, -(-(filled + TAG) // SECTOR))
+            start, count = run
+            data = memoryview(buffer)[:filled]
+            digest.update(data)
+            if not head:
+                head = bytes(data[:8192])
+            nonce = index.to_bytes(12, "big")
+            sealed = cipher.encrypt(nonce, data, self._aad(index, start, count))
+            padding = self._padding(count * SECTOR - len(sealed))
+            self._storage.write(start * SECTOR, sealed + padding)
+            extents.append(run)
+            length += filled
+            index += 1
+            if progress is not None:
+                progress(length, expected)
+            if filled < capacity:
+                break
+        return Pointer(seed, length, tuple(extents)), digest.hexdigest(), head
+
+    def write_bytes(self, data: bytes) -> Pointer:
+        return self.write_stream(io.BytesIO(data))[0]
+
+    # -- reading --------------------------------------------------------------------------------
+    def chunks(self, pointer: Pointer) -> Iterator[bytes]:
+        cipher = self._cipher(pointer.seed)
+        remaining = pointer.length
+        for index, (start, count) in enumerate(pointer.extents):
+            size = min(remaining, count * SECTOR - TAG)
+            raw = self._storage.read(start * SECTOR, size + TAG)
+            try:
+                plain = cipher.decrypt(index.to_bytes(12, "big"), raw,
+                                       self._aad(index, start, count))
+            except InvalidTag:
+                raise ChunkDamaged() from None
+            remaining -= size
+            yield plain
+        if remaining:
+            raise ChunkDamaged()
+
+    def read_bytes(self, pointer: Pointer) -> bytes:
+        return b"".join(self.chunks(pointer))
+
+    def open(self, pointer: Pointer, on_damage: Callable[[], Exception]) -> ObjectReader:
+        return ObjectReader(self.chunks(pointer), pointer.length, on_damage)
+
+
+def _read_into(source: BinaryIO, view: memoryview) -> int:
+    filled = 0
+    readinto = getattr(source, "readinto", None)
+    while filled < len(view):
+        if readinto is not None:
+            n = readinto(view[filled:])
+        else:
+            data = source.read(len(view) - filled)
+            n = len(data)
+            view[filled:filled + n] = data
+        if not n:
+            break
+        filled += n
+    return filled
+
+
+class ObjectReader(io.RawIOBase):
+    """A read-only stream over an object, decrypting one chunk at a time."""
+
+    def __init__(self, chunks: Iterator[bytes], length: int,
+                 on_damage: Callable[[], Exception]) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._current = memoryview(b"")
+        self._on_damage = on_damage
+        self.length = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._current:
+            try:
+                self._current = memoryview(next(self._chunks))
+            except StopIteration:
+                return 0
+            except ChunkDamaged:
+                raise self._on_damage() from None
+        n = min(len(buffer), len(self._current))
+        buffer[:n] = self._current[:n]
+        self._current = self._current[n:]
+        return n

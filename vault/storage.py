@@ -1,0 +1,142 @@
+"""Where a container's bytes live: a file, a block device, or (in tests) memory.
+
+The container writes through this narrow interface so that tests can inject faults: stop after
+any byte, tear a write, drop what was not flushed.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+from pathlib import Path
+from typing import Protocol
+
+from papka.errors import EnvironmentProblem
+from papka.vault.errors import ContainerLocked, NotAContainer
+
+
+class Storage(Protocol):
+    """Random-access bytes of a fixed size."""
+
+    @property
+    def size(self) -> int: ...
+
+    def read(self, offset: int, length: int) -> bytes: ...
+
+    def write(self, offset: int, data: bytes | bytearray | memoryview) -> None: ...
+
+    def flush(self) -> None:
+        """Return only once everything written so far is durable."""
+
+    def close(self) -> None: ...
+
+
+class FileStorage:
+    """A container file or block device, locked for this process while open.
+
+    The lock is an advisory flock on the container itself: it creates no file and names nothing.
+    The file's access and modification times are put back on close, whichever compartment was
+    written, so they never tell which compartment a session used (docs/security.md).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, writable: bool = True,
+                 create_size: int | None = None) -> None:
+        self.path = Path(path)
+        flags = os.O_RDWR if writable else os.O_RDONLY
+        if create_size is not None:
+            flags |= os.O_CREAT | os.O_EXCL
+        try:
+            self._fd = os.open(self.path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except FileExistsError:
+            raise NotAContainer("A file already exists at this path; papka will not overwrite it.",
+                                hint="Choose a new file name for the container.") from None
+        except FileNotFoundError:
+            raise NotAContainer("There is no container at this path.",
+                                hint="Check the path, or create one with `papka init`.") from None
+        except IsADirectoryError:
+            raise NotAContainer("This path is a folder, not a container.") from None
+        except PermissionError:
+            raise EnvironmentProblem("papka may not open this path (permission denied).") from None
+        try:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise ContainerLocked() from None
+                raise
+            info = os.fstat(self._fd)
+            self._times = (info.st_atime_ns, info.st_mtime_ns)
+            self._is_device = stat.S_ISBLK(info.st_mode)
+            if not (stat.S_ISREG(info.st_mode) or self._is_device):
+                raise NotAContainer("This path is neither a file nor a block device.")
+            if create_size is not None:
+                os.ftruncate(self._fd, create_size)
+            self._size = os.lseek(self._fd, 0, os.SEEK_END)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self._fd, length, offset)
+        if len(data) != length:
+            raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
+        return data
+
+    def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.pwrite(self._fd, view, offset)
+            except OSError as error:
+                if error.errno == errno.ENOSPC:
+                    raise EnvironmentProblem("The disk is full.") from None
+                if error.errno in (errno.EROFS, errno.EBADF, errno.EACCES):
+                    raise EnvironmentProblem("The container is read-only.") from None
+                raise EnvironmentProblem(f"Writing to the container failed ({error.strerror}).") \
+                    from None
+            view = view[written:]
+            offset += written
+
+    def flush(self) -> None:
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        try:
+            if not self._is_device:
+                os.utime(self._fd, ns=self._times)
+        finally:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class MemoryStorage:
+    """Bytes in memory: for tests and for builders who keep containers elsewhere."""
+
+    def __init__(self, data: bytes | bytearray) -> None:
+        self.data = bytearray(data)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset + length > len(self.data):
+            raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
+        return bytes(self.data[offset:offset + length])
+
+    def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        self.data[offset:offset + len(data)] = data
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
