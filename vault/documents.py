@@ -8,7 +8,6 @@ document, its file name included, is inside the compartment's encryption.
 from __future__ import annotations
 
 import builtins
-
 import datetime as dt
 import json
 import os
@@ -326,7 +325,7 @@ class DocumentStore:
         metadata.setdefault("kind", "note")
         return self.add(io.BytesIO(text.encode("utf-8")), title=title, **metadata)
 
-    def import_folder(self, folder: str | os.PathLike[str], **metadata: Any) -> list[Document]:
+    def import_folder(self, folder: str | os.PathLike[str], **metadata: Any) -> builtins.list[Document]:
         """Every regular file below `folder` (symbolic links are not followed), in one commit."""
         root = Path(folder)
         if not root.is_dir():
