@@ -325,7 +325,8 @@ class DocumentStore:
         metadata.setdefault("kind", "note")
         return self.add(io.BytesIO(text.encode("utf-8")), title=title, **metadata)
 
-    def import_folder(self, folder: str | os.PathLike[str], **metadata: Any) -> builtins.list[Document]:
+    def import_folder(self, folder: str | os.PathLike[str],
+                      **metadata: Any) -> builtins.list[Document]:
         """Every regular file below `folder` (symbolic links are not followed), in one commit."""
         root = Path(folder)
         if not root.is_dir():
