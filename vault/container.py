@@ -74,15 +74,16 @@ def _read_slots(storage: Storage, geometry: Geometry) -> list[list[bytes]]:
 def _try_slots(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
                only: int | None = None) -> _Unlocked | None:
     """Try every slot in both regions: always all of them, so the work never depends on which
-    slot opens or whether any does. Returns the slot's newest valid copy; an older copy is stale
+    slot opens or whether any does (`only` is for keys a compartment keeps, not passphrases,
+    and tries that one slot). Returns the slot's newest valid copy; an older copy is stale
     (a commit was cut between writing the two copies) and is repaired on the next write."""
     hits: dict[int, dict[int, SlotRecord]] = {}
     for region in (0, 1):
-        for slot in range(SLOT_COUNT):
+        for slot in range(SLOT_COUNT) if only is None else (only,):
             keys = SlotKeys.derive(masters[region], region, slot)
             record = open_slot(raw[region][slot], keys, region, slot)
             keys.wipe()
-            if record is not None and (only is None or slot == only):
+            if record is not None:
                 hits.setdefault(slot, {})[region] = record
     if not hits:
         return None
@@ -376,11 +377,20 @@ class Container:
                 found = [_try_slots(raw, u.masters, only=u.slot) or u for u in found]
         # Reach the older compartments through the keys the newer ones keep.
         queue = list(found)
+        direct = {u.slot for u in found}
         while queue:
             unlocked = queue.pop(0)
             if any(c.slot == unlocked.slot for c in self._compartments):
                 continue
-            compartment = Compartment(self, unlocked)
+            try:
+                compartment = Compartment(self, unlocked)
+            except ContainerDamaged:
+                if unlocked.slot in direct:
+                    raise
+                # An older compartment reached through stored keys is damaged: open the rest,
+                # and count it as unreachable so that writers are warned (its blocks are unknown).
+                self.unreachable_older += 1
+                continue
             self._compartments.append(compartment)
             for link in compartment.root.get("older", []):
                 if any(c.slot == link["slot"] for c in self._compartments) or \

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 
+from papka.errors import EnvironmentProblem
 from papka.vault import _crypto
 from papka.vault.errors import ContainerFull
 from papka.vault.header import SECTOR, Geometry
@@ -235,7 +236,10 @@ class ObjectStore:
         remaining = pointer.length
         for index, (start, count) in enumerate(pointer.extents):
             size = min(remaining, count * SECTOR - TAG)
-            raw = self._storage.read(start * SECTOR, size + TAG)
+            try:
+                raw = self._storage.read(start * SECTOR, size + TAG)
+            except EnvironmentProblem:          # a truncated container: the chunk is gone
+                raise ChunkDamaged() from None
             try:
                 plain = cipher.decrypt(index.to_bytes(12, "big"), raw,
                                        self._aad(index, start, count))
