@@ -1,0 +1,143 @@
+"""Find what identifies a person in the text of Russian papers: step 1 of redaction.
+
+:func:`detect` runs the detector families in :mod:`papka.formats.detectors` over one text (a
+PDF text layer, OCR output, a DOCX or an e-mail body) and returns sorted, non-overlapping
+:class:`Finding` spans with exact character offsets, which the redaction plan maps to boxes on
+pages. Detection only proposes: the keeper reviews every box before anything is exported.
+What each detector finds and misses is in docs/detection.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from papka.errors import UsageError
+from papka.formats.detectors import Hit, addresses, identifiers, names
+
+__all__ = ["CATEGORIES", "PRESETS", "Finding", "detect", "name_forms"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One span of the text to hide, and why.
+
+    ``text`` is the matched text itself: it lives in memory only and must never be written to a
+    log, an exception message or a file outside the container.
+    """
+
+    start: int
+    end: int
+    category: str
+    detector: str
+    text: str
+
+    def __repr__(self) -> str:
+        # The matched text stays out of reprs, so that a traceback or a log line cannot carry it.
+        return (f"Finding(start={self.start}, end={self.end}, category={self.category!r}, "
+                f"detector={self.detector!r})")
+
+
+#: When spans of several categories overlap, the merged span takes the category that comes
+#: first here: the keeper's own list, then identifiers whose shape or checksum is specific,
+#: then the guesses (addresses, NER, dates).
+_SPECIFICITY: tuple[str, ...] = (
+    "keeper-name",
+    "custom",
+    "passport-ru-internal",
+    "passport-ru-foreign",
+    "military-id",
+    "snils",
+    "inn",
+    "military-unit",
+    "email",
+    "phone",
+    "gps",
+    "birth-date",
+    "address",
+    "person",
+    "place",
+    "date",
+)
+CATEGORIES: frozenset[str] = frozenset(_SPECIFICITY)
+_RANK = {category: rank for rank, category in enumerate(_SPECIFICITY)}
+
+PRESETS: Mapping[str, frozenset[str]] = MappingProxyType({
+    # Everything that points at a person, his family or where they live. Plain dates (of a
+    # summons, of a court decision) and place names (the city of the court, of the unit) stay:
+    # they are the story the embassy or the journalist has to verify.
+    "ru-personal": CATEGORIES - {"date", "place"},
+    # Also every date and every place name: for a journalist's copy where even the timeline
+    # and the towns could identify the keeper.
+    "ru-strict": CATEGORIES,
+    # Only what the keeper listed himself (hide=...), nothing guessed.
+    "hide-only": frozenset({"keeper-name", "custom"}),
+})
+
+
+def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
+           use_ner: bool = True) -> list[Finding]:
+    """The spans of ``text`` to hide under ``preset``, sorted and non-overlapping.
+
+    ``hide`` is the keeper's own list: names are matched in every grammatical case (Иванова,
+    Ивановой, Иванову), case-insensitively, with ё = е, and in Latin spellings (Ivanova,
+    Ivanovoi); entries with digits or other signs are matched as strings, digits allowed to be
+    spaced differently. ``use_ner`` adds natasha's person and place names (its models load once
+    per process, about half a second). Overlapping spans merge into one covering all of them,
+    with the category of the most specific detector. Raises UsageError for an unknown preset.
+    """
+    categories = PRESETS.get(preset)
+    if categories is None:
+        raise UsageError(
+            "Unknown redaction preset.",
+            hint="Use one of: " + ", ".join(sorted(PRESETS)) + ".",
+        )
+    if isinstance(hide, str):
+        raise UsageError("The list of strings to hide must be a list, not a single string.")
+    hits: list[Hit] = []
+    hits.extend(identifiers.phones(text))
+    hits.extend(identifiers.documents(text))
+    hits.extend(identifiers.tax_numbers(text))
+    hits.extend(identifiers.emails(text))
+    hits.extend(identifiers.coordinates(text))
+    hits.extend(identifiers.dates(text))
+    hits.extend(addresses.addresses(text))
+    name_entries = [entry for entry in hide if names.is_name_entry(entry)]
+    other_entries = [entry for entry in hide if not names.is_name_entry(entry)]
+    hits.extend(names.keeper_names(text, name_entries))
+    hits.extend(names.custom_strings(text, other_entries))
+    if use_ner and ({"person", "place"} & categories):
+        hits.extend(names.named_entities(text))
+    return _merged(text, (hit for hit in hits if hit.category in categories))
+
+
+def _merged(text: str, hits: Iterable[Hit]) -> list[Finding]:
+    findings: list[Finding] = []
+    cluster: list[Hit] = []
+    cluster_end = -1
+    for hit in sorted(h for h in hits if 0 <= h.start < h.end <= len(text)):
+        if cluster and hit.start >= cluster_end:
+            findings.append(_one_finding(text, cluster))
+            cluster = []
+        cluster.append(hit)
+        cluster_end = max(cluster_end, hit.end) if len(cluster) > 1 else hit.end
+    if cluster:
+        findings.append(_one_finding(text, cluster))
+    return findings
+
+
+def _one_finding(text: str, cluster: list[Hit]) -> Finding:
+    start = min(hit.start for hit in cluster)
+    end = max(hit.end for hit in cluster)
+    chosen = min(cluster, key=lambda hit: (_RANK[hit.category], -(hit.end - hit.start)))
+    return Finding(start, end, chosen.category, chosen.detector, text[start:end])
+
+
+def name_forms(name: str) -> set[str]:
+    """All forms (folded: lower case, ё → е) under which one ``hide`` entry is matched.
+
+    For a name: every grammatical case of each word (a surname in both genders and the plural,
+    a first name or patronymic in its own gender) and the Latin spellings of each form.
+    """
+    return names.forms_of(name)

@@ -1,0 +1,24 @@
+"""The detector families behind :func:`papka.formats.detect.detect`, one module per family.
+
+- :mod:`.identifiers`: numbers with a fixed shape or a checksum (phones, passports, military
+  IDs and units, INN, SNILS, e-mail, GPS, dates);
+- :mod:`.addresses`: Russian postal addresses and settlements;
+- :mod:`.names`: the keeper's own list of names in every grammatical case and in Latin letters,
+  and person and place names found by natasha's offline NER.
+
+Each detector yields :class:`Hit` values; ``detect`` filters them by preset and merges overlaps.
+What each finds, and what it misses, is written down in docs/detection.md.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Hit(NamedTuple):
+    """One candidate span, before presets and merging."""
+
+    start: int
+    end: int
+    category: str
+    detector: str

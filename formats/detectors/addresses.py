@@ -1,0 +1,77 @@
+"""Russian postal addresses: "г. Москва, ул. Ленина, д. 5, кв. 12" and its many spellings.
+
+An address is a run of components (postal code, region, district, settlement, street, house,
+building, flat) separated by commas, spaces or line breaks. A run that names a street, or a
+house or flat together with something else, is an address; a settlement or region on its own
+("г. Тверь", "Московская обл.") is only a place. Limits are listed in docs/detection.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from papka.formats.detectors import Hit
+
+# A proper name of one to three words, each capitalised: "Ленина", "Красной Армии",
+# "Маршала Жукова", "Малые Вишенки", "Ростов-на-Дону".
+_PROPER = r"[А-ЯЁ][а-яёА-ЯЁ]*(?:-[а-яёА-ЯЁ]+)*(?:[ \t]+[А-ЯЁ][а-яёА-ЯЁ]*(?:-[а-яёА-ЯЁ]+)*){0,2}"
+# Street names may start with a number: "ул. 8 Марта", "1-я Линия", "ул. 40 лет Победы".
+_STREET_NAME = rf"(?:\d{{1,3}}(?:-?[а-яё]{{1,2}})?[ \t]+(?:[а-яё]+[ \t]+)?)?{_PROPER}"
+_HOUSE_NUMBER = r"\d{1,4}(?:[ \t]?[А-ЯЁа-яё](?![а-яё]))?(?:[ \t]?/[ \t]?\d{1,4}[А-ЯЁа-яё]?)?"
+
+_COMPONENTS: tuple[tuple[str, str], ...] = (
+    # A postcode may be followed by a bare town name: "123456, Москва, ...".
+    ("postcode", r"(?<![\d\w])\d{6}(?![\d\w])(?:,[ \t]*[А-ЯЁ][а-яё]+(?:-[а-яёА-ЯЁ]+)*(?=,))?"),
+    ("region",
+     rf"{_PROPER}[ \t]+(?i:обл\.|область|края?|р-н|р-на|района?|АО|автономный[ \t]+округ)"
+     r"(?!\w)"
+     rf"|(?i:респ\.|республика|обл\.|область|край)[ \t]+{_PROPER}"),
+    # "г." after a number is "год" (2024 г. Следователь...), not "город".
+    ("settlement",
+     r"(?<!\d)(?<!\d[ \t])(?<![\w])"
+     r"(?i:г\.|гор\.|город[ау]?|с\.|село|пос\.|п\.|пгт\.?|посёл[ко]к|посел[ко]к|дер\.|"
+     r"деревня|ст-ца|станица|аул|х\.|хутор)"
+     rf"[ \t]*{_PROPER}"),
+    ("street",
+     r"(?<![\w])(?i:ул\.|улица|улиц[еыу]|пр-т|пр-кт|просп\.|проспект[ау]?|пер\.|переул(?:ок|ке|ка)|"
+     r"б-р|бульвар[ау]?|ш\.|шоссе|пл\.|площад[ьи]|наб\.|набережн(?:ая|ой)|мкр\.?|мкр-н|"
+     r"микрорайон[ау]?|проезд[ау]?|туп\.|тупик[ау]?|аллея|аллеи|линия|линии)"
+     rf"[ \t]*{_STREET_NAME}"),
+    # The street's name before its kind: "Ленинский проспект", "Садовая ул.".
+    ("street_after_name",
+     rf"(?<![\w]){_PROPER}[ \t]+(?i:проспект|улица|переулок|шоссе|бульвар|проезд|площадь|"
+     r"набережная|тупик|аллея|пр-т|ул\.|пер\.|б-р|пл\.|наб\.)(?!\w)"),
+    ("house", rf"(?<![\w])(?i:д\.|дом[ау]?|д(?=[ \t]*\d))[ \t]*№?[ \t]*{_HOUSE_NUMBER}"),
+    ("building", r"(?<![\w])(?i:корп\.|корпус|к\.|стр\.|строение|лит\.|литера)[ \t]*"
+                 r"\d{1,3}[А-ЯЁа-яё]?(?!\d)"),
+    ("flat", r"(?<![\w])(?i:кв\.|квартира|квартиры|квартире|ком\.|комн\.|комната)[ \t]*№?[ \t]*"
+             r"\d{1,4}[А-ЯЁа-яё]?(?!\d)"),
+)
+_COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _COMPONENTS))
+# What may stand between two components of one address.
+_GAP = re.compile(r"[ \t]*[,;]?[ \t]*\n?[ \t]*")
+_STRONG = {"street", "street_after_name"}
+_HOUSE_PARTS = {"house", "building", "flat"}
+
+
+def addresses(text: str) -> Iterator[Hit]:
+    run: list[re.Match[str]] = []
+    for match in _COMPONENT.finditer(text):
+        if run and _GAP.fullmatch(text, run[-1].end(), match.start()) is None:
+            yield from _judge(run)
+            run = []
+        run.append(match)
+    if run:
+        yield from _judge(run)
+
+
+def _judge(run: list[re.Match[str]]) -> Iterator[Hit]:
+    kinds = {str(match.lastgroup) for match in run}
+    start, end = run[0].start(), run[-1].end()
+    if kinds & _STRONG or (kinds & _HOUSE_PARTS and len(run) >= 2):
+        yield Hit(start, end, "address", "address")
+        return
+    for match in run:
+        if match.lastgroup in {"settlement", "region"}:
+            yield Hit(match.start(), match.end(), "place", "address-place")

@@ -1,0 +1,314 @@
+"""Identifiers with a fixed shape or a checksum, as they appear in Russian papers and in OCR.
+
+Patterns tolerate what scans and OCR do to numbers: spaces inside them, "№" or "номер" between
+series and number, brackets and dashes in phone numbers, line breaks inside "войсковая часть".
+Each pattern marks only the identifying part (the number, not the word "паспорт"), so the
+surrounding words stay readable. Limits are listed in docs/detection.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from papka.formats.detectors import Hit
+
+# Separators OCR and people put inside phone numbers.
+_SEP = r"[ \t\-‐‑–.]"
+# "№", "N", "No." or "номер" between a series and a number.
+_NUMBER_SIGN = r"(?:№|N|No\.?|(?i:номер))"
+# A number must not continue a longer run of digits on either side.
+_NO_DIGIT_BEFORE = r"(?<![\d.,/\-–])"
+_NO_DIGIT_AFTER = r"(?![\d])(?![.,]\d)"
+
+
+def _spaced_digits(count: int) -> str:
+    """`count` digits, each pair optionally split by one separator."""
+    return rf"\d(?:{_SEP}?\d){{{count - 1}}}"
+
+
+# ---- phones --------------------------------------------------------------------------------
+
+# Russia and Kazakhstan share +7 (Kazakh numbers start +7 7xx); 8 is the domestic prefix.
+_PHONE_RU_KZ = re.compile(
+    rf"(?<![\w+])(?:\+[ \t]?7|8)(?!\d{{11}}){_SEP}*\(?[ \t]*\d{{3}}[ \t]*\)?{_SEP}*"
+    rf"{_spaced_digits(7)}{_NO_DIGIT_AFTER}"
+)
+# Armenia: +374 and 8 digits; Georgia: +995 and 9 digits.
+_PHONE_AM = re.compile(
+    rf"(?<![\w+])\+[ \t]?374{_SEP}*\(?[ \t]*\d{{2}}[ \t]*\)?{_SEP}*"
+    rf"{_spaced_digits(6)}{_NO_DIGIT_AFTER}"
+)
+_PHONE_GE = re.compile(
+    rf"(?<![\w+])\+[ \t]?995{_SEP}*\(?[ \t]*\d{{3}}[ \t]*\)?{_SEP}*"
+    rf"{_spaced_digits(6)}{_NO_DIGIT_AFTER}"
+)
+# Any other number written with a "+" and a country code (a lawyer abroad, a relative).
+_PHONE_INTERNATIONAL = re.compile(
+    rf"(?<![\w+])\+[ \t]?[1-9]\d{{0,2}}{_SEP}*\(?[ \t]*\d{{1,4}}[ \t]*\)?{_SEP}*"
+    rf"\d(?:{_SEP}?\d){{5,10}}{_NO_DIGIT_AFTER}"
+)
+# A number after "тел." may lack a country prefix: "тел. 345-67-89", "тел.: (4822) 34-56-78",
+# "Телефон для справок (495) 123-45-67" (up to three words between).
+_PHONE_AFTER_WORD = re.compile(
+    r"(?<!\w)(?i:тел(?:ефон\w{0,2})?|моб(?:ильный)?|сот(?:овый)?|phone|tel|mob(?:ile)?)\.?"
+    r"(?:[ \t]+[^\W\d_]{1,12}){0,3}[ \t]*(?:[:№][ \t]*)?"
+    rf"(?P<number>\(?\d[\d \t\-‐–().]{{4,16}}\d){_NO_DIGIT_AFTER}"
+)
+
+
+# A city code in brackets is a phone number on its own: "(495) 123-45-67", "(4822) 34-56-78".
+_PHONE_AREA_CODE = re.compile(
+    rf"(?<![\w(])\([ \t]?\d{{3,5}}[ \t]?\)[ \t]?\d{{1,3}}(?:{_SEP}?\d{{2}}){{2}}{_NO_DIGIT_AFTER}"
+)
+
+
+_DATE_SHAPE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+
+
+def phones(text: str) -> Iterator[Hit]:
+    for pattern, detector in (
+        (_PHONE_RU_KZ, "phone"),
+        (_PHONE_AM, "phone"),
+        (_PHONE_GE, "phone"),
+        (_PHONE_INTERNATIONAL, "phone-international"),
+        (_PHONE_AREA_CODE, "phone-area-code"),
+    ):
+        for match in pattern.finditer(text):
+            yield Hit(match.start(), match.end(), "phone", detector)
+    for match in _PHONE_AFTER_WORD.finditer(text):
+        digits = sum(ch.isdigit() for ch in match["number"])
+        # "телефон изъят 12.03.2023": a date after the word is not a number to call.
+        if 5 <= digits <= 15 and not _DATE_SHAPE.fullmatch(match["number"]):
+            yield Hit(match.start("number"), match.end("number"), "phone", "phone-after-word")
+
+
+# ---- passports and military documents ------------------------------------------------------
+
+# A passport word not far before the number, on the same line or the next.
+_PASSPORT_WORD = (
+    r"(?<!\w)(?i:паспорт\w*|серия|серии|загран\w*|заграничн\w*|passport|паспорта)"
+    r"[^\d\n]{0,40}(?:\n[^\d\n]{0,20})?"
+)
+# Internal passport: series of 2+2 digits (region code and year of the form), number of 6.
+_INTERNAL_STANDALONE = re.compile(
+    rf"{_NO_DIGIT_BEFORE}\d{{2}}[ \t]?\d{{2}}[ \t]+\d{{6}}{_NO_DIGIT_AFTER}"
+)
+_INTERNAL_AFTER_WORD = re.compile(
+    rf"{_PASSPORT_WORD}(?P<number>\d{{2}}[ \t]?\d{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*\d{{6}})"
+    rf"{_NO_DIGIT_AFTER}"
+)
+# International passport: series of 2 digits, number of 7.
+_FOREIGN_STANDALONE = re.compile(
+    rf"{_NO_DIGIT_BEFORE}\d{{2}}[ \t]+(?:№[ \t]*)?\d{{7}}{_NO_DIGIT_AFTER}"
+)
+_FOREIGN_AFTER_WORD = re.compile(
+    rf"{_PASSPORT_WORD}(?P<number>\d{{2}}[ \t]?{_NUMBER_SIGN}?[ \t]*\d{{7}}){_NO_DIGIT_AFTER}"
+)
+# Military ID (военный билет): two capital Cyrillic letters and 7 digits, "АВ 1234567".
+_MILITARY_ID = re.compile(r"(?<!\w)[А-ЯЁ]{2}[ \t]*(?:№|N)?[ \t]*\d{7}" + _NO_DIGIT_AFTER)
+# After "военный билет" or "удостоверение личности", OCR may read the letters as Latin
+# look-alikes, and an officer's card has 6 or 7 digits.
+_MILITARY_ID_AFTER_WORD = re.compile(
+    r"(?<!\w)(?i:военн\w*[ \t\n]+билет\w*|удостоверени\w*[ \t\n]+личности)[^\d\n]{0,30}?"
+    r"(?P<number>(?<!\w)[А-ЯЁABEKMHOPCTXY]{2}[ \t]*(?:№|N)?[ \t]*\d{6,7})" + _NO_DIGIT_AFTER
+)
+# A serviceman's personal number (личный номер): "АВ-123456", "Ж-123456".
+_PERSONAL_NUMBER = re.compile(
+    r"(?<!\w)(?i:личн\w*[ \t]+номер\w*)[ \t:№]*"
+    r"(?P<number>[А-ЯЁ]{1,2}[ \t]?-[ \t]?\d{6}|[А-ЯЁ]{1,2}\d{6})" + _NO_DIGIT_AFTER
+)
+# "в/ч 12345", "в / ч 12345", "войсковой части 12345", "ВЧ 12345-А", "п/п 12345"
+# (полевая почта). The number (with its letter suffix) is what identifies the unit.
+_MILITARY_UNIT = re.compile(
+    r"(?<!\w)(?i:в[ \t]*/[ \t]*ч|вч|войсков\w*\s+част\w*|п[ \t]*/[ \t]*п|полев\w*\s+почт\w*)"
+    r"[ \t]*(?:№[ \t]*)?[:]?[ \t\n]*"
+    r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[А-ЯЁA-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
+)
+
+
+def documents(text: str) -> Iterator[Hit]:
+    for match in _INTERNAL_STANDALONE.finditer(text):
+        yield Hit(match.start(), match.end(), "passport-ru-internal", "passport-shape")
+    for match in _INTERNAL_AFTER_WORD.finditer(text):
+        yield Hit(match.start("number"), match.end("number"), "passport-ru-internal",
+                  "passport-after-word")
+    for match in _FOREIGN_STANDALONE.finditer(text):
+        yield Hit(match.start(), match.end(), "passport-ru-foreign", "passport-shape")
+    for match in _FOREIGN_AFTER_WORD.finditer(text):
+        yield Hit(match.start("number"), match.end("number"), "passport-ru-foreign",
+                  "passport-after-word")
+    for match in _MILITARY_ID.finditer(text):
+        yield Hit(match.start(), match.end(), "military-id", "military-id-shape")
+    for pattern in (_MILITARY_ID_AFTER_WORD, _PERSONAL_NUMBER):
+        for match in pattern.finditer(text):
+            yield Hit(match.start("number"), match.end("number"), "military-id",
+                      "military-id-after-word")
+    for match in _MILITARY_UNIT.finditer(text):
+        yield Hit(match.start("number"), match.end("number"), "military-unit", "military-unit")
+
+
+# ---- INN and SNILS: only numbers whose check digits are right ------------------------------
+
+# OCR often drops the space in "ИНН7707083893".
+_INN = re.compile(r"(?:(?<=ИНН)|(?<![\w.,/\-]))(?:\d{12}|\d{10})(?![\w])(?![.,]\d)")
+_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN11_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 % 10
+
+
+def inn_is_valid(number: str) -> bool:
+    """The INN check digits (tax service rules): 10 digits for a company, 12 for a person."""
+    if not number.isascii() or not number.isdigit():
+        return False
+    if len(number) == 10:
+        return _check_digit(number[:9], _INN10_WEIGHTS) == int(number[9])
+    if len(number) == 12:
+        return (_check_digit(number[:10], _INN11_WEIGHTS) == int(number[10])
+                and _check_digit(number[:11], _INN12_WEIGHTS) == int(number[11]))
+    return False
+
+
+_SNILS = re.compile(
+    r"(?<![\w.,/\-])\d{3}[ \t\-]?\d{3}[ \t\-]?\d{3}[ \t\-]{0,3}\d{2}(?![\w])(?![.,]\d)"
+)
+
+
+def snils_is_valid(number: str) -> bool:
+    """The SNILS control number: digits weighted 9..1, the sum mod 101 (100 and 101 give 00).
+
+    Numbers up to 001-001-998 were issued without a checksum and are rejected here: they are
+    not in use for living people.
+    """
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if len(digits) != 11 or not digits.isascii():
+        return False
+    body, control = digits[:9], int(digits[9:])
+    if int(body) <= 1001998:
+        return False
+    total = sum(int(d) * (9 - i) for i, d in enumerate(body))
+    expected = total % 101
+    if expected == 100:
+        expected = 0
+    return expected == control
+
+
+def tax_numbers(text: str) -> Iterator[Hit]:
+    for match in _INN.finditer(text):
+        if inn_is_valid(match.group()):
+            yield Hit(match.start(), match.end(), "inn", "inn-checksum")
+    for match in _SNILS.finditer(text):
+        if snils_is_valid(match.group()):
+            yield Hit(match.start(), match.end(), "snils", "snils-checksum")
+
+
+# ---- e-mail ---------------------------------------------------------------------------------
+
+# OCR sometimes puts spaces around "@"; Cyrillic domains (.рф) are allowed.
+_EMAIL = re.compile(
+    r"(?<![\w.+\-])[\w.+\-]{1,64}[ \t]?@[ \t]?(?P<domain>[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8})"
+)
+
+
+def emails(text: str) -> Iterator[Hit]:
+    for match in _EMAIL.finditer(text):
+        domain = match["domain"]
+        top = domain.rsplit(".", 1)[-1]
+        if len(top) >= 2 and top.isalpha():
+            yield Hit(match.start(), match.end(), "email", "email")
+
+
+# ---- GPS --------------------------------------------------------------------------------------
+
+_LAT_LETTER = r"[NSСЮ]"
+_LON_LETTER = r"[EWВЗ]"
+# "55.7558, 37.6173", "55,7558; 37,6173", "N 55.7558 E 37.6173", "55.7558° с.ш., 37.6173° в.д.".
+_GPS_DECIMAL = re.compile(
+    rf"(?<![\w.,])(?:{_LAT_LETTER}[ \t]?)?(?P<lat>[+\-−]?\d{{1,2}}[.,]\d{{4,}})°?"
+    rf"(?:[ \t]?(?:{_LAT_LETTER}|с\.[ \t]?ш\.|ю\.[ \t]?ш\.))?"
+    rf"[ \t]*(?:[,;][ \t]*|[ \t]+)"
+    rf"(?:{_LON_LETTER}[ \t]?)?(?P<lon>[+\-−]?\d{{1,3}}[.,]\d{{4,}})°?"
+    rf"(?:[ \t]?(?:{_LON_LETTER}|в\.[ \t]?д\.|з\.[ \t]?д\.)(?!\w))?(?![\d])"
+)
+# 55°45′21″N, 55°45'21.5"N, 37° 37′ 04″ E, 55°45.35′ N.
+_GPS_DMS = re.compile(
+    r"(?<![\d])\d{1,3}[ \t]?°[ \t]?\d{1,2}(?:[.,]\d+)?[ \t]?[′'’]"
+    r"(?:[ \t]?\d{1,2}(?:[.,]\d+)?[ \t]?(?:[″\"”]|''))?"
+    r"(?:[ \t]?(?:[NSEWСЮВЗ](?!\w)|[св]\.[ \t]?[шд]\.|[юз]\.[ \t]?[шд]\.))?"
+)
+
+
+def _to_float(number: str) -> float:
+    return float(number.replace(",", ".").replace("−", "-"))
+
+
+def coordinates(text: str) -> Iterator[Hit]:
+    for match in _GPS_DECIMAL.finditer(text):
+        if abs(_to_float(match["lat"])) <= 90 and abs(_to_float(match["lon"])) <= 180:
+            yield Hit(match.start(), match.end(), "gps", "gps-decimal")
+    for match in _GPS_DMS.finditer(text):
+        yield Hit(match.start(), match.end(), "gps", "gps-dms")
+
+
+# ---- dates ------------------------------------------------------------------------------------
+
+_MONTHS_RU = (
+    r"январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|"
+    r"сентябр[ья]|октябр[ья]|ноябр[ья]|декабр[ья]"
+)
+_MONTHS_EN = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# "г." or "года" after a year belongs to the date, unless it starts "г.р." / "года рождения",
+# which is left for the birth-date test to see.
+_YEAR_SUFFIX = r"(?:[ \t]?(?i:г\.(?![ \t]?р\.)|года(?![ \t]+рождения)|г(?![\w.])))?"
+_DATE = re.compile(
+    r"(?<![\w.,/])(?P<day>[0-3]?\d)[.\/\-](?P<month>[01]?\d)[.\/\-](?P<year>\d{4}|\d{2})"
+    r"(?![\d])(?![.,]\d)" + _YEAR_SUFFIX
+    + rf"|(?<![\w])(?P<wday>[0-3]?\d)[ \t]+(?i:{_MONTHS_RU}|{_MONTHS_EN})\.?[ \t,]+"
+    r"(?P<wyear>\d{4})(?!\d)" + _YEAR_SUFFIX
+    + rf"|(?<![\w])(?i:{_MONTHS_EN})\.?[ \t]+(?P<eday>[0-3]?\d),?[ \t]+(?P<eyear>\d{{4}})(?!\d)"
+)
+# Words that make the date next to them a date of birth.
+_BIRTH_BEFORE = re.compile(
+    r"(?i:дат\w*\s+рождения|рождени[ея]|д\.\s?р\.|д/р|родил(?:ся|ась)|рожд\.|род\.|"
+    r"г\.\s?р\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|né|née)[^\d]{0,20}$"
+)
+_BIRTH_AFTER = re.compile(r"^[ \t,]*(?i:г\.[ \t]?р\.|года\s+рождения|г\.\s?рожд)")
+# A bare year of birth: "1995 г.р.", "1995 года рождения".
+_BIRTH_YEAR = re.compile(
+    r"(?<![\w.,])(?P<year>(?:19|20)\d{2})[ \t]?(?i:г\.[ \t]?р\.|года[ \t]+рождения|г\.[ \t]?рожд)"
+)
+# "род. 1985", "родился в 1985 году", "г.р. 1985".
+_BIRTH_YEAR_AFTER_WORD = re.compile(
+    r"(?<!\w)(?i:род\.|родил(?:ся|ась)[ \t]+в|г\.[ \t]?р\.)[ \t]*(?P<year>(?:19|20)\d{2})"
+    r"(?![\d])(?![.,/]\d)"
+)
+# How far before a date a birth word may stand ("Дата рождения: 12.03.1995" over OCR noise).
+_BIRTH_WINDOW = 40
+
+
+def _date_is_plausible(match: re.Match[str]) -> bool:
+    if match["day"] is None:
+        return True
+    return 1 <= int(match["day"]) <= 31 and 1 <= int(match["month"]) <= 12
+
+
+def dates(text: str) -> Iterator[Hit]:
+    for match in _DATE.finditer(text):
+        if not _date_is_plausible(match):
+            continue
+        before = text[max(0, match.start() - _BIRTH_WINDOW) : match.start()]
+        after = text[match.end() : match.end() + 20]
+        if _BIRTH_BEFORE.search(before) or _BIRTH_AFTER.search(after):
+            yield Hit(match.start(), match.end(), "birth-date", "birth-date")
+        else:
+            yield Hit(match.start(), match.end(), "date", "date")
+    for pattern in (_BIRTH_YEAR, _BIRTH_YEAR_AFTER_WORD):
+        for match in pattern.finditer(text):
+            yield Hit(match.start("year"), match.end("year"), "birth-date", "birth-year")

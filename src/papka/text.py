@@ -1,0 +1,250 @@
+"""Text normalisation shared by search (papka.vault) and detection (papka.formats.detect).
+
+Russian papers reach papka in many spellings of the same word: upper or lower case, with or
+without ё, from OCR with odd spacing, and in Latin letters on passports, visas and asylum
+letters (Иванова, IVANOVA, Iwanowa). Everything here is pure Python so that the vault can use
+it without pulling in the detection stack. See docs/detection.md for the schemes used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+__all__ = [
+    "fold",
+    "latin_skeleton",
+    "search_keys",
+    "transliterate",
+    "transliteration_variants",
+]
+
+_WHITESPACE = re.compile(r"\s+")
+
+# The canonical scheme is ICAO Doc 9303 (7th ed., part 3, table for Cyrillic), the one printed
+# in Russian international passports since 2014: Мария Юрьевна Щукина → Mariia Iurevna Shchukina.
+_ICAO: dict[str, str] = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+    "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "ie", "ы": "y", "ь": "", "э": "e", "ю": "iu",
+    "я": "ia",
+    # Ukrainian and Belarusian letters that turn up in names of relatives and places.
+    "і": "i", "ї": "i", "є": "ie", "ґ": "g", "ў": "u",
+}
+
+# Spellings met in practice for each letter: ICAO, GOST 7.79-2000 system B without its
+# apostrophes and backquotes, BGN/PCGN without diacritics, and the informal English, German
+# and French habits of visas, diplomas and e-mails (Yuriy, Iwanowa, Chruschtschow, Jukov).
+_LETTER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "а": ("a",), "б": ("b",), "в": ("v", "w"), "г": ("g",), "д": ("d",),
+    "е": ("e",), "ё": ("e", "yo", "io", "jo", "ye"), "ж": ("zh", "j"), "з": ("z",),
+    "и": ("i",), "й": ("i", "y", "j"), "к": ("k",), "л": ("l",), "м": ("m",), "н": ("n",),
+    "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u",),
+    "ф": ("f",), "х": ("kh", "h", "x", "ch"), "ц": ("ts", "c", "cz", "tz", "z"),
+    "ч": ("ch", "tch", "tsch"), "ш": ("sh", "sch"), "щ": ("shch", "shh", "sch", "sh"),
+    "ъ": ("", "ie"), "ы": ("y", "i"), "ь": ("", "i"), "э": ("e",),
+    "ю": ("iu", "yu", "ju"), "я": ("ia", "ya", "ja"),
+    "і": ("i",), "ї": ("i", "yi", "ji"), "є": ("ie", "ye", "je"), "ґ": ("g",), "ў": ("u", "w"),
+}
+# Letter pairs spelled as a unit anywhere in a word: Мария → Maria, Наталья → Natalya,
+# Юрьевич → Yurevich, Алексей → Alexey.
+_PAIR_OPTIONS: dict[str, tuple[str, ...]] = {
+    "ия": ("iia", "iya", "ija", "ia"),
+    "ья": ("ia", "ya", "ja", "iya", "ija"),
+    "ье": ("ie", "ye", "je", "e"),
+    "кс": ("ks", "x"),
+}
+# Word endings spelled as a unit: Юрий → Iurii / Yuriy / Yurij / Yuri; Горький → Gorky.
+_ENDING_OPTIONS: dict[str, tuple[str, ...]] = {
+    "ий": ("ii", "iy", "ij", "i", "y"),
+    "ый": ("yi", "y", "iy", "yy", "ij"),
+}
+_VOWELS = set("аеёиоуыэюяіїє")
+# BGN/PCGN writes е as "ye" at the start of a word and after a vowel or a soft or hard sign.
+_YE_AFTER = _VOWELS | {"ъ", "ь"}
+#: Above this many spellings a word falls back to one spelling per scheme, so that a long name
+#: with many ambiguous letters cannot make detection slow.
+VARIANT_LIMIT = 512
+
+
+def _strip_latin_marks(s: str) -> str:
+    # Only marks on Latin letters go: й and ё are letters of their own in Russian (ё is folded
+    # separately, й must stay distinct from и).
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFD", s):
+        if unicodedata.combining(ch) and out and _is_latin(out[-1]):
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() or (ch.isalpha() and "LATIN" in unicodedata.name(ch, ""))
+
+
+def _fold_once(s: str, *, keep_yo: bool = False) -> str:
+    s = unicodedata.normalize("NFKC", s)
+    s = s.casefold()
+    if not keep_yo:
+        s = s.replace("ё", "е")
+    s = _strip_latin_marks(s)
+    # Format characters (soft hyphens, zero-width spaces, BOMs) are invisible and split words.
+    s = "".join(ch for ch in s if unicodedata.category(ch) != "Cf")
+    return _WHITESPACE.sub(" ", s).strip()
+
+
+def fold(s: str) -> str:
+    """The form under which two spellings of the same text compare equal.
+
+    NFKC, case folding, ё → е, marks stripped from Latin letters (é → e) while й stays й,
+    invisible format characters removed, runs of whitespace collapsed to one space and trimmed.
+    Idempotent: ``fold(fold(s)) == fold(s)``.
+    """
+    # A few exotic characters fold into sequences that fold again (compatibility forms that
+    # case-fold to non-NFKC text); iterate to the fixed point so idempotence is exact.
+    for _ in range(8):
+        folded = _fold_once(s)
+        if folded == s:
+            break
+        s = folded
+    return s
+
+
+def _case_like(source: str, latin: str, all_capitals: bool) -> str:
+    if not latin or not source.isupper():
+        return latin
+    return latin.upper() if all_capitals else latin[:1].upper() + latin[1:]
+
+
+def transliterate(s: str) -> str:
+    """Cyrillic letters written in Latin by ICAO Doc 9303 (the Russian passport scheme).
+
+    Case is kept (Щукина → Shchukina, ЩУКИНА → SHCHUKINA); every other character is left as is.
+    """
+    out: list[str] = []
+    for i, ch in enumerate(s):
+        latin = _ICAO.get(ch.lower())
+        if latin is None:
+            out.append(ch)
+            continue
+        following = s[i + 1 : i + 2]
+        preceding = s[i - 1 : i]
+        # ЩУКИНА is all capitals (SHCHUKINA); Щукина only starts with one (Shchukina).
+        all_capitals = following.isupper() or (not following.isalpha() and preceding.isupper())
+        out.append(_case_like(ch, latin, all_capitals))
+    return "".join(out)
+
+
+def _spellings_of_word(word: str) -> list[tuple[str, ...]]:
+    """One tuple of possible Latin spellings per Cyrillic letter (or ending) of a folded word."""
+    units: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        if pair in _ENDING_OPTIONS and i + 2 == len(word):
+            units.append(_ENDING_OPTIONS[pair])
+            i += 2
+            continue
+        if pair in _PAIR_OPTIONS:
+            units.append(_PAIR_OPTIONS[pair])
+            i += 2
+            continue
+        ch = word[i]
+        options = _LETTER_OPTIONS.get(ch, (ch,))
+        if ch == "е" and (i == 0 or word[i - 1] in _YE_AFTER):
+            options = ("e", "ye", "je")
+        units.append(options)
+        i += 1
+    return units
+
+
+def _scheme_spellings(word: str) -> set[str]:
+    """One spelling per scheme: the fallback when the combinations would be too many."""
+    units = _spellings_of_word(word)
+    longest = max((len(u) for u in units), default=1)
+    return {"".join(u[min(k, len(u) - 1)] for u in units) for k in range(longest)}
+
+
+def transliteration_variants(s: str) -> set[str]:
+    """Latin spellings under which Cyrillic text may appear, folded (lower case).
+
+    Covers ICAO 9303, GOST 7.79-2000 system B (letters only), BGN/PCGN (no diacritics) and common
+    informal spellings: Юрий → iurii, yuriy, yurij, yuri...; Иванова → ivanova, iwanowa...;
+    Щукин → shchukin, shukin, schukin.... Words are combined with a single space. Text without
+    Cyrillic letters gives only its own folded form. At most VARIANT_LIMIT spellings per word are
+    combined letter by letter; beyond that each scheme contributes one spelling.
+    """
+    # ё is kept until the letters are spelled, so that Ёлкин also gives "yolkin".
+    words = _fold_once(s, keep_yo=True).split(" ")
+    per_word: list[set[str]] = []
+    for word in words:
+        units = _spellings_of_word(word)
+        count = 1
+        for unit in units:
+            count *= len(unit)
+            if count > VARIANT_LIMIT:
+                break
+        if count > VARIANT_LIMIT:
+            per_word.append(_scheme_spellings(word))
+        else:
+            per_word.append({"".join(p) for p in itertools.product(*units)})
+    variants: set[str] = set()
+    for combo in itertools.product(*per_word):
+        variants.add(" ".join(combo))
+        if len(variants) >= VARIANT_LIMIT * 4:
+            break
+    variants.add(fold(transliterate(" ".join(words))))
+    return {fold(v) for v in variants}
+
+
+# Applied in order, repeatedly, until nothing changes: each rule maps several Latin spellings
+# of one Russian sound onto one, so that Yuriy, Yuri, Iurii and Jurij meet.
+_SKELETON_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"['`ʹʺ’]", ""),
+        (r"x", "ks"),
+        (r"tsch|tch", "ch"),
+        (r"shch|sch|shh", "sh"),
+        (r"kh", "h"),
+        (r"ts|tz|cz", "c"),
+        (r"[yj]", "i"),
+        (r"w", "v"),
+        (r"ie|io", "e"),
+        (r"([a-z])\1+", r"\1"),
+    )
+)
+
+
+def latin_skeleton(s: str) -> str:
+    """A coarse key that makes informal Latin spellings of one Russian name equal.
+
+    Folds, then merges spellings: y/j → i, w → v, kh → h, shch/sch/shh → sh, ts/tz/cz → c,
+    x → ks, ie/io → e, doubled letters → one. Yuriy, Yuri, Iurii, Jurij all give "iuri";
+    Iwanowa and Ivanova give "ivanova". Coarse on purpose (search recall), so never used where a
+    false match would hide or reveal something. Idempotent.
+    """
+    s = fold(s)
+    for _ in range(16):
+        before = s
+        for pattern, replacement in _SKELETON_RULES:
+            s = pattern.sub(replacement, s)
+        s = fold(s)
+        if s == before:
+            break
+    return s
+
+
+def search_keys(s: str) -> set[str]:
+    """The normalised forms under which a text can be found.
+
+    ``fold(s)``, its ICAO transliteration folded, and the Latin skeleton of that transliteration.
+    A query matches a document when one of the query's keys is a substring of one of the
+    document's keys: "Ivanov" finds "Иванов", "ёлкин" finds "Елкин", "Yuri" finds "Юрий".
+    Every key k satisfies ``fold(k) == k`` and ``search_keys(k) <= search_keys(s)``.
+    """
+    folded = fold(s)
+    latin = fold(transliterate(folded))
+    return {folded, latin, latin_skeleton(latin)}
