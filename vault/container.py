@@ -5,6 +5,7 @@ Read docs/FORMAT.md for the layout and the security argument; this module implem
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -44,6 +45,10 @@ from papka.vault.storage import FileStorage, Storage
 Progress = Callable[[int, int], None]
 _FILL_CHUNK = 8 * 1024 * 1024
 _ROOT_DIRECT, _ROOT_INDIRECT = 0, 1
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @dataclass
@@ -271,9 +276,11 @@ class Compartment:
 class Container:
     """An open container. Use as a context manager; closing wipes keys and releases the lock."""
 
-    def __init__(self, storage: Storage, *, random: _crypto.RandomSource) -> None:
+    def __init__(self, storage: Storage, *, random: _crypto.RandomSource,
+                 clock: Callable[[], dt.datetime] = _utc_now) -> None:
         self.storage = storage
         self.random = random
+        self.clock = clock
         self._keystream = _crypto.Keystream(random)
         self.padding = self._keystream.bytes
         self.geometry = Geometry.for_size(storage.size)
@@ -342,12 +349,13 @@ class Container:
 
     @classmethod
     def open_on(cls, storage: Storage, passphrases: Sequence[str], *, work_factor: int = 1,
-                random: _crypto.RandomSource = secrets.token_bytes) -> Container:
+                random: _crypto.RandomSource = secrets.token_bytes,
+                clock: Callable[[], dt.datetime] | None = None) -> Container:
         if not passphrases:
             raise UsageError("At least one passphrase is needed to open a container.")
         if storage.size < MIN_CONTAINER_SIZE:
             raise NoCompartmentOpens()
-        container = cls(storage, random=random)
+        container = cls(storage, random=random, clock=clock or _utc_now)
         raw = _read_slots(storage, container.geometry)
         found: list[_Unlocked] = []
         failed = False

@@ -111,17 +111,12 @@ class Document:
         return any(any(w in key for key in self._keys) for w in wanted if w)
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
 class DocumentStore:
     """The documents of one compartment. Every operation commits unless inside batch()."""
 
-    def __init__(self, compartment: Compartment, *,
-                 clock: Callable[[], dt.datetime] = _utc_now) -> None:
+    def __init__(self, compartment: Compartment) -> None:
         self._compartment = compartment
-        self._clock = clock
+        self._clock = compartment._container.clock
         self._batch_depth = 0
         self._reload()
 
