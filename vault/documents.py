@@ -72,7 +72,10 @@ class Document:
     added: dt.datetime
     derived_from: str | None = None
     derivation: Mapping[str, Any] | None = None
-    _keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    #: The normalised forms search looks in (papka.text.search_keys of every text field),
+    #: joined by NUL; computed when the record changes and stored with it, so unlocking does
+    #: not recompute them for every document.
+    _keys: str = field(default="", repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,8 +97,8 @@ class Document:
             issuer=data["issuer"], number=data["number"], country=data["country"],
             language=data["language"], tags=tuple(data["tags"]), notes=data["notes"],
             added=dt.datetime.fromisoformat(data["added"]), derived_from=data["derived_from"],
-            derivation=data["derivation"])
-        return doc._indexed()
+            derivation=data["derivation"], _keys=data.get("keys", ""))
+        return doc if doc._keys else doc._indexed()
 
     def _indexed(self) -> Document:
         words = [self.title, self.filename, self.issuer, self.number, self.notes, *self.tags]
@@ -103,12 +106,12 @@ class Document:
         for word in words:
             if word:
                 keys |= search_keys(word)
-        return replace(self, _keys=frozenset(keys))
+        return replace(self, _keys="\x00".join(sorted(k for k in keys if k)))
 
-    def matches(self, query: str) -> bool:
-        """Case-insensitive, ё = е, Latin ↔ Cyrillic transliteration (papka.text.search_keys)."""
-        wanted = search_keys(query)
-        return any(any(w in key for key in self._keys) for w in wanted if w)
+    @property
+    def when(self) -> dt.date:
+        """The paper's own date, or the day it was added when it has none."""
+        return self.date or self.added.date()
 
 
 class DocumentStore:
@@ -151,7 +154,8 @@ class DocumentStore:
             old = self._page_pointers[page]
             if old is not None:
                 store.free(old)
-            records = [dict(doc.to_json(), content=self._content[doc.id].to_json())
+            records = [dict(doc.to_json(), content=self._content[doc.id].to_json(),
+                            keys=doc._keys)
                        for doc in self._docs.values() if _page_of(doc.id) == page]
             new = store.write_bytes(json.dumps(records, separators=(",", ":"),
                                                ensure_ascii=False).encode()) if records else None
@@ -216,19 +220,22 @@ class DocumentStore:
              since: dt.date | None = None, until: dt.date | None = None,
              query: str | None = None) -> list[Document]:
         """Documents matching every filter given, oldest paper first."""
+        wanted = [w for w in search_keys(query) if w] if query else []
+        folded_tag = tag.strip().casefold() if tag is not None else None
         found = []
         for doc in self._docs.values():
-            when = doc.date or doc.added.date()
             if kind is not None and doc.kind != kind:
                 continue
-            if tag is not None and tag.strip().casefold() not in {t.casefold() for t in doc.tags}:
+            if folded_tag is not None and all(t.casefold() != folded_tag for t in doc.tags):
                 continue
-            if (since is not None and when < since) or (until is not None and when > until):
-                continue
-            if query and not doc.matches(query):
+            if since is not None or until is not None:
+                when = doc.when
+                if (since is not None and when < since) or (until is not None and when > until):
+                    continue
+            if query and not any(w in doc._keys for w in wanted):
                 continue
             found.append(doc)
-        return sorted(found, key=lambda d: (d.date or d.added.date(), d.added, d.id))
+        return sorted(found, key=lambda d: (d.when, d.added, d.id))
 
     def open(self, doc_id: str) -> BinaryIO:
         """A stream of the document's bytes, decrypted a chunk at a time."""

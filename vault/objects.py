@@ -66,8 +66,8 @@ class Pointer:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pointer:
-        return cls(bytes.fromhex(data["s"]), int(data["n"]),
-                   tuple((int(a), int(b)) for a, b in data["e"]))
+        # Authenticated data written by papka: JSON integers are already ints.
+        return cls(bytes.fromhex(data["s"]), data["n"], tuple(map(tuple, data["e"])))
 
     @property
     def sectors(self) -> int:

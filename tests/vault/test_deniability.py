@@ -140,8 +140,9 @@ def test_unlock_time_does_not_depend_on_the_passphrase_or_the_compartments(
             with contextlib.suppress(NoCompartmentOpens):
                 Container.open_on(MemoryStorage(memory.data), [passphrase])
             times[name].append(time.perf_counter() - start)
-    medians = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
-    assert max(medians.values()) / min(medians.values()) < 1.5, medians
+    # The fastest of seven interleaved runs: other load on the machine only ever adds time.
+    fastest = {k: min(v) for k, v in times.items()}
+    assert max(fastest.values()) / min(fastest.values()) < 1.5, fastest
 
 
 def test_free_space_statistics_match_with_and_without_hidden_data(workdir: Path) -> None:

@@ -14,7 +14,7 @@ from papka.vault.storage import MemoryStorage
 
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
-CONTAINER_ANSWER = "c5aca829b749533f5fae3b70eddadd7adc6cf5d2272a70d3278bee4295099afc"
+CONTAINER_ANSWER = "77755db31102b8cda04ca7fb695e2fd1d476e4600f99eeb6f08b80ce44809549"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
