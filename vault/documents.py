@@ -294,6 +294,7 @@ class DocumentStore:
             path = Path(source)
             with _open_regular_file(path) as stream:
                 size = os.fstat(stream.fileno()).st_size
+                self.check_room(size)            # refuse at once, before writing anything
                 return self.add(stream, kind=kind, title=title,
                                 filename=filename if filename is not None else path.name,
                                 date=date, issuer=issuer, number=number, country=country,

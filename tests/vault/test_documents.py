@@ -149,6 +149,13 @@ def test_a_full_container_refuses_before_anything_is_lost(workdir: Path) -> None
             add_bytes(box, os.urandom(20 * MiB))
         assert box.space.free_sectors() == free_before
         assert box.newest.documents.read_bytes(keep.id) == b"important"
+        big = workdir / "video.mp4"
+        with open(big, "wb") as f:
+            f.truncate(40 * MiB)                 # sparse: refused from its size alone
+        writes_before = box.newest.generation
+        with pytest.raises(ContainerFull):
+            box.newest.documents.add(big)
+        assert box.newest.generation == writes_before
     with Container.open(path, [DECOY]) as box:
         assert [d.id for d in box.newest.documents.list()] == [keep.id]
 
