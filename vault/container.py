@@ -53,12 +53,15 @@ def _utc_now() -> dt.datetime:
 
 @dataclass
 class _Unlocked:
-    """What one passphrase (or stored keys) opened: a slot and its newest valid record."""
+    """What one passphrase (or stored keys) opened: a slot and its newest valid copies."""
 
     slot: int
     masters: tuple[bytearray, bytearray]
-    record: SlotRecord
-    valid_regions: set[int]
+    records: dict[int, SlotRecord]          # region -> record, only the newest generation
+
+    @property
+    def record(self) -> SlotRecord:
+        return self.records[min(self.records)]
 
 
 def _derive_masters(storage: Storage, geometry: Geometry, passphrase: str,
@@ -93,9 +96,9 @@ def _try_slots(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
     if not hits:
         return None
     slot = min(hits)            # a passphrase opens one slot: creation refuses duplicates
-    newest = max(hits[slot].values(), key=lambda r: r.generation)
-    valid = {r for r, rec in hits[slot].items() if rec.generation == newest.generation}
-    return _Unlocked(slot, masters, newest, valid)
+    newest = max(rec.generation for rec in hits[slot].values())
+    return _Unlocked(slot, masters,
+                     {r: rec for r, rec in hits[slot].items() if rec.generation == newest})
 
 
 @dataclass
@@ -135,26 +138,36 @@ class Compartment:
         self.generation = unlocked.record.generation
         self.level = unlocked.record.level
         self._data_key = unlocked.record.data_key
-        self._valid_regions = unlocked.valid_regions
+        self._valid_regions = set(unlocked.records)
         self.store = ObjectStore(container.storage, container.space, self._data_key,
                                  descending=self.level > 0, random=container.random,
                                  padding=container.padding)
-        self._root_pointers = self._load_root_pointers(unlocked.record.root)
-        try:
-            root = json.loads(self.store.read_bytes(self._root_pointers[-1]))
-        except (ChunkDamaged, ValueError):
+        # Each slot copy points at its own copy of the catalog (docs/FORMAT.md §6): use the
+        # first that reads, and rewrite whatever did not.
+        self._root_chains: dict[int, list[Pointer]] = {}
+        root: dict[str, Any] | None = None
+        for region, record in sorted(unlocked.records.items()):
+            try:
+                chain = self._load_root_chain(record.root)
+                loaded = json.loads(self.store.read_bytes(chain[-1]))
+            except (ContainerDamaged, ChunkDamaged, ValueError):
+                continue
+            self._root_chains[region] = chain
+            root = root if root is not None else loaded
+        if root is None:
             raise ContainerDamaged(
                 "A compartment's index is damaged; its documents cannot be listed.",
-                hint="Run `papka check`; restore the container from a copy if you have one.") \
-                from None
+                hint="Run `papka check`; restore the container from a copy if you have one.")
+        self.needs_repair = set(self._root_chains) != {0, 1}
         self.root: dict[str, Any] = root
         self._committed_root = json.dumps(root)
+        self._committed_chains = dict(self._root_chains)
         container.space.mark(self._root_extents(), USED)
         self.documents = DocumentStore(self)
         container.space.mark(self.documents.extents(), USED)
 
     # -- the root pointer in the slot ------------------------------------------------------------
-    def _load_root_pointers(self, raw: bytes) -> list[Pointer]:
+    def _load_root_chain(self, raw: bytes) -> list[Pointer]:
         """The chain from the slot to the catalog: usually one pointer, more when fragmented."""
         chain: list[Pointer] = []
         try:
@@ -170,21 +183,30 @@ class Compartment:
             raise ContainerDamaged("A compartment's index pointer is damaged.") from None
 
     def _root_extents(self) -> list[Extent]:
-        return [e for p in self._root_pointers for e in p.extents]
+        return [e for chain in self._root_chains.values() for p in chain for e in p.extents]
 
-    def _write_root(self) -> bytes:
-        pointer = self.store.write_bytes(json.dumps(self.root, separators=(",", ":")).encode())
-        chain = [pointer]
-        raw = bytes([_ROOT_DIRECT]) + pointer.to_bytes()
-        while len(raw) > ROOT_MAX:
-            pointer = self.store.write_bytes(raw)
-            chain.append(pointer)
-            raw = bytes([_ROOT_INDIRECT]) + pointer.to_bytes()
-        chain.reverse()
-        for old in self._root_pointers:
-            self.store.free(old)
-        self._root_pointers = chain
-        return raw
+    def _write_root(self) -> list[bytes]:
+        """Write the catalog root twice (copy 0 for slot A, copy 1 for slot B); return what
+        each slot points at."""
+        data = json.dumps(self.root, separators=(",", ":")).encode()
+        raws: list[bytes] = []
+        chains: dict[int, list[Pointer]] = {}
+        for copy in (0, 1):
+            pointer = self.store.write_bytes(data, copy)
+            chain = [pointer]
+            raw = bytes([_ROOT_DIRECT]) + pointer.to_bytes()
+            while len(raw) > ROOT_MAX:
+                pointer = self.store.write_bytes(raw, copy)
+                chain.append(pointer)
+                raw = bytes([_ROOT_INDIRECT]) + pointer.to_bytes()
+            chain.reverse()
+            chains[copy] = chain
+            raws.append(raw)
+        for old_chain in self._root_chains.values():
+            for old in old_chain:
+                self.store.free(old)
+        self._root_chains = chains
+        return raws
 
     # -- keys a newer compartment keeps for this one -------------------------------------------
     def link(self) -> dict[str, Any]:
@@ -202,21 +224,23 @@ class Compartment:
         container._check_writable()
         try:
             self.documents._flush_pages()
-            raw_root = self._write_root()
+            raw_roots = self._write_root()
             container.storage.flush()
             self.generation += 1
-            self._write_slots(raw_root)
+            self._write_slots(raw_roots)
         except BaseException:
             self.rollback()
             raise
         self._committed_root = json.dumps(self.root)
+        self._committed_chains = dict(self._root_chains)
+        self.needs_repair = False
         self._finish_transaction()
 
-    def _write_slots(self, raw_root: bytes, regions: Sequence[int] = (0, 1)) -> None:
+    def _write_slots(self, raw_roots: Sequence[bytes]) -> None:
         container = self._container
-        record = SlotRecord(self.generation, container.geometry.size, self.level,
-                            self._data_key, raw_root)
-        for region in regions:
+        for region in (0, 1):
+            record = SlotRecord(self.generation, container.geometry.size, self.level,
+                                self._data_key, raw_roots[region])
             keys = SlotKeys.derive(self.masters[region], region, self.slot)
             sealed = seal_slot(record, keys, region, self.slot, container.random)
             keys.wipe()
@@ -233,7 +257,7 @@ class Compartment:
         container.space.mark(tx.freed, FREE)
         tx.freed.clear()
         tx.allocated.clear()
-        tx.cursor = None
+        tx.cursors.clear()
 
     def rollback(self) -> None:
         """Forget every change since the last commit; nothing on disk refers to them."""
@@ -241,30 +265,22 @@ class Compartment:
         self._container.space.mark(tx.allocated, FREE)
         tx.allocated.clear()
         tx.freed.clear()
-        tx.cursor = None
+        tx.cursors.clear()
         self.root = json.loads(self._committed_root)
-        self._root_pointers = self._load_root_pointers(self._current_raw_root())
+        self._root_chains = dict(self._committed_chains)
         self.documents._reload()
-
-    def _current_raw_root(self) -> bytes:
-        raw = _read_slots(self._container.storage, self._container.geometry)
-        unlocked = _try_slots(raw, self.masters, only=self.slot)
-        if unlocked is None:
-            raise ContainerDamaged("A compartment's header can no longer be read.")
-        return unlocked.record.root
 
     def used_sectors(self) -> int:
         return sum(c for _, c in self._root_extents()) + sum(
             c for _, c in self.documents.extents())
 
     def repair_headers(self) -> bool:
-        """Rewrite a header copy that is missing or stale from the good one."""
-        missing = [r for r in (0, 1) if r not in self._valid_regions]
-        if not missing or self._container.read_only:
+        """Rewrite a slot copy or catalog copy that is missing, stale or damaged, from the good
+        one, by committing: every copy is written afresh."""
+        if self._container.read_only or (self._valid_regions == {0, 1}
+                                          and not self.needs_repair):
             return False
-        raw = bytes([_ROOT_DIRECT if len(self._root_pointers) == 1 else _ROOT_INDIRECT])
-        raw += self._root_pointers[0].to_bytes()
-        self._write_slots(raw, missing)
+        self.commit()
         return True
 
     def _wipe(self) -> None:
@@ -472,15 +488,16 @@ class Container:
         data_key = bytearray(self.random(32))
         store = ObjectStore(self.storage, self.space, data_key, descending=level > 0,
                             random=self.random, padding=self.padding)
-        pointer = store.write_bytes(json.dumps(root, separators=(",", ":")).encode())
-        record = SlotRecord(0, self.geometry.size, level, data_key,
-                            bytes([_ROOT_DIRECT]) + pointer.to_bytes())
+        data = json.dumps(root, separators=(",", ":")).encode()
+        records = {copy: SlotRecord(0, self.geometry.size, level, data_key, bytes([_ROOT_DIRECT])
+                                    + store.write_bytes(data, copy).to_bytes())
+                   for copy in (0, 1)}
         self.storage.flush()
-        unlocked = _Unlocked(slot, masters, record, {0, 1})
+        unlocked = _Unlocked(slot, masters, records)
         for region in (0, 1):
             keys = SlotKeys.derive(masters[region], region, slot)
             self.storage.write(self.geometry.slot_offset(region, slot),
-                               seal_slot(record, keys, region, slot, self.random))
+                               seal_slot(records[region], keys, region, slot, self.random))
             keys.wipe()
             self.storage.flush()
         store.tx.allocated.clear()

@@ -23,12 +23,13 @@ from papka.errors import EnvironmentProblem
 from papka.text import search_keys
 from papka.vault.errors import (
     AmbiguousId,
+    ContainerDamaged,
     ContainerFull,
     DocumentDamaged,
     DocumentNotFound,
     InvalidInput,
 )
-from papka.vault.objects import Extent, ObjectReader, Pointer
+from papka.vault.objects import ChunkDamaged, Extent, ObjectReader, Pointer
 
 if TYPE_CHECKING:
     from papka.vault.container import Compartment
@@ -130,43 +131,51 @@ class DocumentStore:
         pages.extend([None] * (PAGES - len(pages)))
         self._docs: dict[str, Document] = {}
         self._content: dict[str, Pointer] = {}
-        self._page_pointers: list[Pointer | None] = [
-            Pointer.from_json(p) if p else None for p in pages]
+        # Each page is stored twice, far apart (docs/FORMAT.md §6).
+        self._page_pointers: list[list[Pointer] | None] = [
+            [Pointer.from_json(copy) for copy in p] if p else None for p in pages]
         self._dirty: set[int] = set()
-        store = self._compartment.store
-        for pointer in self._page_pointers:
-            if pointer is None:
+        for page, copies in enumerate(self._page_pointers):
+            if copies is None:
                 continue
-            try:
-                records = json.loads(store.read_bytes(pointer))
-            except Exception:
-                from papka.vault.errors import ContainerDamaged
-                raise ContainerDamaged("Part of a compartment's index is damaged.",
-                                       hint="Run `papka check`.") from None
+            records = self._read_page(page, copies)
             for record in records:
                 self._docs[record["id"]] = Document.from_json(record)
                 self._content[record["id"]] = Pointer.from_json(record["content"])
+
+    def _read_page(self, page: int, copies: list[Pointer]) -> list[dict[str, Any]]:
+        store = self._compartment.store
+        for copy in copies:
+            try:
+                records: list[dict[str, Any]] = json.loads(store.read_bytes(copy))
+            except (ChunkDamaged, ValueError):
+                # This copy is damaged: use the other, and rewrite both at the next commit.
+                self._dirty.add(page)
+                self._compartment.needs_repair = True
+                continue
+            return records
+        raise ContainerDamaged("Part of a compartment's index is damaged in both its copies.",
+                               hint="Run `papka check`; documents on other pages still open.")
 
     def _flush_pages(self) -> None:
         """Write the changed pages as new objects (called by Compartment.commit)."""
         store = self._compartment.store
         for page in sorted(self._dirty):
-            old = self._page_pointers[page]
-            if old is not None:
+            for old in self._page_pointers[page] or ():
                 store.free(old)
             records = [dict(doc.to_json(), content=self._content[doc.id].to_json(),
                             keys=doc._keys)
                        for doc in self._docs.values() if _page_of(doc.id) == page]
-            new = store.write_bytes(json.dumps(records, separators=(",", ":"),
-                                               ensure_ascii=False).encode()) if records else None
+            data = json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()
+            new = [store.write_bytes(data, copy) for copy in (0, 1)] if records else None
             self._page_pointers[page] = new
-            self._compartment.root["pages"][page] = new.to_json() if new else None
+            self._compartment.root["pages"][page] = [p.to_json() for p in new] if new else None
         self._dirty.clear()
 
     def extents(self) -> Iterator[Extent]:
-        for pointer in self._page_pointers:
-            if pointer is not None:
-                yield from pointer.extents
+        for copies in self._page_pointers:
+            for copy in copies or ():
+                yield from copy.extents
         for pointer in self._content.values():
             yield from pointer.extents
 

@@ -126,7 +126,7 @@ class Transaction:
 
     allocated: list[Extent] = field(default_factory=list)
     freed: list[Extent] = field(default_factory=list)
-    cursor: int | None = None
+    cursors: dict[int, int] = field(default_factory=dict)   # per copy (0 primary, 1 secondary)
 
 
 class ObjectStore:
@@ -144,20 +144,30 @@ class ObjectStore:
         self.tx = Transaction()
 
     # -- allocation ---------------------------------------------------------------------------
-    def _allocate(self, max_sectors: int) -> Extent:
+    def _start(self, copy: int) -> int:
+        """Where allocation begins: copy 0 from the compartment's end of the container, copy 1
+        (the second copy of catalog objects) a quarter of the way in, so that no single damaged
+        region holds both copies (docs/FORMAT.md §6)."""
         g = self._space.geometry
-        if self.tx.cursor is None:
-            self.tx.cursor = g.end_data_sector if self.descending else g.first_data_sector
-        run = self._space.find(max_sectors, self.descending, self.tx.cursor)
+        if copy == 0:
+            return g.end_data_sector if self.descending else g.first_data_sector
+        span = g.end_data_sector - g.first_data_sector
+        return g.first_data_sector + (3 * span // 4 if self.descending else span // 4)
+
+    def _allocate(self, max_sectors: int, copy: int = 0) -> Extent:
+        cursor = self.tx.cursors.get(copy, self._start(copy))
+        run = self._space.find(max_sectors, self.descending, cursor)
+        if run is None and copy:
+            run = self._space.find(max_sectors, self.descending, self._start(0))
         if run is None:
             raise ContainerFull()
         start, count = run
         self._space.mark([run], USED)
         self.tx.allocated.append(run)
-        self.tx.cursor = start if self.descending else start + count
+        self.tx.cursors[copy] = start if self.descending else start + count
         return run
 
-    def _give_back(self, run: Extent, keep: int) -> Extent:
+    def _give_back(self, run: Extent, keep: int, copy: int = 0) -> Extent:
         """Keep `keep` sectors of a freshly allocated run, return the rest to the free space."""
         start, count = run
         self.tx.allocated.remove(run)
@@ -166,7 +176,7 @@ class ObjectStore:
         self._space.mark([rest], FREE)
         if keep:
             self.tx.allocated.append(kept)
-        self.tx.cursor = kept[0] if self.descending else kept[0] + keep
+        self.tx.cursors[copy] = kept[0] if self.descending else kept[0] + keep
         return kept
 
     def free(self, pointer: Pointer) -> None:
@@ -189,7 +199,7 @@ class ObjectStore:
 
     # -- writing --------------------------------------------------------------------------------
     def write_stream(self, source: BinaryIO, *, progress: Progress | None = None,
-                     expected: int = 0) -> tuple[Pointer, str, bytes]:
+                     expected: int = 0, copy: int = 0) -> tuple[Pointer, str, bytes]:
         """Store everything `source` yields. Returns the pointer, the SHA-256 hex and the first
         bytes (for media-type detection). Memory stays at about one chunk."""
         seed = self._random(32)
@@ -201,14 +211,14 @@ class ObjectStore:
         length = 0
         index = 0
         while True:
-            run = self._allocate(MAX_CHUNK_SECTORS)
+            run = self._allocate(MAX_CHUNK_SECTORS, copy)
             capacity = run[1] * SECTOR - TAG
             filled = _read_into(source, memoryview(buffer)[:capacity])
             if filled == 0:
-                self._give_back(run, 0)
+                self._give_back(run, 0, copy)
                 break
             if filled < capacity:
-                run = self._give_back(run, -(-(filled + TAG) // SECTOR))
+                run = self._give_back(run, -(-(filled + TAG) // SECTOR), copy)
             start, count = run
             data = memoryview(buffer)[:filled]
             digest.update(data)
@@ -227,8 +237,8 @@ class ObjectStore:
                 break
         return Pointer(seed, length, tuple(extents)), digest.hexdigest(), head
 
-    def write_bytes(self, data: bytes) -> Pointer:
-        return self.write_stream(io.BytesIO(data))[0]
+    def write_bytes(self, data: bytes, copy: int = 0) -> Pointer:
+        return self.write_stream(io.BytesIO(data), copy=copy)[0]
 
     # -- reading --------------------------------------------------------------------------------
     def chunks(self, pointer: Pointer) -> Iterator[bytes]:

@@ -10,7 +10,6 @@ import pytest
 
 from papka.vault import Container
 from papka.vault.errors import (
-    ContainerDamaged,
     ContainerLocked,
     DocumentDamaged,
     InvalidInput,
@@ -177,19 +176,41 @@ def test_a_destroyed_header_region_is_recovered_from_the_other(workdir: Path, wh
         assert box.newest.documents.read_bytes(doc.id) == b"survives"
 
 
-def test_an_overwritten_first_mib_is_confined_to_the_decoy_it_hit(workdir: Path) -> None:
-    path = new_container(workdir / "box")
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_an_overwritten_first_or_last_mib_loses_only_what_it_hit(workdir: Path,
+                                                                 where: str) -> None:
+    path = new_container(workdir / "box", size=64 * MiB)
     with Container.open(path, [DECOY]) as box:
-        add_bytes(box, b"decoy paper", level=0)
+        add_bytes(box, b"decoy paper", level=0)              # sits in the first MiB
+        add_bytes(box, os.urandom(2 * MiB), level=0)         # reaches beyond it
         box.add_compartment(HIDDEN)
-        doc = add_bytes(box, b"hidden paper")
+        add_bytes(box, b"hidden paper")                      # sits in the last MiB
+        add_bytes(box, os.urandom(3 * MiB))                  # reaches below it
+        size = box.size
+        lost = range(0, MiB // SECTOR) if where == "first" else \
+            range((size - MiB) // SECTOR, size // SECTOR)
+        expected = sorted((c.level, doc_id) for c in box.compartments
+                          for doc_id, pointer in c.documents._pointers()
+                          if any(s in lost or s + n - 1 in lost for s, n in pointer.extents))
+        everything = {(c.level, d.id) for c in box.compartments for d in c.documents.list()}
+    assert 0 < len(expected) < len(everything)
     with open(path, "r+b") as f:
+        f.seek(0 if where == "first" else size - MiB)
         f.write(bytes(MiB))
-    with pytest.raises(ContainerDamaged):
-        Container.open(path, [DECOY])        # the decoy's index sat in the first MiB
     with Container.open(path, [HIDDEN]) as box:
-        assert box.unreachable_older == 1    # reported, and the hidden papers still read
-        assert box.newest.documents.read_bytes(doc.id) == b"hidden paper"
+        # Both catalogs survive through their second copies; only the documents whose bytes
+        # were overwritten are lost, and they are named.
+        assert box.unreachable_older == 0
+        assert box.headers_repaired >= 1
+        report = box.check()
+        assert sorted(report.damaged) == expected
+        for level, doc_id in everything - set(expected):
+            box.compartments[level].documents.read_bytes(doc_id)
+        for level, doc_id in expected:
+            with pytest.raises(DocumentDamaged):
+                box.compartments[level].documents.read_bytes(doc_id)
+    with Container.open(path, [HIDDEN]) as box:      # the repair was written: both copies again
+        assert box.headers_repaired == 0
 
 
 def test_both_header_regions_destroyed_means_nothing_opens(workdir: Path) -> None:

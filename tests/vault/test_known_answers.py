@@ -14,7 +14,7 @@ from papka.vault.storage import MemoryStorage
 
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
-CONTAINER_ANSWER = "77755db31102b8cda04ca7fb695e2fd1d476e4600f99eeb6f08b80ce44809549"
+CONTAINER_ANSWER = "93c4adc4e5ec04701f7523501e85a92dd66c5a7a886cef99fc725e26b12fbd3d"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
