@@ -1,0 +1,218 @@
+"""Commands for the container itself: init, compartment add, usage, check, passwd, panic."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+import click
+
+from .command import PapkaCommand, PapkaGroup
+from .context import Config, pass_config
+from .i18n import N_, _
+from .output import Progress, human_size, note, print_json, render_fields
+from .problems import CommandDamagedError, CommandUsageError
+
+MIN_SIZE = 16 * 1024 * 1024
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4,
+          "к": 1024, "м": 1024**2, "г": 1024**3, "т": 1024**4}
+_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([kmgtкмгт]?)(?:i?b|иб|б)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Read a size such as 256M, 1.5G, 64MiB, 300 МБ or a number of bytes (units of 1024)."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise click.BadParameter(_("write a size such as 256M or 2G."))
+    number = float(match.group(1).replace(",", "."))
+    return int(number * _UNITS[match.group(2).lower()])
+
+
+def _size_option(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    size = parse_size(value)
+    if size < MIN_SIZE:
+        raise click.BadParameter(_("a container needs at least 16M."))
+    return size
+
+
+def _is_block_device(path: Path) -> bool:
+    try:
+        return stat.S_ISBLK(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+@click.command(
+    "init", cls=PapkaCommand,
+    help=N_("Create a new container of a fixed size, filled with random bytes, and its first "
+            "compartment. You are asked for the passphrase twice and shown how strong it is."),
+    epilog=N_("Examples:\n\n\b\n"
+              "  papka -c /media/stick/papers.papka init --size 256M\n"
+              "  papka -c papers.papka --new-passphrase-fd 3 init --size 64M 3<new.txt"),
+)
+@click.option("--size", required=True, metavar="SIZE", callback=_size_option,
+              help=N_("The container's size, e.g. 64M, 512M, 2G (at least 16M). It never "
+                      "changes, and it does not depend on how many compartments there are."))
+@pass_config
+def init(config: Config, size: int) -> None:
+    path = config.require_container_path()
+    if path.exists() and not _is_block_device(path):
+        raise CommandUsageError(
+            _("Something already exists at this path; papka never overwrites it."),
+            hint=_("Choose a new file name for the container."))
+    passphrase = config.read_new_passphrase()
+    from papka.vault import Container
+
+    with Progress(_("Creating the container")) as progress:
+        Container.create(path, size, passphrase, work_factor=config.work_factor,
+                         progress=progress)
+    if config.json:
+        print_json({"created": True, "size": size})
+    else:
+        click.echo(_("The container is ready ({size}). Add papers with `papka add`.").format(
+            size=human_size(size)))
+
+
+@click.group("compartment", cls=PapkaGroup,
+             help=N_("Manage compartments: each one opens with its own passphrase, and nothing "
+                     "shows whether others exist."))
+def compartment() -> None:
+    pass
+
+
+@compartment.command(
+    "add", cls=PapkaCommand,
+    help=N_("Add a compartment. You are asked first for the passphrases of the compartments "
+            "you have, so that they are open and protected, then twice for the new one. "
+            "The new passphrase opens the new compartment and every compartment open now."),
+    epilog=N_("Examples:\n\n\b\n"
+              "  papka compartment add\n"
+              "  papka --passphrase-fd 3 --new-passphrase-fd 4 compartment add \\\n"
+              "        3<old.txt 4<new.txt"),
+)
+@pass_config
+def compartment_add(config: Config) -> None:
+    with config.container(write=True, several=True) as container:
+        new_passphrase = config.read_new_passphrase()
+        created = container.add_compartment(new_passphrase, work_factor=config.work_factor)
+    if config.json:
+        print_json({"level": created.level})
+    else:
+        click.echo(_("A compartment was added at level {level}.").format(level=created.level))
+
+
+@click.command(
+    "usage", cls=PapkaCommand,
+    help=N_("Show the container's size, the space the open compartments use, and which "
+            "levels are open."),
+    epilog=N_("Examples:\n\n\b\n  papka usage\n  papka --json usage"),
+)
+@pass_config
+def usage(config: Config) -> None:
+    with config.container(write=False) as container:
+        figures = container.usage()
+        levels = [c.level for c in container.compartments]
+        documents = {c.level: len(c.documents) for c in container.compartments}
+    if config.json:
+        print_json({"size": figures.size, "used": figures.used, "free": figures.free,
+                    "decoy_share": figures.decoy_share, "open_levels": levels,
+                    "used_by_level": {str(k): v for k, v in figures.by_level.items()},
+                    "documents": {str(k): v for k, v in documents.items()}})
+        return
+    click.echo(render_fields([
+        (_("Size"), human_size(figures.size)),
+        (_("Used by open compartments"), human_size(figures.used)),
+        (_("Free"), human_size(figures.free)),
+        (_("Oldest compartment's share"), f"{figures.decoy_share:.0%}"),
+        (_("Open levels"), ", ".join(str(level) for level in levels)),
+        (_("Documents"), ", ".join(f"{level}: {count}" for level, count in documents.items())),
+    ]))
+
+
+@click.command(
+    "check", cls=PapkaCommand,
+    help=N_("Read and verify every document and index of the open compartments, and repair "
+            "a damaged header from its copy. Exits with code 2 when something is damaged."),
+    epilog=N_("Examples:\n\n\b\n  papka check\n  papka --json check"),
+)
+@pass_config
+def check(config: Config) -> None:
+    with config.container(write=False) as container:
+        report = container.check()
+    if config.json:
+        print_json(report.to_json())
+    else:
+        click.echo(render_fields([
+            (_("Documents checked"), str(report.documents_checked)),
+            (_("Bytes checked"), human_size(report.bytes_checked)),
+            (_("Headers repaired"), str(report.headers_repaired)),
+            (_("Older compartments that could not be reached"), str(report.unreachable_older)),
+            (_("Result"), _("everything is intact") if report.ok else _("damage found")),
+        ]))
+        for level, item in report.damaged:
+            what = _("the index") if item == "index" else _("document {id}").format(id=item)
+            click.echo(_("Damaged: {what} (level {level})").format(what=what, level=level))
+    if not report.ok:
+        raise CommandDamagedError(_("Some stored data is damaged."),
+                           hint=_("Get back the intact documents with `papka get`, and keep "
+                                  "copies of the container on more than one medium."))
+
+
+@click.command(
+    "passwd", cls=PapkaCommand,
+    help=N_("Change the passphrase of a compartment (the newest open one, or the one chosen "
+            "with --level). The old passphrase stops working."),
+    epilog=N_("Examples:\n\n\b\n"
+              "  papka passwd\n"
+              "  papka --level 0 passwd\n"
+              "  papka --passphrase-fd 3 --new-passphrase-fd 4 passwd 3<old.txt 4<new.txt"),
+)
+@pass_config
+def passwd(config: Config) -> None:
+    with config.container(write=False) as container:
+        target = config.compartment(container)
+        new_passphrase = config.read_new_passphrase()
+        container.change_passphrase(target, new_passphrase, work_factor=config.work_factor)
+    if config.json:
+        print_json({"level": target.level, "changed": True})
+    else:
+        click.echo(_("The passphrase of the compartment at level {level} was changed.").format(
+            level=target.level))
+
+
+CONFIRM_WORDS = (N_("erase"),)
+
+
+@click.command(
+    "panic", cls=PapkaCommand,
+    help=N_("Destroy the container's keys so that no compartment can ever be opened again, by "
+            "you or by anyone. The documents cannot be recovered. No passphrase is needed. "
+            "Asks you to type a word unless --yes is given."),
+    epilog=N_("Examples:\n\n\b\n  papka panic\n  papka panic --yes"),
+)
+@click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
+@pass_config
+def panic(config: Config, yes: bool) -> None:
+    if config.open_container_ is not None:
+        raise CommandUsageError(_("panic cannot run inside the shell."),
+                         hint=_("Leave the shell with `exit`, then run `papka panic`."))
+    path = config.existing_container_path()
+    if not yes:
+        word = _(CONFIRM_WORDS[0])
+        note(_("Every compartment of this container will be impossible to open, for ever."))
+        answer = click.prompt(_("Type \"{word}\" to go on").format(word=word), err=True,
+                              default="", show_default=False)
+        accepted = {word.casefold(), CONFIRM_WORDS[0]}
+        if answer.strip().casefold() not in accepted:
+            raise CommandUsageError(_("Nothing was erased: the confirmation did not match."))
+    from papka.vault import Container
+
+    Container.panic(path)
+    if config.json:
+        print_json({"erased": True})
+    else:
+        click.echo(_("Done. Nothing in this container can be opened any more."))
+
+
+COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic)

@@ -1,0 +1,187 @@
+"""The settings of one ``papka`` run, passed down to every command as click's ``obj``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .i18n import _
+from .output import note
+from .passphrases import (
+    PassphraseInputError,
+    ask_new_passphrase,
+    describe_strength,
+    prompt_hidden,
+    read_lines_from_fd,
+)
+from .problems import CommandUsageError
+
+if TYPE_CHECKING:
+    from papka.vault import Compartment, Container, Document
+
+#: Warn when the oldest compartment uses more than this share of the container: newer
+#: compartments are placed from the end downwards, and the oldest one grows towards them.
+DECOY_SHARE_WARNING = 0.5
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Config:
+    container_path: str | None = None
+    passphrase_fd: int | None = None
+    new_passphrase_fd: int | None = None
+    json: bool = False
+    work_factor: int = 1
+    level: int | None = None
+    #: A container kept open by `papka shell` or `papka demo`; commands use it and do not close it.
+    open_container_: Container | None = None
+    _fd_passphrases: list[str] | None = field(default=None, repr=False)
+    warned: set[str] = field(default_factory=set)
+
+    # -- the container ------------------------------------------------------------------
+
+    def require_container_path(self) -> Path:
+        if not self.container_path:
+            raise CommandUsageError(_("No container was given."),
+                             hint=_("Give one with --container PATH, or set PAPKA_CONTAINER."))
+        return Path(self.container_path)
+
+    def existing_container_path(self) -> Path:
+        path = self.require_container_path()
+        if not path.exists():
+            raise CommandUsageError(_("There is no container at the given path."),
+                             hint=_("Check --container, or create a container with `papka init`."))
+        return path
+
+    def read_passphrases(self, *, several: bool = False) -> list[str]:
+        """The passphrases that open compartments: every line of --passphrase-fd, or prompts.
+
+        With ``several`` the prompt repeats until an empty answer, so that every compartment
+        the keeper has can be opened, and therefore protected, at once.
+        """
+        if self.passphrase_fd is not None:
+            if self._fd_passphrases is None:
+                self._fd_passphrases = read_lines_from_fd(self.passphrase_fd)
+            if not self._fd_passphrases:
+                raise PassphraseInputError(_("No passphrase was given on the descriptor."))
+            return list(self._fd_passphrases)
+        passphrases = [prompt_hidden(_("Passphrase"))]
+        while several:
+            more = prompt_hidden(
+                _("Another passphrase to open (press Enter when there are no more)"),
+                allow_empty=True)
+            if not more:
+                break
+            passphrases.append(more)
+        return passphrases
+
+    def read_new_passphrase(self) -> str:
+        """The new passphrase for init, compartment add and passwd."""
+        if self.new_passphrase_fd is not None:
+            lines = read_lines_from_fd(self.new_passphrase_fd)
+            if len(lines) != 1:
+                raise PassphraseInputError(
+                    _("Give exactly one line on --new-passphrase-fd."))
+            if not self.json:
+                note(describe_strength(lines[0]))
+            return lines[0]
+        return ask_new_passphrase()
+
+    @contextmanager
+    def container(self, *, write: bool, several: bool = False) -> Iterator[Container]:
+        """The open container: the session's own, or one opened now and closed afterwards."""
+        if self.open_container_ is not None:
+            if write:
+                self.warn_if_one_compartment(self.open_container_)
+            yield self.open_container_
+            if write:
+                self.warn_if_decoy_large(self.open_container_)
+            return
+        path = self.existing_container_path()
+        passphrases = self.read_passphrases(several=several)
+        with self._open(path, passphrases, write=write) as container:
+            if write:
+                self.warn_if_one_compartment(container)
+            yield container
+            if write:
+                self.warn_if_decoy_large(container)
+
+    def _open(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
+        from papka.errors import EnvironmentProblem
+        from papka.vault import Container
+        from papka.vault.errors import ContainerLocked
+
+        try:
+            return Container.open(path, passphrases, work_factor=self.work_factor)
+        except ContainerLocked:
+            raise
+        except EnvironmentProblem:
+            if write:
+                raise
+        # Reading needs no write access: a write-protected stick can still be read.
+        return Container.open(path, passphrases, work_factor=self.work_factor, writable=False)
+
+    # -- compartments and documents --------------------------------------------------------
+
+    def compartment(self, container: Container) -> Compartment:
+        """The compartment commands work in: the one chosen with --level, else the newest open."""
+        if self.level is None:
+            return container.newest
+        for compartment in container.compartments:
+            if compartment.level == self.level:
+                return compartment
+        raise CommandUsageError(_("No open compartment has this level."),
+                         hint=_("Run `papka usage` to see the levels that are open."))
+
+    def find_document(self, container: Container, doc_id: str) -> tuple[Compartment, Document]:
+        """Find a document by id (or a unique prefix) in the open compartments, newest first."""
+        from papka.vault.errors import AmbiguousId, DocumentNotFound
+
+        if self.level is not None:
+            compartment = self.compartment(container)
+            return compartment, compartment.documents.get(doc_id)
+        found: list[tuple[Compartment, Document]] = []
+        for compartment in reversed(container.compartments):
+            try:
+                found.append((compartment, compartment.documents.get(doc_id)))
+            except DocumentNotFound:
+                continue
+        if not found:
+            raise DocumentNotFound()
+        if len(found) > 1:
+            raise AmbiguousId(hint=_("Type more characters of the id, or choose a compartment "
+                                     "with --level."))
+        return found[0]
+
+    # -- warnings -----------------------------------------------------------------------------
+
+    def warn_once(self, key: str, message: str) -> None:
+        if key not in self.warned:
+            self.warned.add(key)
+            note(message)
+
+    def warn_if_one_compartment(self, container: Container) -> None:
+        # The same words whether or not other compartments exist (threat model A1).
+        if len(container.compartments) == 1:
+            self.warn_once("one-compartment", _(
+                "Note: only one compartment is open. This change may overwrite compartments "
+                "that are not open. To protect them, open the container with the passphrase of "
+                "the newest compartment (it opens the older ones too), or give every passphrase: "
+                "in `papka shell`, which asks for more, or one per line on --passphrase-fd."))
+
+    def warn_if_decoy_large(self, container: Container) -> None:
+        if container.usage().decoy_share > DECOY_SHARE_WARNING:
+            self.warn_once("decoy-share", _(
+                "Note: the oldest compartment now fills more than half of the container. "
+                "It grows towards the space other compartments use; consider a larger container."))
+
+
+def pass_config(function: F) -> F:
+    """Give a command the run's :class:`Config` as its first argument."""
+    return click.pass_obj(function)  # type: ignore[return-value]

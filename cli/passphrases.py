@@ -1,0 +1,82 @@
+"""Passphrase input: prompted without echo, or read from a file descriptor given by number.
+
+Passphrases are never taken from argv or the environment (threat model: they would stay in
+shell history and in /proc). Scripts and tests pass them on a descriptor, one per line.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .i18n import _
+from .output import note
+from .problems import CommandUsageError
+from .strength import estimate
+
+MAX_ATTEMPTS = 3
+#: A passphrase file is a handful of short lines; refuse to read an endless stream.
+MAX_FD_BYTES = 64 * 1024
+
+
+class PassphraseInputError(CommandUsageError):
+    """The passphrases could not be read or were not given twice the same."""
+
+
+def read_lines_from_fd(fd: int) -> list[str]:
+    """Every non-empty line readable from descriptor ``fd`` until end of file."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_FD_BYTES:
+                raise PassphraseInputError(_("Too much data on the passphrase descriptor."))
+            chunks.append(chunk)
+    except OSError as error:
+        raise PassphraseInputError(
+            _("Cannot read passphrases from file descriptor {fd}.").format(fd=fd),
+            hint=_("Open the descriptor for reading before starting papka, e.g. 3<file."),
+        ) from error
+    try:
+        text = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PassphraseInputError(_("The passphrase descriptor does not hold UTF-8 text.")) \
+            from error
+    return [line.rstrip("\r") for line in text.split("\n") if line.rstrip("\r")]
+
+
+def prompt_hidden(text: str, *, allow_empty: bool = False) -> str:
+    """Ask on the terminal without echo; prompts go to stderr, never to stdout."""
+    if allow_empty:
+        value: str = click.prompt(text, hide_input=True, err=True, default="",
+                                  show_default=False)
+    else:
+        value = click.prompt(text, hide_input=True, err=True)
+    return value
+
+
+def describe_strength(passphrase: str) -> str:
+    strength = estimate(passphrase)
+    return _("Passphrase strength: {label} (about {bits} bits).").format(
+        label=_(strength.label), bits=int(strength.bits))
+
+
+def ask_new_passphrase() -> str:
+    """Ask for a new passphrase twice, showing its strength; a weak one needs a yes."""
+    for _attempt in range(MAX_ATTEMPTS):
+        first = prompt_hidden(_("New passphrase"))
+        note(describe_strength(first))
+        if estimate(first).weak:
+            note(_("A passphrase of six random words is strong and easy to remember and type."))
+            if not click.confirm(_("Use this weak passphrase anyway?"), default=False, err=True):
+                continue
+        second = prompt_hidden(_("Type the new passphrase again"))
+        if first == second:
+            return first
+        note(_("The two passphrases differ. Let us try again."))
+    raise PassphraseInputError(_("The new passphrase was not typed the same way twice."))
