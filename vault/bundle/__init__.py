@@ -1,0 +1,89 @@
+"""Bundles: signed, age-encrypted exports of chosen documents, and the recipient's side.
+
+A bundle is an age v1 file holding a tar archive: ``files/NN-kind.ext`` (the documents, under
+neutral names), ``manifest.json`` (canonical JSON: hashes, kinds, titles, allowed metadata,
+redaction counts, provenance), ``manifest.json.sig`` (an OpenSSH SSHSIG signature by the
+compartment's Ed25519 identity), ``index.pdf`` (a printable index) and ``index.pdf.sig``. The
+recipient needs only ``age -d -i KEY BUNDLE | tar x`` and ``ssh-keygen -Y verify`` to use it
+without papka. The format and its security argument are in docs/FORMAT.md, "Bundles".
+"""
+
+from papka.vault.bundle.addressbook import AddressBook, PinStatus, SignerCheck
+from papka.vault.bundle.age import (
+    Identity,
+    Recipient,
+    generate_identity,
+    identity_file_text,
+    parse_identities,
+    parse_recipient,
+)
+from papka.vault.bundle.errors import (
+    ArmorError,
+    BundleDamagedError,
+    BundleError,
+    BundleStorageError,
+    BundleUsageError,
+    CannotDecryptError,
+    DuplicateMemberError,
+    HeaderError,
+    LimitExceededError,
+    ManifestError,
+    NotABundleError,
+    PayloadError,
+    SignatureError,
+    UnsafeMemberError,
+)
+from papka.vault.bundle.fingerprint import Fingerprint, terminal_qr
+from papka.vault.bundle.manifest import Manifest, ManifestFile
+from papka.vault.bundle.reader import (
+    DocumentReceiver,
+    OpenedBundle,
+    VerifiedBundle,
+    import_bundle,
+    open_bundle,
+    verify_bundle,
+)
+from papka.vault.bundle.signer import SigningKey
+from papka.vault.bundle.sshsig import NAMESPACE as SIGNATURE_NAMESPACE
+from papka.vault.bundle.writer import BundleItem, BundleSummary, write_bundle
+
+__all__ = [
+    "AddressBook",
+    "ArmorError",
+    "BundleDamagedError",
+    "BundleError",
+    "BundleItem",
+    "BundleSummary",
+    "BundleStorageError",
+    "BundleUsageError",
+    "CannotDecryptError",
+    "DocumentReceiver",
+    "DuplicateMemberError",
+    "Fingerprint",
+    "HeaderError",
+    "Identity",
+    "LimitExceededError",
+    "Manifest",
+    "ManifestError",
+    "ManifestFile",
+    "NotABundleError",
+    "OpenedBundle",
+    "PayloadError",
+    "PinStatus",
+    "Recipient",
+    "SIGNATURE_NAMESPACE",
+    "SignatureError",
+    "SignerCheck",
+    "SigningKey",
+    "UnsafeMemberError",
+    "VerifiedBundle",
+    "generate_identity",
+    "identity_file_text",
+    "import_bundle",
+    "open_bundle",
+    "parse_identities",
+    "parse_recipient",
+    "terminal_qr",
+    "verify_bundle",
+    "write_bundle",
+]
