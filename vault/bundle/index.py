@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from pathlib import Path
 
 import segno
 from reportlab.lib import colors
@@ -19,30 +18,19 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
 
+from papka.formats import fonts
 from papka.vault.bundle.fingerprint import Fingerprint
 from papka.vault.bundle.manifest import Manifest
 
-_FALLBACK_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-_FALLBACK_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 _REGULAR = "PapkaDejaVuSans"
 _BOLD = "PapkaDejaVuSans-Bold"
-
-
-def _font_paths() -> tuple[Path, Path]:
-    try:
-        from papka.formats import fonts
-
-        return fonts.regular(), fonts.bold()
-    except ImportError:  # the shipped fonts are optional; Debian's are the same files
-        return _FALLBACK_FONT, _FALLBACK_BOLD
 
 
 def _register_fonts() -> None:
     if _REGULAR in pdfmetrics.getRegisteredFontNames():
         return
-    regular, bold = _font_paths()
-    pdfmetrics.registerFont(TTFont(_REGULAR, str(regular)))
-    pdfmetrics.registerFont(TTFont(_BOLD, str(bold)))
+    pdfmetrics.registerFont(TTFont(_REGULAR, str(fonts.regular())))
+    pdfmetrics.registerFont(TTFont(_BOLD, str(fonts.bold())))
 
 
 class _QRCode(Flowable):  # type: ignore[misc]
