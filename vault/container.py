@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from papka.errors import EnvironmentProblem, UsageError
 from papka.vault import _crypto
@@ -41,6 +41,9 @@ from papka.vault.header import (
 )
 from papka.vault.objects import FREE, USED, ChunkDamaged, Extent, ObjectStore, Pointer, SpaceMap
 from papka.vault.storage import FileStorage, Storage
+
+if TYPE_CHECKING:
+    from papka.vault.bundle import AddressBook, SigningKey
 
 Progress = Callable[[int, int], None]
 _FILL_CHUNK = 8 * 1024 * 1024
@@ -216,6 +219,24 @@ class Compartment:
     def signing_seed(self) -> bytes:
         """The 32-byte Ed25519 seed of this compartment's signing identity (never leaves it)."""
         return bytes.fromhex(self.root["identity"])
+
+    def signing_key(self) -> SigningKey:
+        """This compartment's signing identity, for bundles (created with the compartment)."""
+        from papka.vault.bundle import SigningKey
+
+        return SigningKey.from_private_bytes(self.signing_seed)
+
+    def address_book(self) -> AddressBook:
+        """Recipients and pinned signers this compartment knows (a copy; save to keep changes)."""
+        from papka.vault.bundle import AddressBook
+
+        stored = self.root.get("book")
+        return AddressBook.from_dict(stored) if stored else AddressBook()
+
+    def save_address_book(self, book: AddressBook) -> None:
+        """Store the address book in this compartment, in one commit."""
+        self.root["book"] = book.to_dict()
+        self.commit()
 
     # -- commits ---------------------------------------------------------------------------------
     def commit(self) -> None:
