@@ -377,22 +377,24 @@ class Container:
              random: _crypto.RandomSource = secrets.token_bytes) -> Container:
         storage = FileStorage(path, writable=writable)
         try:
-            container = cls.open_on(storage, passphrases, work_factor=work_factor, random=random)
+            return cls.open_on(storage, passphrases, work_factor=work_factor, random=random,
+                               writable=writable)
         except BaseException:
             storage.close()
             raise
-        container.read_only = container.read_only or not writable
-        return container
 
     @classmethod
     def open_on(cls, storage: Storage, passphrases: Sequence[str], *, work_factor: int = 1,
                 random: _crypto.RandomSource = secrets.token_bytes,
-                clock: Callable[[], dt.datetime] | None = None) -> Container:
+                clock: Callable[[], dt.datetime] | None = None,
+                writable: bool = True) -> Container:
+        """Open a container held by any Storage; `writable=False` never writes (no repairs)."""
         if not passphrases:
             raise UsageError("At least one passphrase is needed to open a container.")
         if storage.size < MIN_CONTAINER_SIZE:
             raise NoCompartmentOpens()
         container = cls(storage, random=random, clock=clock or _utc_now)
+        container.read_only = not writable
         raw = _read_slots(storage, container.geometry)
         found: list[_Unlocked] = []
         failed = False

@@ -298,3 +298,19 @@ def test_each_compartment_has_its_own_signing_identity_and_address_book(workdir:
         assert box.newest.signing_key().public_openssh() == key
         assert "адвокат" in box.newest.address_book().to_dict()["signers"]
         assert box.compartments[0].address_book().to_dict()["signers"] == {}
+
+
+def test_a_read_only_session_never_writes_not_even_repairs(workdir: Path) -> None:
+    path = new_container(workdir / "box")
+    with Container.open(path, [DECOY]) as box:
+        doc = add_bytes(box, b"paper")
+    with open(path, "r+b") as f:                  # damage region A: a writable open would repair
+        f.write(bytes(REGION_SIZE))
+    before = path.read_bytes()
+    path.chmod(0o400)
+    with Container.open(path, [DECOY], writable=False) as box:
+        assert box.read_only and box.headers_repaired == 0
+        assert box.newest.documents.read_bytes(doc.id) == b"paper"
+        with pytest.raises(Exception, match="read-only"):
+            add_bytes(box, b"more")
+    assert path.read_bytes() == before
