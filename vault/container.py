@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import struct
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -360,15 +361,28 @@ class Container:
         if storage.size < MIN_CONTAINER_SIZE:
             raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
         container = cls(storage, random=random)
-        total = container.geometry.size
-        for offset in range(0, total, _FILL_CHUNK):
-            n = min(_FILL_CHUNK, total - offset)
-            storage.write(offset, container.padding(n))
-            if progress is not None:
-                progress(offset + n, total)
+        geometry = container.geometry
+        total = geometry.size
+        # The two header regions first (their salts feed the KDF), then the KDF runs in a thread
+        # while the rest is filled: the fill waits on the disk, the KDF on the processor.
+        for region in (0, 1):
+            storage.write(geometry.region_offset(region), container.padding(REGION_SIZE))
+        masters: list[tuple[bytearray, bytearray]] = []
+        kdf = threading.Thread(target=lambda: masters.append(
+            _derive_masters(storage, geometry, passphrase, work_factor)))
+        kdf.start()
+        try:
+            start, end = REGION_SIZE, total - REGION_SIZE
+            for offset in range(start, end, _FILL_CHUNK):
+                n = min(_FILL_CHUNK, end - offset)
+                storage.write(offset, container.padding(n))
+                if progress is not None:
+                    progress(offset + n, total)
+        finally:
+            kdf.join()
         storage.flush()
-        for compartment in [container._new_compartment(passphrase, work_factor)]:
-            compartment._wipe()
+        compartment = container._new_compartment(passphrase, work_factor, masters=masters[0])
+        compartment._wipe()
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -494,10 +508,12 @@ class Container:
                                      hint="If the container was truncated, copy your documents out"
                                           " with `papka get` and create a new container.")
 
-    def _new_compartment(self, passphrase: str, work_factor: int) -> Compartment:
+    def _new_compartment(self, passphrase: str, work_factor: int, *,
+                         masters: tuple[bytearray, bytearray] | None = None) -> Compartment:
         _check_passphrase(passphrase)
         self._check_writable()
-        masters = _derive_masters(self.storage, self.geometry, passphrase, work_factor)
+        if masters is None:
+            masters = _derive_masters(self.storage, self.geometry, passphrase, work_factor)
         if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
         taken = {c.slot for c in self._compartments}

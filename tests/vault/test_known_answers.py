@@ -14,7 +14,7 @@ from papka.vault.storage import MemoryStorage
 
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
-CONTAINER_ANSWER = "93c4adc4e5ec04701f7523501e85a92dd66c5a7a886cef99fc725e26b12fbd3d"
+CONTAINER_ANSWER = "7481b39c8f5dce4a9fd4e83f858936d1ce2dfdeb58e077c4ee5146abe041287d"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
