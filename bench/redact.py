@@ -1,0 +1,273 @@
+"""Redaction speed: burn + verify pages per second at 200 dpi, and OCR time on its own.
+
+Two documents are made here: a 20-page scan (one JPEG per page, no text layer) and a 100-page
+born-digital PDF (reportlab, DejaVu, Russian text with the same secrets on every page). For
+each, papka plans, burns at 200 dpi and verifies; OCR (planning the scan, and the OCR
+verification channel) is timed separately. If a separate virtual environment with PyMuPDF
+exists (PyMuPDF is AGPL: it is never a dependency of papka, only a yardstick here), PyMuPDF's
+apply_redactions runs on the same files with the same boxes, and papka's verifier checks its
+output too.
+
+    python -m bench.redact [--quick] [--pymupdf /tmp/mupdf-venv/bin/python] [--json]
+
+Writes bench/results/redact.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pikepdf
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from papka.formats import fonts, media
+from papka.formats.burn import burn, plan_redaction
+from papka.formats.verify import verify
+
+NAME = "Иванова Мария Петровна"
+PHONE = "+7 912 345-67-89"
+UNIT = "в/ч 12345"
+SECRETS = [NAME, PHONE, UNIT]
+FILLER = (
+    "Настоящая справка выдана в том, что он действительно проходил военную службу по "
+    "контракту и уволен в запас приказом командира. Справка выдана для предъявления по месту "
+    "требования."
+)
+DPI = 200
+T = TypeVar("T")
+
+
+def _timed(action: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def scanned_document(pages: int) -> bytes:
+    """A scan: A4 pages at 200 dpi, grey paper with a little noise, JPEG, no text layer."""
+    font = ImageFont.truetype(str(fonts.REGULAR), 30)
+    rng = random.Random(5)
+    document = pikepdf.Pdf.new()
+    for number in range(pages):
+        sheet = Image.effect_noise((1654, 2339), 12).point(lambda v: 235 + v // 16)
+        sheet = sheet.convert("RGB")
+        draw = ImageDraw.Draw(sheet)
+        y = 160
+        lines = [f"Справка № {number + 1}", f"Мать: {NAME}", f"Телефон: {PHONE}",
+                 f"Войсковая часть: {UNIT}"]
+        lines += [FILLER[i : i + 70] for i in range(0, len(FILLER), 70)] * 4
+        rng.shuffle(lines[4:])
+        for line in lines:
+            draw.text((150, y), line, font=font, fill=(25, 25, 25))
+            y += 60
+        buffer = io.BytesIO()
+        sheet.save(buffer, format="JPEG", quality=75)
+        page = document.add_blank_page(page_size=(595.28, 841.89))
+        image = pikepdf.Stream(document, buffer.getvalue())
+        image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        image.Width, image.Height = sheet.size
+        image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+        image.Filter = pikepdf.Name.DCTDecode
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(
+            Scan=document.make_indirect(image)))
+        page.obj.Contents = document.make_stream(b"q 595.28 0 0 841.89 0 0 cm /Scan Do Q")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def born_digital(pages: int) -> bytes:
+    pdfmetrics.registerFont(TTFont("BenchSans", str(fonts.REGULAR)))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    for number in range(pages):
+        page.setFont("BenchSans", 11)
+        y = 780
+        lines = [f"Лист {number + 1}. Мать: {NAME}, тел. {PHONE}, {UNIT}."]
+        lines += [FILLER[i : i + 85] for i in range(0, len(FILLER), 85)] * 12
+        for line in lines:
+            page.drawString(60, y, line)
+            y -= 17
+        page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def run_papka(label: str, data: bytes, *, ocr_plan: bool) -> dict[str, Any]:
+    plan, plan_s = _timed(lambda: plan_redaction(data, media.PDF, preset=None, hide=SECRETS,
+                                                 ocr=ocr_plan))
+    redacted, burn_s = _timed(lambda: burn(data, media.PDF, plan, dpi=DPI))
+    outcome, verify_s = _timed(lambda: verify(redacted.data, media.PDF, plan.secrets, ocr=False))
+    ocr_outcome, verify_ocr_s = _timed(
+        lambda: verify(redacted.data, media.PDF, plan.secrets, ocr=True))
+    pages = len(plan.pages)
+    return {
+        "document": label,
+        "pages": pages,
+        "boxes": len(plan.boxes()),
+        "plan_s": round(plan_s, 2),
+        "plan_includes_ocr": ocr_plan,
+        "burn_s": round(burn_s, 2),
+        "verify_s": round(verify_s, 2),
+        "burn_verify_pages_per_s": round(pages / (burn_s + verify_s), 2),
+        "verify_ocr_channel_s": round(verify_ocr_s - verify_s, 2),
+        "verified": outcome.ok and ocr_outcome.ok,
+        "input_mb": round(len(data) / 1e6, 2),
+        "output_mb": round(len(redacted.data) / 1e6, 2),
+        "_boxes": [[b.page, b.x0, b.y0, b.x1, b.y1] for b in plan.boxes()],
+        "_secrets": plan.secrets,
+    }
+
+
+_PYMUPDF_SCRIPT = """
+import json, sys, time
+import pymupdf
+source, boxes_path, target = sys.argv[1:4]
+boxes = json.load(open(boxes_path))
+start = time.perf_counter()
+document = pymupdf.open(source)
+for page_number, x0, y0, x1, y1 in boxes:
+    document[page_number].add_redact_annot(pymupdf.Rect(x0, y0, x1, y1), fill=(0, 0, 0))
+for page in document:
+    page.apply_redactions()
+document.save(target, garbage=4, deflate=True)
+print(json.dumps({"seconds": time.perf_counter() - start, "pages": len(document)}))
+"""
+
+
+def run_pymupdf(python: str, data: bytes, result: dict[str, Any]) -> dict[str, Any] | None:
+    if not Path(python).exists():
+        return None
+    with tempfile.TemporaryDirectory(prefix="papka-bench-") as folder:
+        source, boxes, target = (Path(folder) / n for n in ("in.pdf", "boxes.json", "out.pdf"))
+        source.write_bytes(data)
+        boxes.write_text(json.dumps(result["_boxes"]))
+        done = subprocess.run([python, "-c", _PYMUPDF_SCRIPT, str(source), str(boxes),
+                               str(target)], capture_output=True, text=True, check=False,
+                              timeout=3600)
+        if done.returncode != 0:
+            return {"error": done.stderr.strip().splitlines()[-1:]}
+        timing = json.loads(done.stdout)
+        output = target.read_bytes()
+    check = verify(output, media.PDF, result["_secrets"], ocr=False)
+    return {
+        "apply_redactions_s": round(timing["seconds"], 2),
+        "pages_per_s": round(timing["pages"] / timing["seconds"], 2),
+        "papka_verify_ok": check.ok,
+        "papka_verify_failures": check.failures,
+        "output_mb": round(len(output) / 1e6, 2),
+    }
+
+
+_PYMUPDF_CHANNELS_SCRIPT = """
+import json, sys
+import pymupdf
+folder, secrets = sys.argv[1], json.loads(sys.argv[2])
+names = json.loads(open(folder + "/names.json").read())
+for name in names:
+    document = pymupdf.open(folder + "/" + name + ".pdf")
+    for page in document:
+        for secret in secrets:
+            for rect in page.search_for(secret):
+                page.add_redact_annot(rect, fill=(0, 0, 0))
+        page.apply_redactions()
+    document.save(folder + "/" + name + ".out.pdf", garbage=4, deflate=True)
+"""
+
+
+def pymupdf_channels(python: str) -> dict[str, list[str]] | None:
+    """PyMuPDF's usual recipe (search_for + apply_redactions) on the planted-secret PDFs of
+    tests/formats/planted.py; papka's verifier then names the channels where a secret stayed."""
+    if not Path(python).exists():
+        return None
+    from tests.formats import planted
+
+    secrets = [planted.NAME, planted.NAME_LATIN]
+    channels = planted.pdf_channels()
+    leaks: dict[str, list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="papka-bench-") as folder:
+        for name, data in channels.items():
+            (Path(folder) / f"{name}.pdf").write_bytes(data)
+        (Path(folder) / "names.json").write_text(json.dumps(sorted(channels)))
+        done = subprocess.run([python, "-c", _PYMUPDF_CHANNELS_SCRIPT, folder,
+                               json.dumps(secrets)], capture_output=True, text=True,
+                              check=False, timeout=600)
+        if done.returncode != 0:
+            return {"error": done.stderr.strip().splitlines()[-1:]}
+        for name in sorted(channels):
+            output = (Path(folder) / f"{name}.out.pdf").read_bytes()
+            outcome = verify(output, media.PDF, secrets, ocr=False)
+            if not outcome.ok:
+                leaks[name] = outcome.failures
+    return leaks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4 and 10 pages instead of 20/100")
+    parser.add_argument("--pymupdf", default=os.environ.get("PAPKA_BENCH_PYMUPDF",
+                                                            "/tmp/mupdf-venv/bin/python"))
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args(argv)
+    scan_pages, digital_pages = (4, 10) if options.quick else (20, 100)
+    rows = []
+    for label, data, ocr_plan in (
+        (f"scan-{scan_pages}p", scanned_document(scan_pages), True),
+        (f"born-digital-{digital_pages}p", born_digital(digital_pages), False),
+    ):
+        result = run_papka(label, data, ocr_plan=ocr_plan)
+        result["pymupdf"] = run_pymupdf(options.pymupdf, data, result)
+        rows.append({k: v for k, v in result.items() if not k.startswith("_")})
+    leaks = pymupdf_channels(options.pymupdf)
+    results = {"dpi": DPI, "cores": os.cpu_count(), "quick": options.quick, "documents": rows,
+               "pymupdf_planted_channel_leaks": leaks}
+    results_dir = Path(__file__).resolve().parent / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / "redact.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    if options.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
+    print(f"papka burn + verify at {DPI} dpi (one process; OCR reported separately)")
+    for row in rows:
+        print(f"\n{row['document']}: {row['pages']} pages, {row['boxes']} boxes")
+        print(f"  plan {row['plan_s']} s" + (" (OCR with Tesseract rus+eng)"
+                                             if row["plan_includes_ocr"] else " (text layer)"))
+        print(f"  burn {row['burn_s']} s, verify {row['verify_s']} s  ->  "
+              f"{row['burn_verify_pages_per_s']} pages/s")
+        print(f"  OCR verification channel {row['verify_ocr_channel_s']} s; "
+              f"verified: {row['verified']}; {row['input_mb']} MB -> {row['output_mb']} MB")
+        other = row["pymupdf"]
+        if other is None:
+            print("  PyMuPDF: not installed in a separate venv (see --pymupdf)")
+        elif "error" in other:
+            print(f"  PyMuPDF: failed: {other['error']}")
+        else:
+            print(f"  PyMuPDF apply_redactions (same boxes): {other['apply_redactions_s']} s "
+                  f"-> {other['pages_per_s']} pages/s; papka's verifier on its output: "
+                  f"{'clean' if other['papka_verify_ok'] else other['papka_verify_failures']}")
+    if leaks is not None:
+        print("\nPyMuPDF search_for + apply_redactions on the 20 planted-secret PDFs of "
+              "tests/formats/planted.py;\nchannels where papka's verifier still finds the secret "
+              f"({len(leaks)} of 20):")
+        for name, failures in leaks.items():
+            print(f"  {name}: {', '.join(failures)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

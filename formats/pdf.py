@@ -1,0 +1,209 @@
+"""PDF reading (pikepdf for checks, pypdfium2 for text and pixels) and building from pixels.
+
+Reading: every PDF is first opened with pikepdf (qpdf) to reject encrypted files and check page
+count and page sizes against :mod:`papka.formats.limits`, then with pypdfium2 for text with
+character boxes and for rendering (annotations and form fields drawn).
+Building: a new PDF made from scratch, one image per page, with no DocInfo, no XMP, no history
+and no identifiers taken from any input.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from papka.formats import limits
+
+
+@dataclass(frozen=True)
+class PageChar:
+    """One character of a page's text layer, box in points, origin top-left as displayed."""
+
+    char: str
+    box: tuple[float, float, float, float] | None
+
+
+@dataclass(frozen=True)
+class PageText:
+    width: float
+    height: float
+    chars: list[PageChar]
+
+    @property
+    def text(self) -> str:
+        return "".join(c.char for c in self.chars)
+
+
+def check_pdf(data: bytes) -> int:
+    """Reject encrypted, damaged and oversized PDFs; return the page count."""
+    limits.check_input_size(data)
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            pages = len(pdf.pages)
+            if pages > limits.MAX_PAGES:
+                raise limits.TooLargeError(
+                    f"This PDF has more pages than papka handles ({limits.MAX_PAGES})."
+                )
+            if pages == 0:
+                raise limits.DamagedPdfError("This PDF has no pages.")
+            for page in pdf.pages:
+                box = page.cropbox if "/CropBox" in page.obj else page.mediabox
+                x0, y0, x1, y1 = (float(v) for v in box)
+                user_unit = float(page.obj.get("/UserUnit", 1))
+                if max(abs(x1 - x0), abs(y1 - y0)) * user_unit > limits.MAX_PAGE_SIDE_PT:
+                    raise limits.TooLargeError("This PDF has a page larger than papka handles.")
+    except pikepdf.PasswordError as error:
+        raise limits.EncryptedPdfError() from error
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError, IndexError,
+            AttributeError, RecursionError) as error:
+        raise limits.DamagedPdfError() from error
+    return pages
+
+
+@contextmanager
+def open_document(data: bytes) -> Iterator[pdfium.PdfDocument]:
+    """A checked PDF, opened with pypdfium2 and its form fields ready to draw."""
+    check_pdf(data)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        message = str(error).lower()
+        if "password" in message or "security" in message:
+            raise limits.EncryptedPdfError() from error
+        raise limits.DamagedPdfError() from error
+    try:
+        with suppress(pdfium.PdfiumError):
+            document.init_forms()
+        yield document
+    finally:
+        document.close()
+
+
+def page_size(page: pdfium.PdfPage) -> tuple[float, float]:
+    """Width and height in points of the page as displayed (rotation applied)."""
+    width, height = page.get_size()
+    return float(width), float(height)
+
+
+# FPDF_PageToDevice returns whole device units; mapping into a 16x larger device keeps 1/16 pt.
+_DEVICE_SCALE = 16
+
+
+def _to_display(page: pdfium.PdfPage, width: float, height: float,
+                x: float, y: float) -> tuple[float, float]:
+    dx, dy = ctypes.c_int(), ctypes.c_int()
+    pdfium_c.FPDF_PageToDevice(
+        page, 0, 0, round(width * _DEVICE_SCALE), round(height * _DEVICE_SCALE), 0,
+        ctypes.c_double(x), ctypes.c_double(y), ctypes.byref(dx), ctypes.byref(dy),
+    )
+    return dx.value / _DEVICE_SCALE, dy.value / _DEVICE_SCALE
+
+
+def page_text(page: pdfium.PdfPage) -> PageText:
+    """The text layer of a page, each character with its loose box (full font height)."""
+    width, height = page_size(page)
+    textpage = page.get_textpage()
+    chars: list[PageChar] = []
+    try:
+        for index in range(textpage.count_chars()):
+            code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+            char = chr(code) if 0 < code < 0x110000 else " "
+            if char in "\r\x02":
+                # pdfium marks line ends as "\r\n" and soft hyphens as 0x02.
+                char = "" if char == "\r" else "-"
+            box: tuple[float, float, float, float] | None = None
+            if char and not pdfium_c.FPDFText_IsGenerated(textpage, index):
+                try:
+                    left, bottom, right, top = textpage.get_charbox(index, loose=True)
+                except pdfium.PdfiumError:
+                    left = bottom = right = top = 0.0
+                if right > left and top > bottom:
+                    corners = [_to_display(page, width, height, x, y)
+                               for x in (left, right) for y in (bottom, top)]
+                    xs = [c[0] for c in corners]
+                    ys = [c[1] for c in corners]
+                    box = (min(xs), min(ys), max(xs), max(ys))
+            if char:
+                chars.append(PageChar(char, box))
+    finally:
+        textpage.close()
+    return PageText(width, height, chars)
+
+
+def render_page(page: pdfium.PdfPage, dpi: float) -> Image.Image:
+    """The page as displayed, annotations and form fields drawn, as an RGB image."""
+    width, height = page_size(page)
+    scale = dpi / 72.0
+    pixels = round(width * scale) * round(height * scale)
+    if pixels > limits.MAX_IMAGE_PIXELS:
+        raise limits.TooLargeError(
+            f"This page is larger than papka renders ({round(pixels / 1e6)} megapixels)."
+        )
+    try:
+        bitmap = page.render(scale=scale, may_draw_forms=True, draw_annots=True,
+                             fill_color=(255, 255, 255, 255))
+        image: Image.Image = bitmap.to_pil()
+    except pdfium.PdfiumError as error:
+        raise limits.DamagedPdfError() from error
+    return image.convert("RGB")
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """A finished page for :func:`build_pdf`: encoded pixels and the page size in points."""
+
+    #: JPEG bytes (DCTDecode) or zlib-compressed samples (FlateDecode), per ``flate``.
+    data: bytes
+    pixel_width: int
+    pixel_height: int
+    width: float
+    height: float
+    gray: bool = False
+    #: A one-page PDF of invisible text (Tesseract's text-only output) laid over the image.
+    text_layer: bytes | None = None
+    flate: bool = False
+
+
+def build_pdf(pages: Sequence[PageImage]) -> bytes:
+    """A new PDF with one image per page and nothing else."""
+    pdf = pikepdf.Pdf.new()
+    for index, sheet in enumerate(pages):
+        page = pdf.add_blank_page(page_size=(sheet.width, sheet.height))
+        image = pikepdf.Stream(pdf, sheet.data)
+        image["/Type"] = pikepdf.Name.XObject
+        image["/Subtype"] = pikepdf.Name.Image
+        image["/Width"] = sheet.pixel_width
+        image["/Height"] = sheet.pixel_height
+        image["/ColorSpace"] = pikepdf.Name.DeviceGray if sheet.gray else pikepdf.Name.DeviceRGB
+        image["/BitsPerComponent"] = 8
+        image["/Filter"] = pikepdf.Name.FlateDecode if sheet.flate else pikepdf.Name.DCTDecode
+        page.obj["/Resources"] = pikepdf.Dictionary(
+            XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image))
+        )
+        content = f"q {sheet.width:.4f} 0 0 {sheet.height:.4f} 0 0 cm /Im0 Do Q".encode()
+        page.obj["/Contents"] = pdf.make_stream(content)
+        if sheet.text_layer is not None:
+            _overlay_text(pdf, index, sheet.text_layer)
+    if "/Info" in pdf.trailer:
+        del pdf.trailer["/Info"]
+    buffer = io.BytesIO()
+    # The /ID is derived from the new file's own bytes: nothing ties it to the original.
+    pdf.save(buffer, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
+
+
+def _overlay_text(pdf: pikepdf.Pdf, index: int, text_layer: bytes) -> None:
+    with pikepdf.open(io.BytesIO(text_layer)) as layer:
+        if len(layer.pages) != 1:
+            return
+        target = pdf.pages[index]
+        target.add_overlay(layer.pages[0], pikepdf.Rectangle(*(float(v) for v in target.mediabox)))

@@ -1,0 +1,68 @@
+"""The verifier looks for each secret in every normalisation and encoding."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from papka.formats import media
+from papka.formats.verify import Needles, fold, verify, verify_text
+from tests.formats import planted
+
+
+@pytest.mark.parametrize(
+    "haystack",
+    [
+        "мать: ИВАНОВА МАРИЯ ПЕТРОВНА",
+        "Иванова\nМария   Петровна",
+        "иванова мария петровна",
+        "Ｉванова Мария Петровна".replace("Ｉ", "И"),
+    ],
+)
+def test_text_forms_are_found(haystack: str) -> None:
+    assert not verify_text(haystack, [planted.NAME]).ok
+
+
+def test_yo_and_ye_are_the_same_letter() -> None:
+    assert not verify_text("Фёдоров Пётр", ["Федоров Петр"]).ok
+    assert not verify_text("Федоров Петр", ["Фёдоров Пётр"]).ok
+
+
+def test_numbers_are_found_by_their_digits() -> None:
+    assert not verify_text("тел. 8 (912) 345 67 89", ["912 345-67-89"]).ok
+    assert not verify_text("+79123456789", [planted.PHONE]).ok
+    # ...but a number inside a longer one is not a false alarm.
+    assert verify_text("+7 912 345-67-89", ["в/ч 12345"]).ok
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-be", "utf-16-le", "cp1251", "koi8-r"])
+def test_byte_encodings_are_found(encoding: str) -> None:
+    raw = b"junk" + planted.NAME.upper().encode(encoding) + b"junk"
+    assert not verify(raw, media.TEXT, [planted.NAME], ocr=False).ok
+    assert Needles([planted.NAME]).in_bytes([raw])
+
+
+def test_hex_and_pdf_escapes_are_found() -> None:
+    needles = Needles([planted.NAME])
+    encoded = planted.NAME.encode("utf-16-be")
+    assert needles.in_bytes([b"<" + encoded.hex().upper().encode() + b">"])
+    escaped = "".join(f"\\{b:03o}" for b in planted.NAME.encode("cp1251")).encode()
+    assert needles.in_bytes([b"(" + escaped + b")"])
+    mixed = planted.NAME_LATIN.replace(" ", "\\040").replace("a", "\\141").encode()
+    assert Needles([planted.NAME_LATIN]).in_bytes([b"(" + mixed + b")"])
+    assert not needles.in_bytes([b"nothing here at all"])
+
+
+@given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяABCxyz ", min_size=3, max_size=30))
+def test_any_casing_of_a_secret_is_found(secret: str) -> None:
+    if len(fold(secret)) < 2:
+        return
+    assert not verify_text(f"до {secret.upper()} после", [secret]).ok
+    assert not verify_text(f"до {secret.swapcase()} после", [secret]).ok
+
+
+def test_failures_name_channels_never_values() -> None:
+    outcome = verify(planted.pdf_channels()["docinfo"], media.PDF, [planted.NAME], ocr=False)
+    assert outcome.failures
+    assert all(planted.NAME not in failure for failure in outcome.failures)
