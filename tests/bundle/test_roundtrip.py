@@ -422,3 +422,22 @@ def test_a_manifest_too_large_to_read_is_refused_before_any_document_is_read(
     with pytest.raises(BundleUsageError):
         write_bundle(io.BytesIO(), [heavy] * 40, signer=signer, recipients=[lawyer.recipient])
     assert opened == []
+
+
+def test_a_known_hash_gives_the_same_manifest_and_a_wrong_one_fails_verification(
+        lawyer: Lawyer, signer: SigningKey) -> None:
+    import dataclasses
+
+    items = sample_items()
+    known = [dataclasses.replace(i, sha256=hashlib.sha256(i.open().read()).hexdigest())
+             for i in items]
+    plain, fast = io.BytesIO(), io.BytesIO()
+    first = write_bundle(plain, items, signer=signer, recipients=[lawyer.recipient], clock=clock)
+    second = write_bundle(fast, known, signer=signer, recipients=[lawyer.recipient], clock=clock)
+    assert first.manifest == second.manifest
+    wrong = [dataclasses.replace(items[0], sha256="0" * 64), *items[1:]]
+    bad = io.BytesIO()
+    write_bundle(bad, wrong, signer=signer, recipients=[lawyer.recipient], clock=clock)
+    bad.seek(0)
+    with pytest.raises(BundleError):
+        verify_bundle(bad, identities=lawyer.identities)
