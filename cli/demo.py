@@ -206,9 +206,47 @@ def step_decoy_view(run: DemoRun) -> None:
     run.close()
 
 
+def step_redact(run: DemoRun) -> None:
+    heading(_("4.1. Redacting a paper for an embassy"))
+    say(_("An embassy needs the summons, but not the names and addresses in it. First look at "
+          "what papka would black out: the preview pages go into a folder you name, and nothing "
+          "is stored. This paper is born digital, so --no-ocr skips text recognition; leave it "
+          "out for scans and photos."))
+    session = run.use(run.hidden_passphrase)
+    doc_id = run.ids["summons.pdf"]
+    run.run(session, "redact", doc_id, "--no-ocr", "--preview", str(run.folder / "review"))
+    say(_("When the boxes are right, store the redacted copy. The pages are redrawn as fresh "
+          "pictures and checked: nothing under a box can be copied, searched or recovered. "
+          "The copy is a new document made from the original, which stays as it is."))
+    run.run(session, "redact", doc_id, "--no-ocr")
+
+
+def step_export(run: DemoRun) -> None:
+    heading(_("4.2. A signed, encrypted bundle for the lawyer"))
+    say(_("The lawyer makes a key once and sends you the public part. (Here the demo makes it "
+          "for him.)"))
+    lawyer = Config()
+    key = run.folder / "lawyer-key.txt"
+    run.run(lawyer, "keygen", "-o", str(key))
+    public = next(line.split(": ", 1)[1] for line in key.read_text().splitlines()
+                  if line.startswith("# public key: "))
+    session = run.use(run.hidden_passphrase)
+    run.run(session, "recipients", "add", "lawyer", public)
+    run.run(session, "export", "--select", run.ids["criminal-case-excerpt.pdf"], "--select",
+            run.ids["summons.pdf"], "--to", "lawyer", "--sender", "Sparrow", "-o",
+            str(run.folder / "for-lawyer.age"))
+    run.run(session, "identity")
+    say(_("The lawyer needs only his key file, not a container. He checks every hash and the "
+          "signature, compares the fingerprint with you by phone, then opens the bundle (the "
+          "standard `age` tool opens it too)."))
+    run.run(lawyer, "bundle", "verify", str(run.folder / "for-lawyer.age"), "-i", str(key))
+    run.run(lawyer, "bundle", "open", str(run.folder / "for-lawyer.age"), "-i", str(key), "-o",
+            str(run.folder / "from-keeper"))
+
+
 #: The demo, step by step. Redaction and export join as functions appended here.
 STEPS: list[Callable[[DemoRun], None]] = [
-    step_create, step_add_papers, step_list, step_get, step_decoy_view,
+    step_create, step_add_papers, step_list, step_get, step_redact, step_export, step_decoy_view,
 ]
 
 

@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "papka.cli.documents",
     "papka.cli.shell",
     "papka.cli.demo",
+    "papka.cli.bundles",
+    "papka.cli.redaction",
 )
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -1,0 +1,241 @@
+"""Commands for redaction: detect, redact (with a preview to review first), sanitize.
+
+The calm path: `papka redact ID --preview DIR` draws numbered boxes on page pictures in a folder
+the keeper named and stores nothing; he looks, then runs `papka redact ID` (with --drop N for a
+wrong box and --box for a missed one) to store the burned, verified copy as a new document made
+from the original. Strings to hide come from a file or standard input, never the command line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .bundles import read_hide_file, shown
+from .command import PapkaCommand
+from .context import Config, pass_config
+from .i18n import N_, _
+from .output import note, print_json, render_table
+from .problems import CommandUsageError
+
+if TYPE_CHECKING:
+    from papka.formats.plan import RedactionLog, RedactionPlan
+
+PRESETS = ("ru-personal", "ru-strict", "hide-only")
+
+
+def _plan_options(function: Any) -> Any:
+    options = [
+        click.argument("doc_id", metavar="ID"),
+        click.option("--preset", type=click.Choice(PRESETS), default="ru-personal",
+                      show_default=True,
+                      help=N_("What to look for: ru-personal (people, addresses, numbers), "
+                              "ru-strict (also every date and place), hide-only (only your "
+                              "list).")),
+        click.option("--hide-file", metavar="FILE|-",
+                     help=N_("Your own strings to hide (names of relatives, an address), one "
+                             "per line, from a file or standard input.")),
+        click.option("--ocr/--no-ocr", default=True, show_default=True,
+                     help=N_("Read text in scans and photos (Tesseract).")),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _log_rows(log: RedactionLog) -> list[list[str]]:
+    return [[category, str(count)] for category, count in log.as_dict()["categories"].items()]
+
+
+def _log_text(log: RedactionLog) -> str:
+    data = log.as_dict()
+    if not data["total"]:
+        return _("Nothing to hide was found.")
+    pages = ", ".join(str(p["page"]) for p in data["pages"])
+    lines = [render_table([_("CATEGORY"), _("COUNT")], _log_rows(log), flexible=0),
+             _("Pages: {pages}").format(pages=pages)]
+    return "\n".join(lines)
+
+
+def _boxes(plan: RedactionPlan, *, values: bool) -> list[dict[str, Any]]:
+    found = []
+    for box in plan.boxes():
+        entry: dict[str, Any] = {"number": box.number, "page": box.page + 1,
+                                 "category": box.category, "source": box.source,
+                                 "box": [round(box.x0, 1), round(box.y0, 1), round(box.x1, 1),
+                                         round(box.y1, 1)]}
+        if values:
+            entry["text"] = box.text
+        found.append(entry)
+    return found
+
+
+def _with_tag(tags: tuple[str, ...], tag: str) -> tuple[str, ...]:
+    """The copy's tags: the original's, plus one saying what the copy is, so that a list tells
+    the two apart (same title) and `--select tag:redacted` finds the copies."""
+    return tags if tag in tags else (*tags, tag)
+
+
+def _write_previews(folder: Path, pictures: list[bytes]) -> list[Path]:
+    """Write the preview pages into a new or empty folder the keeper named, never over a file."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise CommandUsageError(_("The preview folder must be new or empty."),
+                                hint=_("Give another folder with --preview."))
+    folder.mkdir(mode=0o700, exist_ok=True)
+    written = []
+    for number, picture in enumerate(pictures, start=1):
+        path = folder / f"page-{number:03d}.png"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(picture)
+        written.append(path)
+    return written
+
+
+@click.command(
+    "detect", cls=PapkaCommand,
+    help=N_("List what a document holds that points at people: categories, counts and pages. "
+            "The matched text itself is shown only with --show-values, because a terminal's "
+            "scrollback is a trace."),
+    epilog=N_("Examples:\n\n\b\n  papka detect 3f2a\n"
+              "  papka detect 3f2a --preset ru-strict --hide-file names.txt\n"
+              "  papka --json detect 3f2a"),
+)
+@_plan_options
+@click.option("--show-values", is_flag=True, help=N_("Also show the text each box covers."))
+@pass_config
+def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | None, ocr: bool,
+                   show_values: bool) -> None:
+    from papka.formats.burn import plan_redaction
+
+    hide = read_hide_file(hide_file)
+    with config.container(write=False) as container:
+        compartment, document = config.find_document(container, doc_id)
+        data = compartment.documents.read_bytes(document.id)
+    plan = plan_redaction(data, document.media_type, preset=preset, hide=hide, ocr=ocr)
+    log = plan.summary()
+    if config.json:
+        print_json({"id": document.id, **log.as_dict(),
+                    "boxes": _boxes(plan, values=show_values)})
+        return
+    click.echo(_log_text(log))
+    if show_values:
+        rows = [[str(b["number"]), str(b["page"]), b["category"], shown(b["text"])]
+                for b in _boxes(plan, values=True)]
+        click.echo(render_table([_("BOX"), _("PAGE"), _("CATEGORY"), _("TEXT")], rows,
+                                flexible=3))
+
+
+@click.command(
+    "redact", cls=PapkaCommand,
+    help=N_("Black out people's names, addresses, numbers and your own strings for real: the "
+            "pages are redrawn as fresh pictures and checked, so nothing under a box can be "
+            "copied, searched or recovered. The copy is stored as a new document made from "
+            "ID; the original stays as it is. With --preview DIR, page pictures with numbered "
+            "boxes are written to DIR for you to check and nothing is stored (add --store to "
+            "store as well)."),
+    epilog=N_("Examples:\n\n\b\n"
+              "  papka redact 3f2a --preview review/\n"
+              "  papka redact 3f2a --hide-file names.txt --drop 4 --box 1:40,100,300,130\n"
+              "  papka --json redact 3f2a"),
+)
+@_plan_options
+@click.option("--box", "boxes", multiple=True, metavar="PAGE:X0,Y0,X1,Y1",
+              help=N_("A box of your own, in points from the top left of the page (pixels for "
+                      "a photo), pages from 1; repeat for several."))
+@click.option("--drop", "drops", multiple=True, type=int, metavar="N",
+              help=N_("Leave out the box numbered N in the preview (a false alarm); repeat "
+                      "for several."))
+@click.option("--preview", type=click.Path(path_type=Path), metavar="DIR",
+              help=N_("Write page pictures with numbered boxes to this new or empty folder; "
+                      "they show the original text, so delete them after looking."))
+@click.option("--store", is_flag=True, help=N_("With --preview: also store the redacted copy."))
+@pass_config
+def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | None, ocr: bool,
+                   boxes: tuple[str, ...], drops: tuple[int, ...], preview: Path | None,
+                   store: bool) -> None:
+    from papka.formats.burn import plan_redaction, redact, render_preview
+    from papka.formats.plan import parse_box
+
+    hide = read_hide_file(hide_file)
+    manual = [parse_box(spec) for spec in boxes]
+    storing = preview is None or store
+    with config.container(write=storing) as container:
+        compartment, document = config.find_document(container, doc_id)
+        data = compartment.documents.read_bytes(document.id)
+        plan = plan_redaction(data, document.media_type, preset=preset, hide=hide,
+                              boxes=manual, ocr=ocr)
+        for number in drops:
+            plan.drop(number)
+        written: list[Path] = []
+        if preview is not None:
+            written = _write_previews(preview, render_preview(data, document.media_type, plan))
+        stored = None
+        log = plan.summary()
+        if storing:
+            result = redact(data, document.media_type, plan=plan, ocr=ocr)
+            log = result.log
+            stored = compartment.documents.add(
+                io.BytesIO(result.data), kind=document.kind, title=document.title,
+                date=document.date, tags=_with_tag(document.tags, "redacted"),
+                derived_from=document.id,
+                derivation={"action": "redact", "preset": preset, "log": log.as_dict()})
+    if config.json:
+        print_json({"id": document.id, "stored_as": stored.id if stored else None,
+                    "preview": [str(p) for p in written], **log.as_dict(),
+                    "boxes": _boxes(plan, values=False)})
+        return
+    if written:
+        sources = {"detected": _("found by papka"), "manual": _("yours")}
+        rows = [[str(b["number"]), str(b["page"]), b["category"],
+                 sources.get(b["source"], b["source"])] for b in _boxes(plan, values=False)]
+        click.echo(render_table([_("BOX"), _("PAGE"), _("CATEGORY"), _("FROM")], rows,
+                                flexible=2))
+        note(_("Preview pages written to {folder}. They show the original text: delete them "
+               "when you are done.").format(folder=preview))
+    click.echo(_log_text(log))
+    if stored is not None:
+        click.echo(_("Stored the redacted copy as {id} (made from {original}).").format(
+            id=stored.id, original=document.id))
+    else:
+        note(_("Nothing was stored. When the boxes are right, run the same command without "
+               "--preview (use --drop N and --box to correct them)."))
+
+
+@click.command(
+    "sanitize", cls=PapkaCommand,
+    help=N_("Store a copy of a document with its hidden metadata removed (author, software, "
+            "dates, GPS position, edit history, attachments) and show what was removed. The "
+            "visible content stays as it is; use `papka redact` to hide what is visible."),
+    epilog=N_("Examples:\n\n\b\n  papka sanitize 3f2a\n  papka --json sanitize 3f2a"),
+)
+@click.argument("doc_id", metavar="ID")
+@pass_config
+def sanitize_command(config: Config, doc_id: str) -> None:
+    from papka.formats.sanitize import sanitize
+
+    with config.container(write=True) as container:
+        compartment, document = config.find_document(container, doc_id)
+        data = compartment.documents.read_bytes(document.id)
+        result = sanitize(data, document.media_type)
+        stored = compartment.documents.add(
+            io.BytesIO(result.data), kind=document.kind, title=document.title,
+            date=document.date, tags=_with_tag(document.tags, "sanitized"),
+            derived_from=document.id,
+            derivation={"action": "sanitize", "removed": list(result.removed)})
+    if config.json:
+        print_json({"id": document.id, "stored_as": stored.id, "removed": result.removed})
+        return
+    if result.removed:
+        click.echo(_("Removed: {what}.").format(what=", ".join(result.removed)))
+    else:
+        click.echo(_("No hidden metadata was found."))
+    click.echo(_("Stored the clean copy as {id} (made from {original}).").format(
+        id=stored.id, original=document.id))
+
+
+COMMANDS: tuple[click.Command, ...] = (detect_command, redact_command, sanitize_command)

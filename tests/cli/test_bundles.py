@@ -1,0 +1,477 @@
+"""The bundle commands: export, keygen, identity, recipients, profiles, bundle verify/open/import,
+with the standard `age`, `tar` and `ssh-keygen` tools on the other side."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from papka.vault.bundle import SigningKey
+from tests.bundle.craft import encrypt_to, manifest_tree, member, signed_members, snapshot, tar_of
+from tests.conftest import require_tool
+
+from .conftest import DECOY, Papka, passphrase_pipe
+
+PAPKA = [sys.executable, "-m", "papka.cli"]
+LAWYER_VAULT = "lawyer's own vault words"
+
+
+def run(args: Sequence[str], *, passphrases: Sequence[str] = (), new: str | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The real `papka` in a subprocess, passphrases on inherited descriptors."""
+    fds: list[int] = []
+    prefix: list[str] = []
+    if passphrases:
+        fds.append(passphrase_pipe(*passphrases))
+        prefix += ["--passphrase-fd", str(fds[-1])]
+    if new is not None:
+        fds.append(passphrase_pipe(new))
+        prefix += ["--new-passphrase-fd", str(fds[-1])]
+    try:
+        return subprocess.run([*PAPKA, *prefix, *args], pass_fds=fds, capture_output=True,
+                              env={**os.environ, "LANGUAGE": "en"}, cwd=cwd, timeout=180,
+                              check=False)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+@pytest.fixture
+def keeper(decoy_only: Papka, workdir: Path) -> tuple[Papka, list[str]]:
+    """A keeper's container with two papers; returns the runner and the papers' ids."""
+    ids = []
+    for name, kind, body in (("case.pdf", "criminal-case", b"%PDF-1.4 case file\n" * 300),
+                             ("summons.pdf", "summons", b"%PDF-1.4 summons\n" * 40)):
+        path = workdir / name
+        path.write_bytes(body)
+        added = decoy_only("--json", "add", str(path), "--kind", kind, "--tag", "lawyer",
+                           passphrases=[DECOY])
+        assert added.exit_code == 0, added.output
+        ids.append(json.loads(added.stdout)["added"][0]["id"])
+    return decoy_only, ids
+
+
+def keygen(workdir: Path, name: str = "key.txt") -> tuple[Path, str]:
+    made = run(["keygen", "-o", str(workdir / name)])
+    assert made.returncode == 0, made.stderr
+    return workdir / name, made.stdout.decode().strip()
+
+
+def test_keygen_makes_a_private_file_and_never_overwrites(workdir: Path) -> None:
+    key, public = keygen(workdir)
+    assert public.startswith("age1")
+    assert key.stat().st_mode & 0o777 == 0o600
+    text = key.read_text()
+    assert f"# public key: {public}" in text and "AGE-SECRET-KEY-1" in text
+    again = run(["keygen", "-o", str(key)])
+    assert again.returncode == 1 and b"already exists" in again.stderr
+    assert key.read_text() == text
+
+
+def test_exported_bundle_opens_with_age_tar_and_ssh_keygen(keeper: tuple[Papka, list[str]],
+                                                           workdir: Path) -> None:
+    age, tar, ssh_keygen = require_tool("age"), require_tool("tar"), require_tool("ssh-keygen")
+    papka, ids = keeper
+    key, public = keygen(workdir)
+    bundle = workdir / "for-lawyer.age"
+    made = run(["-c", str(papka.container), "export", "--select", "tag:lawyer", "--to", public,
+                "--sender", "Sparrow", "-o", str(bundle)], passphrases=[DECOY])
+    assert made.returncode == 0, made.stderr
+    out = workdir / "by-hand"
+    out.mkdir()
+    plain = subprocess.run([age, "-d", "-i", str(key), str(bundle)], capture_output=True,
+                           check=True).stdout
+    subprocess.run([tar, "x"], input=plain, cwd=out, check=True)
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    assert len(manifest["files"]) == 2 and manifest["sender"] == "Sparrow"
+    import hashlib
+
+    for entry in manifest["files"]:
+        assert hashlib.sha256((out / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
+    (workdir / "allowed_signers").write_text(f"Sparrow {manifest['signer']}\n")
+    checked = subprocess.run(
+        [ssh_keygen, "-Y", "verify", "-f", str(workdir / "allowed_signers"), "-I", "Sparrow",
+         "-n", "papka-bundle-v1", "-s", str(out / "manifest.json.sig")],
+        input=(out / "manifest.json").read_bytes(), capture_output=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    # The same signer line is what `papka identity` shows the keeper.
+    shown = papka("--json", "identity", passphrases=[DECOY])
+    assert json.loads(shown.stdout)["public_key"] == manifest["signer"]
+    with_qr = papka("identity", "--qr", passphrases=[DECOY])
+    assert json.loads(shown.stdout)["fingerprint"] in with_qr.stdout
+    assert "█" in with_qr.stdout or "▀" in with_qr.stdout
+    # ...and a changed manifest does not verify with the standard tool.
+    tampered = (out / "manifest.json").read_bytes().replace(b"Sparrow", b"Sparrov")
+    refused = subprocess.run(
+        [ssh_keygen, "-Y", "verify", "-f", str(workdir / "allowed_signers"), "-I", "Sparrow",
+         "-n", "papka-bundle-v1", "-s", str(out / "manifest.json.sig")],
+        input=tampered, capture_output=True, check=False)
+    assert refused.returncode != 0
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_export_verify_open_round_trip_in_subprocesses(keeper: tuple[Papka, list[str]],
+                                                       workdir: Path) -> None:
+    papka, ids = keeper
+    home, tmp = Path(os.environ["HOME"]), Path(os.environ["TMPDIR"])
+    before = (_listing(home), _listing(tmp))
+    key, public = keygen(workdir)
+    bundle = workdir / "b.age"
+    made = run(["-c", str(papka.container), "--json", "export", "--select", ids[1], "--select",
+                ids[0], "--to", public, "-o", str(bundle)], passphrases=[DECOY])
+    assert made.returncode == 0, made.stderr
+    exported = json.loads(made.stdout)
+    assert {d["id"] for d in exported["documents"]} == set(ids)
+    checked = run(["--json", "bundle", "verify", str(bundle), "-i", str(key)])
+    assert checked.returncode == 0, checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["verified"] and report["manifest_sha256"] == exported["manifest_sha256"]
+    assert report["pin"] is None
+    out = workdir / "opened"
+    opened = run(["bundle", "open", str(bundle), "-i", str(key), "-o", str(out)])
+    assert opened.returncode == 0, opened.stderr
+    assert b"verifies" in opened.stdout
+    names = {p.name[3:]: p for p in (out / "files").iterdir()}
+    assert sorted(names) == ["criminal-case.pdf", "summons.pdf"]
+    assert names["criminal-case.pdf"].read_bytes() == b"%PDF-1.4 case file\n" * 300
+    # Nothing but the bundle and the opened folder was written: no temporary file, no cache.
+    assert (_listing(home), _listing(tmp)) == before
+
+
+def test_a_bundle_rewrapped_by_the_age_tool_opens_with_papka(keeper: tuple[Papka, list[str]],
+                                                             workdir: Path) -> None:
+    age = require_tool("age")
+    papka, ids = keeper
+    key, public = keygen(workdir)
+    made = papka("export", "--select", ids[0], "--to", public, "-o", str(workdir / "b.age"),
+                 passphrases=[DECOY])
+    assert made.exit_code == 0, made.output
+    inner = subprocess.run([age, "-d", "-i", str(key), str(workdir / "b.age")],
+                           capture_output=True, check=True).stdout
+    subprocess.run([age, "-r", public, "-o", str(workdir / "by-age.age")], input=inner,
+                   check=True)
+    checked = run(["bundle", "verify", str(workdir / "by-age.age"), "-i", str(key)])
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.slow
+def test_passphrase_bundle_round_trip(keeper: tuple[Papka, list[str]], workdir: Path) -> None:
+    papka, ids = keeper
+    bundle = workdir / "p.age"
+    made = run(["-c", str(papka.container), "export", "--select", ids[1],
+                "--passphrase-recipient", "-o", str(bundle)],
+               passphrases=[DECOY], new="a bundle passphrase of five words")
+    assert made.returncode == 0, made.stderr
+    wrong = run(["bundle", "verify", str(bundle)], passphrases=["not the passphrase"])
+    assert wrong.returncode == 1, wrong.stderr
+    right = run(["bundle", "open", str(bundle), "-o", str(workdir / "out")],
+                passphrases=["a bundle passphrase of five words"])
+    assert right.returncode == 0, right.stderr
+    assert (workdir / "out" / "files" / "01-summons.pdf").read_bytes() == \
+        b"%PDF-1.4 summons\n" * 40
+
+
+def test_plain_export_warns_and_still_verifies(keeper: tuple[Papka, list[str]],
+                                               workdir: Path) -> None:
+    papka, ids = keeper
+    made = papka("export", "--select", ids[1], "--plain", "-o", str(workdir / "b.zip"),
+                 passphrases=[DECOY])
+    assert made.exit_code == 0, made.output
+    assert "NOT encrypted" in made.stderr
+    assert zipfile.is_zipfile(workdir / "b.zip")
+    checked = papka("bundle", "verify", str(workdir / "b.zip"), container=False)
+    assert checked.exit_code == 0, checked.output
+    assert "not encrypted" in checked.stderr
+    both = papka("export", "--select", ids[1], "--plain", "--to", "lawyer", "-o",
+                 str(workdir / "c.zip"), passphrases=[DECOY])
+    assert both.exit_code == 1 and not (workdir / "c.zip").exists()
+
+
+def test_recipients_by_name_and_the_address_book(keeper: tuple[Papka, list[str]],
+                                                 workdir: Path) -> None:
+    papka, ids = keeper
+    key, public = keygen(workdir)
+    assert papka("recipients", "add", "адвокат", public, passphrases=[DECOY]).exit_code == 0
+    listed = papka("--json", "recipients", "list", passphrases=[DECOY])
+    assert json.loads(listed.stdout)["recipients"] == {"адвокат": public}
+    made = papka("export", "--select", ids[0], "--to", "адвокат", "-o", str(workdir / "b.age"),
+                 passphrases=[DECOY])
+    assert made.exit_code == 0, made.output
+    assert papka("bundle", "verify", str(workdir / "b.age"), "-i", str(key),
+                 container=False).exit_code == 0
+    unknown = papka("export", "--select", ids[0], "--to", "nobody", "-o", str(workdir / "c.age"),
+                    passphrases=[DECOY])
+    assert unknown.exit_code == 1 and not (workdir / "c.age").exists()
+    bad_key = papka("recipients", "add", "x", "age1notakey", passphrases=[DECOY])
+    assert bad_key.exit_code == 1
+    assert papka("recipients", "remove", "адвокат", passphrases=[DECOY]).exit_code == 0
+    assert json.loads(papka("--json", "recipients", passphrases=[DECOY]).stdout)[
+        "recipients"] == {}
+
+
+def _lawyer(workdir: Path) -> Papka:
+    lawyer = Papka(container=workdir / "lawyer.papka", runner=CliRunner())
+    assert lawyer("init", "--size", "16M", new=LAWYER_VAULT).exit_code == 0
+    return lawyer
+
+
+def test_pinning_same_sender_twice_and_a_changed_key(keeper: tuple[Papka, list[str]],
+                                                     workdir: Path) -> None:
+    papka, ids = keeper
+    key, public = keygen(workdir)
+    lawyer = _lawyer(workdir)
+    for name in ("one.age", "two.age"):
+        made = papka("export", "--select", ids[1], "--to", public, "--sender", "Sparrow", "-o",
+                     str(workdir / name), passphrases=[DECOY])
+        assert made.exit_code == 0, made.output
+    first = lawyer("--json", "bundle", "verify", str(workdir / "one.age"), "-i", str(key),
+                   passphrases=[LAWYER_VAULT])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["pin"]["status"] == "new"
+    second = lawyer("--json", "bundle", "verify", str(workdir / "two.age"), "-i", str(key),
+                    passphrases=[LAWYER_VAULT])
+    assert json.loads(second.stdout)["pin"] == {"status": "pinned", "known_as": "Sparrow"}
+
+    # Someone else, with another vault (another key), signs as "Sparrow".
+    impostor = Papka(container=workdir / "impostor.papka", runner=CliRunner())
+    assert impostor("init", "--size", "16M", new="impostor words here").exit_code == 0
+    (workdir / "fake.pdf").write_bytes(b"%PDF-1.4 fake")
+    assert impostor("add", str(workdir / "fake.pdf"), passphrases=["impostor words here"]
+                    ).exit_code == 0
+    fake = impostor("export", "--select", "all", "--to", public, "--sender", "Sparrow", "-o",
+                    str(workdir / "fake.age"), passphrases=["impostor words here"])
+    assert fake.exit_code == 0, fake.output
+    out = workdir / "fake-out"
+    warned = lawyer("bundle", "open", str(workdir / "fake.age"), "-i", str(key), "-o", str(out),
+                    passphrases=[LAWYER_VAULT])
+    assert warned.exit_code == 2
+    assert "DIFFERENT key" in warned.stderr and not out.exists()
+    refused = lawyer("bundle", "import", str(workdir / "fake.age"), "-i", str(key),
+                     passphrases=[LAWYER_VAULT])
+    assert refused.exit_code == 2 and "DIFFERENT key" in refused.stderr
+    assert json.loads(lawyer("--json", "list", passphrases=[LAWYER_VAULT]).stdout)[
+        "documents"] == []
+    still = lawyer("--json", "recipients", "list", passphrases=[LAWYER_VAULT])
+    assert len(json.loads(still.stdout)["signers"]["Sparrow"]) == 1
+    accepted = lawyer("bundle", "verify", str(workdir / "fake.age"), "-i", str(key),
+                      "--accept-new-key", passphrases=[LAWYER_VAULT])
+    assert accepted.exit_code == 0, accepted.output
+    now = lawyer("--json", "bundle", "verify", str(workdir / "fake.age"), "-i", str(key),
+                 passphrases=[LAWYER_VAULT])
+    assert json.loads(now.stdout)["pin"]["status"] == "pinned"
+    # The old key is the one replaced, so the real Sparrow's bundle now warns.
+    old = lawyer("bundle", "verify", str(workdir / "one.age"), "-i", str(key),
+                 passphrases=[LAWYER_VAULT])
+    assert old.exit_code == 2
+
+
+def test_import_into_a_lawyers_vault(keeper: tuple[Papka, list[str]], workdir: Path) -> None:
+    papka, ids = keeper
+    key, public = keygen(workdir)
+    lawyer = _lawyer(workdir)
+    made = papka("export", "--select", "tag:lawyer", "--to", public, "--sender", "Sparrow", "-o",
+                 str(workdir / "b.age"), passphrases=[DECOY])
+    assert made.exit_code == 0, made.output
+    imported = lawyer("--json", "bundle", "import", str(workdir / "b.age"), "-i", str(key),
+                      "--tag", "sparrow", passphrases=[LAWYER_VAULT])
+    assert imported.exit_code == 0, imported.output
+    new_ids = json.loads(imported.stdout)["imported"]
+    listed = json.loads(lawyer("--json", "list", passphrases=[LAWYER_VAULT]).stdout)["documents"]
+    assert sorted(d["id"] for d in listed) == sorted(new_ids)
+    assert all("sparrow" in d["tags"] and d["derivation"]["action"] == "imported"
+               for d in listed)
+    no_container = papka("bundle", "import", str(workdir / "b.age"), "-i", str(key),
+                         container=False)
+    assert no_container.exit_code == 1
+
+
+def test_a_profile_that_redacts_refuses_a_video(keeper: tuple[Papka, list[str]],
+                                                workdir: Path) -> None:
+    papka, _ids = keeper
+    video = workdir / "clip.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 5000)
+    added = papka("--json", "add", str(video), "--kind", "video", passphrases=[DECOY])
+    video_id = json.loads(added.stdout)["added"][0]["id"]
+    key, public = keygen(workdir)
+    refused = papka("export", "--select", video_id, "--to", public, "--profile", "embassy",
+                    "-o", str(workdir / "e.age"), passphrases=[DECOY])
+    assert refused.exit_code == 1
+    assert video_id in refused.stderr and "cannot redact" in refused.stderr
+    assert not (workdir / "e.age").exists()
+
+
+def test_embassy_export_from_the_command_line_hides_the_canary(decoy_only: Papka,
+                                                               workdir: Path) -> None:
+    from papka.formats.verify import verify
+    from tests.vault.test_export import CANARY, canary_pdf
+
+    (workdir / "summons.pdf").write_bytes(canary_pdf())
+    added = decoy_only("--json", "add", str(workdir / "summons.pdf"), "--kind", "summons",
+                       passphrases=[DECOY])
+    doc_id = json.loads(added.stdout)["added"][0]["id"]
+    (workdir / "hide.txt").write_text(CANARY + "\n", encoding="utf-8")
+    key, public = keygen(workdir)
+    made = decoy_only("export", "--select", doc_id, "--to", public, "--profile", "embassy",
+                      "--hide-file", str(workdir / "hide.txt"), "-o", str(workdir / "e.age"),
+                      passphrases=[DECOY])
+    assert made.exit_code == 0, made.output
+    assert CANARY not in made.output
+    opened = decoy_only("bundle", "open", str(workdir / "e.age"), "-i", str(key), "-o",
+                        str(workdir / "out"), container=False)
+    assert opened.exit_code == 0, opened.output
+    data = (workdir / "out" / "files" / "01-summons.pdf").read_bytes()
+    assert verify(data, "application/pdf", [CANARY], ocr=True).ok
+    from pdfminer.high_level import extract_text
+
+    assert CANARY.split()[0] not in extract_text(io.BytesIO(data))
+
+
+# --- hostile bundles through the command ---------------------------------------------------------
+
+DOC = b"%PDF-1.7 a summons " * 50
+
+
+def _hostile(signer: SigningKey, public: str) -> dict[str, tuple[bytes, int]]:
+    good_tar = tar_of([member("files/01-summons.pdf", DOC),
+                       *signed_members(signer, manifest_tree(signer,
+                                                             [("files/01-summons.pdf", DOC)]))])
+    good = encrypt_to(public, good_tar)
+    altered = bytearray(good)
+    altered[len(altered) // 2] ^= 0x20
+    tree = manifest_tree(signer, [("files/01-summons.pdf", DOC)])
+    tree["files"][0]["title"] = "Повестка (изменена)"
+    from papka.vault.bundle.manifest import canonical_json
+
+    unsigned_manifest = canonical_json(tree)
+    resigned = signed_members(signer, manifest_tree(signer, [("files/01-summons.pdf", DOC)]))
+    altered_manifest = tar_of([member("files/01-summons.pdf", DOC),
+                               member("manifest.json", unsigned_manifest), *resigned[1:]])
+
+    def escaping(name: str) -> bytes:
+        return encrypt_to(public, tar_of([member(name, b"owned"), *signed_members(
+            signer, manifest_tree(signer, [("files/01-summons.pdf", DOC)]))]))
+
+    import tarfile
+
+    many = tar_of([member(f"files/{n:05d}-a.pdf", b"") for n in range(1, 10_010)])
+    return {
+        "truncated": (good[: len(good) - 100], 2),
+        "altered byte": (bytes(altered), 2),
+        "altered manifest": (encrypt_to(public, altered_manifest), 2),
+        "dot-dot": (escaping("../../x"), 2),
+        "absolute": (escaping("/tmp/papka-owned"), 2),
+        "symlink": (encrypt_to(public, tar_of([member("files/01-summons.pdf", kind=tarfile.SYMTYPE,
+                                                      linkname="/etc/passwd")])), 2),
+        "duplicate": (encrypt_to(public, tar_of([member("files/01-summons.pdf", DOC),
+                                                 member("files/01-summons.pdf", DOC)])), 2),
+        "millions of entries": (encrypt_to(public, many), 2),
+        "oversize manifest": (encrypt_to(public, tar_of([member(
+            "manifest.json", b"", size=9 * 2**20)])), 2),
+        "not a bundle": (b"%PDF-1.7 this is not a bundle", 1),
+        "manifest naming dot-dot": (encrypt_to(public, tar_of([
+            member("files/01-summons.pdf", DOC),
+            *signed_members(signer, manifest_tree(signer, [("../../x", DOC)]))])), 2),
+        "decompression bomb": (_zip_bomb(), 2),
+    }
+
+
+def _zip_bomb() -> bytes:
+    """A plain (ZIP) bundle whose document is 64 MiB of zeros deflated to a few kilobytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("files/01-summons.pdf", "w") as member_file:
+            for _ in range(64):
+                member_file.write(bytes(2**20))
+        archive.writestr("manifest.json", b"{}")
+    return out.getvalue()
+
+
+def test_hostile_bundles_get_clear_errors_and_write_nothing(workdir: Path) -> None:
+    key, public = keygen(workdir)
+    other_key, other_public = keygen(workdir, "other.txt")
+    signer = SigningKey.generate()
+    cases = _hostile(signer, public)
+    cases["wrong key"] = (encrypt_to(other_public, b"\0" * 1024), 1)
+    runner = Papka(container=workdir / "none.papka", runner=CliRunner())
+    for label, (data, code) in cases.items():
+        area = workdir / label.replace(" ", "-")
+        area.mkdir()
+        (area / "bundle.age").write_bytes(data)
+        before = snapshot(area)
+        for force in ((), ("--force",)):
+            result = runner("bundle", "open", str(area / "bundle.age"), "-i", str(key), "-o",
+                            str(area / "out"), *force, container=False)
+            assert result.exit_code in (1, 2), (label, result.output)
+            assert "papka: error:" in result.stderr, label
+            assert "Traceback" not in result.output
+            if not force:
+                assert result.exit_code == code, (label, result.stderr)
+                assert snapshot(area) == before, label
+            else:
+                # --force may keep what arrived intact inside the folder, never anything outside.
+                outside = {k: v for k, v in snapshot(area).items() if not k.startswith("out")}
+                assert outside == before, label
+        verified = runner("bundle", "verify", str(area / "bundle.age"), "-i", str(key),
+                          container=False)
+        assert verified.exit_code == code, (label, verified.stderr)
+    assert not Path("/tmp/papka-owned").exists()
+
+
+def test_terminal_output_of_a_hostile_title_is_defused() -> None:
+    from papka.cli.bundles import shown
+
+    assert shown("Повестка\x1b[2J\u009b31m") == "Повестка?[2J?31m"
+
+
+def test_a_passphrase_bundle_is_recognised_binary_or_armoured(workdir: Path) -> None:
+    import base64
+
+    from papka.cli.bundles import _needs_passphrase
+
+    header = b"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 18\n" + b"x" * 80
+    (workdir / "binary.age").write_bytes(header)
+    text = base64.b64encode(header)
+    lines = b"\r\n".join(text[i:i + 64] for i in range(0, len(text), 64))
+    (workdir / "armoured.age").write_bytes(b"\n -----BEGIN AGE ENCRYPTED FILE-----\r\n" + lines)
+    (workdir / "x25519.age").write_bytes(b"age-encryption.org/v1\n-> X25519 abc\n")
+    assert _needs_passphrase(workdir / "binary.age")
+    assert _needs_passphrase(workdir / "armoured.age")
+    assert not _needs_passphrase(workdir / "x25519.age")
+
+
+def test_profiles_of_ones_own_are_kept_and_never_show_their_hide_list(
+        keeper: tuple[Papka, list[str]], workdir: Path) -> None:
+    papka, ids = keeper
+    (workdir / "names.txt").write_text("Канарейкина Ольга\n", encoding="utf-8")
+    added = papka("profiles", "add", "court-only", "--preset", "hide-only", "--hide-file",
+                  str(workdir / "names.txt"), "--field", "date", "--titles", "kind", "--kind",
+                  "summons", "--no-ocr", passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    listed = papka("--json", "profiles", passphrases=[DECOY])
+    mine = {p["name"]: p for p in json.loads(listed.stdout)["profiles"]}
+    assert set(mine) == {"lawyer", "embassy", "public", "court-only"}
+    assert mine["court-only"]["hide"] == 1 and "Канарейкина" not in listed.output
+    text = papka("profiles", "list", passphrases=[DECOY])
+    assert "court-only" in text.stdout and "Канарейкина" not in text.output
+    # The profile sends summonses only: the criminal case is refused, nothing is written.
+    key, public = keygen(workdir)
+    refused = papka("export", "--select", ids[0], "--to", public, "--profile", "court-only",
+                    "-o", str(workdir / "x.age"), passphrases=[DECOY])
+    assert refused.exit_code == 1 and not (workdir / "x.age").exists()
+    assert papka("profiles", "add", "lawyer", passphrases=[DECOY]).exit_code == 1
+    assert papka("profiles", "remove", "court-only", passphrases=[DECOY]).exit_code == 0
+    gone = papka("export", "--select", ids[1], "--to", public, "--profile", "court-only",
+                 "-o", str(workdir / "y.age"), passphrases=[DECOY])
+    assert gone.exit_code == 1 and "no export profile" in gone.stderr

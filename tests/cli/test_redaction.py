@@ -1,0 +1,118 @@
+"""The redaction commands: detect, redact (preview, then store), sanitize."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pikepdf
+from pdfminer.high_level import extract_text
+
+from papka.formats.verify import verify
+from tests.vault.test_export import CANARY, KEPT, canary_pdf
+
+from .conftest import DECOY, Papka
+
+NOT_A_SECRET = "Сообщаем, что рассмотрение назначено"
+
+
+def _add_canary(papka: Papka, workdir: Path) -> str:
+    path = workdir / "summons.pdf"
+    path.write_bytes(canary_pdf((KEPT, f"Мать: {CANARY}", NOT_A_SECRET)))
+    added = papka("--json", "add", str(path), "--kind", "summons", passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    return str(json.loads(added.stdout)["added"][0]["id"])
+
+
+def _hide_file(workdir: Path) -> Path:
+    path = workdir / "hide.txt"
+    path.write_text(CANARY + "\n", encoding="utf-8")
+    return path
+
+
+def test_detect_lists_categories_and_never_values_unless_asked(decoy_only: Papka,
+                                                               workdir: Path) -> None:
+    doc = _add_canary(decoy_only, workdir)
+    found = decoy_only("--json", "detect", doc, "--no-ocr", "--hide-file",
+                       str(_hide_file(workdir)), passphrases=[DECOY])
+    assert found.exit_code == 0, found.output
+    report = json.loads(found.stdout)
+    assert report["total"] >= 1 and report["pages"][0]["page"] == 1
+    assert CANARY.split()[0] not in found.output
+    shown = decoy_only("detect", doc, "--no-ocr", "--hide-file", str(_hide_file(workdir)),
+                       "--show-values", passphrases=[DECOY])
+    assert shown.exit_code == 0 and CANARY.split()[0] in shown.stdout
+
+
+def test_preview_writes_numbered_pages_and_stores_nothing(decoy_only: Papka,
+                                                          workdir: Path) -> None:
+    doc = _add_canary(decoy_only, workdir)
+    review = workdir / "review"
+    previewed = decoy_only("redact", doc, "--no-ocr", "--hide-file", str(_hide_file(workdir)),
+                           "--preview", str(review), passphrases=[DECOY])
+    assert previewed.exit_code == 0, previewed.output
+    pages = sorted(review.iterdir())
+    assert [p.name for p in pages] == ["page-001.png"]
+    assert pages[0].read_bytes().startswith(b"\x89PNG")
+    assert "Nothing was stored" in previewed.stderr
+    listed = json.loads(decoy_only("--json", "list", passphrases=[DECOY]).stdout)
+    assert len(listed["documents"]) == 1
+    again = decoy_only("redact", doc, "--no-ocr", "--preview", str(review), passphrases=[DECOY])
+    assert again.exit_code == 1  # the folder is not empty: nothing is overwritten
+
+
+def test_redact_stores_a_verified_copy_made_from_the_original(decoy_only: Papka,
+                                                             workdir: Path) -> None:
+    doc = _add_canary(decoy_only, workdir)
+    done = decoy_only("--json", "redact", doc, "--no-ocr", "--hide-file",
+                      str(_hide_file(workdir)), "--box", "1:60,700,200,720",
+                      passphrases=[DECOY])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["stored_as"] and report["categories"].get("manual") == 1
+    assert CANARY.split()[0] not in done.output
+    copy = decoy_only("get", report["stored_as"], "-o", str(workdir / "copy.pdf"),
+                      passphrases=[DECOY])
+    assert copy.exit_code == 0, copy.output
+    data = (workdir / "copy.pdf").read_bytes()
+    assert verify(data, "application/pdf", [CANARY], ocr=False).ok
+    shown = json.loads(decoy_only("--json", "show", report["stored_as"],
+                                  passphrases=[DECOY]).stdout)
+    assert shown["derived_from"] == doc and shown["derivation"]["action"] == "redact"
+    assert "redacted" in shown["tags"]
+    assert CANARY not in json.dumps(shown, ensure_ascii=False)
+
+
+def test_a_wrong_box_and_an_unknown_drop_are_refused(decoy_only: Papka, workdir: Path) -> None:
+    doc = _add_canary(decoy_only, workdir)
+    bad_box = decoy_only("redact", doc, "--no-ocr", "--box", "1:10,20", passphrases=[DECOY])
+    assert bad_box.exit_code == 1 and "PAGE:X0,Y0,X1,Y1" in bad_box.stderr
+    bad_drop = decoy_only("redact", doc, "--no-ocr", "--drop", "999", passphrases=[DECOY])
+    assert bad_drop.exit_code == 1
+    listed = json.loads(decoy_only("--json", "list", passphrases=[DECOY]).stdout)
+    assert len(listed["documents"]) == 1
+
+
+def test_sanitize_stores_a_copy_without_metadata(decoy_only: Papka, workdir: Path) -> None:
+    source = io.BytesIO()
+    with pikepdf.open(io.BytesIO(canary_pdf())) as pdf:
+        pdf.docinfo["/Author"] = CANARY
+        pdf.save(source)
+    path = workdir / "with-author.pdf"
+    path.write_bytes(source.getvalue())
+    added = decoy_only("--json", "add", str(path), passphrases=[DECOY])
+    doc = json.loads(added.stdout)["added"][0]["id"]
+    cleaned = decoy_only("--json", "sanitize", doc, passphrases=[DECOY])
+    assert cleaned.exit_code == 0, cleaned.output
+    report = json.loads(cleaned.stdout)
+    assert "document information" in report["removed"]
+    shown = json.loads(decoy_only("--json", "show", report["stored_as"],
+                                  passphrases=[DECOY]).stdout)
+    assert shown["derived_from"] == doc and "sanitized" in shown["tags"]
+    got = decoy_only("get", report["stored_as"], "-o", str(workdir / "clean.pdf"),
+                     passphrases=[DECOY])
+    assert got.exit_code == 0
+    with pikepdf.open(workdir / "clean.pdf") as pdf:
+        assert "/Author" not in pdf.docinfo
+    assert KEPT in extract_text(str(workdir / "clean.pdf"))  # the visible text stays
