@@ -6,7 +6,7 @@ This module joins the vault (documents, the compartment's signing key), the reda
 disk in plaintext except the bundle the keeper names: originals stream from the container into
 the encryption, and redaction works on bytes in memory. A profile that redacts never lets an
 unredacted document through: a document papka cannot redact (a video, a spreadsheet) makes the
-whole export refuse. See docs/FORMAT-bundle.md for the bundle and docs/redaction.md for what
+whole export refuse. See docs/FORMAT.md (Part II) for the bundle and docs/redaction.md for what
 redaction does.
 """
 

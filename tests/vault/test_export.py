@@ -328,7 +328,7 @@ def test_any_selection_and_profile_verifies_and_any_changed_byte_fails(
             "keeper-name", 0) + f.redaction.get("person", 0) >= 1 for f in checked.files)
         assert all(f.title == f.kind for f in checked.files)
     if plain:
-        return  # the ZIP framing is not covered (docs/FORMAT-bundle.md); the age form is
+        return  # the ZIP framing is not covered (docs/FORMAT.md (Part II)); the age form is
     raw = bytearray(target.read_bytes())
     raw[flip % len(raw)] ^= 0x01 << (flip % 8)
     with pytest.raises(PapkaError):  # cannot decrypt (a header byte) or damaged
