@@ -79,12 +79,28 @@ def chunk_cipher(key: bytes | bytearray) -> AESGCM:
 
 
 class Keystream:
-    """ChaCha20 keystream under a fresh random key: random-looking fill at memory speed."""
+    """ChaCha20 keystream under a fresh random key: random-looking fill at memory speed.
+
+    cryptography's 16-byte ChaCha20 nonce is a 4-byte block counter followed by a 12-byte nonce;
+    the counter starts at zero and the stream takes a new random key well before the counter
+    could wrap (2^32 blocks of 64 bytes)."""
+
+    _REKEY_AFTER = 1 << 37          # bytes: half of what one (key, nonce) can give
 
     def __init__(self, random: RandomSource) -> None:
-        self._encryptor = Cipher(algorithms.ChaCha20(random(32), random(16)), mode=None).encryptor()
+        self._random = random
+        self._rekey()
+
+    def _rekey(self) -> None:
+        nonce = bytes(4) + self._random(12)
+        self._encryptor = Cipher(algorithms.ChaCha20(self._random(32), nonce),
+                                 mode=None).encryptor()
+        self._used = 0
 
     def bytes(self, n: int) -> bytes:
+        if self._used + n > self._REKEY_AFTER:
+            self._rekey()
+        self._used += n
         return self._encryptor.update(bytes(n))
 
 

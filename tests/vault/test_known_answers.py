@@ -7,6 +7,7 @@ import hashlib
 import io
 import random
 
+import pytest
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from papka.vault import Container, _crypto
@@ -14,7 +15,7 @@ from papka.vault.storage import MemoryStorage
 
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
-CONTAINER_ANSWER = "7481b39c8f5dce4a9fd4e83f858936d1ce2dfdeb58e077c4ee5146abe041287d"
+CONTAINER_ANSWER = "6420827acc40b5575b3785283879a625743344863d5731ba57d81c378dda40d2"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
@@ -50,3 +51,16 @@ def test_a_container_from_fixed_randomness_is_the_same_byte_for_byte() -> None:
     first = build_reference_container()
     assert first == build_reference_container()
     assert hashlib.sha256(first).hexdigest() == CONTAINER_ANSWER
+
+
+def test_the_keystream_never_runs_its_chacha20_counter_over(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the random bytes, the fill keystream starts its block counter at zero and
+    takes a new key before it could wrap (cryptography refuses a wrapping counter)."""
+    worst = lambda n: b"\xff" * n  # noqa: E731  (the largest counter a random nonce could give)
+    stream = _crypto.Keystream(worst)
+    assert len(stream.bytes(8 * MiB)) == 8 * MiB
+    monkeypatch.setattr(_crypto.Keystream, "_REKEY_AFTER", 16 * MiB)
+    stream = _crypto.Keystream(worst)
+    for _ in range(5):
+        assert len(stream.bytes(8 * MiB)) == 8 * MiB
