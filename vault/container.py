@@ -26,9 +26,10 @@ from papka.vault.errors import (
     NotAContainer,
 )
 from papka.vault.header import (
+    CHAIN_HEAD_MAX,
+    MAX_CONTAINER_SIZE,
     MIN_CONTAINER_SIZE,
     REGION_SIZE,
-    ROOT_MAX,
     SALT_SIZE,
     SECTOR,
     SLOT_COUNT,
@@ -38,7 +39,9 @@ from papka.vault.header import (
     SlotKeys,
     SlotRecord,
     open_slot,
+    pack_roots,
     seal_slot,
+    unpack_roots,
 )
 from papka.vault.objects import FREE, USED, ChunkDamaged, Extent, ObjectStore, Pointer, SpaceMap
 from papka.vault.storage import FileStorage, Storage
@@ -146,17 +149,17 @@ class Compartment:
         self.store = ObjectStore(container.storage, container.space, self._data_key,
                                  descending=self.level > 0, random=container.random,
                                  padding=container.padding)
-        # Each slot copy points at its own copy of the catalog (docs/FORMAT.md §6): use the
-        # first that reads, and rewrite whatever did not.
+        # The slot points at both copies of the catalog (docs/FORMAT.md §6): use the first that
+        # reads, and rewrite whatever did not.
         self._root_chains: dict[int, list[Pointer]] = {}
         root: dict[str, Any] | None = None
-        for region, record in sorted(unlocked.records.items()):
+        for copy, head in enumerate(unpack_roots(unlocked.record.root)[:2]):
             try:
-                chain = self._load_root_chain(record.root)
-                loaded = json.loads(self.store.read_bytes(chain[-1]))
+                chain = self._load_root_chain(head)
+                loaded = _validated_root(json.loads(self.store.read_bytes(chain[-1])))
             except (ContainerDamaged, ChunkDamaged, ValueError):
                 continue
-            self._root_chains[region] = chain
+            self._root_chains[copy] = chain
             root = root if root is not None else loaded
         if root is None:
             raise ContainerDamaged(
@@ -189,9 +192,9 @@ class Compartment:
     def _root_extents(self) -> list[Extent]:
         return [e for chain in self._root_chains.values() for p in chain for e in p.extents]
 
-    def _write_root(self) -> list[bytes]:
-        """Write the catalog root twice (copy 0 for slot A, copy 1 for slot B); return what
-        each slot points at."""
+    def _write_root(self) -> bytes:
+        """Write the catalog root twice, far apart; return the slot's root field, which points
+        at both copies."""
         data = json.dumps(self.root, separators=(",", ":")).encode()
         raws: list[bytes] = []
         chains: dict[int, list[Pointer]] = {}
@@ -199,7 +202,7 @@ class Compartment:
             pointer = self.store.write_bytes(data, copy)
             chain = [pointer]
             raw = bytes([_ROOT_DIRECT]) + pointer.to_bytes()
-            while len(raw) > ROOT_MAX:
+            while len(raw) > CHAIN_HEAD_MAX:
                 pointer = self.store.write_bytes(raw, copy)
                 chain.append(pointer)
                 raw = bytes([_ROOT_INDIRECT]) + pointer.to_bytes()
@@ -210,7 +213,7 @@ class Compartment:
             for old in old_chain:
                 self.store.free(old)
         self._root_chains = chains
-        return raws
+        return pack_roots(raws)
 
     # -- keys a newer compartment keeps for this one -------------------------------------------
     def link(self) -> dict[str, Any]:
@@ -246,10 +249,10 @@ class Compartment:
         container._check_writable()
         try:
             self.documents._flush_pages()
-            raw_roots = self._write_root()
+            roots = self._write_root()
             container.storage.flush()
             self.generation += 1
-            self._write_slots(raw_roots)
+            self._write_slots(roots)
         except BaseException:
             self.rollback()
             raise
@@ -258,11 +261,11 @@ class Compartment:
         self.needs_repair = False
         self._finish_transaction()
 
-    def _write_slots(self, raw_roots: Sequence[bytes]) -> None:
+    def _write_slots(self, roots: bytes) -> None:
         container = self._container
         for region in (0, 1):
             record = SlotRecord(self.generation, container.geometry.size, self.level,
-                                self._data_key, raw_roots[region])
+                                self._data_key, roots)
             keys = SlotKeys.derive(self.masters[region], region, self.slot)
             sealed = seal_slot(record, keys, region, self.slot, container.random)
             keys.wipe()
@@ -405,7 +408,7 @@ class Container:
         """Open a container held by any Storage; `writable=False` never writes (no repairs)."""
         if not passphrases:
             raise UsageError("At least one passphrase is needed to open a container.")
-        if storage.size < MIN_CONTAINER_SIZE:
+        if storage.size < 2 * REGION_SIZE:
             raise NoCompartmentOpens()
         container = cls(storage, random=random, clock=clock or _utc_now)
         container.read_only = not writable
@@ -427,12 +430,14 @@ class Container:
 
     def _load(self, found: list[_Unlocked], raw: list[list[bytes]]) -> None:
         recorded = max(u.record.size for u in found)
+        if recorded % SECTOR or not MIN_CONTAINER_SIZE <= recorded <= MAX_CONTAINER_SIZE:
+            raise ContainerDamaged("A compartment's header records an impossible container size.")
         if recorded != self.geometry.size:
             if recorded > self.storage.size:
                 # Truncated: keep reading what is there, but never write (docs/FORMAT.md §6).
                 self.read_only = True
             self.geometry = Geometry(recorded)
-            self.space = SpaceMap(self.geometry)
+            self.space = SpaceMap(self.geometry, limit=self.storage.size)
             if recorded <= self.storage.size:
                 raw = _read_slots(self.storage, self.geometry)
                 found = [_try_slots(raw, u.masters, only=u.slot) or u for u in found]
@@ -528,15 +533,15 @@ class Container:
         store = ObjectStore(self.storage, self.space, data_key, descending=level > 0,
                             random=self.random, padding=self.padding)
         data = json.dumps(root, separators=(",", ":")).encode()
-        records = {copy: SlotRecord(0, self.geometry.size, level, data_key, bytes([_ROOT_DIRECT])
-                                    + store.write_bytes(data, copy).to_bytes())
-                   for copy in (0, 1)}
+        roots = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
+                            for copy in (0, 1)])
+        record = SlotRecord(0, self.geometry.size, level, data_key, roots)
         self.storage.flush()
-        unlocked = _Unlocked(slot, masters, records)
+        unlocked = _Unlocked(slot, masters, {0: record, 1: record})
         for region in (0, 1):
             keys = SlotKeys.derive(masters[region], region, slot)
             self.storage.write(self.geometry.slot_offset(region, slot),
-                               seal_slot(records[region], keys, region, slot, self.random))
+                               seal_slot(record, keys, region, slot, self.random))
             keys.wipe()
             self.storage.flush()
         store.tx.allocated.clear()
@@ -608,6 +613,31 @@ class Container:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
+
+
+def _validated_root(root: Any) -> dict[str, Any]:
+    """The catalog root as papka writes it, or ValueError: authenticated data can still have been
+    crafted by someone who holds the passphrase, and must fail cleanly."""
+    if not isinstance(root, dict):
+        raise ValueError("catalog root is not an object")
+    pages = root.get("pages", [])
+    older = root.get("older", [])
+    if not isinstance(pages, list) or len(pages) > 64 or not isinstance(older, list):
+        raise ValueError("catalog root fields have the wrong shape")
+    for page in pages:
+        if page is not None and not (isinstance(page, list) and 1 <= len(page) <= 2
+                                     and all(isinstance(p, dict) for p in page)):
+            raise ValueError("catalog page pointer has the wrong shape")
+    for link in older:
+        if not (isinstance(link, dict) and isinstance(link.get("slot"), int)
+                and 0 <= link["slot"] < SLOT_COUNT and isinstance(link.get("a"), str)
+                and isinstance(link.get("b"), str)):
+            raise ValueError("older compartment link has the wrong shape")
+    if not isinstance(root.get("identity"), str) or len(root["identity"]) != 64:
+        raise ValueError("signing identity has the wrong shape")
+    if not isinstance(root.get("book", {}), dict):
+        raise ValueError("address book has the wrong shape")
+    return root
 
 
 def _check_passphrase(passphrase: str) -> None:

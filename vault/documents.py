@@ -132,22 +132,31 @@ class DocumentStore:
         self._docs: dict[str, Document] = {}
         self._content: dict[str, Pointer] = {}
         # Each page is stored twice, far apart (docs/FORMAT.md §6).
-        self._page_pointers: list[list[Pointer] | None] = [
-            [Pointer.from_json(copy) for copy in p] if p else None for p in pages]
+        try:
+            self._page_pointers: list[list[Pointer] | None] = [
+                [Pointer.from_json(copy) for copy in p] if p else None for p in pages]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ContainerDamaged("A compartment's index is malformed.") from None
         self._dirty: set[int] = set()
         for page, copies in enumerate(self._page_pointers):
             if copies is None:
                 continue
             records = self._read_page(page, copies)
-            for record in records:
-                self._docs[record["id"]] = Document.from_json(record)
-                self._content[record["id"]] = Pointer.from_json(record["content"])
+            try:
+                for record in records:
+                    self._docs[record["id"]] = Document.from_json(record)
+                    self._content[record["id"]] = Pointer.from_json(record["content"])
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise ContainerDamaged("Part of a compartment's index is malformed.",
+                                       hint="Run `papka check`.") from None
 
     def _read_page(self, page: int, copies: list[Pointer]) -> list[dict[str, Any]]:
         store = self._compartment.store
         for copy in copies:
             try:
                 records: list[dict[str, Any]] = json.loads(store.read_bytes(copy))
+                if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+                    raise ValueError("a catalog page is a list of records")
             except (ChunkDamaged, ValueError):
                 # This copy is damaged: use the other, and rewrite both at the next commit.
                 self._dirty.add(page)

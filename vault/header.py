@@ -30,6 +30,26 @@ SLOT_BODY_SIZE = SLOT_SIZE - _NONCE - _TAG - _COMMIT     # 1988
 _BODY_HEAD = struct.Struct(">BQQB32sH")
 FORMAT_VERSION = 1
 ROOT_MAX = SLOT_BODY_SIZE - _BODY_HEAD.size
+#: Each slot holds the heads of both catalog copies' pointer chains, each behind a 2-byte length.
+CHAIN_HEAD_MAX = (ROOT_MAX - 4) // 2
+#: The largest container papka opens (its free-space map takes one byte per 4 KiB sector).
+MAX_CONTAINER_SIZE = 1 << 44
+
+
+def pack_roots(heads: list[bytes]) -> bytes:
+    """The slot's root field: both catalog copies' chain heads, so that either slot copy reaches
+    either catalog copy (docs/FORMAT.md §6)."""
+    return b"".join(len(h).to_bytes(2, "big") + h for h in heads)
+
+
+def unpack_roots(field: bytes) -> list[bytes]:
+    heads: list[bytes] = []
+    offset = 0
+    while offset + 2 <= len(field):
+        length = int.from_bytes(field[offset:offset + 2], "big")
+        heads.append(field[offset + 2:offset + 2 + length])
+        offset += 2 + length
+    return heads
 
 
 @dataclass(frozen=True)

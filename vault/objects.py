@@ -66,8 +66,14 @@ class Pointer:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pointer:
-        # Authenticated data written by papka: JSON integers are already ints.
-        return cls(bytes.fromhex(data["s"]), data["n"], tuple(map(tuple, data["e"])))
+        # Authenticated, but possibly crafted by whoever holds the passphrase: check the shape
+        # (cheaply: this runs for every document at unlock).
+        seed, length, extents = bytes.fromhex(data["s"]), data["n"], tuple(map(tuple, data["e"]))
+        if len(seed) != 32 or type(length) is not int or length < 0 or not all(
+                len(e) == 2 and type(e[0]) is int and type(e[1]) is int and e[0] >= 0 and e[1] > 0
+                for e in extents):
+            raise ValueError("malformed pointer")
+        return cls(seed, length, extents)
 
     @property
     def sectors(self) -> int:
@@ -88,16 +94,23 @@ class SpaceMap:
     so a crash never finds a committed object overwritten.
     """
 
-    def __init__(self, geometry: Geometry) -> None:
+    def __init__(self, geometry: Geometry, limit: int | None = None) -> None:
+        """`limit`: the bytes really there, when a truncated container records a larger size."""
         self.geometry = geometry
-        self.map = bytearray(geometry.end_data_sector)
-        self.map[:geometry.first_data_sector] = b"\x01" * geometry.first_data_sector
+        end = geometry.end_data_sector
+        if limit is not None:
+            end = min(end, limit // SECTOR)
+        self.map = bytearray(max(end, 0))
+        self.map[:geometry.first_data_sector] = b"\x01" * min(geometry.first_data_sector, end)
 
     def mark(self, extents: Iterator[Extent] | tuple[Extent, ...] | list[Extent],
              value: int) -> None:
         fill = bytes([value])
+        size = len(self.map)
         for start, count in extents:
-            self.map[start:start + count] = fill * count
+            stop = min(start + count, size)
+            if start < stop:                     # extents past a truncated end are not mapped
+                self.map[start:stop] = fill * (stop - start)
 
     def free_sectors(self) -> int:
         return self.map.count(FREE)

@@ -131,9 +131,8 @@ def target_container_crafted_catalog(arg: dict[str, Any]) -> None:
     compartment = box.compartments[0]
     pointer = compartment.store.write_bytes(arg["root"], 0)
     raw = bytes([0]) + pointer.to_bytes()
-    compartment._write_slots([raw, raw])
+    compartment._write_slots(header.pack_roots([raw, raw]))
     memory.flush()
-    del header
     open_container(memory.data, [PASSPHRASE])
 
 
