@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from papka.errors import PapkaError
@@ -201,7 +202,10 @@ def _plan_pdf(plan: RedactionPlan, pdf_bytes: bytes, *, preset: str | None,
               hide: Sequence[str], ocr_pages: bool, use_ner: bool) -> None:
     with pdf.open_document(pdf_bytes) as document:
         for index in range(len(document)):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                raise limits.DamagedPdfError() from None
             try:
                 layer = pdf.page_text(page)
                 plan.pages.append(PagePlan(layer.width, layer.height))
@@ -353,7 +357,10 @@ def _visible_text(pdf_bytes: bytes, plan: RedactionPlan) -> str:
     lines: list[str] = []
     with pdf.open_document(pdf_bytes) as document:
         for index in range(len(document)):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                raise limits.DamagedPdfError() from None
             try:
                 layer = pdf.page_text(page)
             finally:

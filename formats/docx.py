@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -68,7 +69,7 @@ def read_package(data: bytes) -> DocxPackage:
                 parts[info.filename] = content
             infos_by_name = {i.filename: i for i in infos}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-            NotImplementedError, RuntimeError) as error:
+            NotImplementedError, RuntimeError, zlib.error) as error:
         raise DamagedDocxError() from error
     if "word/document.xml" not in parts:
         raise DamagedDocxError()

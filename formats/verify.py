@@ -218,7 +218,10 @@ def _image_metadata(data: bytes) -> _ImageFacts:
         return facts
     with picture:
         values: list[object] = [picture.info, getattr(picture, "applist", [])]
-        values.append(getattr(picture, "text", {}) if picture.format == "PNG" else {})
+        # A PNG's text chunks after the image data are only reached by decoding it; a broken
+        # stream ends that here (its raw chunks are still read on their own, below).
+        with contextlib.suppress(OSError, ValueError, SyntaxError, zlib.error):
+            values.append(getattr(picture, "text", {}) if picture.format == "PNG" else {})
         try:
             exif = picture.getexif()
             values.append(dict(exif))
@@ -357,7 +360,11 @@ def _walk(value: object, texts: list[str], blobs: list[bytes], budget: list[int]
         for key in list(value.keys()):
             name = str(key)
             texts.append(name)
-            child = value.get(name)
+            try:
+                child = value.get(name)
+            except (TypeError, ValueError, pikepdf.PdfError):
+                # Verification fails closed: a dictionary papka cannot walk is not "clean".
+                raise limits.DamagedPdfError() from None
             if isinstance(child, pikepdf.Object) and child.is_indirect:
                 continue  # walked at the top level, once
             _walk(child, texts, blobs, budget, images, depth + 1)
@@ -367,11 +374,19 @@ def _walk(value: object, texts: list[str], blobs: list[bytes], budget: list[int]
                 continue
             _walk(child, texts, blobs, budget, images, depth + 1)
     elif isinstance(value, pikepdf.String):
-        blobs.append(bytes(value))
-        texts.append(str(value))
+        raw = bytes(value)
+        blobs.append(raw)
+        try:
+            texts.append(str(value))
+        except UnicodeDecodeError:       # not text in any PDF encoding: search its bytes as Latin-1
+            texts.append(raw.decode("latin-1"))
     elif isinstance(value, pikepdf.Name):
-        texts.append(str(value))
-        blobs.append(str(value).encode("latin-1", "replace"))
+        try:
+            name = str(value)
+        except UnicodeDecodeError:       # a name of bytes that are no text: keep its escaped form
+            name = bytes(value.unparse()).decode("latin-1")
+        texts.append(name)
+        blobs.append(name.encode("latin-1", "replace"))
 
 
 def _pdf_objects(data: bytes) -> tuple[list[str], list[bytes], list[bytes]]:
@@ -386,7 +401,8 @@ def _pdf_objects(data: bytes) -> tuple[list[str], list[bytes], list[bytes]]:
             _walk(document.trailer, texts, blobs, budget, images)
     except pikepdf.PasswordError as error:
         raise limits.EncryptedPdfError() from error
-    except pikepdf.PdfError as error:
+    except (pikepdf.PdfError, UnicodeDecodeError) as error:
+        # Fail closed: an object papka cannot read as a PDF object is not "verified clean".
         raise limits.DamagedPdfError() from error
     return texts, blobs, images
 

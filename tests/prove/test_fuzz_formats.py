@@ -17,15 +17,6 @@ FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck), derandom
 
 SIZES = {"pdf": 30_000, "jpeg": 800, "png": 200, "docx": 36_000, "email": 3_000}
 
-#: Crashes found by this suite and not yet fixed, each kept as an xfail case in the corpus
-#: (tests/prove/test_corpus.py KNOWN_BUGS). The broad fuzz tests let through inputs that end in
-#: exactly these (kind, step, exception) and nothing else; remove a line once it is fixed.
-KNOWN = {("docx", "sanitize", "error"), ("docx", "plan", "error"), ("docx", "verify", "error"),
-         ("png", "verify", "OSError"), ("jpeg", "verify", "OSError"),
-         ("pdf", "verify", "TypeError"), ("pdf", "verify", "UnicodeDecodeError"),
-         ("pdf", "plan", "PdfiumError")}
-
-
 def mutation(kind: str) -> st.SearchStrategy[dict[str, Any]]:
     size = SIZES[kind]
     return st.fixed_dictionaries({
@@ -35,11 +26,6 @@ def mutation(kind: str) -> st.SearchStrategy[dict[str, Any]]:
                                       st.binary(min_size=1, max_size=64)), max_size=8),
         "cut": st.none() | st.integers(0, size),
     })
-
-
-def known(arg: dict[str, Any], answer: dict[str, Any]) -> bool:
-    exception = answer["error"].split(":")[0]
-    return answer["outcome"] == "crash" and (arg["kind"], arg["step"], exception) in KNOWN
 
 
 @settings(FUZZ, max_examples=1000)
@@ -56,4 +42,4 @@ def test_mutated_files_are_handled_or_refused_cleanly(worker: Worker, kind: str,
                                                       data: st.DataObject) -> None:
     arg = data.draw(mutation(kind))
     answer = worker.run("formats", arg)
-    assert acceptable(answer) or known(arg, answer), (arg["step"], answer)
+    assert acceptable(answer), (arg["step"], answer)
