@@ -33,6 +33,13 @@ MESSAGES = (
     N_("The input is not usable."),
     N_("This path cannot hold a container."),
     # papka.vault.container
+    N_("A compartment's header records an impossible container size."),
+    N_("A compartment's index is malformed."),
+    N_("Part of a compartment's index is damaged in both its copies."),
+    N_("Part of a compartment's index is malformed."),
+    N_("Run `papka check`; documents on other pages still open."),
+    N_("The cryptography on this computer gives wrong answers; papka will not run."),
+    N_("Reinstall papka and its libraries from a trusted source, then try again."),
     N_("A passphrase cannot be empty."),
     N_("A passphrase can be at most 1024 characters long."),
     N_("A compartment's header can no longer be read."),

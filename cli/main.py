@@ -87,6 +87,11 @@ def cli(ctx: click.Context, container_path: str | None, passphrase_fd: int | Non
     if passphrase_fd is not None and passphrase_fd == new_passphrase_fd:
         raise CommandUsageError(
             _("--passphrase-fd and --new-passphrase-fd must be different descriptors."))
+    # Known-answer checks of every primitive before any real work (a few milliseconds), as
+    # storage tools people trust do; help and --version never get here.
+    from papka.vault.selftest import run_self_test
+
+    run_self_test()
     ctx.obj = Config(container_path=container_path, passphrase_fd=passphrase_fd,
                      new_passphrase_fd=new_passphrase_fd, json=json_output,
                      work_factor=work_factor, level=level)

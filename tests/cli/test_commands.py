@@ -359,3 +359,19 @@ def test_papka_alone_shows_help(papka: Papka) -> None:
     for words in ([], ["compartment"]):
         result = papka(*words, container=False)
         assert result.exit_code == 0 and "Usage:" in result.stdout and result.stderr == ""
+
+
+def test_no_command_runs_when_the_crypto_self_test_fails(papka: Papka,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from papka.vault import selftest
+
+    first, *rest = selftest.VECTORS
+    broken = (dataclasses.replace(first, expected="00" * (len(first.expected) // 2)), *rest)
+    monkeypatch.setattr(selftest.run_self_test, "__defaults__", (broken,))
+    result = papka("init", "--size", "16M", new=DECOY)
+    assert result.exit_code == 3
+    assert "self-test failed" in result.output
+    assert not papka.container.exists()
+    assert papka("--help", container=False).exit_code == 0     # help needs no self-test
