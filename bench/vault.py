@@ -96,6 +96,46 @@ def bench_throughput(work: Path, size_mib: int) -> dict[str, float]:
     return result
 
 
+def bench_export(work: Path, size_mib: int) -> dict[str, float]:
+    """Exporting originals as a bundle (what `papka export --profile lawyer` does) against
+    `tar -cf - FILES | age -r` of the same files, on the same disk, page cache warm for both."""
+    age, keygen = shutil.which("age"), shutil.which("age-keygen")
+    if not (age and keygen):
+        return {}
+    from papka.vault.bundle import parse_recipient
+    from papka.vault.export import Selection, export_bundle
+
+    files = [work / f"part{i}" for i in range(4)]
+    for file in files:
+        sh(f"head -c {size_mib // 4}M /dev/urandom > {file}")
+    sh(f"{keygen} -o {work}/export-key.txt 2>/dev/null")
+    recipient = subprocess.run([keygen, "-y", f"{work}/export-key.txt"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    Container.create(work / "c", (size_mib + 64) * MiB, PASSPHRASE)
+    names = " ".join(f.name for f in files)
+    result: dict[str, float] = {}
+    with Container.open(work / "c", [PASSPHRASE]) as box:
+        for file in files:
+            box.newest.documents.add(file, kind="video")
+        runs_ours, runs_theirs = [], []
+        for run in range(3):
+            runs_theirs.append(timed(lambda: sh(
+                f"cd {work} && tar -cf - {names} | {age} -r {recipient} > {work}/ref.age"
+                f" && sync {work}/ref.age")))
+            drop(work / "ref.age")
+            target = work / f"out{run}.age"
+            runs_ours.append(timed(lambda target=target: export_bundle(  # type: ignore[misc]
+                box.newest, Selection.parse(["all"]), target, profile="lawyer",
+                recipients=[parse_recipient(recipient)])))
+            drop(target)
+    for file in files:
+        drop(file)
+    drop(work / "c")
+    ours, theirs = sorted(runs_ours)[1], sorted(runs_theirs)[1]
+    result.update({"export_s": ours, "tar_age_s": theirs, "export_vs_tar_age": theirs / ours})
+    return result
+
+
 def bench_many_documents(work: Path, count: int) -> dict[str, float]:
     """count documents of 20 KiB in a 400 MiB container (the issue's packing target)."""
     path = work / "many"
@@ -107,13 +147,22 @@ def bench_many_documents(work: Path, count: int) -> dict[str, float]:
             for i in range(count):
                 docs.add(io.BytesIO(payload), title=f"Документ номер {i}", kind="other",
                          tags=["bulk"])
-    kdf = kdf_time()
-    opened: list[float] = []
-    for _ in range(3):
-        start = time.perf_counter()
-        box = Container.open(path, [PASSPHRASE])
-        opened.append(time.perf_counter() - start)
-        box.close()
+    # "KDF time" is measured as the unlock of an empty container: the same two Argon2id runs
+    # and slot trials, nothing to load.
+    Container.create(work / "empty", 64 * MiB, PASSPHRASE)
+
+    def fastest_unlock(target: Path) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            box = Container.open(target, [PASSPHRASE])
+            times.append(time.perf_counter() - start)
+            box.close()
+        return min(times)
+
+    kdf = fastest_unlock(work / "empty")
+    opened = [fastest_unlock(path)]
+    drop(work / "empty")
     with Container.open(path, [PASSPHRASE]) as box:
         docs = box.newest.documents
         list_s = min(timed(lambda: docs.list(kind="other", query="номер 99")) for _ in range(5))
@@ -183,6 +232,7 @@ def main() -> None:
         results = {
             "create": bench_create(work, args.size_mib),
             "throughput": bench_throughput(work, args.size_mib),
+            "export": bench_export(work, args.size_mib),
             "many": bench_many_documents(work, args.docs),
             "peak": bench_peak_memory(work, args.peak_mib),
         }

@@ -635,6 +635,10 @@ def _validated_root(root: Any) -> dict[str, Any]:
             raise ValueError("older compartment link has the wrong shape")
     if not isinstance(root.get("identity"), str) or len(root["identity"]) != 64:
         raise ValueError("signing identity has the wrong shape")
+    search = root.get("search", [])
+    if not isinstance(search, list) or len(search) > 64 or not all(
+            p is None or isinstance(p, dict) for p in search):
+        raise ValueError("search index pointers have the wrong shape")
     if not isinstance(root.get("book", {}), dict):
         raise ValueError("address book has the wrong shape")
     return root

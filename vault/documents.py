@@ -15,7 +15,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -73,10 +73,6 @@ class Document:
     added: dt.datetime
     derived_from: str | None = None
     derivation: Mapping[str, Any] | None = None
-    #: The normalised forms search looks in (papka.text.search_keys of every text field),
-    #: joined by NUL; computed when the record changes and stored with it, so unlocking does
-    #: not recompute them for every document.
-    _keys: str = field(default="", repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,23 +87,17 @@ class Document:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Document:
+        get = data.get            # catalog records leave out empty fields (docs/FORMAT.md §6)
+        date = get("date")
         doc = cls(
-            id=data["id"], kind=data["kind"], title=data["title"], filename=data["filename"],
+            id=data["id"], kind=data["kind"], title=data["title"], filename=get("filename"),
             media_type=data["media_type"], size=int(data["size"]), sha256=data["sha256"],
-            date=dt.date.fromisoformat(data["date"]) if data["date"] else None,
-            issuer=data["issuer"], number=data["number"], country=data["country"],
-            language=data["language"], tags=tuple(data["tags"]), notes=data["notes"],
-            added=dt.datetime.fromisoformat(data["added"]), derived_from=data["derived_from"],
-            derivation=data["derivation"], _keys=data.get("keys", ""))
-        return doc if doc._keys else doc._indexed()
-
-    def _indexed(self) -> Document:
-        words = [self.title, self.filename, self.issuer, self.number, self.notes, *self.tags]
-        keys: set[str] = set()
-        for word in words:
-            if word:
-                keys |= search_keys(word)
-        return replace(self, _keys="\x00".join(sorted(k for k in keys if k)))
+            date=dt.date.fromisoformat(date) if date else None,
+            issuer=get("issuer"), number=get("number"), country=get("country"),
+            language=get("language"), tags=tuple(get("tags", ())), notes=get("notes"),
+            added=dt.datetime.fromisoformat(data["added"]), derived_from=get("derived_from"),
+            derivation=get("derivation"))
+        return doc
 
     @property
     def when(self) -> dt.date:
@@ -131,10 +121,18 @@ class DocumentStore:
         pages.extend([None] * (PAGES - len(pages)))
         self._docs: dict[str, Document] = {}
         self._content: dict[str, Pointer] = {}
+        self._ids_by_page: list[set[str]] = [set() for _ in range(PAGES)]
+        # Search keys live in one more object per page, read on the first search or write of
+        # that page, so that unlocking parses only the records (docs/FORMAT.md §6).
+        self._keys: dict[int, dict[str, str]] = {}
         # Each page is stored twice, far apart (docs/FORMAT.md §6).
         try:
             self._page_pointers: list[list[Pointer] | None] = [
                 [Pointer.from_json(copy) for copy in p] if p else None for p in pages]
+            search = root.get("search") or [None] * PAGES
+            self._search_pointers: list[Pointer | None] = [
+                Pointer.from_json(p) if p else None for p in search]
+            self._search_pointers.extend([None] * (PAGES - len(self._search_pointers)))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ContainerDamaged("A compartment's index is malformed.") from None
         self._dirty: set[int] = set()
@@ -146,6 +144,7 @@ class DocumentStore:
                 for record in records:
                     self._docs[record["id"]] = Document.from_json(record)
                     self._content[record["id"]] = Pointer.from_json(record["content"])
+                    self._ids_by_page[page].add(record["id"])
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise ContainerDamaged("Part of a compartment's index is malformed.",
                                        hint="Run `papka check`.") from None
@@ -166,25 +165,56 @@ class DocumentStore:
         raise ContainerDamaged("Part of a compartment's index is damaged in both its copies.",
                                hint="Run `papka check`; documents on other pages still open.")
 
+    def _page_keys(self, page: int) -> dict[str, str]:
+        """The search keys of one page's documents: read once, recomputed where missing."""
+        keys = self._keys.get(page)
+        if keys is None:
+            stored: Any = {}
+            pointer = self._search_pointers[page]
+            if pointer is not None:
+                try:
+                    stored = json.loads(self._compartment.store.read_bytes(pointer))
+                except (ChunkDamaged, ValueError):
+                    stored = {}          # derivable: recomputed below, rewritten on next commit
+            if not isinstance(stored, dict):
+                stored = {}
+            keys = {}
+            for doc_id in self._ids_by_page[page]:
+                value = stored.get(doc_id)
+                keys[doc_id] = value if isinstance(value, str) else _search_text(self._docs[doc_id])
+            self._keys[page] = keys
+        return keys
+
     def _flush_pages(self) -> None:
         """Write the changed pages as new objects (called by Compartment.commit)."""
         store = self._compartment.store
         for page in sorted(self._dirty):
             for old in self._page_pointers[page] or ():
                 store.free(old)
-            records = [dict(doc.to_json(), content=self._content[doc.id].to_json(),
-                            keys=doc._keys)
-                       for doc in self._docs.values() if _page_of(doc.id) == page]
+            records = [_record(self._docs[doc_id], self._content[doc_id])
+                       for doc_id in sorted(self._ids_by_page[page])]
             data = json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()
             new = [store.write_bytes(data, copy) for copy in (0, 1)] if records else None
             self._page_pointers[page] = new
             self._compartment.root["pages"][page] = [p.to_json() for p in new] if new else None
+            keys = self._page_keys(page)
+            old_search = self._search_pointers[page]
+            if old_search is not None:
+                store.free(old_search)
+            search = store.write_bytes(json.dumps(keys, separators=(",", ":"), ensure_ascii=False)
+                                       .encode()) if keys else None
+            self._search_pointers[page] = search
+            self._compartment.root["search"] = [p.to_json() if p else None
+                                                for p in self._search_pointers]
         self._dirty.clear()
 
     def extents(self) -> Iterator[Extent]:
         for copies in self._page_pointers:
             for copy in copies or ():
                 yield from copy.extents
+        for search in self._search_pointers:
+            if search is not None:
+                yield from search.extents
         for pointer in self._content.values():
             yield from pointer.extents
 
@@ -239,6 +269,10 @@ class DocumentStore:
              query: str | None = None) -> list[Document]:
         """Documents matching every filter given, oldest paper first."""
         wanted = [w for w in search_keys(query) if w] if query else []
+        keys: dict[str, str] = {}
+        if query:
+            for page in range(PAGES):
+                keys.update(self._page_keys(page))
         folded_tag = tag.strip().casefold() if tag is not None else None
         found = []
         for doc in self._docs.values():
@@ -250,7 +284,7 @@ class DocumentStore:
                 when = doc.when
                 if (since is not None and when < since) or (until is not None and when > until):
                     continue
-            if query and not any(w in doc._keys for w in wanted):
+            if query and not any(w in keys[doc.id] for w in wanted):
                 continue
             found.append(doc)
         return sorted(found, key=lambda d: (d.when, d.added, d.id))
@@ -336,7 +370,7 @@ class DocumentStore:
             title = fields.pop("title") or _default_title(fields["filename"], fields["kind"])
             doc = Document(id=doc_id, title=title, media_type=_sniff(head, fields["filename"]),
                            size=pointer.length, sha256=digest, added=self._clock(), **fields)
-            self._put(doc._indexed(), pointer)
+            self._put(doc, pointer)
         return self._docs[doc_id]
 
     def add_note(self, text: str, *, title: str, **metadata: Any) -> Document:
@@ -371,7 +405,7 @@ class DocumentStore:
         if not fields["title"]:
             raise InvalidInput("A document's title cannot be empty.")
         with self._change():
-            self._put(replace(doc, **fields)._indexed(), self._content[key])
+            self._put(replace(doc, **fields), self._content[key])
         return self._docs[key]
 
     def remove(self, doc_id: str) -> None:
@@ -380,12 +414,19 @@ class DocumentStore:
         with self._change():
             self._compartment.store.free(self._content.pop(key))
             del self._docs[key]
-            self._dirty.add(_page_of(key))
+            page = _page_of(key)
+            self._page_keys(page).pop(key, None)
+            self._ids_by_page[page].discard(key)
+            self._dirty.add(page)
 
     def _put(self, doc: Document, pointer: Pointer) -> None:
+        page = _page_of(doc.id)
+        keys = self._page_keys(page)
         self._docs[doc.id] = doc
         self._content[doc.id] = pointer
-        self._dirty.add(_page_of(doc.id))
+        self._ids_by_page[page].add(doc.id)
+        keys[doc.id] = _search_text(doc)
+        self._dirty.add(page)
 
     def _new_id(self) -> str:
         while True:
@@ -396,6 +437,24 @@ class DocumentStore:
     def check_room(self, size: int) -> None:
         if not self._compartment.store.fits(size):
             raise ContainerFull()
+
+
+def _record(doc: Document, content: Pointer) -> dict[str, Any]:
+    """A catalog record: the document's fields without the empty ones, and its content pointer.
+    Leaving out nulls keeps the catalog small, which is what unlocking spends its time on."""
+    record = {k: v for k, v in doc.to_json().items() if v is not None and v != []}
+    record["content"] = content.to_json()
+    return record
+
+
+def _search_text(doc: Document) -> str:
+    """The normalised forms search looks in (papka.text.search_keys of every text field),
+    joined by NUL."""
+    keys: set[str] = set()
+    for word in (doc.title, doc.filename, doc.issuer, doc.number, doc.notes, *doc.tags):
+        if word:
+            keys |= search_keys(word)
+    return "\x00".join(sorted(k for k in keys if k))
 
 
 def _page_of(doc_id: str) -> int:
