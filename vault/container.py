@@ -171,7 +171,10 @@ class Compartment:
         self._committed_chains = dict(self._root_chains)
         container.space.mark(self._root_extents(), USED)
         self.documents = DocumentStore(self)
-        container.space.mark(self.documents.extents(), USED)
+        try:
+            container.space.mark(self.documents.extents(), USED)
+        except (TypeError, ValueError, KeyError, IndexError):
+            raise ContainerDamaged("A compartment's index is malformed.") from None
 
     # -- the root pointer in the slot ------------------------------------------------------------
     def _load_root_chain(self, raw: bytes) -> list[Pointer]:

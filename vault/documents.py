@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from papka.errors import EnvironmentProblem
 from papka.text import search_keys
@@ -34,6 +34,7 @@ from papka.vault.objects import ChunkDamaged, Extent, ObjectReader, Pointer
 if TYPE_CHECKING:
     from papka.vault.container import Compartment
 
+T = TypeVar("T")
 PAGES = 64
 MIN_ID_PREFIX = 4
 _MAX_TEXT = 20_000
@@ -119,8 +120,10 @@ class DocumentStore:
         root = self._compartment.root
         pages = root.setdefault("pages", [])
         pages.extend([None] * (PAGES - len(pages)))
-        self._docs: dict[str, Document] = {}
-        self._content: dict[str, Pointer] = {}
+        # Records are kept as parsed JSON and turned into Document and Pointer objects on first
+        # use: unlocking then costs one JSON parse per page and nothing per document.
+        self._docs: _Lazy[Document] = _Lazy(Document.from_json)
+        self._content: _Lazy[Pointer] = _Lazy(Pointer.from_json)
         self._ids_by_page: list[set[str]] = [set() for _ in range(PAGES)]
         # Search keys live in one more object per page, read on the first search or write of
         # that page, so that unlocking parses only the records (docs/FORMAT.md §6).
@@ -142,9 +145,12 @@ class DocumentStore:
             records = self._read_page(page, copies)
             try:
                 for record in records:
-                    self._docs[record["id"]] = Document.from_json(record)
-                    self._content[record["id"]] = Pointer.from_json(record["content"])
-                    self._ids_by_page[page].add(record["id"])
+                    doc_id = record["id"]
+                    if type(doc_id) is not str or _page_of(doc_id) != page:
+                        raise ValueError("a record on the wrong page")
+                    self._docs.load(doc_id, record)
+                    self._content.load(doc_id, record["content"])
+                    self._ids_by_page[page].add(doc_id)
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise ContainerDamaged("Part of a compartment's index is malformed.",
                                        hint="Run `papka check`.") from None
@@ -191,7 +197,9 @@ class DocumentStore:
         for page in sorted(self._dirty):
             for old in self._page_pointers[page] or ():
                 store.free(old)
-            records = [_record(self._docs[doc_id], self._content[doc_id])
+            records = [self._docs.raw(doc_id) if self._docs.is_raw(doc_id)
+                       and self._content.is_raw(doc_id)
+                       else _record(self._docs[doc_id], self._content[doc_id])
                        for doc_id in sorted(self._ids_by_page[page])]
             data = json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()
             new = [store.write_bytes(data, copy) for copy in (0, 1)] if records else None
@@ -215,11 +223,14 @@ class DocumentStore:
         for search in self._search_pointers:
             if search is not None:
                 yield from search.extents
-        for pointer in self._content.values():
-            yield from pointer.extents
+        for doc_id in self._content:
+            if self._content.is_raw(doc_id):
+                yield from self._content.raw(doc_id)["e"]     # shape checked when marked
+            else:
+                yield from self._content[doc_id].extents
 
     def _pointers(self) -> list[tuple[str, Pointer]]:
-        return sorted(self._content.items())
+        return sorted((doc_id, self._content[doc_id]) for doc_id in self._content)
 
     # -- transactions ----------------------------------------------------------------------------
     @contextmanager
@@ -275,7 +286,8 @@ class DocumentStore:
                 keys.update(self._page_keys(page))
         folded_tag = tag.strip().casefold() if tag is not None else None
         found = []
-        for doc in self._docs.values():
+        for doc_id in self._docs:
+            doc = self._docs[doc_id]
             if kind is not None and doc.kind != kind:
                 continue
             if folded_tag is not None and all(t.casefold() != folded_tag for t in doc.tags):
@@ -437,6 +449,58 @@ class DocumentStore:
     def check_room(self, size: int) -> None:
         if not self._compartment.store.fits(size):
             raise ContainerFull()
+
+
+class _Lazy(Generic[T]):
+    """A mapping of document id to an object built from its JSON on first access."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self._build = build
+        self._items: dict[str, Any] = {}
+        self._raw: set[str] = set()
+
+    def load(self, key: str, raw: Any) -> None:
+        self._items[key] = raw
+        self._raw.add(key)
+
+    def is_raw(self, key: str) -> bool:
+        return key in self._raw
+
+    def raw(self, key: str) -> Any:
+        return self._items[key]
+
+    def __getitem__(self, key: str) -> T:
+        if key in self._raw:
+            try:
+                value = self._build(self._items[key])
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise ContainerDamaged("Part of a compartment's index is malformed.",
+                                       hint="Run `papka check`.") from None
+            self._items[key] = value
+            self._raw.discard(key)
+        return self._items[key]  # type: ignore[no-any-return]
+
+    def __setitem__(self, key: str, value: T) -> None:
+        self._items[key] = value
+        self._raw.discard(key)
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+        self._raw.discard(key)
+
+    def pop(self, key: str) -> T:
+        value = self[key]
+        del self[key]
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _record(doc: Document, content: Pointer) -> dict[str, Any]:

@@ -108,6 +108,8 @@ class SpaceMap:
         fill = bytes([value])
         size = len(self.map)
         for start, count in extents:
+            if start < 0 or count < 0:
+                raise ValueError("an extent outside the container")
             stop = min(start + count, size)
             if start < stop:                     # extents past a truncated end are not mapped
                 self.map[start:stop] = fill * (stop - start)
