@@ -165,6 +165,8 @@ def bench_many_documents(work: Path, count: int) -> dict[str, float]:
     drop(work / "empty")
     with Container.open(path, [PASSPHRASE]) as box:
         docs = box.newest.documents
+        # The first query after unlock also builds the records and reads the search index.
+        first_list_s = timed(lambda: docs.list(kind="other", query="номер 99"))
         list_s = min(timed(lambda: docs.list(kind="other", query="номер 99")) for _ in range(5))
         small = io.BytesIO(b"small paper" * 100)
         commits = []
@@ -175,6 +177,7 @@ def bench_many_documents(work: Path, count: int) -> dict[str, float]:
     drop(path)
     return {"documents": count, "kdf_s": kdf, "unlock_s": min(opened),
             "unlock_beyond_kdf_ms": (min(opened) - kdf) * 1000,
+            "first_list_filter_ms": first_list_s * 1000,
             "list_filter_ms": list_s * 1000, "commit_small_ms": sorted(commits)[2] * 1000,
             "container_used_share": usage.used / usage.size}
 
