@@ -225,7 +225,8 @@ class DocumentStore:
                 yield from search.extents
         for doc_id in self._content:
             if self._content.is_raw(doc_id):
-                yield from self._content.raw(doc_id)["e"]     # shape checked when marked
+                # As tuples, like Pointer.extents; the shape is checked when marked.
+                yield from map(tuple, self._content.raw(doc_id)["e"])
             else:
                 yield from self._content[doc_id].extents
 
