@@ -55,7 +55,7 @@ def read_package(data: bytes) -> DocxPackage:
             names: list[str] = []
             total = 0
             for info in infos:
-                if info.is_dir():
+                if not info.filename or info.is_dir():    # a nameless member is no part
                     continue
                 with archive.open(info) as member:
                     # The sizes in the archive can lie: read at most one byte past the cap.

@@ -131,8 +131,15 @@ def _header(message: EmailMessage, name: str) -> str:
     try:
         values = message.get_all(name) or []
         return ", ".join(str(value) for value in values)
-    except (ValueError, TypeError, IndexError, LookupError):
-        return ""
+    except (ValueError, TypeError, IndexError, LookupError, AttributeError):
+        # The standard library's structured header parsers fail on some malformed headers
+        # (found by fuzzing: an address group where a mailbox belongs). Show the raw value, so
+        # that what the header says is still rendered, detected and redacted.
+        wanted = name.lower()
+        return ", ".join(
+            # 8-bit header bytes come back as surrogate escapes: read them as UTF-8.
+            str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            for key, value in message.raw_items() if key.lower() == wanted)
 
 
 def visible_blocks(data: bytes) -> list[Block]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 import unicodedata
 import zlib
@@ -29,6 +30,11 @@ from PIL import Image, IptcImagePlugin
 from papka.formats import limits, media
 from papka.formats import ocr as ocr_engine
 from papka.formats.image import jpeg_layout, png_chunks
+
+# pdfminer warns about odd fonts through Python's last-resort handler, which writes to stderr
+# when the application configured no logging: papka's library never prints. Applications that
+# configure logging still receive these records (a NullHandler does not stop propagation).
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 _ENCODINGS = ("utf-8", "utf-16-be", "utf-16-le", "cp1251", "koi8-r")
 _IGNORED = re.compile(r"[\s\u00ad\u200b\u200c\u200d\u2060\ufeff]+")

@@ -456,3 +456,14 @@ def test_no_member_name_writes_outside_the_folder(names: list[str]) -> None:
             assert path.resolve().is_relative_to(out.resolve())
         after = {k: v for k, v in snapshot(root).items() if not k.startswith("inside/out")}
         assert after == before
+
+
+def test_a_plain_bundle_with_a_nameless_member_is_refused(tmp_path: Path) -> None:
+    """zipfile's is_dir() indexes the member's name: an empty name must be refused, not crash."""
+    import zipfile
+
+    bundle = tmp_path / "nameless.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), b"nameless")
+    with pytest.raises(BundleError):
+        verify_bundle(bundle)

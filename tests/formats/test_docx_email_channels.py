@@ -99,3 +99,18 @@ def test_docx_picture_text_is_read_by_ocr() -> None:
     redacted = redact(buffer.getvalue(), media.DOCX, preset=None, hide=[planted.NAME], ocr=True,
                       dpi=100)
     assert verify(redacted.data, media.PDF, [planted.NAME], ocr=True).ok
+
+
+def test_a_malformed_address_header_is_still_shown_and_redacted() -> None:
+    """Found by coverage-guided fuzzing: the standard library's address parser raised
+    AttributeError on this From header; papka now falls back to the raw header text, so the name
+    in it is still rendered, found and burned."""
+    from papka.formats.email import visible_blocks as email_blocks
+
+    message = ("From: ViFrom: Иванова Мария <ivanova-m;ria@example.org\r\n"
+               "Subject: Spravka\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+               "Текст письма.\r\n").encode()
+    shown = " ".join(block.text for block in email_blocks(message))
+    assert "Иванова Мария" in shown
+    result = redact(message, media.EML, preset=None, hide=["Иванова Мария"], ocr=False)
+    assert verify(result.data, result.media_type, ["Иванова Мария"], ocr=False).ok

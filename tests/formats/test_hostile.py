@@ -189,3 +189,22 @@ def test_random_bytes_never_break_sanitising(body: bytes) -> None:
     for kind, prefix in ((media.JPEG, b"\xff\xd8"), (media.PNG, b"\x89PNG\r\n\x1a\n")):
         with contextlib.suppress(UsageError):
             sanitize(prefix + body, kind)
+
+
+def test_a_docx_with_a_nameless_member_is_refused_cleanly() -> None:
+    """Found by coverage-guided fuzzing (tests/prove/atheris_fuzz.py): zipfile's is_dir()
+    indexes the member's name, and an empty name raised IndexError."""
+    import contextlib
+    import io
+    import zipfile
+
+    from papka.errors import PapkaError
+    from papka.formats import media
+    from papka.formats.sanitize import sanitize
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr(zipfile.ZipInfo(""), b"nameless")
+    with contextlib.suppress(PapkaError):      # refused with papka's own error: right
+        sanitize(out.getvalue(), media.DOCX)

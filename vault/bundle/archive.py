@@ -305,6 +305,8 @@ def read_zip(source: BinaryIO, handler: MemberHandler) -> None:
         if len(infos) > MAX_MEMBERS + 1:
             raise LimitExceededError("The bundle has more members than papka's limit.")
         for info in infos:
+            if not info.filename:
+                raise UnsafeMemberError("The bundle contains a member without a name.")
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise UnsafeMemberError("The bundle contains a link, which papka never follows.")
