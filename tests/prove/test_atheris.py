@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_coverage_guided_fuzzing_finds_no_crash(target: str, tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "tests.prove.atheris_fuzz", target, "-max_total_time=6",
-         "-timeout=20", "-rss_limit_mb=3072", "-max_len=300000",
+         "-timeout=60", "-rss_limit_mb=3072", "-max_len=300000",
          f"-artifact_prefix={tmp_path}/"],
         cwd=ROOT, capture_output=True, text=True, timeout=170, check=False)
     report = done.stderr[-3000:]
