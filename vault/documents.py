@@ -89,13 +89,30 @@ class Document:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Document:
         get = data.get            # catalog records leave out empty fields (docs/FORMAT.md §6)
+        # Authenticated, but whoever holds the passphrase could have crafted it: check types
+        # (unrolled: this runs for every document on the first listing after unlock).
+        optional = (get("filename"), get("issuer"), get("number"), get("country"),
+                    get("language"), get("notes"), get("derived_from"), get("date"))
+        tags = get("tags", ())
+        if (type(data["id"]) is not str or type(data["kind"]) is not str
+                or type(data["title"]) is not str or type(data["media_type"]) is not str
+                or type(data["sha256"]) is not str or type(data["added"]) is not str
+                or type(data["size"]) is not int or type(tags) is not list and tags != ()
+                or any(v is not None and type(v) is not str for v in optional)
+                or any(type(t) is not str for t in tags)
+                or not (get("derivation") is None or type(get("derivation")) is dict)):
+            raise ValueError("a catalog record has fields of the wrong type")
         date = get("date")
-        doc = cls(
+        # Filled directly rather than through the frozen dataclass's __init__ (four times
+        # slower, and this runs for every document on the first listing after unlock); the
+        # fields are exactly the dataclass's, and it has no __post_init__.
+        doc = object.__new__(cls)
+        doc.__dict__.update(
             id=data["id"], kind=data["kind"], title=data["title"], filename=get("filename"),
-            media_type=data["media_type"], size=int(data["size"]), sha256=data["sha256"],
+            media_type=data["media_type"], size=data["size"], sha256=data["sha256"],
             date=dt.date.fromisoformat(date) if date else None,
             issuer=get("issuer"), number=get("number"), country=get("country"),
-            language=get("language"), tags=tuple(get("tags", ())), notes=get("notes"),
+            language=get("language"), tags=tuple(tags), notes=get("notes"),
             added=dt.datetime.fromisoformat(data["added"]), derived_from=get("derived_from"),
             derivation=get("derivation"))
         return doc

@@ -271,3 +271,32 @@ def test_any_sequence_of_operations_equals_the_model(workdir: Path,
             assert state == model
     finally:
         box.close()
+
+
+def test_a_crafted_record_with_wrong_types_is_damage_not_a_crash(box: Container) -> None:
+    """A record that authenticates (someone who holds the passphrase could write one) but whose
+    fields have the wrong types is reported as damage when it is first used."""
+    from papka.vault.errors import ContainerDamaged
+
+    doc = add_bytes(box, PDF, title="real")
+    docs = box.newest.documents
+    record = {**docs._docs[doc.id].to_json(), "title": 5,
+              "content": docs._content[doc.id].to_json()}
+    docs._docs.load(doc.id, record)
+    with pytest.raises(ContainerDamaged):
+        docs.get(doc.id)
+
+
+def test_a_record_read_back_equals_the_document_that_was_stored(box: Container) -> None:
+    import datetime as dt
+
+    from papka.vault import Document
+
+    doc = add_bytes(box, PDF, title="Справка", kind="medical", date=dt.date(2024, 1, 2),
+                    issuer="Поликлиника", tags=["a", "b"], notes="n",
+                    derivation={"action": "redact"})
+    record = {k: v for k, v in doc.to_json().items() if v is not None and v != []}
+    again = Document.from_json(record)
+    assert again == doc and repr(again) == repr(doc)
+    import dataclasses
+    assert set(again.__dict__) == {f.name for f in dataclasses.fields(Document)}
