@@ -122,7 +122,9 @@ def test_unlock_work_is_the_same_right_wrong_and_with_any_number_of_compartments
 def test_unlock_time_does_not_depend_on_the_passphrase_or_the_compartments(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Timed with a real memory-hard KDF (a lighter one than the format's, for the suite's
-    sake); compared between cases, never against a fixed number."""
+    sake); compared between cases, never against a fixed number. The clock is this process's
+    CPU time (all its threads, Argon2's lanes included): it measures the work an unlock does,
+    which is what must not differ, and other processes on a busy machine do not disturb it."""
     import time
 
     monkeypatch.setattr(_crypto, "KDF_TESTONLY", _crypto.KdfParameters(32 * 1024, 2, 2))
@@ -137,7 +139,7 @@ def test_unlock_time_does_not_depend_on_the_passphrase_or_the_compartments(
     times: dict[str, list[float]] = {k: [] for k in cases}
     order = list(cases)
     rng = random.Random(5)
-    for _ in range(7):
+    for _ in range(9):
         rng.shuffle(order)
         for name in order:
             memory, passphrase = cases[name]
@@ -147,13 +149,13 @@ def test_unlock_time_does_not_depend_on_the_passphrase_or_the_compartments(
             gc.collect()
             gc.disable()
             try:
-                start = time.perf_counter()
+                start = time.process_time()
                 with contextlib.suppress(NoCompartmentOpens):
                     Container.open_on(copy, [passphrase])
-                times[name].append(time.perf_counter() - start)
+                times[name].append(time.process_time() - start)
             finally:
                 gc.enable()
-    # The fastest of seven interleaved runs: other load on the machine only ever adds time.
+    # The cheapest of nine interleaved runs.
     fastest = {k: min(v) for k, v in times.items()}
     assert max(fastest.values()) / min(fastest.values()) < 1.5, fastest
 
