@@ -42,12 +42,6 @@ def sh(command: str) -> None:
     subprocess.run(["bash", "-c", command], check=True)
 
 
-def kdf_time() -> float:
-    params = _crypto.kdf_parameters()
-    salt = os.urandom(32)
-    return min(timed(lambda: _crypto.argon2id(b"x", salt, params)) for _ in range(3)) * 2
-
-
 def bench_create(work: Path, size_mib: int) -> dict[str, float]:
     reference = timed(lambda: sh(
         f"head -c {size_mib}M /dev/urandom > {work}/ref && sync {work}/ref"))

@@ -168,6 +168,7 @@ class Compartment:
         self.needs_repair = set(self._root_chains) != {0, 1}
         self.root: dict[str, Any] = root
         self._committed_root = json.dumps(root)
+        self._written_root = self._committed_root
         self._committed_chains = dict(self._root_chains)
         container.space.mark(self._root_extents(), USED)
         self.documents = DocumentStore(self)
@@ -198,7 +199,9 @@ class Compartment:
     def _write_root(self) -> bytes:
         """Write the catalog root twice, far apart; return the slot's root field, which points
         at both copies."""
-        data = json.dumps(self.root, separators=(",", ":")).encode()
+        text = json.dumps(self.root, separators=(",", ":"))
+        self._written_root = text           # what the commit keeps for a later rollback
+        data = text.encode()
         raws: list[bytes] = []
         chains: dict[int, list[Pointer]] = {}
         for copy in (0, 1):
@@ -259,7 +262,7 @@ class Compartment:
         except BaseException:
             self.rollback()
             raise
-        self._committed_root = json.dumps(self.root)
+        self._committed_root = self._written_root
         self._committed_chains = dict(self._root_chains)
         self.needs_repair = False
         self._finish_transaction()
