@@ -46,7 +46,14 @@ def read_hide_file(path: str | None) -> list[str]:
     from the command line, where shell history would keep them."""
     if path is None:
         return []
-    if path == "-":
+    if path == "-" and sys.stdin.isatty():
+        from .questions import read_hidden_lines
+
+        # Typed names are not echoed, so they do not stay on the screen.
+        data = read_hidden_lines(_(
+            "Type the names and words to hide, one per line; they are not shown. "
+            "Finish with an empty line or Ctrl-D.")).encode("utf-8")
+    elif path == "-":
         data = sys.stdin.buffer.read(MAX_HIDE_BYTES + 1)
     else:
         try:

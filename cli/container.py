@@ -13,6 +13,7 @@ from .context import Config, pass_config
 from .i18n import N_, _
 from .output import Progress, human_size, note, print_json, render_fields
 from .problems import CommandDamagedError, CommandUsageError
+from .terminal import keystrokes_held
 
 MIN_SIZE = 16 * 1024 * 1024
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4,
@@ -61,12 +62,13 @@ def init(config: Config, size: int) -> None:
         raise CommandUsageError(
             _("Something already exists at this path; papka never overwrites it."),
             hint=_("Choose a new file name for the container."))
-    passphrase = config.read_new_passphrase()
     from papka.vault import Container
 
-    with Progress(_("Creating the container")) as progress:
-        Container.create(path, size, passphrase, work_factor=config.work_factor,
-                         progress=progress)
+    with keystrokes_held():
+        passphrase = config.read_new_passphrase()
+        with Progress(_("Creating the container")) as progress:
+            Container.create(path, size, passphrase, work_factor=config.work_factor,
+                             progress=progress)
     if config.json:
         print_json({"created": True, "size": size})
     else:

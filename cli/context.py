@@ -20,6 +20,7 @@ from .passphrases import (
     read_lines_from_fd,
 )
 from .problems import CommandUsageError
+from .terminal import busy_notice, keystrokes_held
 
 if TYPE_CHECKING:
     from papka.vault import Compartment, Container, Document
@@ -104,28 +105,34 @@ class Config:
                 self.warn_if_decoy_large(self.open_container_)
             return
         path = self.existing_container_path()
-        passphrases = self.read_passphrases(several=several)
-        with self._open(path, passphrases, write=write) as container:
-            if write:
-                self.warn_if_one_compartment(container)
-            yield container
-            if write:
-                self.warn_if_decoy_large(container)
+        # Echo stays off from the passphrase prompt to the end of the command, and whatever is
+        # typed meanwhile is discarded (see terminal.py: it would reach the shell otherwise).
+        with keystrokes_held():
+            passphrases = self.read_passphrases(several=several)
+            with self.open_container(path, passphrases, write=write) as container:
+                if write:
+                    self.warn_if_one_compartment(container)
+                yield container
+                if write:
+                    self.warn_if_decoy_large(container)
 
-    def _open(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
+    def open_container(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
+        """Open the container, saying at once on a terminal that this takes a while."""
         from papka.errors import EnvironmentProblem
         from papka.vault import Container
         from papka.vault.errors import ContainerLocked
 
-        try:
-            return Container.open(path, passphrases, work_factor=self.work_factor)
-        except ContainerLocked:
-            raise
-        except EnvironmentProblem:
-            if write:
+        with busy_notice(_("Opening the container…")):
+            try:
+                return Container.open(path, passphrases, work_factor=self.work_factor)
+            except ContainerLocked:
                 raise
-        # Reading needs no write access: a write-protected stick can still be read.
-        return Container.open(path, passphrases, work_factor=self.work_factor, writable=False)
+            except EnvironmentProblem:
+                if write:
+                    raise
+            # Reading needs no write access: a write-protected stick can still be read.
+            return Container.open(path, passphrases, work_factor=self.work_factor,
+                                  writable=False)
 
     # -- compartments and documents --------------------------------------------------------
 

@@ -16,6 +16,7 @@ from .context import Config, pass_config
 from .i18n import N_, _
 from .output import Progress, human_size, note, print_json, render_fields, render_table
 from .problems import CommandUsageError
+from .questions import confirm
 
 if TYPE_CHECKING:
     from papka.vault import Compartment, Document
@@ -301,10 +302,9 @@ def get(config: Config, doc_id: str, output: str | None, force: bool) -> None:
 def remove(config: Config, doc_id: str, yes: bool) -> None:
     with config.container(write=True) as container:
         compartment, document = config.find_document(container, doc_id)
-        if not yes and not click.confirm(
+        if not yes and not confirm(
                 _("Remove {id} \"{title}\" for good?").format(id=document.id,
-                                                              title=document.title),
-                default=False, err=True):
+                                                              title=document.title)):
             raise CommandUsageError(_("Nothing was removed."))
         compartment.documents.remove(document.id)
     if config.json:

@@ -6,13 +6,16 @@ shell history and in /proc). Scripts and tests pass them on a descriptor, one pe
 
 from __future__ import annotations
 
+import getpass
 import os
+import warnings
 
 import click
 
 from .i18n import _
 from .output import note
 from .problems import CommandUsageError
+from .questions import confirm
 from .strength import estimate
 
 MAX_ATTEMPTS = 3
@@ -52,11 +55,16 @@ def read_lines_from_fd(fd: int) -> list[str]:
 
 def prompt_hidden(text: str, *, allow_empty: bool = False) -> str:
     """Ask on the terminal without echo; prompts go to stderr, never to stdout."""
-    if allow_empty:
-        value: str = click.prompt(text, hide_input=True, err=True, default="",
-                                  show_default=False)
-    else:
-        value = click.prompt(text, hide_input=True, err=True)
+    with warnings.catch_warnings(record=True) as caught:
+        # Python's own warning is English and names its source file; papka says it instead.
+        warnings.simplefilter("always", getpass.GetPassWarning)
+        if allow_empty:
+            value: str = click.prompt(text, hide_input=True, err=True, default="",
+                                      show_default=False)
+        else:
+            value = click.prompt(text, hide_input=True, err=True)
+    if any(issubclass(w.category, getpass.GetPassWarning) for w in caught):
+        note(_("Warning: the passphrase could not be hidden while it was typed."))
     return value
 
 
@@ -73,7 +81,7 @@ def ask_new_passphrase() -> str:
         note(describe_strength(first))
         if estimate(first).weak:
             note(_("A passphrase of six random words is strong and easy to remember and type."))
-            if not click.confirm(_("Use this weak passphrase anyway?"), default=False, err=True):
+            if not confirm(_("Use this weak passphrase anyway?")):
                 continue
         second = prompt_hidden(_("Type the new passphrase again"))
         if first == second:

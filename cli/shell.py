@@ -18,6 +18,7 @@ from .dispatch import report_error
 from .i18n import N_, _
 from .output import note
 from .problems import CommandUsageError
+from .terminal import keystrokes_held
 
 #: Commands that make no sense with a container already open.
 NOT_IN_SHELL = frozenset({"shell", "demo", "init", "panic"})
@@ -108,10 +109,10 @@ def shell(config: Config) -> None:
     if config.open_container_ is not None:
         raise CommandUsageError(_("The shell is already running."))
     path = config.existing_container_path()
-    passphrases = config.read_passphrases(several=True)
-    from papka.vault import Container
-
-    with Container.open(path, passphrases, work_factor=config.work_factor) as container:
+    with keystrokes_held():
+        passphrases = config.read_passphrases(several=True)
+        opened = config.open_container(path, passphrases, write=True)
+    with opened as container:
         session = dataclasses.replace(config, open_container_=container, json=False,
                                       passphrase_fd=None)
         levels = ", ".join(str(c.level) for c in container.compartments)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -140,3 +141,44 @@ def test_panic_asks_for_the_typed_word(workdir: Path, answer: str) -> None:
     child.expect("Nothing in this container can be opened any more.")
     assert finish(child) == 0
     assert box.read_bytes()[:4096] != before
+
+
+def _real_kdf_env() -> dict[str, str]:
+    """The real (slow) KDF, so that the unlock lasts long enough to type during it."""
+    env = {**os.environ, "LANGUAGE": "en", "COLUMNS": "120", "TERM": "dumb", "PS1": "READY$ "}
+    env.pop("PAPKA_TESTONLY_WEAKEN_KDF", None)
+    return env
+
+
+@pytest.mark.slow
+def test_keys_typed_during_the_unlock_never_reach_the_shell(workdir: Path) -> None:
+    canary = workdir / "canary"
+    env = _real_kdf_env()
+    papka = f"{sys.executable} -m papka.cli"
+    child = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], cwd=str(workdir), env=env,
+                          encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 120))
+    log = io.StringIO()
+    child.logfile_read = log
+    child.expect("READY\\$ ")
+    child.sendline(f"printf '%s\\n' '{DECOY}' | {papka} -c box.papka --new-passphrase-fd 0 "
+                   "--work-factor 2 init --size 16M")
+    child.expect("ready")
+    child.expect("READY\\$ ")
+    child.sendline(f"{papka} -c box.papka --work-factor 2 list; echo papka-exit=$?")
+    child.expect("Passphrase: ")
+    child.sendline(DECOY)
+    # The notice comes at once, while the KDF still runs for a second or more.
+    child.expect("Opening the container…")
+    typed = f"touch {canary}"
+    child.sendline(typed)
+    child.expect("papka-exit=0")
+    child.expect("READY\\$ ")
+    # If the typed line had reached bash, it would run now, before this one.
+    child.sendline("echo after-papka")
+    child.expect("after-papka")
+    child.expect("READY\\$ ")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    # Not echoed while papka ran, and not run by bash afterwards.
+    assert str(canary) not in log.getvalue(), log.getvalue()
+    assert not canary.exists()
