@@ -19,6 +19,7 @@ from .problems import CommandUsageError
 COMMAND_MODULES = (
     "papka.cli.container",
     "papka.cli.documents",
+    "papka.cli.kinds",
     "papka.cli.shell",
     "papka.cli.demo",
     "papka.cli.bundles",

@@ -38,9 +38,13 @@ T = TypeVar("T")
 PAGES = 64
 MIN_ID_PREFIX = 4
 _MAX_TEXT = 20_000
-_KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
+# Cyrillic too, for the keeper's own kinds (справка-о-ранении); older catalogs hold only Latin.
+_KIND = re.compile(r"[a-zа-яё][a-zа-яё0-9-]{0,39}")
+#: How many kinds of his own a keeper may add to a compartment.
+MAX_OWN_KINDS = 200
 
-#: The kinds of papers people in papka's care carry. Any lowercase-hyphenated kind is accepted.
+#: The kinds of papers people in papka's care carry. The library accepts any lowercase-hyphenated
+#: kind; the command accepts these and the ones added with :meth:`DocumentStore.add_kind`.
 KINDS: tuple[str, ...] = (
     "criminal-case", "court-decision", "summons", "military-id", "internal-passport",
     "foreign-passport", "military-contract", "order", "medical", "service-record",
@@ -292,6 +296,33 @@ class DocumentStore:
 
     def get(self, doc_id: str) -> Document:
         return self._docs[self.resolve(doc_id)]
+
+    # -- the keeper's own kinds -------------------------------------------------------------------
+    def own_kinds(self) -> tuple[str, ...]:
+        """Kinds the keeper added to this compartment (kept in its catalog root, key "kinds";
+        catalogs written before kinds could be added simply have none)."""
+        stored = self._compartment.root.get("kinds")
+        if not isinstance(stored, builtins.list):
+            return ()
+        return tuple(k for k in stored if isinstance(k, str) and _KIND.fullmatch(k))
+
+    def known_kinds(self) -> tuple[str, ...]:
+        """The built-in kinds, then the keeper's own."""
+        return KINDS + tuple(k for k in self.own_kinds() if k not in KINDS)
+
+    def add_kind(self, kind: str) -> bool:
+        """Add a kind of the keeper's own; commits. False when the kind was already known."""
+        if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+            raise InvalidInput("A kind is a short lowercase word with hyphens, such as "
+                               "criminal-case.")
+        if kind in self.known_kinds():
+            return False
+        own = builtins.list(self.own_kinds())
+        if len(own) >= MAX_OWN_KINDS:
+            raise InvalidInput("A compartment can hold at most 200 kinds of your own.")
+        with self._change():
+            self._compartment.root["kinds"] = [*own, kind]
+        return True
 
     def list(self, *, kind: str | None = None, tag: str | None = None,
              since: dt.date | None = None, until: dt.date | None = None,

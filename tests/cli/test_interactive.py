@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 from pathlib import Path
@@ -182,3 +183,41 @@ def test_keys_typed_during_the_unlock_never_reach_the_shell(workdir: Path) -> No
     # Not echoed while papka ran, and not run by bash afterwards.
     assert str(canary) not in log.getvalue(), log.getvalue()
     assert not canary.exists()
+
+
+def test_add_alone_asks_for_the_description_on_a_terminal(workdir: Path) -> None:
+    box = str(workdir / "box.papka")
+    child = spawn("-c", box, "--new-passphrase-fd", "0", "init", "--size", "16M", cwd=workdir)
+    child.sendline(DECOY)
+    child.sendeof()
+    assert finish(child) == 0
+    (workdir / "scan.txt").write_text("Повестка\n", encoding="utf-8")
+    child = spawn("-c", box, "add", "scan.txt", cwd=workdir)
+    child.expect("Passphrase: ")
+    child.sendline(DECOY)
+    child.expect(r"Kind \(")
+    child.sendline("criminal-cse")
+    child.expect("Did you mean: criminal-case")
+    child.expect(r"Kind \(")
+    child.sendline("повестка")
+    child.expect(r"Title \(Enter for the file name\)")
+    child.sendline("Повестка в суд")
+    child.expect(r"Tags, separated by commas")
+    child.sendline("суд, армия")
+    child.expect(r"Date on the paper")
+    child.sendline("15.03.2024")
+    child.expect("YYYY-MM-DD, e.g.")
+    child.expect(r"Date on the paper")
+    child.sendline("2024-03-15")
+    child.expect(r"([0-9a-f]{8})  Повестка в суд")
+    assert finish(child) == 0
+    child = spawn("-c", box, "--passphrase-fd", "0", "--json", "list", cwd=workdir)
+    child.sendline(DECOY)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    listed = child.before or ""
+    body = json.loads(listed[listed.index("{"):])
+    (document,) = body["documents"]
+    assert document["kind"] == "summons"
+    assert document["tags"] == ["суд", "армия"]
+    assert document["date"] == "2024-03-15"
