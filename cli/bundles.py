@@ -240,10 +240,14 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
 
 def _redaction_text(redaction: Any) -> str:
     if redaction is None:
-        return _("whole")
+        # Not "whole": next to "withheld" it read as "blacked out entirely".
+        return _("nothing: original, unchanged")
     if not redaction:
         return _("nothing found")
-    return ", ".join(f"{shown(category)} {count}" for category, count in sorted(redaction.items()))
+    from .categories import category_label
+
+    return ", ".join(f"{shown(category_label(category))} {count}"
+                     for category, count in sorted(redaction.items()))
 
 
 # --- keys ----------------------------------------------------------------------------------------

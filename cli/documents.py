@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.shell_completion import CompletionItem
 
+from .categories import tag_from_label, tag_label
 from .command import PapkaCommand
 from .context import Config, pass_config
 from .i18n import N_, _
@@ -202,8 +203,9 @@ def list_documents(config: Config, query: tuple[str, ...], kind: str | None, tag
             known = [k for c in compartments for k in c.documents.known_kinds()]
             kind = resolve_kind(kind, known)
         for compartment in compartments:
-            documents = compartment.documents.list(kind=kind, tag=tag, since=since, until=until,
-                                                   query=words or None)
+            documents = compartment.documents.list(
+                kind=kind, tag=tag_from_label(tag) if tag else None, since=since, until=until,
+                query=words or None)
             found.extend((compartment.level, d) for d in documents)
     if config.json:
         print_json({"documents": [_document_json(d, level) for level, d in found]})
@@ -212,7 +214,8 @@ def list_documents(config: Config, query: tuple[str, ...], kind: str | None, tag
         note(_("No documents match."))
         return
     headers = [_("ID"), _("KIND"), _("DATE"), _("TITLE"), _("TAGS"), _("SIZE")]
-    rows = [[d.id, kind_label(d.kind), _date_text(d), d.title, ",".join(d.tags), human_size(d.size)]
+    rows = [[d.id, kind_label(d.kind), _date_text(d), d.title, ",".join(map(tag_label, d.tags)),
+             human_size(d.size)]
             for _level, d in found]
     if every:
         headers.insert(0, _("LEVEL"))
@@ -240,7 +243,8 @@ def show(config: Config, doc_id: str) -> None:
         (_("Kind"), _kind_text(document.kind)),
         (_("Date"), _date_text(document)), (_("Issuer"), document.issuer or ""),
         (_("Number"), document.number or ""), (_("Country"), document.country or ""),
-        (_("Language"), document.language or ""), (_("Tags"), ", ".join(document.tags)),
+        (_("Language"), document.language or ""),
+        (_("Tags"), ", ".join(map(tag_label, document.tags))),
         (_("Note"), document.notes or ""), (_("File name"), document.filename or ""),
         (_("Type"), document.media_type), (_("Size"), human_size(document.size)),
         (_("SHA-256"), document.sha256),

@@ -97,3 +97,31 @@ def test_remove_takes_da_for_yes(decoy_only: Papka, paper: Path) -> None:
     gone = decoy_only("remove", doc_id, passphrases=[DECOY], input="да\n")
     assert gone.exit_code == 0, gone.output
     assert "was removed" in gone.stdout
+
+
+def test_every_redaction_category_has_a_name_in_both_languages() -> None:
+    from papka.cli.categories import CATEGORY_NAMES, category_label
+    from papka.cli.i18n import set_language
+    from papka.formats.detect import CATEGORIES
+
+    assert set(CATEGORIES) <= set(CATEGORY_NAMES)
+    set_language("ru")
+    try:
+        for category in CATEGORY_NAMES:
+            assert any("а" <= c <= "я" for c in category_label(category).lower()), category
+    finally:
+        set_language("en")
+
+
+def test_an_unredacted_export_says_original_unchanged() -> None:
+    from papka.cli.bundles import _redaction_text
+    from papka.cli.i18n import set_language
+
+    assert _redaction_text(None) == "nothing: original, unchanged"
+    set_language("ru")
+    try:
+        assert _redaction_text(None) == "ничего: оригинал, без изменений"
+        assert "целиком" not in _redaction_text(None)
+        assert _redaction_text({"address": 2}) == "адрес 2"
+    finally:
+        set_language("en")
