@@ -172,13 +172,14 @@ def _date_text(document: Document) -> str:
 @click.command(
     "list", cls=PapkaCommand,
     help=N_("List the documents of the compartment you work in (or of every open one with "
-            "--all). QUERY searches titles and metadata, ignoring case and ё/е, in Cyrillic "
-            "or Latin letters."),
+            "--all). WORDS search titles and metadata in any grammatical form (повестки finds "
+            "Повестка), ignoring case and ё/е, in Cyrillic or Latin letters; every word must "
+            "match. In `papka shell` the words stay out of the shell's history."),
     epilog=N_("Examples:\n\n\b\n"
               "  papka list\n"
               "  papka list --kind summons --since 2024-01-01\n"
-              "  papka list повестка\n"
-              "  papka list povestka\n"
+              "  papka list --kind повестка\n"
+              "  papka list приказ 217\n"
               "  papka --json list --tag court"),
 )
 @click.argument("query", nargs=-1, metavar="[WORDS]...")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from papka.errors import EnvironmentProblem
-from papka.text import search_keys
+from papka.text import lemma_keys, query_word_keys, search_keys
 from papka.vault.errors import (
     AmbiguousId,
     ContainerDamaged,
@@ -208,7 +208,10 @@ class DocumentStore:
             keys = {}
             for doc_id in self._ids_by_page[page]:
                 value = stored.get(doc_id)
-                keys[doc_id] = value if isinstance(value, str) else _search_text(self._docs[doc_id])
+                # Keys stored before word forms were indexed lack the mark: recomputed here, in
+                # memory, and stored with the page's next write.
+                fresh = isinstance(value, str) and value.startswith(_KEYS_WITH_LEMMAS)
+                keys[doc_id] = value if fresh else _search_text(self._docs[doc_id])
             self._keys[page] = keys
         return keys
 
@@ -328,7 +331,8 @@ class DocumentStore:
              since: dt.date | None = None, until: dt.date | None = None,
              query: str | None = None) -> list[Document]:
         """Documents matching every filter given, oldest paper first."""
-        wanted = [w for w in search_keys(query) if w] if query else []
+        # Every word of the query must match, in any of its forms (papka.text.query_word_keys).
+        wanted = query_word_keys(query) if query else []
         keys: dict[str, str] = {}
         if query:
             for page in range(PAGES):
@@ -345,8 +349,10 @@ class DocumentStore:
                 when = doc.when
                 if (since is not None and when < since) or (until is not None and when > until):
                     continue
-            if query and not any(w in keys[doc.id] for w in wanted):
-                continue
+            if query:
+                text = keys[doc.id]
+                if not all(any(k in text for k in word) for word in wanted):
+                    continue
             found.append(doc)
         return sorted(found, key=lambda d: (d.when, d.added, d.id))
 
@@ -560,14 +566,19 @@ def _record(doc: Document, content: Pointer) -> dict[str, Any]:
     return record
 
 
+#: Starts the search keys of records indexed with word forms; older records lack it.
+_KEYS_WITH_LEMMAS = "\x01"
+
+
 def _search_text(doc: Document) -> str:
-    """The normalised forms search looks in (papka.text.search_keys of every text field),
-    joined by NUL."""
+    """The normalised forms search looks in (papka.text.search_keys of every text field, and
+    the dictionary forms of their words), joined by NUL after a version mark."""
     keys: set[str] = set()
     for word in (doc.title, doc.filename, doc.issuer, doc.number, doc.notes, *doc.tags):
         if word:
             keys |= search_keys(word)
-    return "\x00".join(sorted(k for k in keys if k))
+            keys |= lemma_keys(word)
+    return _KEYS_WITH_LEMMAS + "\x00".join(sorted(k for k in keys if k))
 
 
 def _page_of(doc_id: str) -> int:

@@ -125,3 +125,21 @@ def test_an_unredacted_export_says_original_unchanged() -> None:
         assert _redaction_text({"address": 2}) == "адрес 2"
     finally:
         set_language("en")
+
+
+def test_list_finds_word_forms_and_takes_several_words(decoy_only: Papka, workdir: Path) -> None:
+    first, second = workdir / "scan1.jpg", workdir / "scan2.jpg"
+    first.write_bytes(b"one")
+    second.write_bytes(b"two")
+    summons = _add(decoy_only, first, "--kind", "summons", "--title", "Повестка")
+    order = _add(decoy_only, second, "--kind", "order", "--title", "Приказ 217 Иванову")
+
+    def found(*words: str) -> list[str]:
+        result = decoy_only("--json", "list", *words, passphrases=[DECOY])
+        assert result.exit_code == 0, result.output
+        return [d["id"] for d in json.loads(result.stdout)["documents"]]
+
+    assert found("повестки") == [summons]
+    assert found("ivanova") == [order]
+    assert found("приказ", "217") == [order]
+    assert found("приказ", "218") == []

@@ -15,7 +15,7 @@ from papka.vault.storage import MemoryStorage
 
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
-CONTAINER_ANSWER = "fc8c49c89ea32ce6e125b67a2050a14f25bbecbbae4a59bc81043c494a64804d"
+CONTAINER_ANSWER = "98381bfe0f848d644f22a3778c7415043ac0aa1490f29cce6bde6fb77ba89d28"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
