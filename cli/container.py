@@ -55,8 +55,11 @@ def _is_block_device(path: Path) -> bool:
 @click.option("--size", required=True, metavar="SIZE", callback=_size_option,
               help=N_("The container's size, e.g. 64M, 512M, 2G (at least 16M). It never "
                       "changes, and it does not depend on how many compartments there are."))
+@click.option("--generate", is_flag=True,
+              help=N_("Make a passphrase of six random words for you, show it once, and ask "
+                      "for two of its words to check that you wrote it down."))
 @pass_config
-def init(config: Config, size: int) -> None:
+def init(config: Config, size: int, generate: bool) -> None:
     path = config.require_container_path()
     if path.exists() and not _is_block_device(path):
         raise CommandUsageError(
@@ -65,7 +68,9 @@ def init(config: Config, size: int) -> None:
     from papka.vault import Container
 
     with keystrokes_held():
-        passphrase = config.read_new_passphrase()
+        passphrase = config.read_new_passphrase(
+            _("New passphrase for the first compartment (the decoy, the one you can reveal)"),
+            generate=generate)
         with Progress(_("Creating the container")) as progress:
             Container.create(path, size, passphrase, work_factor=config.work_factor,
                              progress=progress)
@@ -93,10 +98,14 @@ def compartment() -> None:
               "  papka --passphrase-fd 3 --new-passphrase-fd 4 compartment add \\\n"
               "        3<old.txt 4<new.txt"),
 )
+@click.option("--generate", is_flag=True,
+              help=N_("Make the new passphrase of six random words for you, show it once, and "
+                      "ask for two of its words to check that you wrote it down."))
 @pass_config
-def compartment_add(config: Config) -> None:
-    with config.container(write=True, several=True) as container:
-        new_passphrase = config.read_new_passphrase()
+def compartment_add(config: Config, generate: bool) -> None:
+    with config.container(write=True, several=True, adding_compartment=True) as container:
+        new_passphrase = config.read_new_passphrase(
+            _("New passphrase for the new compartment"), generate=generate)
         created = container.add_compartment(new_passphrase, work_factor=config.work_factor)
     if config.json:
         print_json({"level": created.level})
@@ -174,7 +183,8 @@ def check(config: Config) -> None:
 def passwd(config: Config) -> None:
     with config.container(write=False) as container:
         target = config.compartment(container)
-        new_passphrase = config.read_new_passphrase()
+        new_passphrase = config.read_new_passphrase(
+            _("New passphrase for the compartment at level {level}").format(level=target.level))
         container.change_passphrase(target, new_passphrase, work_factor=config.work_factor)
     if config.json:
         print_json({"level": target.level, "changed": True})
@@ -217,4 +227,17 @@ def panic(config: Config, yes: bool) -> None:
         click.echo(_("Done. Nothing in this container can be opened any more."))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic)
+@click.command(
+    "passphrase", cls=PapkaCommand,
+    help=N_("Print one new passphrase of six random words (from a list of 7,776) on standard "
+            "output, and nothing else: about 77 bits, beyond guessing."),
+    epilog=N_("Examples:\n\n\b\n  papka passphrase\n  papka passphrase > new.txt"),
+)
+def passphrase_command() -> None:
+    from .passphrase_words import generate_passphrase
+
+    click.echo(generate_passphrase())
+
+
+COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic,
+                                       passphrase_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from .passphrases import (
     describe_strength,
     prompt_hidden,
     read_lines_from_fd,
+    show_generated_passphrase,
 )
 from .problems import CommandUsageError
 from .terminal import busy_notice, keystrokes_held
@@ -82,8 +84,24 @@ class Config:
             passphrases.append(more)
         return passphrases
 
-    def read_new_passphrase(self) -> str:
-        """The new passphrase for init, compartment add and passwd."""
+    def read_new_passphrase(self, prompt: str | None = None, *, generate: bool = False) -> str:
+        """The new passphrase for init, compartment add and passwd: from the descriptor, made
+        by papka (``generate``, shown once on the terminal), or asked twice (``prompt`` names
+        the compartment it is for)."""
+        if generate:
+            if self.new_passphrase_fd is not None:
+                raise CommandUsageError(
+                    _("--generate and --new-passphrase-fd cannot be used together."))
+            if not (sys.stdin.isatty() and sys.stderr.isatty()):
+                raise CommandUsageError(
+                    _("--generate shows the passphrase, so it needs a terminal."),
+                    hint=_("In a script, make one with `papka passphrase > FILE` and give it "
+                           "with --new-passphrase-fd."))
+            from .passphrase_words import generate_passphrase
+
+            passphrase = generate_passphrase()
+            show_generated_passphrase(passphrase)
+            return passphrase
         if self.new_passphrase_fd is not None:
             lines = read_lines_from_fd(self.new_passphrase_fd)
             if len(lines) != 1:
@@ -92,14 +110,15 @@ class Config:
             if not self.json:
                 note(describe_strength(lines[0]))
             return lines[0]
-        return ask_new_passphrase()
+        return ask_new_passphrase(prompt)
 
     @contextmanager
-    def container(self, *, write: bool, several: bool = False) -> Iterator[Container]:
+    def container(self, *, write: bool, several: bool = False,
+                  adding_compartment: bool = False) -> Iterator[Container]:
         """The open container: the session's own, or one opened now and closed afterwards."""
         if self.open_container_ is not None:
             if write:
-                self.warn_if_one_compartment(self.open_container_)
+                self.warn_if_one_compartment(self.open_container_, adding_compartment)
             yield self.open_container_
             if write:
                 self.warn_if_decoy_large(self.open_container_)
@@ -111,7 +130,7 @@ class Config:
             passphrases = self.read_passphrases(several=several)
             with self.open_container(path, passphrases, write=write) as container:
                 if write:
-                    self.warn_if_one_compartment(container)
+                    self.warn_if_one_compartment(container, adding_compartment)
                 yield container
                 if write:
                     self.warn_if_decoy_large(container)
@@ -173,14 +192,24 @@ class Config:
             self.warned.add(key)
             note(message)
 
-    def warn_if_one_compartment(self, container: Container) -> None:
+    def warn_if_one_compartment(self, container: Container, adding: bool = False) -> None:
         # The same words whether or not other compartments exist (threat model A1).
-        if len(container.compartments) == 1:
+        if len(container.compartments) != 1:
+            return
+        if adding:
+            # Adding the second compartment is the common case; only the keeper knows whether
+            # he made others, so the note says what to do in either case, without assuming.
             self.warn_once("one-compartment", _(
-                "Note: only one compartment is open. This change may overwrite compartments "
-                "that are not open. To protect them, open the container with the passphrase of "
-                "the newest compartment (it opens the older ones too), or give every passphrase: "
-                "in `papka shell`, which asks for more, or one per line on --passphrase-fd."))
+                "Note: if you made other compartments in this container before, give their "
+                "passphrases too (the newest one opens the older ones), or the new compartment "
+                "may overwrite them. If this is your second compartment, there is nothing to "
+                "protect."))
+            return
+        self.warn_once("one-compartment", _(
+            "Note: only one compartment is open. This change may overwrite compartments "
+            "that are not open. To protect them, open the container with the passphrase of "
+            "the newest compartment (it opens the older ones too), or give every passphrase: "
+            "in `papka shell`, which asks for more, or one per line on --passphrase-fd."))
 
     def warn_if_decoy_large(self, container: Container) -> None:
         if container.usage().decoy_share > DECOY_SHARE_WARNING:

@@ -6,7 +6,6 @@ adding its step function to the list.
 
 from __future__ import annotations
 
-import secrets
 import shlex
 import shutil
 import tempfile
@@ -30,18 +29,6 @@ if TYPE_CHECKING:
     from papka.vault import Container
 
 DEMO_SIZE = 32 * 1024 * 1024
-#: Easy words for the demo's passphrases; they are shown on screen, so they protect nothing.
-WORDS = (
-    "lipa", "reka", "gora", "veter", "sneg", "more", "les", "pole", "zvezda", "luna", "dom",
-    "most", "sad", "kot", "sova", "lisa", "volk", "ryba", "hleb", "chai", "sol", "med", "sok",
-    "okno", "dver", "stul", "kniga", "pero", "ruchka", "lampa", "chasy", "klyuch", "gorod",
-    "put", "doroga", "poezd", "lodka", "parus", "ostrov", "bereg", "kamen", "pesok", "trava",
-    "cvetok", "yabloko", "grusha", "sliva", "vishnya", "oreh", "grib", "tucha", "dozhd",
-    "raduga", "solnce", "zarya", "vecher", "utro", "noch", "den", "leto", "zima", "osen",
-    "vesna", "tuman",
-)
-
-
 class DemoStepFailed(AlreadyTranslated, PapkaError):
     """A command the demo ran did not succeed; its own message was shown already."""
 
@@ -51,8 +38,12 @@ class DemoStepFailed(AlreadyTranslated, PapkaError):
         self.exit_code = exit_code
 
 
-def demo_passphrase(words: int = 4) -> str:
-    return "-".join(secrets.choice(WORDS) for _ in range(words))
+def demo_passphrase() -> str:
+    """Six random words, made as `papka passphrase` makes them (shown on screen, so the demo's
+    passphrases protect nothing)."""
+    from .passphrase_words import generate_passphrase
+
+    return generate_passphrase()
 
 
 @dataclass
@@ -143,7 +134,8 @@ def step_create(run: DemoRun) -> None:
     decoy.open_container_.add_compartment(run.hidden_passphrase, work_factor=run.work_factor)
     run.close()
     say(_("The demo typed these passphrases for you. Real ones are never shown or written "
-          "down next to the container; use six random words."))
+          "down next to the container; six random words are strong: `papka passphrase` or "
+          "`papka init --generate` makes them."))
     click.echo(_("  decoy compartment:  {passphrase}").format(passphrase=run.decoy_passphrase))
     click.echo(_("  hidden compartment: {passphrase}").format(passphrase=run.hidden_passphrase))
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import getpass
 import os
+import secrets
 import warnings
+from collections.abc import Callable
 
 import click
 
@@ -74,13 +76,17 @@ def describe_strength(passphrase: str) -> str:
         label=_(strength.label), bits=int(strength.bits))
 
 
-def ask_new_passphrase() -> str:
-    """Ask for a new passphrase twice, showing its strength; a weak one needs a yes."""
+def ask_new_passphrase(prompt: str | None = None) -> str:
+    """Ask for a new passphrase twice, showing its strength; a weak one needs a yes.
+
+    ``prompt`` says which compartment the passphrase is for.
+    """
     for _attempt in range(MAX_ATTEMPTS):
-        first = prompt_hidden(_("New passphrase"))
+        first = prompt_hidden(prompt or _("New passphrase"))
         note(describe_strength(first))
         if estimate(first).weak:
-            note(_("A passphrase of six random words is strong and easy to remember and type."))
+            note(_("A passphrase of six random words is strong and easy to remember and type; "
+                   "--generate makes one for you."))
             if not confirm(_("Use this weak passphrase anyway?")):
                 continue
         second = prompt_hidden(_("Type the new passphrase again"))
@@ -88,3 +94,35 @@ def ask_new_passphrase() -> str:
             return first
         note(_("The two passphrases differ. Let us try again."))
     raise PassphraseInputError(_("The new passphrase was not typed the same way twice."))
+
+
+def show_generated_passphrase(passphrase: str, *, choose: Callable[[int], int] | None = None,
+                              ) -> None:
+    """Show a generated passphrase once, ask that it be written down, and check two words.
+
+    Only on a terminal (the caller makes sure): it must not end up in a log or a pipe.
+    """
+    from .questions import ask_text
+
+    words = passphrase.split(" ")
+    pick = secrets.randbelow if choose is None else choose
+    click.echo(_("Your new passphrase (six words; it is shown only this once):"), err=True)
+    click.echo("", err=True)
+    click.secho("    " + passphrase, bold=True, err=True)
+    click.echo("", err=True)
+    note(_("Write it down on paper now and keep the paper apart from the stick. Nobody can "
+           "recover it if it is lost."))
+    for _attempt in range(MAX_ATTEMPTS):
+        first = pick(len(words))
+        second = (first + 1 + pick(len(words) - 1)) % len(words)
+        low, high = sorted((first, second))
+        typed_low = ask_text(_("To check, type word number {n}").format(n=low + 1))
+        typed_high = ask_text(_("and word number {n}").format(n=high + 1))
+        if typed_low.casefold() == words[low] and typed_high.casefold() == words[high]:
+            note(_("Correct."))
+            return
+        note(_("That does not match; look at what you wrote down and try again."))
+    raise PassphraseInputError(_("The generated passphrase was not confirmed; nothing was "
+                                 "changed."),
+                               hint=_("Run the command again with --generate, and write the "
+                                      "words down before you answer."))

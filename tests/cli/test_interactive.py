@@ -32,18 +32,18 @@ def finish(child: pexpect.spawn) -> int:
 def test_init_asks_twice_without_echo_and_warns_about_weak_passphrases(workdir: Path) -> None:
     box = str(workdir / "box.papka")
     child = spawn("-c", box, "init", "--size", "16M", cwd=workdir)
-    child.expect("New passphrase: ")
+    child.expect(r"New passphrase[^:]*: ")
     child.sendline("masha1995")
     child.expect("weak")
     child.expect(r"Use this weak passphrase anyway\? \[y/N\]")
     child.sendline("n")
-    child.expect("New passphrase: ")
+    child.expect(r"New passphrase[^:]*: ")
     child.sendline(DECOY)
     child.expect("strength: ")
     child.expect("Type the new passphrase again: ")
     child.sendline(DECOY + " typo")
     child.expect("differ")
-    child.expect("New passphrase: ")
+    child.expect(r"New passphrase[^:]*: ")
     child.sendline(DECOY)
     child.expect("Type the new passphrase again: ")
     child.sendline(DECOY)
@@ -57,7 +57,7 @@ def test_init_asks_twice_without_echo_and_warns_about_weak_passphrases(workdir: 
 def test_shell_runs_commands_on_one_unlock_and_keeps_no_history(workdir: Path) -> None:
     box = str(workdir / "box.papka")
     child = spawn("-c", box, "init", "--size", "16M", cwd=workdir)
-    for prompt in ("New passphrase: ", "Type the new passphrase again: "):
+    for prompt in (r"New passphrase[^:]*: ", "Type the new passphrase again: "):
         child.expect(prompt)
         child.sendline(DECOY)
     assert finish(child) == 0
@@ -66,7 +66,7 @@ def test_shell_runs_commands_on_one_unlock_and_keeps_no_history(workdir: Path) -
     child.sendline(DECOY)
     child.expect(r"Another passphrase to open \(press Enter when there are no more\): ")
     child.sendline("")
-    for prompt in ("New passphrase: ", "Type the new passphrase again: "):
+    for prompt in (r"New passphrase[^:]*: ", "Type the new passphrase again: "):
         child.expect(prompt)
         child.sendline(HIDDEN)
     child.expect("level 1")
@@ -221,3 +221,35 @@ def test_add_alone_asks_for_the_description_on_a_terminal(workdir: Path) -> None
     assert document["kind"] == "summons"
     assert document["tags"] == ["суд", "армия"]
     assert document["date"] == "2024-03-15"
+
+
+def test_init_generate_shows_six_words_once_and_checks_two(workdir: Path) -> None:
+    from papka.cli.passphrase_words import words
+
+    box = str(workdir / "box.papka")
+    child = spawn("-c", box, "init", "--size", "16M", "--generate", cwd=workdir)
+    # The phrase is printed in bold: skip the terminal's style codes around it.
+    child.expect(r"shown only this once\):\s+(?:\x1b\[[0-9;]*m)?([a-z ]+?)(?:\x1b\[[0-9;]*m)*\r?\n")
+    phrase = child.match.group(1).strip().split(" ")
+    assert len(phrase) == 6 and set(phrase) <= set(words())
+    child.expect(r"type word number (\d)")
+    first = int(child.match.group(1))
+    child.sendline("wrong")
+    child.expect(r"and word number (\d)")
+    child.sendline("words")
+    child.expect("does not match")
+    child.expect(r"type word number (\d)")
+    first = int(child.match.group(1))
+    child.sendline(phrase[first - 1])
+    child.expect(r"and word number (\d)")
+    second = int(child.match.group(1))
+    assert second > first
+    child.sendline(phrase[second - 1])
+    child.expect("Correct.")
+    child.expect("ready")
+    assert finish(child) == 0
+    child = spawn("-c", box, "usage", cwd=workdir)
+    child.expect("Passphrase: ")
+    child.sendline(" ".join(phrase))
+    child.expect(r"Open levels: +0")
+    assert finish(child) == 0

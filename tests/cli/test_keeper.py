@@ -143,3 +143,36 @@ def test_list_finds_word_forms_and_takes_several_words(decoy_only: Papka, workdi
     assert found("ivanova") == [order]
     assert found("приказ", "217") == [order]
     assert found("приказ", "218") == []
+
+
+def test_passphrase_prints_six_words_from_the_list_and_nothing_else(papka: Papka) -> None:
+    from papka.cli.passphrase_words import LIST_SIZE, words
+
+    listed = set(words())
+    assert len(listed) == LIST_SIZE == 7776
+    seen: set[str] = set()
+    for _ in range(5):
+        result = papka("passphrase", container=False)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+        lines = result.stdout.splitlines()
+        assert len(lines) == 1
+        phrase = lines[0].split(" ")
+        assert len(phrase) == 6 and set(phrase) <= listed
+        seen.add(lines[0])
+    assert len(seen) == 5          # 77 bits: five draws never repeat
+
+
+def test_generation_uses_the_given_choice_for_every_word() -> None:
+    from papka.cli.passphrase_words import generate_passphrase, words
+
+    picks = iter(range(6))
+    phrase = generate_passphrase(choice=lambda seq: seq[next(picks) * 1000])
+    assert phrase.split(" ") == [words()[i * 1000] for i in range(6)]
+
+
+def test_generate_needs_a_terminal(papka: Papka) -> None:
+    result = papka("init", "--size", "16M", "--generate")
+    assert result.exit_code == 1
+    assert "needs a terminal" in result.stderr
+    assert not papka.container.exists()
