@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from papka.errors import EnvironmentProblem, UsageError
 from papka.vault import _crypto
+from papka.vault.crashdumps import keep_out_of_crash_dumps
 from papka.vault.errors import (
     ContainerDamaged,
     InvalidInput,
@@ -366,6 +367,7 @@ class Container:
                   progress: Progress | None = None,
                   random: _crypto.RandomSource = secrets.token_bytes) -> None:
         """Fill `storage` with random bytes and create the first compartment in it."""
+        keep_out_of_crash_dumps()
         _check_passphrase(passphrase)
         if storage.size < MIN_CONTAINER_SIZE:
             raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
@@ -412,6 +414,7 @@ class Container:
                 clock: Callable[[], dt.datetime] | None = None,
                 writable: bool = True) -> Container:
         """Open a container held by any Storage; `writable=False` never writes (no repairs)."""
+        keep_out_of_crash_dumps()
         if not passphrases:
             raise UsageError("At least one passphrase is needed to open a container.")
         if storage.size < 2 * REGION_SIZE:
