@@ -126,12 +126,15 @@ class CheckReport:
     bytes_checked: int
     headers_repaired: int
     unreachable_older: int
+    #: Stale or damaged header and catalog copies left for `papka check --repair`.
+    headers_needing_repair: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "damaged": [{"level": lv, "id": d} for lv, d in self.damaged],
                 "documents_checked": self.documents_checked, "bytes_checked": self.bytes_checked,
                 "headers_repaired": self.headers_repaired,
-                "unreachable_older": self.unreachable_older}
+                "unreachable_older": self.unreachable_older,
+                "headers_needing_repair": self.headers_needing_repair}
 
 
 class Compartment:
@@ -398,12 +401,15 @@ class Container:
     # -- opening -------------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike[str], passphrases: Sequence[str], *,
-             work_factor: int = 1, writable: bool = True,
+             work_factor: int = 1, writable: bool = True, repair: bool = True,
              random: _crypto.RandomSource = secrets.token_bytes) -> Container:
+        """Open the container at `path`. `writable=False` opens it read-only and never writes;
+        `repair=False` leaves stale or damaged header and catalog copies for
+        `repair_headers()` (or the next commit) to rewrite."""
         storage = FileStorage(path, writable=writable)
         try:
             return cls.open_on(storage, passphrases, work_factor=work_factor, random=random,
-                               writable=writable)
+                               writable=writable, repair=repair)
         except BaseException:
             storage.close()
             raise
@@ -412,7 +418,7 @@ class Container:
     def open_on(cls, storage: Storage, passphrases: Sequence[str], *, work_factor: int = 1,
                 random: _crypto.RandomSource = secrets.token_bytes,
                 clock: Callable[[], dt.datetime] | None = None,
-                writable: bool = True) -> Container:
+                writable: bool = True, repair: bool = True) -> Container:
         """Open a container held by any Storage; `writable=False` never writes (no repairs)."""
         keep_out_of_crash_dumps()
         if not passphrases:
@@ -435,7 +441,29 @@ class Container:
         if failed:
             raise NoCompartmentOpens()
         container._load(found, raw)
+        if repair:
+            container.repair_headers()
         return container
+
+    def repair_headers(self) -> int:
+        """Rewrite every slot or catalog copy of the open compartments that is missing, stale or
+        damaged, from the good one (one commit per compartment that needs it). Returns how many
+        compartments were repaired; a read-only session repairs nothing."""
+        if self.read_only:
+            return 0
+        repaired = sum(c.repair_headers() for c in self._compartments)
+        self.headers_repaired += repaired
+        return repaired
+
+    @property
+    def headers_needing_repair(self) -> int:
+        """How many open compartments have a slot or catalog copy that a repair would rewrite."""
+        return sum(c.needs_repair or c._valid_regions != {0, 1} for c in self._compartments)
+
+    @property
+    def times_restored(self) -> bool:
+        """False when closing could not put the container file's times back."""
+        return bool(getattr(self.storage, "times_restored", True))
 
     def _load(self, found: list[_Unlocked], raw: list[list[bytes]]) -> None:
         recorded = max(u.record.size for u in found)
@@ -478,8 +506,6 @@ class Container:
                 else:
                     queue.append(older)
         self._compartments.sort(key=lambda c: c.level)
-        if not self.read_only:
-            self.headers_repaired = sum(c.repair_headers() for c in self._compartments)
 
     @staticmethod
     def panic(path: str | os.PathLike[str]) -> None:
@@ -589,14 +615,15 @@ class Container:
         return Usage(size=self.size, used=used, free=self.space.free_sectors() * SECTOR,
                      decoy_share=by_level.get(0, 0) / data if data else 0.0, by_level=by_level)
 
-    def check(self) -> CheckReport:
-        """Read and authenticate every block every unlocked compartment owns."""
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Read and authenticate every block every unlocked compartment owns; with `repair`,
+        first rewrite stale or damaged header and catalog copies (a writable session only)."""
         damaged: list[tuple[int, str]] = []
         checked = 0
         total = 0
+        if repair:
+            self.repair_headers()
         for compartment in self._compartments:
-            if compartment.repair_headers():
-                self.headers_repaired += 1
             for doc_id, pointer in compartment.documents._pointers():
                 checked += 1
                 try:
@@ -609,6 +636,7 @@ class Container:
         return CheckReport(ok=not damaged and not self.unreachable_older, damaged=damaged,
                            documents_checked=checked, bytes_checked=total,
                            headers_repaired=self.headers_repaired,
+                           headers_needing_repair=self.headers_needing_repair,
                            unreachable_older=self.unreachable_older)
 
     def close(self) -> None:
