@@ -161,6 +161,13 @@ def check(config: Config, repair: bool) -> None:
         if report.headers_needing_repair:
             note(_("A header or index copy is stale or damaged; its other copy is intact. "
                    "`papka check --repair` rewrites it."))
+    if not report.damaged and report.unreachable_older:
+        raise CommandDamagedError(
+            _("An older compartment could not be reached from the open one; nothing read was "
+              "damaged."),
+            hint=_("If that compartment's passphrase was changed while this one was closed, "
+                   "open both at once (give both passphrases) and run `papka check --repair` "
+                   "to link them again."))
     if not report.ok:
         raise CommandDamagedError(_("Some stored data is damaged."),
                            hint=_("Get back the intact documents with `papka get`, and keep "

@@ -499,13 +499,31 @@ class Container:
                 if any(c.slot == link["slot"] for c in self._compartments) or \
                         any(u.slot == link["slot"] for u in queue):
                     continue
-                masters = (bytearray.fromhex(link["a"]), bytearray.fromhex(link["b"]))
-                older = _try_slots(raw, masters, only=int(link["slot"]))
+                older = None
+                # A passphrase change cut short leaves the new keys beside the old ones.
+                for keys in (link, link.get("next")):
+                    if older is None and keys is not None:
+                        masters = (bytearray.fromhex(keys["a"]), bytearray.fromhex(keys["b"]))
+                        older = _try_slots(raw, masters, only=int(link["slot"]))
                 if older is None:
                     self.unreachable_older += 1
                 else:
                     queue.append(older)
         self._compartments.sort(key=lambda c: c.level)
+        self._relink()
+
+    def _relink(self) -> None:
+        """A newer compartment whose stored keys for an older one are stale (its passphrase was
+        changed while the newer one was closed) or carry a cut-short change gets the keys of
+        the compartment as it opened now; the next writing commit stores them."""
+        by_slot = {c.slot: c for c in self._compartments}
+        for compartment in self._compartments:
+            links = compartment.root.get("older", [])
+            fresh = [by_slot[link["slot"]].link() if link["slot"] in by_slot else link
+                     for link in links]
+            if fresh != links:
+                compartment.root["older"] = fresh
+                compartment.needs_repair = True
 
     @staticmethod
     def panic(path: str | os.PathLike[str]) -> None:
@@ -596,17 +614,30 @@ class Container:
         masters = _derive_masters(self.storage, self.geometry, new_passphrase, work_factor)
         if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
+        # Three commits, each atomic, so that a crash anywhere leaves every passphrase reaching
+        # what it reached before or after (docs/FORMAT.md §7): first the newer compartments keep
+        # the new keys beside the old ones, then the slot changes, then the old keys go.
+        newer = [c for c in self._compartments
+                 if any(link["slot"] == compartment.slot for link in c.root.get("older", []))]
+        future = {"a": masters[0].hex(), "b": masters[1].hex()}
+        for holder in newer:
+            holder.root["older"] = [{**link, "next": future}
+                                    if link["slot"] == compartment.slot else link
+                                    for link in holder.root["older"]]
+            holder.commit()
         old = compartment.masters
         compartment.masters = masters
-        compartment.commit()
+        try:
+            compartment.commit()
+        except BaseException:
+            compartment.masters = old
+            raise
         for master in old:
             _crypto.wipe(master)
-        for newer in self._compartments:
-            links = newer.root.get("older", [])
-            if any(link["slot"] == compartment.slot for link in links):
-                newer.root["older"] = [compartment.link() if link["slot"] == compartment.slot
-                                       else link for link in links]
-                newer.commit()
+        for holder in newer:
+            holder.root["older"] = [compartment.link() if link["slot"] == compartment.slot
+                                    else link for link in holder.root["older"]]
+            holder.commit()
 
     def usage(self) -> Usage:
         by_level = {c.level: c.used_sectors() * SECTOR for c in self._compartments}
@@ -667,8 +698,8 @@ def _validated_root(root: Any) -> dict[str, Any]:
             raise ValueError("catalog page pointer has the wrong shape")
     for link in older:
         if not (isinstance(link, dict) and isinstance(link.get("slot"), int)
-                and 0 <= link["slot"] < SLOT_COUNT and isinstance(link.get("a"), str)
-                and isinstance(link.get("b"), str)):
+                and 0 <= link["slot"] < SLOT_COUNT and _is_key_pair(link)
+                and ("next" not in link or _is_key_pair(link["next"]))):
             raise ValueError("older compartment link has the wrong shape")
     if not isinstance(root.get("identity"), str) or len(root["identity"]) != 64:
         raise ValueError("signing identity has the wrong shape")
@@ -679,6 +710,17 @@ def _validated_root(root: Any) -> dict[str, Any]:
     if not isinstance(root.get("book", {}), dict):
         raise ValueError("address book has the wrong shape")
     return root
+
+
+def _is_key_pair(keys: Any) -> bool:
+    if not (isinstance(keys, dict) and all(
+            isinstance(keys.get(k), str) and len(keys[k]) == 64 for k in ("a", "b"))):
+        return False
+    try:
+        bytes.fromhex(keys["a"] + keys["b"])
+    except ValueError:
+        return False
+    return True
 
 
 def _check_passphrase(passphrase: str) -> None:
