@@ -8,7 +8,6 @@ are read from the file named with -i, passphrases are asked or read from a descr
 from __future__ import annotations
 
 import datetime
-import os
 import stat
 import sys
 import unicodedata
@@ -258,20 +257,14 @@ def keygen(config: Config, output: Path) -> None:
 
     secret, public = generate_identity()
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from papka.output_files import new_output_file
+
     try:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600)
+        with new_output_file(output) as out:
+            out.write(identity_file_text(secret, public, created).encode("ascii"))
     except FileExistsError:
         raise CommandUsageError(_("The file already exists; nothing was overwritten."),
                                 hint=_("Choose another name for the key file.")) from None
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(identity_file_text(secret, public, created))
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        output.unlink(missing_ok=True)
-        raise
     if config.json:
         print_json({"public_key": public, "identity_file": str(output)})
         return

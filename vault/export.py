@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from papka.errors import EnvironmentProblem, UsageError
+from papka.output_files import new_output_file
 from papka.vault.bundle import (
     AddressBook,
     BundleItem,
@@ -548,24 +549,22 @@ def build_items(
 
 @contextlib.contextmanager
 def _new_file(path: Path) -> Iterator[BinaryIO]:
-    """A new file at ``path`` (never an existing one, never through a link), removed again if
-    anything fails, so a half-written bundle never stays behind."""
+    """A new file at ``path`` (never an existing one, never through a link), written under a
+    partial name and renamed only when complete, so a half-written bundle never stands under
+    the name the keeper gave, even if the run is killed (papka/output_files.py)."""
+    writing = False
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600)
+        with new_output_file(path) as out:
+            writing = True
+            yield out
     except FileExistsError:
+        if writing:
+            raise
         raise BundleFileExists() from None
     except OSError:
+        if writing:
+            raise
         raise BundleFileProblem() from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        raise
 
 
 def export_bundle(
