@@ -230,4 +230,29 @@ def panic(config: Config, yes: bool) -> None:
         click.echo(_("Done. Nothing in this container can be opened any more."))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic)
+@click.command(
+    "backup", cls=PapkaCommand,
+    help=N_("Make a second copy of the container in a new file, and check it by reading it "
+            "back. No passphrase is needed: the copy is as unreadable as the original. Keep it "
+            "on another medium, apart from the stick. Do not copy the container with other "
+            "tools while papka is using it: such a copy can catch a change half-way."),
+    epilog=N_("Examples:\n\n\b\n  papka backup /media/second-stick/papers-copy.papka"),
+)
+@click.argument("destination", type=click.Path(path_type=Path), metavar="DEST")
+@pass_config
+def backup(config: Config, destination: Path) -> None:
+    if config.open_container_ is not None:
+        raise CommandUsageError(_("backup cannot run inside the shell."),
+                                hint=_("Leave the shell with `exit`, then run `papka backup`."))
+    path = config.existing_container_path()
+    from papka.vault import Container
+
+    with Progress(_("Copying the container")) as progress:
+        digest = Container.backup(path, destination, progress=progress)
+    if config.json:
+        print_json({"copied": True, "sha256": digest})
+    else:
+        click.echo(_("The copy is complete and reads back intact."))
+
+
+COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic, backup)

@@ -5,10 +5,14 @@ Read docs/FORMAT.md for the layout and the security argument; this module implem
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import hashlib
 import json
 import os
 import secrets
+import shutil
 import struct
 import threading
 from collections.abc import Callable, Sequence
@@ -18,13 +22,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from papka.errors import EnvironmentProblem, UsageError
+from papka.output_files import move_into_place, new_output_file, partial_path
 from papka.vault import _crypto
 from papka.vault.crashdumps import keep_out_of_crash_dumps
 from papka.vault.errors import (
     ContainerDamaged,
+    FileTooLarge,
     InvalidInput,
     NoCompartmentOpens,
     NotAContainer,
+    NotEnoughSpace,
 )
 from papka.vault.header import (
     CHAIN_HEAD_MAX,
@@ -399,16 +406,39 @@ class Container:
         if target.exists() and not is_device:
             raise NotAContainer("A file already exists at this path; papka will not overwrite it.",
                                 hint="Choose a new file name for the container.")
-        storage = FileStorage(target, create_size=None if is_device else size - size % SECTOR)
+        if is_device:
+            storage = FileStorage(target)
+            try:
+                cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
+                              random=random)
+            finally:
+                storage.close()
+            return
+        size -= size % SECTOR
+        with contextlib.suppress(OSError):
+            if shutil.disk_usage(target.parent).free < size:
+                raise NotEnoughSpace()
+        # Made under a partial name and renamed when whole: a failed or killed init leaves no
+        # file under the name, and the next init removes what a killed one left.
+        partial = partial_path(target)
+        if partial.is_file() and not partial.is_symlink():
+            partial.unlink()
+        try:
+            storage = FileStorage(partial, create_size=size)
+        except NotAContainer:           # the partial name is taken by something else
+            raise
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         try:
             cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
                           random=random)
+            storage.close()
+            move_into_place(partial, target)
         except BaseException:
             storage.close()
-            if not is_device:
-                target.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
             raise
-        storage.close()
 
     @classmethod
     def create_on(cls, storage: Storage, passphrase: str, *, work_factor: int = 1,
@@ -586,6 +616,51 @@ class Container:
             if fresh != links:
                 compartment.root["older"] = fresh
                 compartment.needs_repair = True
+
+    @staticmethod
+    def backup(path: str | os.PathLike[str], destination: str | os.PathLike[str], *,
+               progress: Progress | None = None) -> str:
+        """Copy the container to a new file, under its lock, and check the copy by reading it
+        back; returns the copy's SHA-256. No passphrase is needed: the copy is the same random-
+        looking bytes. Copying the file with other tools while papka writes can catch a commit
+        half-way; this waits for no one and refuses while another session holds the lock."""
+        target = Path(destination)
+        storage = FileStorage(path, writable=False)
+        try:
+            total = storage.size
+            digest = hashlib.sha256()
+            try:
+                with new_output_file(target) as out:
+                    for offset in range(0, total, _FILL_CHUNK):
+                        chunk = storage.read(offset, min(_FILL_CHUNK, total - offset))
+                        digest.update(chunk)
+                        out.write(chunk)
+                        if progress is not None:
+                            progress(offset + len(chunk), total)
+            except FileExistsError:
+                raise InvalidInput("Something already exists at the backup path; papka never "
+                                   "overwrites it.",
+                                   hint="Choose a new file name for the copy.") from None
+            except OSError as error:
+                if error.errno == errno.ENOSPC:
+                    raise EnvironmentProblem("The disk is full; no copy was made.") from None
+                if error.errno == errno.EFBIG:
+                    raise FileTooLarge() from None
+                raise EnvironmentProblem(
+                    f"papka cannot write the copy there ({error.strerror}).") from None
+        finally:
+            storage.close()
+        check = hashlib.sha256()
+        with target.open("rb") as copy:
+            if hasattr(os, "posix_fadvise"):     # read the medium, not what the cache kept
+                with contextlib.suppress(OSError):
+                    os.posix_fadvise(copy.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            while chunk := copy.read(_FILL_CHUNK):
+                check.update(chunk)
+        if check.digest() != digest.digest():
+            raise ContainerDamaged("The copy does not read back as it was written; do not rely "
+                                   "on it.", hint="Try another medium for the copy.")
+        return digest.hexdigest()
 
     @staticmethod
     def panic(path: str | os.PathLike[str]) -> None:

@@ -137,3 +137,20 @@ def test_another_users_read_only_file_is_read_and_its_times_are_noted(
     assert refused.exit_code == 3, refused.output
     assert "read-only" in refused.output
     assert _digest(papka.container) == before
+
+
+def test_backup_makes_a_verified_copy_under_the_lock(with_document: Papka, workdir: Path) -> None:
+    papka = with_document
+    copy = workdir / "copy.papka"
+    made = papka("backup", str(copy))
+    assert made.exit_code == 0, made.output
+    assert copy.read_bytes() == papka.container.read_bytes()
+    refused = papka("backup", str(copy))
+    assert refused.exit_code == 1 and "never overwrites" in refused.output
+    listed = Papka(container=copy, runner=papka.runner)("list", passphrases=[HIDDEN])
+    assert listed.exit_code == 0 and "P" in listed.output
+    from papka.vault import Container
+
+    with Container.open(papka.container, [DECOY], writable=False):   # a session holds the lock
+        locked = papka("backup", str(workdir / "other.papka"))
+    assert locked.exit_code == 3 and not (workdir / "other.papka").exists()
