@@ -720,8 +720,18 @@ class Container:
         root = {"format": 1, "older": [c.link() for c in self._compartments],
                 "identity": self.random(32).hex(), "pages": [], "book": {}}
         data_key = bytearray(self.random(32))
-        store = ObjectStore(self.storage, self.space, data_key, descending=level > 0,
-                            random=self.random, padding=self.padding)
+        # The first catalog goes where neither the oldest compartment (from the start) nor the
+        # newer ones (from the end) reach while each holds less than half of the container:
+        # a session that cannot see every compartment then harms none by creating one. The
+        # compartment's own first commit moves it to its level's place (docs/FORMAT.md §7).
+        g = self.geometry
+        span = g.end_data_sector - g.first_data_sector
+        band = max(span // 20, 1)
+        middle = g.first_data_sector + span // 2
+        draw = int.from_bytes(self.random(4), "big")
+        origins = (middle + draw % band, middle + band + (draw >> 16) % band)
+        store = ObjectStore(self.storage, self.space, data_key, descending=False,
+                            random=self.random, padding=self.padding, origins=origins)
         data = json.dumps(root, separators=(",", ":")).encode()
         roots = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
                             for copy in (0, 1)])

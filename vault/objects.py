@@ -149,8 +149,12 @@ class ObjectStore:
 
     def __init__(self, storage: Storage, space: SpaceMap, data_key: bytearray, *,
                  descending: bool, random: _crypto.RandomSource,
-                 padding: Callable[[int], bytes]) -> None:
+                 padding: Callable[[int], bytes],
+                 origins: tuple[int, int] | None = None) -> None:
+        """`origins`: where copies 0 and 1 start, ascending, instead of the level's ends (a new
+        compartment's first catalog, docs/FORMAT.md §7)."""
         self._storage = storage
+        self._origins = origins
         self._space = space
         self._data_key = data_key
         self.descending = descending
@@ -164,6 +168,8 @@ class ObjectStore:
         (the second copy of catalog objects) a quarter of the way in, so that no single damaged
         region holds both copies (docs/FORMAT.md §6)."""
         g = self._space.geometry
+        if self._origins is not None:
+            return self._origins[copy]
         if copy == 0:
             return g.end_data_sector if self.descending else g.first_data_sector
         span = g.end_data_sector - g.first_data_sector
@@ -174,6 +180,8 @@ class ObjectStore:
         run = self._space.find(max_sectors, self.descending, cursor)
         if run is None and copy:
             run = self._space.find(max_sectors, self.descending, self._start(0))
+        if run is None and self._origins is not None:
+            run = self._space.find(max_sectors, self.descending, 0)
         if run is None:
             raise ContainerFull()
         start, count = run

@@ -154,3 +154,23 @@ def test_backup_makes_a_verified_copy_under_the_lock(with_document: Papka, workd
     with Container.open(papka.container, [DECOY], writable=False):   # a session holds the lock
         locked = papka("backup", str(workdir / "other.papka"))
     assert locked.exit_code == 3 and not (workdir / "other.papka").exists()
+
+
+def test_compartment_add_asks_the_same_confirmation_whatever_exists(
+        papka: Papka, workdir: Path) -> None:
+    """Scripts must say --yes; without it nothing is opened or written, and the words do not
+    depend on what the container holds."""
+    outputs = []
+    for name, hidden in (("plain.papka", False), ("hiding.papka", True)):
+        box = Papka(container=workdir / name, runner=papka.runner)
+        assert box("init", "--size", "16M", new=DECOY).exit_code == 0
+        if hidden:
+            added = box("compartment", "add", "--yes", passphrases=[DECOY], new=HIDDEN)
+            assert added.exit_code == 0, added.output
+        before = _digest(box.container)
+        refused = box("compartment", "add", passphrases=[DECOY], new="a third one here")
+        assert refused.exit_code == 1 and "--yes" in refused.output
+        assert "1 chance in 15" in refused.output
+        assert _digest(box.container) == before
+        outputs.append(refused.output)
+    assert outputs[0] == outputs[1]
