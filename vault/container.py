@@ -197,7 +197,8 @@ class Compartment:
         self._valid_regions = set(records)
         self.store = ObjectStore(container.storage, container.space, self._data_key,
                                  descending=self.level > 0, random=container.random,
-                                 padding=container.padding)
+                                 padding=container.padding,
+                                 before_write=container._check_writable)
         # The slot points at both copies of the catalog (docs/FORMAT.md §6): use the first that
         # reads, and rewrite whatever did not.
         self._root_chains: dict[int, list[Pointer]] = {}

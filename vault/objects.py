@@ -150,11 +150,15 @@ class ObjectStore:
     def __init__(self, storage: Storage, space: SpaceMap, data_key: bytearray, *,
                  descending: bool, random: _crypto.RandomSource,
                  padding: Callable[[int], bytes],
-                 origins: tuple[int, int] | None = None) -> None:
+                 origins: tuple[int, int] | None = None,
+                 before_write: Callable[[], None] | None = None) -> None:
         """`origins`: where copies 0 and 1 start, ascending, instead of the level's ends (a new
         compartment's first catalog, docs/FORMAT.md §7)."""
         self._storage = storage
         self._origins = origins
+        #: Raises when the session may not write (read-only or truncated): checked before the
+        #: first sector is allocated, so a refused change writes nothing at all.
+        self._before_write = before_write
         self._space = space
         self._data_key = data_key
         self.descending = descending
@@ -176,6 +180,8 @@ class ObjectStore:
         return g.first_data_sector + (3 * span // 4 if self.descending else span // 4)
 
     def _allocate(self, max_sectors: int, copy: int = 0) -> Extent:
+        if self._before_write is not None:
+            self._before_write()
         cursor = self.tx.cursors.get(copy, self._start(copy))
         run = self._space.find(max_sectors, self.descending, cursor)
         if run is None and copy:
