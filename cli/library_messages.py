@@ -182,6 +182,8 @@ MESSAGES = (
     N_("This e-mail is damaged or not an e-mail."),
     N_("This file is damaged or not in a format papka handles."),
     N_("This PDF is damaged or not a PDF."),
+    N_("No page of this PDF can be read: it is empty, or damaged or nested too deeply for "
+       "papka to read."),
     N_("This PDF is encrypted; papka needs a copy without a password."),
     N_("Open it with its password in a PDF reader and print it to a new PDF."),
     N_("This image is damaged or not an image."),
