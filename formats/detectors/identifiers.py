@@ -127,6 +127,16 @@ _MILITARY_UNIT = re.compile(
 )
 
 
+# The same in English translations and Latin transliteration: "military unit No. 54321",
+# "Military Unit 54321", "v/ch 54321", "field post office 12345".
+_MILITARY_UNIT_EN = re.compile(
+    r"(?<!\w)(?i:military[ \t\n]+unit|army[ \t\n]+unit|v[ \t]*/[ \t]*ch\.?|"
+    r"field[ \t\n]+post(?:[ \t\n]+office)?|unit)"
+    r"[ \t]*(?:(?i:No\.?|number|nr\.?)|№|#)?[ \t:]*\n?[ \t]*"
+    r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[A-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
+)
+
+
 def documents(text: str) -> Iterator[Hit]:
     for match in _INTERNAL_STANDALONE.finditer(text):
         yield Hit(match.start(), match.end(), "passport-ru-internal", "passport-shape")
@@ -146,6 +156,9 @@ def documents(text: str) -> Iterator[Hit]:
                       "military-id-after-word")
     for match in _MILITARY_UNIT.finditer(text):
         yield Hit(match.start("number"), match.end("number"), "military-unit", "military-unit")
+    for match in _MILITARY_UNIT_EN.finditer(text):
+        yield Hit(match.start("number"), match.end("number"), "military-unit",
+                  "military-unit-en")
 
 
 # ---- INN and SNILS: only numbers whose check digits are right ------------------------------
