@@ -114,9 +114,9 @@ def names_in_links(text: str, name_keys: list[tuple[frozenset[str], str]]) -> It
             for key in keys:
                 if " " in key or len(key) < _MIN_SEPARATE:
                     continue
-                if (len(key) >= MIN_NAME_IN_LINK and key in glued) or key in runs:
-                    if best is None or len(key) > best[0] or (
-                            len(key) == best[0] and category == "keeper-name"):
-                        best = (len(key), category)
+                found = (len(key) >= MIN_NAME_IN_LINK and key in glued) or key in runs
+                if found and (best is None or len(key) > best[0] or (
+                        len(key) == best[0] and category == "keeper-name")):
+                    best = (len(key), category)
         if best is not None:
             yield Hit(start, end, best[1], "name-in-link")

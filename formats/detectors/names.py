@@ -391,15 +391,15 @@ def _whose(text: str, words: list[tuple[int, int, str]], start: int, end: int,
     # else of the family ("Кузнецова Анна Петровна" for the entry "Кузнецов Иван").
     entries = {m.entry for m in members}
     if any(len(prepared[e].words) > 1 for e in entries):
-        for index, (w_start, w_end, key) in enumerate(words):
+        for index, (w_start, w_end, _) in enumerate(words):
             if w_start >= end:
-                if _NAME_GAP.fullmatch(text, end, w_start) and _is_given_name(text[w_start:w_end]):
-                    return "relative"
-                break
-            if w_end <= start and (index + 1 == len(words) or words[index + 1][0] >= start):
-                if _NAME_GAP.fullmatch(text, w_end, start) and _is_given_name(
-                        text[w_start:w_end]):
-                    return "relative"
+                return "relative" if (_NAME_GAP.fullmatch(text, end, w_start) and _is_given_name(
+                    text[w_start:w_end])) else "keeper-name"
+            just_before = w_end <= start and (index + 1 == len(words)
+                                              or words[index + 1][0] >= start)
+            if just_before and _NAME_GAP.fullmatch(text, w_end, start) and _is_given_name(
+                    text[w_start:w_end]):
+                return "relative"
     return "keeper-name"
 
 
@@ -507,15 +507,13 @@ def latin_names(text: str) -> Iterator[Hit]:
             start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
             words.pop(0)
         lowered = [w.lower() for w in words]
-        if len(words) >= 2 and any(_PATRONYMIC.search(w) and len(w) >= 6 for w in lowered):
+        patronymic = len(words) >= 2 and any(_PATRONYMIC.search(w) and len(w) >= 6
+                                             for w in lowered)
+        surname = any(_SURNAME_SUFFIX.search(w) and len(w) >= 5 for w in lowered)
+        if patronymic or (match["title"] and surname) or (len(words) >= 2 and surname and any(
+                _is_given_name(w) for w, low in zip(words, lowered, strict=True)
+                if not _SURNAME_SUFFIX.search(low) and len(w) >= 3)):
             yield Hit(start, end, "person", "person-latin")
-        elif match["title"] and any(_SURNAME_SUFFIX.search(w) and len(w) >= 5 for w in lowered):
-            yield Hit(start, end, "person", "person-latin")
-        elif len(words) >= 2 and any(_SURNAME_SUFFIX.search(w) and len(w) >= 5
-                                     for w in lowered):
-            if any(_is_given_name(w) for w, low in zip(words, lowered, strict=True)
-                   if not _SURNAME_SUFFIX.search(low) and len(w) >= 3):
-                yield Hit(start, end, "person", "person-latin")
 
 
 # ---- natasha NER ----------------------------------------------------------------------------
