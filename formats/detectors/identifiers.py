@@ -290,7 +290,8 @@ _DATE = re.compile(
 # Words that make the date next to them a date of birth.
 _BIRTH_BEFORE = re.compile(
     r"(?i:дат\w*\s+рождения|рождени[ея]|д\.\s?р\.|д/р|родил(?:ся|ась)|рожд\.|род\.|"
-    r"г\.\s?р\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|né|née)[^\d]{0,20}$"
+    r"г\.\s?р\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|geb\.|né|née|ur\.|"
+    r"urodzon\w*|data\s+urodzenia|date\s+de\s+naissance)[^\d]{0,20}$"
 )
 _BIRTH_AFTER = re.compile(r"^[ \t,]*(?i:г\.[ \t]?р\.|года\s+рождения|г\.\s?рожд)")
 # A bare year of birth: "1995 г.р.", "1995 года рождения".

@@ -312,6 +312,8 @@ class _Match:
     family: bool
     relative_entry: bool
     entry: int
+    #: Which word of the entry matched (-1: the whole entry).
+    position: int = -1
 
 
 def keeper_names(text: str, entries: Sequence[str]) -> Iterator[Hit]:
@@ -331,7 +333,8 @@ def keeper_names(text: str, entries: Sequence[str]) -> Iterator[Hit]:
                     continue
                 family = bool(name.own) and key not in name.own[position]
                 if name.alone[position]:
-                    matches.append(_Match(start, end, False, family, name.relative, number))
+                    matches.append(_Match(start, end, False, family, name.relative, number,
+                                          position))
                 if position == 0 and _phrase_follows(text, words, i, name):
                     whole_own = not name.own or all(
                         words[i + k][2] in name.own[k] for k in range(len(name.words)))
@@ -383,6 +386,13 @@ def _whose(text: str, words: list[tuple[int, int, str]], start: int, end: int,
         return "relative"
     if any(m.whole and not m.family for m in members):
         return "keeper-name"
+    # Two words of one entry side by side, in another order or a declined Latin form ("Iwana
+    # Kuzniecowa" in Polish): the entry's own first name says whose surname it is.
+    for entry in {m.entry for m in members}:
+        own_words = {m.position for m in members if m.entry == entry and not m.family}
+        all_words = {m.position for m in members if m.entry == entry}
+        if len(all_words) >= 2 and own_words - {0}:
+            return "keeper-name"
     if any(m.family for m in members):
         return "relative"
     if _KINSHIP_BEFORE.search(text, max(0, start - _KINSHIP_WINDOW), start):
@@ -479,7 +489,7 @@ _PATRONYMIC = re.compile(r"(?:ovich|evich|yevich|ovna|evna|yevna|ichna|ich|vich|
 _SURNAME_SUFFIX = re.compile(r"(?:ov|ova|ev|eva|yov|yova|iov|iova|in|ina|yn|yna|sky|skiy|skii|"
                              r"skaya|skaia|ski|ska|enko|uk|yuk|chuk|ow|owa|ew|ewa|off|ine|"
                              r"ovs|ich|vili|dze|yan|ian)$")
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mme|Mlle|Madame|Monsieur|M|Herr|Frau|Pan|Pani|Dr)\.?"
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mme|Mlle|Madame|Monsieur|M|Herrn|Herr|Frau|Pan|Pani|Pana|Dr)\.?"
 _LATIN_NAME = re.compile(
     rf"(?<![\w.])(?:(?P<title>{_TITLE})[ \t]+)?(?P<words>{_LATIN_CAP}(?:[ \t]+{_LATIN_CAP}){{0,2}})"
     r"(?![\w])"
@@ -492,6 +502,8 @@ _NOT_A_NAME = frozenset({
     "hello", "hi", "yours", "citizen", "private", "sergeant", "lieutenant", "captain", "colonel",
     "major", "general", "judge", "investigator", "mother", "father", "brother", "sister",
     "when", "then", "after", "before", "since", "as", "but", "if", "his", "her", "my", "our",
+    "herr", "herrn", "frau", "monsieur", "madame", "pan", "pani", "pana", "objet", "betreff",
+    "dotyczy", "von", "de", "du", "la", "le",
 })
 
 
