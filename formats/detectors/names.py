@@ -389,9 +389,10 @@ def _whose(text: str, words: list[tuple[int, int, str]], start: int, end: int,
     # Two words of one entry side by side, in another order or a declined Latin form ("Iwana
     # Kuzniecowa" in Polish): the entry's own first name says whose surname it is.
     for entry in {m.entry for m in members}:
-        own_words = {m.position for m in members if m.entry == entry and not m.family}
-        all_words = {m.position for m in members if m.entry == entry}
-        if len(all_words) >= 2 and own_words - {0}:
+        own_words = {m.position for m in members
+                     if m.entry == entry and not m.family and m.position >= 0}
+        all_words = {m.position for m in members if m.entry == entry and m.position >= 0}
+        if len(all_words) >= 2 and own_words - (all_words - own_words):
             return "keeper-name"
     if any(m.family for m in members):
         return "relative"
