@@ -371,6 +371,10 @@ def _joined(text: str, words: list[tuple[int, int, str]], matches: list[_Match],
             groups.append(([match.start, match.end], [match]))
     for (start, end), members in groups:
         category = _whose(text, words, start, end, members, prepared)
+        if category == "relative":
+            # The relative's own first name and patronymic, which the keeper's list cannot
+            # know ("Кузнецов Павел Андреевич" for the entry "Кузнецов Иван").
+            start, end = _with_given_names(text, words, start, end)
         after = _INITIALS_AFTER.match(text, end)
         if after is not None and not text[after.end() : after.end() + 1].isalpha():
             end = after.end()
@@ -412,6 +416,22 @@ def _whose(text: str, words: list[tuple[int, int, str]], start: int, end: int,
                     text[w_start:w_end]):
                 return "relative"
     return "keeper-name"
+
+
+def _with_given_names(text: str, words: list[tuple[int, int, str]], start: int,
+                      end: int) -> tuple[int, int]:
+    """Widen a relative's surname over up to two first names or patronymics on either side."""
+    following = [w for w in words if w[0] >= end][:2]
+    for w_start, w_end, _ in following:
+        if not (_NAME_GAP.fullmatch(text, end, w_start) and _is_given_name(text[w_start:w_end])):
+            break
+        end = w_end
+    preceding = [w for w in words if w[1] <= start][-2:]
+    for w_start, w_end, _ in reversed(preceding):
+        if not (_NAME_GAP.fullmatch(text, w_end, start) and _is_given_name(text[w_start:w_end])):
+            break
+        start = w_start
+    return start, end
 
 
 def _is_given_name(word: str) -> bool:
