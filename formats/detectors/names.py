@@ -386,18 +386,19 @@ def _joined(text: str, words: list[tuple[int, int, str]], matches: list[_Match],
 
 def _whose(text: str, words: list[tuple[int, int, str]], start: int, end: int,
            members: list[_Match], prepared: list[HiddenName]) -> str:
-    if any(m.relative_entry for m in members):
-        return "relative"
-    if any(m.whole and not m.family for m in members):
+    # The keeper's evidence first: a whole entry in its own forms, or two words of one entry
+    # side by side, in another order or a declined Latin form ("Iwana Kuzniecowa" in Polish),
+    # where the entry's own first name says whose surname it is.
+    if any(m.whole and not m.family and not m.relative_entry for m in members):
         return "keeper-name"
-    # Two words of one entry side by side, in another order or a declined Latin form ("Iwana
-    # Kuzniecowa" in Polish): the entry's own first name says whose surname it is.
-    for entry in {m.entry for m in members}:
+    for entry in {m.entry for m in members if not prepared[m.entry].relative}:
         own_words = {m.position for m in members
                      if m.entry == entry and not m.family and m.position >= 0}
         all_words = {m.position for m in members if m.entry == entry and m.position >= 0}
         if len(all_words) >= 2 and own_words - (all_words - own_words):
             return "keeper-name"
+    if any(m.relative_entry for m in members):
+        return "relative"
     if any(m.family for m in members):
         return "relative"
     if _KINSHIP_BEFORE.search(text, max(0, start - _KINSHIP_WINDOW), start):

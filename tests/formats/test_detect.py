@@ -93,9 +93,9 @@ def test_criminal_case() -> None:
     assert_found(CRIMINAL_CASE, found, "28 19 № 604213", "passport-ru-internal")
     assert_found(CRIMINAL_CASE, found, "690412345632", "inn")
     assert_found(CRIMINAL_CASE, found, "112-233-445 95", "snils")
-    # The surname covers the family: the mother is found by the keeper's own surname, and
-    # is reported as a relative, not as the keeper.
-    assert_found(CRIMINAL_CASE, found, "Гусейнова", "relative")
+    # The surname covers the family: the mother is found by the keeper's own surname, with
+    # her own first name and patronymic, and is reported as a relative, not as the keeper.
+    assert_found(CRIMINAL_CASE, found, "Гусейнова Лейла Маратовна", "relative")
     assert_found(CRIMINAL_CASE, found,
                  "Московская обл.,\nг. Подольск, пр-т Ленина, д. 107/49, корп. 2, кв. 118",
                  "address")
@@ -190,7 +190,7 @@ def test_asylum_letter_in_english() -> None:
     assert_found(ASYLUM_LETTER, found, "KRAVCHISHIN", "keeper-name")
     assert_found(ASYLUM_LETTER, found, "Kravchishin", "keeper-name", nth=0)
     # His mother: the feminine surname in an English text is another person of the family.
-    assert_found(ASYLUM_LETTER, found, "Kravchishina", "relative")
+    assert_found(ASYLUM_LETTER, found, "Olga\nKravchishina", "relative")
     # "His brother Iurii Kravchishin": a relative, named after a kinship word.
     assert_found(ASYLUM_LETTER, found, "Iurii Kravchishin", "relative")
     assert_found(ASYLUM_LETTER, found, "Yuriy", "relative")  # the brother's other spelling
