@@ -486,6 +486,61 @@ def sanitize_image_bytes(data: bytes) -> bytes | None:
     return None
 
 
+# --- what an original carries ---------------------------------------------------------------
+
+#: Kinds of metadata :func:`carried_metadata` reports (English; the CLI translates them).
+GPS_POSITION = "GPS position"
+CAMERA_AND_TIME = "camera, serial number or time taken (EXIF)"
+OTHER_IMAGE_METADATA = "other picture metadata (EXIF, XMP, IPTC, comments, text)"
+#: How much of an image's start is read to look for its metadata (EXIF sits near the start).
+METADATA_HEAD = 1024 * 1024
+_IMAGE_TYPES = frozenset({media.JPEG, media.PNG, media.GIF, media.WEBP, media.TIFF})
+_CAMERA_TAGS = (0x010F, 0x0110, 0x0132, 0xA431, 0xA435)  # make, model, time, serial numbers
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+
+
+def is_image(media_type: str) -> bool:
+    """Pictures whose metadata sanitise() strips while keeping the pixels."""
+    return media_type in _IMAGE_TYPES
+
+
+def carried_metadata(head: bytes, media_type: str) -> list[str]:
+    """What identifying metadata a picture carries, read from its first bytes: a GPS position,
+    camera details or the time taken, other metadata. Never the values. For other kinds of
+    file, or a picture Pillow cannot read, nothing is reported (this is a warning for the
+    keeper, not a guarantee: sanitise() strips every kind whether reported or not)."""
+    if media_type not in _IMAGE_TYPES:
+        return []
+    found: list[str] = []
+    try:
+        with Image.open(io.BytesIO(head)) as picture:
+            exif = picture.getexif()
+            info = dict(picture.info)
+            gps = exif.get_ifd(_GPS_IFD) if _GPS_IFD in exif else {}
+            detail = exif.get_ifd(_EXIF_IFD) if _EXIF_IFD in exif else {}
+    except (OSError, ValueError, SyntaxError, TypeError, Image.DecompressionBombError):
+        return []
+    if gps:
+        found.append(GPS_POSITION)
+    if any(tag in exif for tag in _CAMERA_TAGS) or any(
+            tag in detail for tag in (0x9003, 0x9004, 0xA431, 0xA435)):
+        found.append(CAMERA_AND_TIME)
+    other = {key for key in info if key not in ("jfif", "jfif_version", "jfif_unit",
+                                               "jfif_density", "dpi", "icc_profile", "adobe",
+                                               "adobe_transform", "progressive", "progression",
+                                               "exif", "gamma", "srgb", "chromaticity",
+                                               "transparency", "aspect", "duration", "loop",
+                                               "background", "version", "compression",
+                                               "resolution", "interlace")}
+    # An EXIF block larger than the orientation-only one sanitise() keeps (a thumbnail, an
+    # artist, software) counts as well.
+    exif_block = info.get("exif", b"")
+    large_exif = isinstance(exif_block, bytes) and len(exif_block) > 64 and not found
+    if other or large_exif:
+        found.append(OTHER_IMAGE_METADATA)
+    return found
+
+
 _HANDLERS: dict[str, Callable[[bytes], tuple[bytes, list[str]]]] = {
     media.PDF: sanitize_pdf,
     media.JPEG: sanitize_jpeg,
