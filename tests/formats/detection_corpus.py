@@ -200,6 +200,47 @@ HELD_OUT: tuple[Labelled, ...] = (
     ),
 )
 
+# Ordinary text with nothing to hide: every finding here is a false one. Laws, court and
+# office names, numbers of cases and articles, forms' labels, greetings, English and German
+# boilerplate of asylum letters.
+NEUTRAL: tuple[Labelled, ...] = (
+    Labelled(
+        "law and procedure",
+        "На основании статьи 31 Федерального закона от 28.03.1998 № 53-ФЗ «О воинской "
+        "обязанности и военной службе» граждане обязаны явиться по повестке военного "
+        "комиссариата в указанные в ней время и место. Неявка без уважительной причины влечёт "
+        "ответственность по статье 21.5 КоАП РФ. Уважительными причинами признаются "
+        "заболевание, связанное с утратой трудоспособности, тяжёлое состояние здоровья отца, "
+        "матери, жены, мужа, сына, дочери, родного брата, родной сестры, а также иные "
+        "обстоятельства, признанные призывной комиссией уважительными.\n"
+        "Решение может быть обжаловано в Тверской областной суд в течение 10 дней.\n"
+        "Дело № 2-4567/2023, УИД 77RS0020-01-2023-012345-67, лист 3 из 12.\n",
+        (KEEPER,),
+        (),
+    ),
+    Labelled(
+        "form labels and greetings",
+        "Фамилия:\nИмя:\nОтчество:\nДата рождения:\nМесто рождения:\nАдрес регистрации:\n"
+        "Мать:\nОтец:\nОбвиняемый:\nПодозреваемый:\nСвидетель:\nПодпись, дата.\n"
+        "Добрый день! Здравствуйте, уважаемые коллеги. Зарекомендовала себя как ответственный "
+        "сотрудник. Спасибо за помощь, всего доброго. С уважением, приёмная фонда.\n",
+        (KEEPER,),
+        (),
+    ),
+    Labelled(
+        "English and German boilerplate",
+        "Dear Sir or Madam,\nWe refer to Article 1A(2) of the 1951 Refugee Convention and to "
+        "Article 3 of the European Convention on Human Rights. The applicant's file number is "
+        "2023/4567. Please find enclosed the certified translation of the summons and of the "
+        "court decision. The Federal Office for Migration and Refugees will decide within six "
+        "months.\nSehr geehrte Damen und Herren, anbei erhalten Sie die beglaubigte "
+        "Übersetzung. Mit freundlichen Grüßen, Ihre Beratungsstelle.\n"
+        "Yours faithfully, the Legal Aid Team, Paris Office, 12 rue de la Paix.\n",
+        (KEEPER,),
+        (),
+    ),
+)
+
 _MARK = re.compile(r"\[\[(?P<text>.+?)\|(?P<category>[a-z-]+)\|(?P<variant>[a-z-]+)\]\]",
                    re.DOTALL)
 
@@ -308,7 +349,24 @@ def report(figures: Figures) -> str:
     return "\n".join(lines)
 
 
+def false_findings(use_ner: bool = True) -> tuple[int, int, list[str]]:
+    """Findings in the neutral texts (all false), the words read, and which detectors."""
+    count, words, detectors = 0, 0, []
+    for document in NEUTRAL:
+        text, _ = parse(document)
+        words += len(text.split())
+        for finding in detect(text, preset=document.preset, hide=list(document.hide),
+                              use_ner=use_ner):
+            count += 1
+            detectors.append(finding.detector)
+    return count, words, detectors
+
+
 if __name__ == "__main__":
+    for ner in (False, True):
+        false, words, detectors = false_findings(use_ner=ner)
+        print(f"--- neutral text, use_ner={ner}: {false} findings in {words} words "
+              f"({', '.join(sorted(detectors))})")
     for label, corpus in (("built with", CORPUS), ("held out", HELD_OUT)):
         for ner in (False, True):
             print(f"--- {label}, use_ner={ner}")

@@ -294,3 +294,10 @@ def test_the_corpus_marks_parse_back_to_the_text() -> None:
         assert "[[" not in text and gold
         for phrase in document.keep:
             assert phrase in text
+
+
+@pytest.mark.parametrize("use_ner", [False, True])
+def test_neutral_text_stays_readable(use_ner: bool) -> None:
+    false, words, _ = detection_corpus.false_findings(use_ner=use_ner)
+    assert words > 150
+    assert false == 0
