@@ -38,7 +38,9 @@ class Sanitized:
 JAVASCRIPT = "JavaScript"
 EXTERNAL_ACTIONS = "actions that open files, links or send data"
 ATTACHMENTS = "attachments"
-METADATA = "metadata"
+DOCUMENT_INFORMATION = "document information"
+XMP_METADATA = "XMP metadata"
+PIECE_INFO = "piece info"
 THUMBNAILS = "thumbnails"
 REVISIONS = "earlier revisions"
 
@@ -309,26 +311,39 @@ def remove_attachments(document: pikepdf.Pdf) -> int:
     return removed
 
 
-def remove_metadata(document: pikepdf.Pdf) -> int:
-    """Remove DocInfo, XMP (the document's, every page's and every other object's /Metadata),
-    /PieceInfo (application private data, on the catalog, pages and form XObjects) and web
-    capture info. Not reached: metadata inside embedded images (EXIF in a JPEG stream is
-    content; burning removes it) and text on the pages themselves."""
-    removed = 0
+def remove_document_information(document: pikepdf.Pdf) -> int:
+    """Remove the DocInfo dictionary (author, title, creator, producer, dates). Not reached:
+    the same facts written on the pages themselves."""
     if "/Info" in document.trailer:
         del document.trailer["/Info"]
-        removed += 1
+        return 1
+    return 0
+
+
+def remove_xmp_metadata(document: pikepdf.Pdf) -> int:
+    """Remove XMP packets: the document's, every page's and every other object's /Metadata
+    (images, fonts, form XObjects). Not reached: metadata inside embedded image data (EXIF in
+    a JPEG stream is content; burning removes it)."""
+    removed = 0
+    for obj in [document.Root, *(page.obj for page in document.pages), *document.objects]:
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream) and "/Metadata" in obj:
+            del obj["/Metadata"]
+            removed += 1
+    return removed
+
+
+def remove_piece_info(document: pikepdf.Pdf) -> int:
+    """Remove /PieceInfo (private data of the application that made the file, on the catalog,
+    pages and form XObjects) and web capture info (/SpiderInfo)."""
+    removed = 0
     root = document.Root
-    if "/SpiderInfo" in root:
+    if isinstance(root, pikepdf.Dictionary) and "/SpiderInfo" in root:
         del root["/SpiderInfo"]
         removed += 1
     for obj in [root, *(page.obj for page in document.pages), *document.objects]:
-        if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-            continue
-        for key in ("/Metadata", "/PieceInfo"):
-            if key in obj:
-                del obj[key]
-                removed += 1
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream) and "/PieceInfo" in obj:
+            del obj["/PieceInfo"]
+            removed += 1
     return removed
 
 
@@ -347,7 +362,9 @@ PDF_STEPS: tuple[tuple[str, Callable[[pikepdf.Pdf], int]], ...] = (
     (JAVASCRIPT, remove_javascript),
     (EXTERNAL_ACTIONS, remove_external_actions),
     (ATTACHMENTS, remove_attachments),
-    (METADATA, remove_metadata),
+    (DOCUMENT_INFORMATION, remove_document_information),
+    (XMP_METADATA, remove_xmp_metadata),
+    (PIECE_INFO, remove_piece_info),
     (THUMBNAILS, remove_thumbnails),
 )
 
@@ -377,8 +394,9 @@ def sanitize_pdf_counts(data: bytes) -> tuple[bytes, dict[str, int]]:
 
 
 def sanitize_pdf(data: bytes) -> tuple[bytes, list[str]]:
-    """Remove JavaScript, outside-reaching actions, attachments, metadata, thumbnails and old
-    revisions (see the steps above); return the new file and what kinds were removed."""
+    """Remove JavaScript, outside-reaching actions, attachments, DocInfo, XMP, piece info,
+    thumbnails and old revisions (see the steps above); return the new file and what kinds
+    were removed."""
     cleaned, counts = sanitize_pdf_counts(data)
     return cleaned, sorted(counts)
 
