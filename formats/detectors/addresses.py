@@ -8,6 +8,7 @@ house or flat together with something else, is an address; a settlement or regio
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -95,6 +96,7 @@ _ADDRESS_WORD = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_town(word: str, *, nouns_only: bool = False) -> bool:
     from papka.formats.detectors.names import _morph
 

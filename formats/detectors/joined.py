@@ -12,6 +12,7 @@ detector over the joined view and returns spans in the original text's offsets.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -109,11 +110,36 @@ def joined_hits(text: str, *detectors: Callable[[str], Iterable[Hit]]) -> Iterat
     view = joined_view(text)
     if not view.changed:
         return
-    for detector in detectors:
-        for hit in detector(view.text):
-            if not 0 <= hit.start < hit.end <= len(view.text):
-                continue
-            start, end = view.original_span(hit.start, hit.end)
-            how = view.how_joined(start, end)
-            if how is not None:
-                yield Hit(start, end, hit.category, how)
+    # Only the lines around each joining are read again (with a line either side for the
+    # words that give context, such as "ИНН" or "Адрес:"): the rest was read as it is.
+    for low, high in _windows(view):
+        part = view.text[low:high]
+        for detector in detectors:
+            for hit in detector(part):
+                if not 0 <= hit.start < hit.end <= len(part):
+                    continue
+                start, end = view.original_span(low + hit.start, low + hit.end)
+                how = view.how_joined(start, end)
+                if how is not None:
+                    yield Hit(start, end, hit.category, how)
+
+
+def _windows(view: JoinedText) -> list[tuple[int, int]]:
+    """Ranges of the joined text around each joining: its line and one line either side."""
+    text = view.text
+    # The joined text's offsets never decrease along the original, so a bisection finds where
+    # each joining landed.
+    places = sorted(bisect.bisect_left(view.origin, start)
+                    for start, _ in (*view.cell_runs, *view.line_joins))
+    windows: list[tuple[int, int]] = []
+    for place in places:
+        low = text.rfind("\n", 0, place)
+        low = text.rfind("\n", 0, max(low, 0)) + 1 if low > 0 else 0
+        high = text.find("\n", place)
+        high = len(text) if high < 0 else text.find("\n", high + 1)
+        high = len(text) if high < 0 else high
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], high))
+        else:
+            windows.append((low, high))
+    return windows

@@ -435,9 +435,11 @@ def _with_given_names(text: str, words: list[tuple[int, int, str]], start: int,
     return start, end
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_given_name(word: str) -> bool:
     """A capitalised first name or patronymic (pymorphy3's Name or Patr), in Cyrillic or in a
-    Latin spelling read back into Cyrillic."""
+    Latin spelling read back into Cyrillic. Cached (in memory only): reading Latin back into
+    Cyrillic is the slow part, and the same words recur on every page."""
     if not word[:1].isupper():
         return False
     if _is_cyrillic(word):
