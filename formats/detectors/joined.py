@@ -33,6 +33,10 @@ _LINE_BREAK_HYPHEN = re.compile(
     r"|(?<=[^\W\d_])[-‐‑­][ \t]*\r?\n[ \t]*(?=[a-zа-яё])"
 )
 
+# A field in cells holds a name or a number; a longer run is not one (and closing it up would
+# hand the other detectors one endless word to scan).
+MAX_CELLS = 48
+
 #: Detector names of spans found only in the joined view.
 LETTER_CELLS = "letter-cells"
 LINE_BREAK = "line-break-hyphen"
@@ -58,12 +62,14 @@ class JoinedText:
 
     def how_joined(self, start: int, end: int) -> str | None:
         """Which joining a span of the original relies on, or None if it needs none."""
-        for run_start, run_end in self.cell_runs:
-            if run_start < end and start < run_end:
-                return LETTER_CELLS
-        for join_start, join_end in self.line_joins:
-            if start < join_start and join_end < end:
-                return LINE_BREAK
+        # Both lists are sorted and their ranges do not overlap: bisection keeps this fast
+        # however many joinings a page has.
+        index = bisect.bisect_left(self.cell_runs, (end, -1)) - 1
+        if index >= 0 and self.cell_runs[index][1] > start:
+            return LETTER_CELLS
+        index = bisect.bisect_right(self.line_joins, (start, len(self.origin) + 1))
+        if index < len(self.line_joins) and self.line_joins[index][1] < end:
+            return LINE_BREAK
         return None
 
 
@@ -73,6 +79,10 @@ def joined_view(text: str) -> JoinedText:
     runs: list[tuple[int, int]] = []
     previous_run_end = -1
     for match in _CELL_RUN.finditer(text):
+        if (match.end() - match.start() + 1) // 2 > MAX_CELLS and sum(
+                ch.isalnum() for ch in match.group()) > MAX_CELLS:
+            previous_run_end = -1
+            continue
         if previous_run_end >= 0 and _ROW_GAP.fullmatch(text, previous_run_end, match.start()):
             # Two runs of one row: the gap between them is the gap between two words.
             cuts.append((previous_run_end, match.start(), " "))
@@ -82,7 +92,13 @@ def joined_view(text: str) -> JoinedText:
         previous_run_end = match.end()
     joins: list[tuple[int, int]] = []
     for match in _LINE_BREAK_HYPHEN.finditer(text):
-        if any(s <= match.start() < e for s, e, _ in cuts):
+        inside_run = runs and bisect.bisect_right(runs, (match.start(), len(text))) > 0 and \
+            runs[bisect.bisect_right(runs, (match.start(), len(text))) - 1][1] > match.start()
+        # One join per word: a word broken over three lines ("1-\n1-\n1") is not a number or
+        # a name, and chains of joins would hand the detectors one endless word.
+        chained = bool(joins) and not any(
+            ch.isspace() for ch in text[joins[-1][1] : match.start()])
+        if inside_run or chained:
             continue
         cuts.append((match.start(), match.end(), ""))
         joins.append((match.start(), match.end()))

@@ -301,3 +301,27 @@ def test_neutral_text_stays_readable(use_ner: bool) -> None:
     false, words, _ = detection_corpus.false_findings(use_ner=use_ner)
     assert words > 150
     assert false == 0
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("hostile", [
+    "К " * 100_000,                       # one endless row of cells
+    "|К" * 100_000,
+    "1-\n" * 60_000,                      # a number broken over every line
+    "аб-\nвг " * 30_000,                  # thousands of joins on one page
+    "vk.com/" * 30_000,
+    "@aaaa " * 30_000,
+    "a-" * 100_000 + ".ru",
+    "Mr. Ivanov " * 20_000,
+    "Тверь, Радищева 27-14, " * 10_000,
+    "27 Radishcheva Street, apt. 14 " * 8_000,
+    "мать " * 50_000 + "Кузнецова",
+])
+def test_hostile_text_for_the_new_detectors_finishes(hostile: str) -> None:
+    # A timeout (not a wall-clock assertion) catches quadratic scans and backtracking; each
+    # of these took 1 s or less here.
+    found = detect(hostile, hide=[KEEPER, "12345"], use_ner=False)
+    previous_end = 0
+    for finding in found:
+        assert previous_end <= finding.start < finding.end <= len(hostile)
+        previous_end = finding.end
