@@ -150,4 +150,10 @@ def english_addresses(text: str) -> Iterator[Hit]:
     """Russian addresses in English translations: "27 Radishcheva Street, apt. 14",
     "Radishcheva St. 27-14", "ul. Radishcheva 27, apt. 14"."""
     for match in _EN_ADDRESS.finditer(text):
+        # "born in St. Petersburg 1998": a year after a name, not a house.
+        if _EN_YEAR_AT_END.search(match.group()):
+            continue
         yield Hit(match.start(), match.end(), "address", "address-en")
+
+
+_EN_YEAR_AT_END = re.compile(r"(?<![\d/-])(?:19|20)\d\d$")

@@ -130,6 +130,7 @@ def test_addresses_without_markers_and_in_english(text: str, part: str) -> None:
     "Киев, Москва 2023",
     "Article 337 Part 5 of the Criminal Code",
     "Тверской гарнизонный военный суд, 2024",
+    "He was born in St. Petersburg 1998 and moved.",
 ])
 def test_things_that_look_like_addresses_are_not(text: str) -> None:
     assert [f for f in detect(text, use_ner=False) if f.category == "address"] == []
