@@ -1,11 +1,13 @@
-"""Names: the keeper's own list in every grammatical case and in Latin, and natasha's NER.
+"""Names: the keeper's own list in every grammatical case and in Latin, his relatives, Russian
+names in Latin letters, and natasha's NER.
 
 The keeper's list ("hide") is the most important detector: he knows whose names must not
 reach an embassy or a journalist. Russian names change with case (Иванова, Ивановой, Иванову),
 so every entry is inflected with pymorphy3 (its dictionary and its guesser for unknown
 surnames) and every form is also matched in the Latin spellings of passports, visas and
 letters (Ivanova, Ivanovoi, Iwanowa). Matching is by whole words, case-insensitive, ё = е,
-across OCR hyphenation ("Ива-\\nнова") and stress marks.
+across OCR hyphenation ("Ива-\\nнова") and stress marks. A match is the keeper's
+(``keeper-name``) or a relative's (``relative``): see keeper_names().
 """
 
 from __future__ import annotations
@@ -58,16 +60,10 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
-def _inflections(word: str) -> tuple[set[str], set[str], bool]:
-    """All forms of one word, the forms in the word's own gender and number, and whether it
-    looks like a name (to be matched on its own)."""
-    forms, own, _, name_like = _inflections_with_family(word)
-    return forms, own, name_like
-
-
 def _inflections_with_family(word: str) -> tuple[set[str], set[str], set[str], bool]:
-    """As _inflections, with the nominatives of the rest of the family (Кузнецова, Кузнецовы
-    for Кузнецов): the forms a translation or a link uses for another person."""
+    """All forms of one word; the forms in the word's own gender and number; the nominatives of
+    the rest of the family (Кузнецова, Кузнецовы for Кузнецов: the forms a translation or a
+    link uses for another person); and whether it looks like a name (matched on its own)."""
     forms = {word}
     own = {word}
     family: set[str] = set()
