@@ -326,3 +326,12 @@ def test_hostile_text_for_the_new_detectors_finishes(hostile: str) -> None:
     for finding in found:
         assert previous_end <= finding.start < finding.end <= len(hostile)
         previous_end = finding.end
+
+
+def test_a_kinship_label_in_the_hide_list_does_not_box_the_printed_label() -> None:
+    from papka.formats.finding import find_spans
+
+    text = "Мать: Кузнецова Анна Петровна\nОтец: неизвестен"
+    spans = find_spans(text, preset="ru-personal", hide=["мать: Кузнецова Анна Петровна"],
+                       use_ner=False)
+    assert [(s.text, s.category) for s in spans] == [("Кузнецова Анна Петровна", "relative")]
