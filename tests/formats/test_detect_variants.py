@@ -335,3 +335,31 @@ def test_a_kinship_label_in_the_hide_list_does_not_box_the_printed_label() -> No
     spans = find_spans(text, preset="ru-personal", hide=["мать: Кузнецова Анна Петровна"],
                        use_ner=False)
     assert [(s.text, s.category) for s in spans] == [("Кузнецова Анна Петровна", "relative")]
+
+
+def test_each_case_is_boxed_on_a_born_digital_pdf_page() -> None:
+    # The same cases set in a PDF's text layer: the plan boxes them (spans over several cells
+    # and over two lines map to the characters they cover) and the labels stay readable.
+    import io as _io
+
+    from reportlab.pdfgen import canvas
+
+    from papka.formats.burn import _visible_text, plan_redaction
+
+    lines = BODY.splitlines()
+    buffer = _io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.setFont("PlantedSans", 11)
+    for number, line in enumerate(lines):
+        page.drawString(40, 800 - 18 * number, line)
+    page.showPage()
+    page.save()
+    pdf = buffer.getvalue()
+    plan = plan_redaction(pdf, media.PDF, preset="ru-personal", hide=[KEEPER], ocr=False)
+    detectors = {box.detector for page_plan in plan.pages for box in page_plan.boxes}
+    assert {"letter-cells", "line-break-hyphen", "address-bare", "name-in-link",
+            "address-en"} <= detectors
+    visible = _visible_text(pdf, plan)
+    assert verify_text(visible, SECRETS).ok
+    for phrase in KEPT:
+        assert phrase in visible, f"{phrase!r} was boxed"
