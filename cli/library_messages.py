@@ -198,6 +198,10 @@ MESSAGES = (
     N_("Box coordinates must be numbers."),
     N_("That page is not in the document."),
     N_("A box is written PAGE:X0,Y0,X1,Y1, for example 1:40,100,300,130."),
+    # papka.formats.sanitize: kinds of metadata an original carries
+    N_("GPS position"),
+    N_("camera, serial number or time taken (EXIF)"),
+    N_("other picture metadata (EXIF, XMP, IPTC, comments, text)"),
 )
 
 _DOCUMENT_DAMAGED = N_("Document {doc_id} is damaged: its stored bytes fail verification.")
