@@ -16,11 +16,13 @@ CATEGORY_NAMES: dict[str, str] = {
     "inn": N_("INN"),
     "military-unit": N_("military unit"),
     "email": N_("e-mail"),
+    "social": N_("social network page or handle"),
     "phone": N_("phone"),
     "gps": N_("GPS position"),
     "birth-date": N_("birth date"),
     "address": N_("address"),
     "person": N_("person's name"),
+    "relative": N_("relative's name"),
     "place": N_("place"),
     "date": N_("date"),
     # Boxes the keeper drew himself (redact --box).

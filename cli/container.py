@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+import sys
 from pathlib import Path
 
 import click
@@ -95,14 +96,18 @@ def compartment() -> None:
             "The new passphrase opens the new compartment and every compartment open now."),
     epilog=N_("Examples:\n\n\b\n"
               "  papka compartment add\n"
-              "  papka --passphrase-fd 3 --new-passphrase-fd 4 compartment add \\\n"
+              "  papka --passphrase-fd 3 --new-passphrase-fd 4 compartment add --yes \\\n"
               "        3<old.txt 4<new.txt"),
 )
+@click.option("--yes", is_flag=True,
+              help=N_("Do not ask for confirmation (for scripts)."))
 @click.option("--generate", is_flag=True,
               help=N_("Make the new passphrase of six random words for you, show it once, and "
                       "ask for two of its words to check that you wrote it down."))
 @pass_config
-def compartment_add(config: Config, generate: bool) -> None:
+def compartment_add(config: Config, yes: bool, generate: bool) -> None:
+    if not yes:
+        _confirm_compartment_add()
     with config.container(write=True, several=True, adding_compartment=True) as container:
         new_passphrase = config.read_new_passphrase(
             _("New passphrase for the new compartment"), generate=generate)
@@ -111,6 +116,25 @@ def compartment_add(config: Config, generate: bool) -> None:
         print_json({"level": created.level})
     else:
         click.echo(_("A compartment was added at level {level}.").format(level=created.level))
+
+
+ADD_WORDS = (N_("add"),)
+
+
+def _confirm_compartment_add() -> None:
+    """The same words whatever exists (threat model A1): the risk is what papka cannot know."""
+    note(_("A new compartment takes one of the container's 16 header places. If you have a "
+           "compartment that is not open now, the new one may take its place (about 1 chance "
+           "in 15), and that compartment is then lost for good. Open every compartment you "
+           "have before adding one: the newest one's passphrase opens the older ones too."))
+    if not sys.stdin.isatty():
+        raise CommandUsageError(_("Nothing was added: confirm with a typed word, or give --yes "
+                                  "in a script."))
+    word = _(ADD_WORDS[0])
+    answer = click.prompt(_("Type \"{word}\" to go on").format(word=word), err=True,
+                          default="", show_default=False)
+    if answer.strip().casefold() not in {word.casefold(), ADD_WORDS[0]}:
+        raise CommandUsageError(_("Nothing was added: the confirmation did not match."))
 
 
 @click.command(
@@ -143,14 +167,19 @@ def usage(config: Config) -> None:
 
 @click.command(
     "check", cls=PapkaCommand,
-    help=N_("Read and verify every document and index of the open compartments, and repair "
-            "a damaged header from its copy. Exits with code 2 when something is damaged."),
-    epilog=N_("Examples:\n\n\b\n  papka check\n  papka --json check"),
+    help=N_("Read and verify every document and index of the open compartments, and "
+            "with --repair rewrite a damaged or stale header from its copy. Only --repair "
+            "writes. Exits with code 2 when something is damaged."),
+    epilog=N_("Examples:\n\n\b\n  papka check\n  papka check --repair\n"
+              "  papka --json check"),
 )
+@click.option("--repair", is_flag=True,
+              help=N_("Also rewrite a damaged or stale header or index copy from its good copy "
+                      "(this writes to the container; without it, check only reads)."))
 @pass_config
-def check(config: Config) -> None:
-    with config.container(write=False) as container:
-        report = container.check()
+def check(config: Config, repair: bool) -> None:
+    with config.container(write=repair) as container:
+        report = container.check(repair=repair)
     if config.json:
         print_json(report.to_json())
     else:
@@ -164,6 +193,16 @@ def check(config: Config) -> None:
         for level, item in report.damaged:
             what = _("the index") if item == "index" else _("document {id}").format(id=item)
             click.echo(_("Damaged: {what} (level {level})").format(what=what, level=level))
+        if report.headers_needing_repair:
+            note(_("A header or index copy is stale or damaged; its other copy is intact. "
+                   "`papka check --repair` rewrites it."))
+    if not report.damaged and report.unreachable_older:
+        raise CommandDamagedError(
+            _("An older compartment could not be reached from the open one; nothing read was "
+              "damaged."),
+            hint=_("If that compartment's passphrase was changed while this one was closed, "
+                   "open both at once (give both passphrases) and run `papka check --repair` "
+                   "to link them again."))
     if not report.ok:
         raise CommandDamagedError(_("Some stored data is damaged."),
                            hint=_("Get back the intact documents with `papka get`, and keep "
@@ -181,7 +220,7 @@ def check(config: Config) -> None:
 )
 @pass_config
 def passwd(config: Config) -> None:
-    with config.container(write=False) as container:
+    with config.container(write=True) as container:
         target = config.compartment(container)
         new_passphrase = config.read_new_passphrase(
             _("New passphrase for the compartment at level {level}").format(level=target.level))
@@ -239,5 +278,30 @@ def passphrase_command() -> None:
     click.echo(generate_passphrase())
 
 
-COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic,
+@click.command(
+    "backup", cls=PapkaCommand,
+    help=N_("Make a second copy of the container in a new file, and check it by reading it "
+            "back. No passphrase is needed: the copy is as unreadable as the original. Keep it "
+            "on another medium, apart from the stick. Do not copy the container with other "
+            "tools while papka is using it: such a copy can catch a change half-way."),
+    epilog=N_("Examples:\n\n\b\n  papka backup /media/second-stick/papers-copy.papka"),
+)
+@click.argument("destination", type=click.Path(path_type=Path), metavar="DEST")
+@pass_config
+def backup(config: Config, destination: Path) -> None:
+    if config.open_container_ is not None:
+        raise CommandUsageError(_("backup cannot run inside the shell."),
+                                hint=_("Leave the shell with `exit`, then run `papka backup`."))
+    path = config.existing_container_path()
+    from papka.vault import Container
+
+    with Progress(_("Copying the container")) as progress:
+        digest = Container.backup(path, destination, progress=progress)
+    if config.json:
+        print_json({"copied": True, "sha256": digest})
+    else:
+        click.echo(_("The copy is complete and reads back intact."))
+
+
+COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic, backup,
                                        passphrase_command)

@@ -115,10 +115,15 @@ class Config:
     @contextmanager
     def container(self, *, write: bool, several: bool = False,
                   adding_compartment: bool = False) -> Iterator[Container]:
-        """The open container: the session's own, or one opened now and closed afterwards."""
+        """The open container: the session's own, or one opened now and closed afterwards.
+
+        ``adding_compartment``: `compartment add` has said what a write may overwrite in its
+        own confirmation, so the general one-compartment note is not repeated.
+        """
         if self.open_container_ is not None:
             if write:
-                self.warn_if_one_compartment(self.open_container_, adding_compartment)
+                self.before_writing(self.open_container_,
+                                    one_compartment_note=not adding_compartment)
             yield self.open_container_
             if write:
                 self.warn_if_decoy_large(self.open_container_)
@@ -128,30 +133,43 @@ class Config:
         # typed meanwhile is discarded (see terminal.py: it would reach the shell otherwise).
         with keystrokes_held():
             passphrases = self.read_passphrases(several=several)
-            with self.open_container(path, passphrases, write=write) as container:
+            container = self.open_path(path, passphrases, write=write)
+            try:
+                self.notes_after_open(container)
                 if write:
-                    self.warn_if_one_compartment(container, adding_compartment)
+                    self.before_writing(container, one_compartment_note=not adding_compartment)
                 yield container
                 if write:
                     self.warn_if_decoy_large(container)
+            finally:
+                container.close()
+                self.warn_if_times_kept(container)
 
-    def open_container(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
-        """Open the container, saying at once on a terminal that this takes a while."""
-        from papka.errors import EnvironmentProblem
+    def open_path(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
+        """Open for writing (no repair yet: that is a write, and comes after the note), or
+        read-only: reading commands never write, not even a header repair."""
         from papka.vault import Container
-        from papka.vault.errors import ContainerLocked
 
+        # The KDF takes seconds: say so at once, or the keeper types the passphrase again.
         with busy_notice(_("Opening the container…")):
-            try:
-                return Container.open(path, passphrases, work_factor=self.work_factor)
-            except ContainerLocked:
-                raise
-            except EnvironmentProblem:
-                if write:
-                    raise
-            # Reading needs no write access: a write-protected stick can still be read.
             return Container.open(path, passphrases, work_factor=self.work_factor,
-                                  writable=False)
+                                  writable=write, repair=False)
+
+    def notes_after_open(self, container: Container) -> None:
+        if container.fell_back:
+            self.warn_once("fell-back", _(
+                "Note: the newest index of a compartment could not be read, so papka opened the "
+                "one before it; changes from its last session may be missing. Run `papka check`."))
+        if container.damaged_opened:
+            self.warn_once("damaged-opened", _(
+                "Note: a passphrase opened a compartment whose index is damaged; the other "
+                "compartments are open. Run `papka check`."))
+
+    def before_writing(self, container: Container, *, one_compartment_note: bool = True) -> None:
+        """Every session that writes: the one-compartment note first, then header repairs."""
+        if one_compartment_note:
+            self.warn_if_one_compartment(container)
+        container.repair_headers()
 
     # -- compartments and documents --------------------------------------------------------
 
@@ -192,24 +210,20 @@ class Config:
             self.warned.add(key)
             note(message)
 
-    def warn_if_one_compartment(self, container: Container, adding: bool = False) -> None:
+    def warn_if_one_compartment(self, container: Container) -> None:
         # The same words whether or not other compartments exist (threat model A1).
-        if len(container.compartments) != 1:
-            return
-        if adding:
-            # Adding the second compartment is the common case; only the keeper knows whether
-            # he made others, so the note says what to do in either case, without assuming.
+        if len(container.compartments) == 1:
             self.warn_once("one-compartment", _(
-                "Note: if you made other compartments in this container before, give their "
-                "passphrases too (the newest one opens the older ones), or the new compartment "
-                "may overwrite them. If this is your second compartment, there is nothing to "
-                "protect."))
-            return
-        self.warn_once("one-compartment", _(
-            "Note: only one compartment is open. This change may overwrite compartments "
-            "that are not open. To protect them, open the container with the passphrase of "
-            "the newest compartment (it opens the older ones too), or give every passphrase: "
-            "in `papka shell`, which asks for more, or one per line on --passphrase-fd."))
+                "Note: only one compartment is open. This change may overwrite compartments "
+                "that are not open. To protect them, open the container with the passphrase of "
+                "the newest compartment (it opens the older ones too), or give every passphrase: "
+                "in `papka shell`, which asks for more, or one per line on --passphrase-fd."))
+
+    def warn_if_times_kept(self, container: Container) -> None:
+        if not container.times_restored:
+            self.warn_once("times", _(
+                "Note: the container file belongs to another user, so papka could not put its "
+                "access time back; the file may show when it was read."))
 
     def warn_if_decoy_large(self, container: Container) -> None:
         if container.usage().decoy_share > DECOY_SHARE_WARNING:

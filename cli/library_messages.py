@@ -22,6 +22,22 @@ MESSAGES = (
     N_("Check the keyboard layout and Caps Lock, then type the passphrase again."),
     N_("Another papka process is using this container."),
     N_("Close the other papka session, then try again."),
+    N_("The container can only be read here: the medium or the file is read-only."),
+    N_("Reading commands (list, show, get, check) still work. To make changes, copy the "
+       "container to a writable place or remove the stick's write protection."),
+    N_("This file system cannot hold a file this large (a FAT32 stick holds files of at most "
+       "4 GiB)."),
+    N_("Choose a smaller size, or format the stick as exFAT."),
+    N_("There is not enough free space here for a container of this size."),
+    N_("Choose a smaller size, or free some space on this disk."),
+    N_("The disk is full; nothing was written and any file already at that path is "
+       "unchanged."),
+    N_("That path is a folder; nothing was written."),
+    N_("Something already exists at the backup path; papka never overwrites it."),
+    N_("Choose a new file name for the copy."),
+    N_("The disk is full; no copy was made."),
+    N_("The copy does not read back as it was written; do not rely on it."),
+    N_("Try another medium for the copy."),
     N_("The container is full; nothing was changed."),
     N_("Remove documents you no longer need, or create a larger container and move them."),
     N_("The container is damaged."),
@@ -166,6 +182,8 @@ MESSAGES = (
     N_("This e-mail is damaged or not an e-mail."),
     N_("This file is damaged or not in a format papka handles."),
     N_("This PDF is damaged or not a PDF."),
+    N_("No page of this PDF can be read: it is empty, or damaged or nested too deeply for "
+       "papka to read."),
     N_("This PDF is encrypted; papka needs a copy without a password."),
     N_("Open it with its password in a PDF reader and print it to a new PDF."),
     N_("This image is damaged or not an image."),
@@ -272,6 +290,10 @@ MESSAGES = (
     N_("papka cannot sanitise this kind of file."),
     N_("papka cannot verify this kind of file."),
     N_("papka could not write the bundle."),
+    # papka.formats.sanitize: kinds of metadata an original carries
+    N_("GPS position"),
+    N_("camera, serial number or time taken (EXIF)"),
+    N_("other picture metadata (EXIF, XMP, IPTC, comments, text)"),
 )
 
 _DOCUMENT_DAMAGED = N_("Document {doc_id} is damaged: its stored bytes fail verification.")

@@ -121,4 +121,7 @@ _register()
 
 def main() -> None:
     """The console script's entry point."""
+    from papka.vault.crashdumps import keep_out_of_crash_dumps
+
+    keep_out_of_crash_dumps()      # before a passphrase is read (docs/security.md G20)
     cli.main(prog_name="papka")

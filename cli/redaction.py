@@ -9,7 +9,6 @@ from the original. Strings to hide come from a file or standard input, never the
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +83,8 @@ def _with_tag(tags: tuple[str, ...], tag: str) -> tuple[str, ...]:
 
 def _write_previews(folder: Path, pictures: list[bytes]) -> list[Path]:
     """Write the preview pages into a new or empty folder the keeper named, never over a file."""
+    from papka.output_files import new_output_file
+
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise CommandUsageError(_("The preview folder must be new or empty."),
                                 hint=_("Give another folder with --preview."))
@@ -91,8 +92,7 @@ def _write_previews(folder: Path, pictures: list[bytes]) -> list[Path]:
     written = []
     for number, picture in enumerate(pictures, start=1):
         path = folder / f"page-{number:03d}.png"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as out:
+        with new_output_file(path) as out:
             out.write(picture)
         written.append(path)
     return written

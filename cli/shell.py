@@ -18,7 +18,7 @@ from .dispatch import report_error
 from .i18n import N_, _
 from .output import note
 from .problems import CommandUsageError
-from .terminal import keystrokes_held
+from .terminal import busy_notice, keystrokes_held
 
 #: Commands that make no sense with a container already open.
 NOT_IN_SHELL = frozenset({"shell", "demo", "init", "panic"})
@@ -109,12 +109,24 @@ def shell(config: Config) -> None:
     if config.open_container_ is not None:
         raise CommandUsageError(_("The shell is already running."))
     path = config.existing_container_path()
+    from papka.vault import Container
+    from papka.vault.errors import ReadOnlyMedium
+
     with keystrokes_held():
         passphrases = config.read_passphrases(several=True)
-        opened = config.open_container(path, passphrases, write=True)
-    with opened as container:
+        try:
+            with busy_notice(_("Opening the container…")):
+                container = Container.open(path, passphrases, work_factor=config.work_factor,
+                                           repair=False)
+        except ReadOnlyMedium:
+            container = Container.open(path, passphrases, work_factor=config.work_factor,
+                                       writable=False)
+            note(_("The container is read-only here: you can read and get documents, but not "
+                   "change anything."))
+    with container:
         session = dataclasses.replace(config, open_container_=container, json=False,
                                       passphrase_fd=None)
+        session.notes_after_open(container)
         levels = ", ".join(str(c.level) for c in container.compartments)
         note(_("Open compartment levels: {levels}.").format(levels=levels))
         repl(session)

@@ -5,10 +5,14 @@ Read docs/FORMAT.md for the layout and the security argument; this module implem
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import hashlib
 import json
 import os
 import secrets
+import shutil
 import struct
 import threading
 from collections.abc import Callable, Sequence
@@ -18,12 +22,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from papka.errors import EnvironmentProblem, UsageError
+from papka.output_files import move_into_place, new_output_file, partial_path
 from papka.vault import _crypto
+from papka.vault.crashdumps import keep_out_of_crash_dumps
 from papka.vault.errors import (
     ContainerDamaged,
+    FileTooLarge,
     InvalidInput,
     NoCompartmentOpens,
     NotAContainer,
+    NotEnoughSpace,
 )
 from papka.vault.header import (
     CHAIN_HEAD_MAX,
@@ -65,10 +73,15 @@ class _Unlocked:
     slot: int
     masters: tuple[bytearray, bytearray]
     records: dict[int, SlotRecord]          # region -> record, only the newest generation
+    older: dict[int, SlotRecord] = field(default_factory=dict)   # the other copy, if older
 
     @property
     def record(self) -> SlotRecord:
         return self.records[min(self.records)]
+
+    def generations(self) -> list[dict[int, SlotRecord]]:
+        """The valid slot copies grouped by generation, newest first."""
+        return [self.records, self.older] if self.older else [self.records]
 
 
 def _derive_masters(storage: Storage, geometry: Geometry, passphrase: str,
@@ -105,7 +118,8 @@ def _try_slots(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
     slot = min(hits)            # a passphrase opens one slot: creation refuses duplicates
     newest = max(rec.generation for rec in hits[slot].values())
     return _Unlocked(slot, masters,
-                     {r: rec for r, rec in hits[slot].items() if rec.generation == newest})
+                     {r: rec for r, rec in hits[slot].items() if rec.generation == newest},
+                     {r: rec for r, rec in hits[slot].items() if rec.generation != newest})
 
 
 @dataclass
@@ -125,35 +139,71 @@ class CheckReport:
     bytes_checked: int
     headers_repaired: int
     unreachable_older: int
+    #: Stale or damaged header and catalog copies left for `papka check --repair`.
+    headers_needing_repair: int = 0
+    #: Compartments a given passphrase opened whose index is damaged.
+    damaged_opened: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "damaged": [{"level": lv, "id": d} for lv, d in self.damaged],
                 "documents_checked": self.documents_checked, "bytes_checked": self.bytes_checked,
                 "headers_repaired": self.headers_repaired,
-                "unreachable_older": self.unreachable_older}
+                "unreachable_older": self.unreachable_older,
+                "headers_needing_repair": self.headers_needing_repair,
+                "damaged_opened": self.damaged_opened}
 
 
 class Compartment:
     """One compartment of an open container: its catalog root and its documents."""
 
     def __init__(self, container: Container, unlocked: _Unlocked) -> None:
-        from papka.vault.documents import DocumentStore
-
         self._container = container
         self.slot = unlocked.slot
         self.masters = unlocked.masters
-        self.generation = unlocked.record.generation
-        self.level = unlocked.record.level
-        self._data_key = unlocked.record.data_key
-        self._valid_regions = set(unlocked.records)
+        #: Sectors the last commit freed: kept intact until the next commit lands (or the
+        #: session closes), so the previous generation stays readable (docs/FORMAT.md §5).
+        self._pending_free: list[Extent] = []
+        #: True when the newest generation did not load and an older one was opened.
+        self.fell_back = False
+        # Newest generation first; the other slot copy's older generation if that one fails,
+        # as after a copy of the stick taken while a commit was being written.
+        failure: ContainerDamaged | None = None
+        for attempt, records in enumerate(unlocked.generations()):
+            try:
+                self._load_generation(records)
+            except ContainerDamaged as error:
+                failure = failure or error
+                continue
+            if attempt:
+                self.fell_back = True
+                self.needs_repair = True
+            break
+        else:
+            raise failure or ContainerDamaged()
+        container.space.mark(self._root_extents(), USED)
+        try:
+            container.space.mark(self.documents.extents(), USED)
+        except (TypeError, ValueError, KeyError, IndexError):
+            raise ContainerDamaged("A compartment's index is malformed.") from None
+
+    def _load_generation(self, records: dict[int, SlotRecord]) -> None:
+        from papka.vault.documents import DocumentStore
+
+        container = self._container
+        record = records[min(records)]
+        self.generation = record.generation
+        self.level = record.level
+        self._data_key = record.data_key
+        self._valid_regions = set(records)
         self.store = ObjectStore(container.storage, container.space, self._data_key,
                                  descending=self.level > 0, random=container.random,
-                                 padding=container.padding)
+                                 padding=container.padding,
+                                 before_write=container._check_writable)
         # The slot points at both copies of the catalog (docs/FORMAT.md §6): use the first that
         # reads, and rewrite whatever did not.
         self._root_chains: dict[int, list[Pointer]] = {}
         root: dict[str, Any] | None = None
-        for copy, head in enumerate(unpack_roots(unlocked.record.root)[:2]):
+        for copy, head in enumerate(unpack_roots(record.root)[:2]):
             try:
                 chain = self._load_root_chain(head)
                 loaded = _validated_root(json.loads(self.store.read_bytes(chain[-1])))
@@ -170,12 +220,7 @@ class Compartment:
         self._committed_root = json.dumps(root)
         self._written_root = self._committed_root
         self._committed_chains = dict(self._root_chains)
-        container.space.mark(self._root_extents(), USED)
         self.documents = DocumentStore(self)
-        try:
-            container.space.mark(self.documents.extents(), USED)
-        except (TypeError, ValueError, KeyError, IndexError):
-            raise ContainerDamaged("A compartment's index is malformed.") from None
 
     # -- the root pointer in the slot ------------------------------------------------------------
     def _load_root_chain(self, raw: bytes) -> list[Pointer]:
@@ -280,15 +325,25 @@ class Compartment:
         self._valid_regions = {0, 1}
 
     def _finish_transaction(self) -> None:
-        """After a durable commit: freed sectors become free and are overwritten with random."""
-        container = self._container
+        """After a durable commit: the sectors the commit before it freed are overwritten with
+        random and become free; the ones this commit freed wait for the next commit, so that a
+        copy of the stick taken during that commit still finds this generation whole."""
         tx = self.store.tx
-        for start, count in tx.freed:
-            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
-        container.space.mark(tx.freed, FREE)
+        self.release_pending()
+        self._pending_free = list(tx.freed)
         tx.freed.clear()
         tx.allocated.clear()
         tx.cursors.clear()
+
+    def release_pending(self) -> None:
+        """Overwrite with random bytes the sectors that earlier commits freed, and free them."""
+        if not self._pending_free:
+            return
+        container = self._container
+        for start, count in self._pending_free:
+            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
+        container.space.mark(self._pending_free, FREE)
+        self._pending_free = []
 
     def rollback(self) -> None:
         """Forget every change since the last commit; nothing on disk refers to them."""
@@ -334,6 +389,8 @@ class Container:
         self.space = SpaceMap(self.geometry)
         self._compartments: list[Compartment] = []
         self.unreachable_older = 0
+        #: Compartments a given passphrase opened whose index is damaged (the others opened).
+        self.damaged_opened = 0
         self.read_only = False
         self.headers_repaired = 0
 
@@ -350,22 +407,46 @@ class Container:
         if target.exists() and not is_device:
             raise NotAContainer("A file already exists at this path; papka will not overwrite it.",
                                 hint="Choose a new file name for the container.")
-        storage = FileStorage(target, create_size=None if is_device else size - size % SECTOR)
+        if is_device:
+            storage = FileStorage(target)
+            try:
+                cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
+                              random=random)
+            finally:
+                storage.close()
+            return
+        size -= size % SECTOR
+        with contextlib.suppress(OSError):
+            if shutil.disk_usage(target.parent).free < size:
+                raise NotEnoughSpace()
+        # Made under a partial name and renamed when whole: a failed or killed init leaves no
+        # file under the name, and the next init removes what a killed one left.
+        partial = partial_path(target)
+        if partial.is_file() and not partial.is_symlink():
+            partial.unlink()
+        try:
+            storage = FileStorage(partial, create_size=size)
+        except NotAContainer:           # the partial name is taken by something else
+            raise
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         try:
             cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
                           random=random)
+            storage.close()
+            move_into_place(partial, target)
         except BaseException:
             storage.close()
-            if not is_device:
-                target.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
             raise
-        storage.close()
 
     @classmethod
     def create_on(cls, storage: Storage, passphrase: str, *, work_factor: int = 1,
                   progress: Progress | None = None,
                   random: _crypto.RandomSource = secrets.token_bytes) -> None:
         """Fill `storage` with random bytes and create the first compartment in it."""
+        keep_out_of_crash_dumps()
         _check_passphrase(passphrase)
         if storage.size < MIN_CONTAINER_SIZE:
             raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
@@ -396,12 +477,15 @@ class Container:
     # -- opening -------------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike[str], passphrases: Sequence[str], *,
-             work_factor: int = 1, writable: bool = True,
+             work_factor: int = 1, writable: bool = True, repair: bool = True,
              random: _crypto.RandomSource = secrets.token_bytes) -> Container:
+        """Open the container at `path`. `writable=False` opens it read-only and never writes;
+        `repair=False` leaves stale or damaged header and catalog copies for
+        `repair_headers()` (or the next commit) to rewrite."""
         storage = FileStorage(path, writable=writable)
         try:
             return cls.open_on(storage, passphrases, work_factor=work_factor, random=random,
-                               writable=writable)
+                               writable=writable, repair=repair)
         except BaseException:
             storage.close()
             raise
@@ -410,8 +494,9 @@ class Container:
     def open_on(cls, storage: Storage, passphrases: Sequence[str], *, work_factor: int = 1,
                 random: _crypto.RandomSource = secrets.token_bytes,
                 clock: Callable[[], dt.datetime] | None = None,
-                writable: bool = True) -> Container:
+                writable: bool = True, repair: bool = True) -> Container:
         """Open a container held by any Storage; `writable=False` never writes (no repairs)."""
+        keep_out_of_crash_dumps()
         if not passphrases:
             raise UsageError("At least one passphrase is needed to open a container.")
         if storage.size < 2 * REGION_SIZE:
@@ -432,7 +517,36 @@ class Container:
         if failed:
             raise NoCompartmentOpens()
         container._load(found, raw)
+        if repair:
+            container.repair_headers()
         return container
+
+    def repair_headers(self) -> int:
+        """Rewrite every slot or catalog copy of the open compartments that is missing, stale or
+        damaged, from the good one (one commit per compartment that needs it). Returns how many
+        compartments were repaired; a read-only session repairs nothing."""
+        if self.read_only:
+            return 0
+        repaired = sum(c.repair_headers() for c in self._compartments)
+        self.headers_repaired += repaired
+        return repaired
+
+    @property
+    def fell_back(self) -> int:
+        """How many open compartments opened at their previous generation, the newest being
+        unreadable (a copy taken mid-commit, or damage): changes of their last commit are
+        missing from this session."""
+        return sum(c.fell_back for c in self._compartments)
+
+    @property
+    def headers_needing_repair(self) -> int:
+        """How many open compartments have a slot or catalog copy that a repair would rewrite."""
+        return sum(c.needs_repair or c._valid_regions != {0, 1} for c in self._compartments)
+
+    @property
+    def times_restored(self) -> bool:
+        """False when closing could not put the container file's times back."""
+        return bool(getattr(self.storage, "times_restored", True))
 
     def _load(self, found: list[_Unlocked], raw: list[list[bytes]]) -> None:
         recorded = max(u.record.size for u in found)
@@ -450,33 +564,104 @@ class Container:
         # Reach the older compartments through the keys the newer ones keep.
         queue = list(found)
         direct = {u.slot for u in found}
+        failed: set[int] = set()
+        first_failure: ContainerDamaged | None = None
         while queue:
             unlocked = queue.pop(0)
             if any(c.slot == unlocked.slot for c in self._compartments):
                 continue
             try:
                 compartment = Compartment(self, unlocked)
-            except ContainerDamaged:
+            except ContainerDamaged as error:
+                failed.add(unlocked.slot)
                 if unlocked.slot in direct:
-                    raise
+                    # A passphrase opened a compartment whose index is damaged: still open the
+                    # others given, and fail only when none opens.
+                    first_failure = first_failure or error
+                    self.damaged_opened += 1
+                    continue
                 # An older compartment reached through stored keys is damaged: open the rest,
                 # and count it as unreachable so that writers are warned (its blocks are unknown).
                 self.unreachable_older += 1
                 continue
             self._compartments.append(compartment)
             for link in compartment.root.get("older", []):
-                if any(c.slot == link["slot"] for c in self._compartments) or \
+                if link["slot"] in failed or \
+                        any(c.slot == link["slot"] for c in self._compartments) or \
                         any(u.slot == link["slot"] for u in queue):
                     continue
-                masters = (bytearray.fromhex(link["a"]), bytearray.fromhex(link["b"]))
-                older = _try_slots(raw, masters, only=int(link["slot"]))
+                older = None
+                # A passphrase change cut short leaves the new keys beside the old ones.
+                for keys in (link, link.get("next")):
+                    if older is None and keys is not None:
+                        masters = (bytearray.fromhex(keys["a"]), bytearray.fromhex(keys["b"]))
+                        older = _try_slots(raw, masters, only=int(link["slot"]))
                 if older is None:
                     self.unreachable_older += 1
                 else:
                     queue.append(older)
+        if not self._compartments:
+            raise first_failure or ContainerDamaged()
         self._compartments.sort(key=lambda c: c.level)
-        if not self.read_only:
-            self.headers_repaired = sum(c.repair_headers() for c in self._compartments)
+        self._relink()
+
+    def _relink(self) -> None:
+        """A newer compartment whose stored keys for an older one are stale (its passphrase was
+        changed while the newer one was closed) or carry a cut-short change gets the keys of
+        the compartment as it opened now; the next writing commit stores them."""
+        by_slot = {c.slot: c for c in self._compartments}
+        for compartment in self._compartments:
+            links = compartment.root.get("older", [])
+            fresh = [by_slot[link["slot"]].link() if link["slot"] in by_slot else link
+                     for link in links]
+            if fresh != links:
+                compartment.root["older"] = fresh
+                compartment.needs_repair = True
+
+    @staticmethod
+    def backup(path: str | os.PathLike[str], destination: str | os.PathLike[str], *,
+               progress: Progress | None = None) -> str:
+        """Copy the container to a new file, under its lock, and check the copy by reading it
+        back; returns the copy's SHA-256. No passphrase is needed: the copy is the same random-
+        looking bytes. Copying the file with other tools while papka writes can catch a commit
+        half-way; this waits for no one and refuses while another session holds the lock."""
+        target = Path(destination)
+        storage = FileStorage(path, writable=False)
+        try:
+            total = storage.size
+            digest = hashlib.sha256()
+            try:
+                with new_output_file(target) as out:
+                    for offset in range(0, total, _FILL_CHUNK):
+                        chunk = storage.read(offset, min(_FILL_CHUNK, total - offset))
+                        digest.update(chunk)
+                        out.write(chunk)
+                        if progress is not None:
+                            progress(offset + len(chunk), total)
+            except FileExistsError:
+                raise InvalidInput("Something already exists at the backup path; papka never "
+                                   "overwrites it.",
+                                   hint="Choose a new file name for the copy.") from None
+            except OSError as error:
+                if error.errno == errno.ENOSPC:
+                    raise EnvironmentProblem("The disk is full; no copy was made.") from None
+                if error.errno == errno.EFBIG:
+                    raise FileTooLarge() from None
+                raise EnvironmentProblem(
+                    f"papka cannot write the copy there ({error.strerror}).") from None
+        finally:
+            storage.close()
+        check = hashlib.sha256()
+        with target.open("rb") as copy:
+            if hasattr(os, "posix_fadvise"):     # read the medium, not what the cache kept
+                with contextlib.suppress(OSError):
+                    os.posix_fadvise(copy.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            while chunk := copy.read(_FILL_CHUNK):
+                check.update(chunk)
+        if check.digest() != digest.digest():
+            raise ContainerDamaged("The copy does not read back as it was written; do not rely "
+                                   "on it.", hint="Try another medium for the copy.")
+        return digest.hexdigest()
 
     @staticmethod
     def panic(path: str | os.PathLike[str]) -> None:
@@ -536,8 +721,18 @@ class Container:
         root = {"format": 1, "older": [c.link() for c in self._compartments],
                 "identity": self.random(32).hex(), "pages": [], "book": {}}
         data_key = bytearray(self.random(32))
-        store = ObjectStore(self.storage, self.space, data_key, descending=level > 0,
-                            random=self.random, padding=self.padding)
+        # The first catalog goes where neither the oldest compartment (from the start) nor the
+        # newer ones (from the end) reach while each holds less than half of the container:
+        # a session that cannot see every compartment then harms none by creating one. The
+        # compartment's own first commit moves it to its level's place (docs/FORMAT.md §7).
+        g = self.geometry
+        span = g.end_data_sector - g.first_data_sector
+        band = max(span // 20, 1)
+        middle = g.first_data_sector + span // 2
+        draw = int.from_bytes(self.random(4), "big")
+        origins = (middle + draw % band, middle + band + (draw >> 16) % band)
+        store = ObjectStore(self.storage, self.space, data_key, descending=False,
+                            random=self.random, padding=self.padding, origins=origins)
         data = json.dumps(root, separators=(",", ":")).encode()
         roots = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
                             for copy in (0, 1)])
@@ -567,17 +762,30 @@ class Container:
         masters = _derive_masters(self.storage, self.geometry, new_passphrase, work_factor)
         if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
+        # Three commits, each atomic, so that a crash anywhere leaves every passphrase reaching
+        # what it reached before or after (docs/FORMAT.md §7): first the newer compartments keep
+        # the new keys beside the old ones, then the slot changes, then the old keys go.
+        newer = [c for c in self._compartments
+                 if any(link["slot"] == compartment.slot for link in c.root.get("older", []))]
+        future = {"a": masters[0].hex(), "b": masters[1].hex()}
+        for holder in newer:
+            holder.root["older"] = [{**link, "next": future}
+                                    if link["slot"] == compartment.slot else link
+                                    for link in holder.root["older"]]
+            holder.commit()
         old = compartment.masters
         compartment.masters = masters
-        compartment.commit()
+        try:
+            compartment.commit()
+        except BaseException:
+            compartment.masters = old
+            raise
         for master in old:
             _crypto.wipe(master)
-        for newer in self._compartments:
-            links = newer.root.get("older", [])
-            if any(link["slot"] == compartment.slot for link in links):
-                newer.root["older"] = [compartment.link() if link["slot"] == compartment.slot
-                                       else link for link in links]
-                newer.commit()
+        for holder in newer:
+            holder.root["older"] = [compartment.link() if link["slot"] == compartment.slot
+                                    else link for link in holder.root["older"]]
+            holder.commit()
 
     def usage(self) -> Usage:
         by_level = {c.level: c.used_sectors() * SECTOR for c in self._compartments}
@@ -586,14 +794,15 @@ class Container:
         return Usage(size=self.size, used=used, free=self.space.free_sectors() * SECTOR,
                      decoy_share=by_level.get(0, 0) / data if data else 0.0, by_level=by_level)
 
-    def check(self) -> CheckReport:
-        """Read and authenticate every block every unlocked compartment owns."""
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Read and authenticate every block every unlocked compartment owns; with `repair`,
+        first rewrite stale or damaged header and catalog copies (a writable session only)."""
         damaged: list[tuple[int, str]] = []
         checked = 0
         total = 0
+        if repair:
+            self.repair_headers()
         for compartment in self._compartments:
-            if compartment.repair_headers():
-                self.headers_repaired += 1
             for doc_id, pointer in compartment.documents._pointers():
                 checked += 1
                 try:
@@ -603,15 +812,24 @@ class Container:
                     damaged.append((compartment.level, doc_id))
                 except EnvironmentProblem:
                     damaged.append((compartment.level, doc_id))
-        return CheckReport(ok=not damaged and not self.unreachable_older, damaged=damaged,
+        return CheckReport(ok=not damaged and not self.unreachable_older
+                           and not self.damaged_opened, damaged=damaged,
                            documents_checked=checked, bytes_checked=total,
                            headers_repaired=self.headers_repaired,
+                           headers_needing_repair=self.headers_needing_repair,
+                           damaged_opened=self.damaged_opened,
                            unreachable_older=self.unreachable_older)
 
     def close(self) -> None:
-        for compartment in self._compartments:
-            compartment._wipe()
-        self.storage.close()
+        try:
+            if not self.read_only:
+                for compartment in self._compartments:
+                    compartment.release_pending()
+                self.storage.flush()
+        finally:
+            for compartment in self._compartments:
+                compartment._wipe()
+            self.storage.close()
 
     def __enter__(self) -> Container:
         return self
@@ -636,8 +854,8 @@ def _validated_root(root: Any) -> dict[str, Any]:
             raise ValueError("catalog page pointer has the wrong shape")
     for link in older:
         if not (isinstance(link, dict) and isinstance(link.get("slot"), int)
-                and 0 <= link["slot"] < SLOT_COUNT and isinstance(link.get("a"), str)
-                and isinstance(link.get("b"), str)):
+                and 0 <= link["slot"] < SLOT_COUNT and _is_key_pair(link)
+                and ("next" not in link or _is_key_pair(link["next"]))):
             raise ValueError("older compartment link has the wrong shape")
     if not isinstance(root.get("identity"), str) or len(root["identity"]) != 64:
         raise ValueError("signing identity has the wrong shape")
@@ -648,6 +866,17 @@ def _validated_root(root: Any) -> dict[str, Any]:
     if not isinstance(root.get("book", {}), dict):
         raise ValueError("address book has the wrong shape")
     return root
+
+
+def _is_key_pair(keys: Any) -> bool:
+    if not (isinstance(keys, dict) and all(
+            isinstance(keys.get(k), str) and len(keys[k]) == 64 for k in ("a", "b"))):
+        return False
+    try:
+        bytes.fromhex(keys["a"] + keys["b"])
+    except ValueError:
+        return False
+    return True
 
 
 def _check_passphrase(passphrase: str) -> None:

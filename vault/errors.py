@@ -17,6 +17,26 @@ class ContainerLocked(EnvironmentProblem):
     hint = "Close the other papka session, then try again."
 
 
+class ReadOnlyMedium(EnvironmentProblem):
+    """The container cannot be opened for writing: a write-protected stick, a read-only mount,
+    or a file this user may read but not change."""
+
+    default_message = "The container can only be read here: the medium or the file is read-only."
+    hint = ("Reading commands (list, show, get, check) still work. To make changes, copy the "
+            "container to a writable place or remove the stick's write protection.")
+
+
+class FileTooLarge(EnvironmentProblem):
+    default_message = ("This file system cannot hold a file this large (a FAT32 stick holds "
+                       "files of at most 4 GiB).")
+    hint = "Choose a smaller size, or format the stick as exFAT."
+
+
+class NotEnoughSpace(EnvironmentProblem):
+    default_message = "There is not enough free space here for a container of this size."
+    hint = "Choose a smaller size, or free some space on this disk."
+
+
 class ContainerFull(EnvironmentProblem):
     default_message = "The container is full; nothing was changed."
     hint = "Remove documents you no longer need, or create a larger container and move them."

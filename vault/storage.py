@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from papka.errors import EnvironmentProblem
-from papka.vault.errors import ContainerLocked, NotAContainer
+from papka.vault.errors import ContainerLocked, FileTooLarge, NotAContainer, ReadOnlyMedium
 
 
 class Storage(Protocol):
@@ -44,6 +44,8 @@ class FileStorage:
     def __init__(self, path: str | os.PathLike[str], *, writable: bool = True,
                  create_size: int | None = None) -> None:
         self.path = Path(path)
+        #: False when closing could not put the file's times back (the CLI says so once).
+        self.times_restored = True
         flags = os.O_RDWR if writable else os.O_RDONLY
         if create_size is not None:
             flags |= os.O_CREAT | os.O_EXCL
@@ -58,7 +60,13 @@ class FileStorage:
         except IsADirectoryError:
             raise NotAContainer("This path is a folder, not a container.") from None
         except PermissionError:
+            if writable and create_size is None and os.access(self.path, os.R_OK):
+                raise ReadOnlyMedium() from None
             raise EnvironmentProblem("papka may not open this path (permission denied).") from None
+        except OSError as error:
+            if error.errno == errno.EROFS:
+                raise ReadOnlyMedium() from None
+            raise
         try:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,8 +80,19 @@ class FileStorage:
             if not (stat.S_ISREG(info.st_mode) or self._is_device):
                 raise NotAContainer("This path is neither a file nor a block device.")
             if create_size is not None:
-                os.ftruncate(self._fd, create_size)
-            self._size = os.lseek(self._fd, 0, os.SEEK_END)
+                try:
+                    os.ftruncate(self._fd, create_size)
+                except OSError as error:
+                    if error.errno == errno.EFBIG:
+                        raise FileTooLarge() from None
+                    # Some file systems (FAT through FUSE) refuse to set a size: the file then
+                    # grows as the fill writes it.
+                    if error.errno not in (errno.EPERM, errno.EINVAL, errno.EOPNOTSUPP,
+                                           errno.ENOSYS):
+                        raise
+                self._size = create_size
+            else:
+                self._size = os.lseek(self._fd, 0, os.SEEK_END)
         except BaseException:
             os.close(self._fd)
             raise
@@ -96,6 +115,8 @@ class FileStorage:
             except OSError as error:
                 if error.errno == errno.ENOSPC:
                     raise EnvironmentProblem("The disk is full.") from None
+                if error.errno == errno.EFBIG:
+                    raise FileTooLarge() from None
                 if error.errno in (errno.EROFS, errno.EBADF, errno.EACCES):
                     raise EnvironmentProblem("The container is read-only.") from None
                 raise EnvironmentProblem(f"Writing to the container failed ({error.strerror}).") \
@@ -111,7 +132,14 @@ class FileStorage:
             return
         try:
             if not self._is_device:
-                os.utime(self._fd, ns=self._times)
+                try:
+                    os.utime(self._fd, ns=self._times)
+                except OSError as error:
+                    # A read-only medium keeps its times anyway; a file of another user does not
+                    # let this one set them (its access time may now show this session).
+                    if error.errno not in (errno.EROFS, errno.EPERM, errno.EACCES):
+                        raise
+                    self.times_restored = error.errno == errno.EROFS
         finally:
             os.close(self._fd)
             self._fd = -1

@@ -11,6 +11,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from tests.conftest import WEAK_PAPKA
+
 from .conftest import DECOY, HIDDEN
 
 TIMEOUT = 60
@@ -18,7 +20,7 @@ TIMEOUT = 60
 
 def spawn(*args: str, cwd: Path) -> pexpect.spawn:
     env = {**os.environ, "LANGUAGE": "en", "COLUMNS": "120", "TERM": "dumb"}
-    child = pexpect.spawn(sys.executable, ["-m", "papka.cli", *args], cwd=str(cwd), env=env,
+    child = pexpect.spawn(WEAK_PAPKA[0], [*WEAK_PAPKA[1:], *args], cwd=str(cwd), env=env,
                           encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 120))
     return child
 
@@ -62,6 +64,9 @@ def test_shell_runs_commands_on_one_unlock_and_keeps_no_history(workdir: Path) -
         child.sendline(DECOY)
     assert finish(child) == 0
     child = spawn("-c", box, "compartment", "add", cwd=workdir)
+    child.expect("1 chance in 15")
+    child.expect('Type "add" to go on')
+    child.sendline("add")
     child.expect("Passphrase: ")
     child.sendline(DECOY)
     child.expect(r"Another passphrase to open \(press Enter when there are no more\): ")
@@ -145,10 +150,9 @@ def test_panic_asks_for_the_typed_word(workdir: Path, answer: str) -> None:
 
 
 def _real_kdf_env() -> dict[str, str]:
-    """The real (slow) KDF, so that the unlock lasts long enough to type during it."""
-    env = {**os.environ, "LANGUAGE": "en", "COLUMNS": "120", "TERM": "dumb", "PS1": "READY$ "}
-    env.pop("PAPKA_TESTONLY_WEAKEN_KDF", None)
-    return env
+    """For papka run as `python -m papka.cli`: the real KDF (only WEAK_PAPKA weakens it), so
+    that the unlock lasts long enough to type during it."""
+    return {**os.environ, "LANGUAGE": "en", "COLUMNS": "120", "TERM": "dumb", "PS1": "READY$ "}
 
 
 @pytest.mark.slow
@@ -162,10 +166,10 @@ def test_keys_typed_during_the_unlock_never_reach_the_shell(workdir: Path) -> No
     child.logfile_read = log
     child.expect("READY\\$ ")
     child.sendline(f"printf '%s\\n' '{DECOY}' | {papka} -c box.papka --new-passphrase-fd 0 "
-                   "--work-factor 2 init --size 16M")
+                   "init --size 16M")
     child.expect("ready")
     child.expect("READY\\$ ")
-    child.sendline(f"{papka} -c box.papka --work-factor 2 list; echo papka-exit=$?")
+    child.sendline(f"{papka} -c box.papka list; echo papka-exit=$?")
     child.expect("Passphrase: ")
     child.sendline(DECOY)
     # The notice comes at once, while the KDF still runs for a second or more.
