@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -286,6 +287,23 @@ def demo(config: Config, folder: Path | None) -> None:
     heading(_("Done"))
     say(_("Everything is in {folder}. Remove it with: rm -r {folder}").format(
         folder=shlex.quote(str(run.folder))))
+    say(how_to_run_papka())
+
+
+def how_to_run_papka(which: Callable[[str], str | None] = shutil.which) -> str:
+    """How to type `papka` next time: `make demo` installs it only into .venv, which is not on
+    the keeper's PATH."""
+    if which("papka") is not None:
+        return _("To use papka on your own papers, type `papka --help` to begin.")
+    command = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if command is not None and command.name == "papka" and command.exists():
+        return _("papka is not on your PATH yet: run it as {command} (for example "
+                 "`{command} --help`), or install it for your user with `pipx install .` (or "
+                 "`pip install .`) in papka's folder, and then type `papka`.").format(
+                     command=shlex.quote(str(command)))
+    return _("papka is not on your PATH yet: run `.venv/bin/papka` in papka's folder, or "
+             "install it for your user with `pipx install .` (or `pip install .`) there, and "
+             "then type `papka`.")
 
 
 COMMANDS: tuple[click.Command, ...] = (demo,)

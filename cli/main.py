@@ -53,13 +53,16 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
             "(--passphrase-fd), never on the command line or in the environment."),
     epilog=N_("Examples:\n\n"
               "\b\n"
-              "  papka -c /media/stick/papers.papka init --size 256M\n"
-              "  export PAPKA_CONTAINER=/media/stick/papers.papka\n"
-              "  papka add scan.jpg --kind summons --tag court\n"
-              "  papka list\n"
-              "  papka get 3f2a -o summons.jpg\n"
-              "  papka shell\n"
-              "  papka demo"),
+              "  papka -c /media/stick/papers.papka init --size 256M --generate\n"
+              "  papka -c /media/stick/papers.papka shell\n"
+              "  papka> add scan-0412.jpg\n"
+              "  papka> list повестки\n"
+              "  papka> get 3f2a -o /media/stick/out.jpg\n"
+              "  papka demo\n\n"
+              "Titles, tags and searches typed after `papka` stay in the shell's history: type "
+              "them at papka's prompts or in `papka shell`. For a second copy, a forgotten "
+              "passphrase, the airport room and crossing a border, read docs/keeper.md in papka's "
+              "source folder (in Russian and English)."),
 )
 @click.option("-c", "--container", "container_path", envvar="PAPKA_CONTAINER", metavar="PATH",
               show_envvar=True, help=N_("The container file (or device) to work with."))

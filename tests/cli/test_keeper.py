@@ -176,3 +176,11 @@ def test_generate_needs_a_terminal(papka: Papka) -> None:
     assert result.exit_code == 1
     assert "needs a terminal" in result.stderr
     assert not papka.container.exists()
+
+
+def test_the_demo_says_how_to_run_papka_when_it_is_not_on_the_path() -> None:
+    from papka.cli.demo import how_to_run_papka
+
+    missing = how_to_run_papka(lambda name: None)
+    assert "not on your PATH" in missing and "pipx install ." in missing
+    assert "papka --help" in how_to_run_papka(lambda name: "/usr/bin/papka")
