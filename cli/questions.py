@@ -60,5 +60,5 @@ def read_hidden_lines(intro: str) -> str:
             if not line or not line.strip():
                 break
             lines.append(line.rstrip("\n"))
-            note(_("{count} lines so far.").format(count=len(lines)))
+            note(_("Lines typed: {count}.").format(count=len(lines)))
     return "\n".join(lines)

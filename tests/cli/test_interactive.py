@@ -182,6 +182,18 @@ def test_keys_typed_during_the_unlock_never_reach_the_shell(workdir: Path) -> No
     child.sendline("echo after-papka")
     child.expect("after-papka")
     child.expect("READY\\$ ")
+    # Ctrl-C during the unlock: papka stops, and the terminal echoes again.
+    child.sendline(f"{papka} -c box.papka list; echo papka-exit=$?")
+    child.expect("Passphrase: ")
+    child.sendline(DECOY)
+    child.expect("Opening the container…")
+    child.sendintr()
+    child.expect("papka-exit=130")
+    child.expect("READY\\$ ")
+    child.sendline("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo | sed 's/^/mode:/'")
+    child.expect(r"mode:(-?echo)\r?\n")
+    assert child.match.group(1) == "echo"
+    child.expect("READY\\$ ")
     child.sendline("exit")
     child.expect(pexpect.EOF)
     # Not echoed while papka ran, and not run by bash afterwards.
@@ -257,3 +269,22 @@ def test_init_generate_shows_six_words_once_and_checks_two(workdir: Path) -> Non
     child.sendline(" ".join(phrase))
     child.expect(r"Open levels: +0")
     assert finish(child) == 0
+
+
+def test_strings_to_hide_typed_on_a_terminal_are_not_echoed(workdir: Path) -> None:
+    script = ("from papka.cli.bundles import read_hide_file; "
+              "print('read', len(read_hide_file('-')), 'lines')")
+    child = pexpect.spawn(sys.executable, ["-c", script], cwd=str(workdir),
+                          env={**os.environ, "LANGUAGE": "en", "TERM": "dumb"},
+                          encoding="utf-8", timeout=TIMEOUT)
+    log = io.StringIO()
+    child.logfile_read = log
+    child.expect("Finish with an empty line or Ctrl-D")
+    child.sendline("Иванова Мария Петровна")
+    child.expect("Lines typed: 1")
+    child.sendline("ул. Ленина, 5")
+    child.expect("Lines typed: 2")
+    child.sendline("")
+    child.expect("read 2 lines")
+    child.expect(pexpect.EOF)
+    assert "Иванова" not in log.getvalue() and "Ленина" not in log.getvalue()
