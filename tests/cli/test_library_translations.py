@@ -144,3 +144,32 @@ def test_version_and_a_wrong_lang_are_in_the_keepers_language() -> None:
     wrong = runner.invoke(cli, ["--lang", "de", "list"], env={"LANGUAGE": "ru"})
     assert wrong.exit_code == 1
     assert "выберите ru (русский) или en (английский)" in wrong.stderr
+
+
+def test_the_command_shows_no_sentence_that_skips_the_catalogue() -> None:
+    """Every literal sentence the command shows goes through _() (and so needs Russian): only
+    shell command lines the demo prints are shown as they are."""
+    shown_by = {"note", "echo", "secho", "say", "heading", "prompt", "confirm", "ask_text",
+                "CommandUsageError", "CommandDamagedError", "PassphraseInputError",
+                "BadParameter"}
+    bare: list[str] = []
+    for path in sorted((ROOT / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else \
+                func.attr if isinstance(func, ast.Attribute) else ""
+            if name not in shown_by or not node.args:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                text = first.value
+            elif isinstance(first, ast.JoinedStr):
+                text = "".join(v.value for v in first.values
+                               if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            else:
+                continue
+            if any(c.isalpha() for c in text) and not text.startswith("$ papka "):
+                bare.append(f"{path.name}:{node.lineno}: {text}")
+    assert bare == []
