@@ -180,6 +180,14 @@ MESSAGES = (
     N_("Box coordinates must be numbers."),
     N_("That page is not in the document."),
     N_("A box is written PAGE:X0,Y0,X1,Y1, for example 1:40,100,300,130."),
+    N_("papka could not read a page with confidence, so it kept no copy."),
+    N_("Look at the page yourself, then choose what to do with it: --unreadable box "
+       "(black out the whole page), drop (leave it out) or accept (keep it as it is)."),
+    N_("Choose box, drop or accept for a page papka could not read."),
+    N_("Every page would be left out; nothing would remain to store."),
+    N_("papka cannot read HEIC photos (the iPhone's format)."),
+    N_("Export the photo as JPEG (on the iPhone: Settings, Camera, Formats, Most Compatible; "
+       "or share it as JPEG), then add that copy."),
 )
 
 _DOCUMENT_DAMAGED = N_("Document {doc_id} is damaged: its stored bytes fail verification.")

@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from papka.errors import UsageError
+from papka.formats.views import PageReading
 
 Source = Literal["detected", "manual"]
+#: What to do with a page papka could not read: paint it all black, leave it out of the
+#: copy, or keep it as it is because the keeper has looked at it himself.
+UnreadableChoice = Literal["box", "drop", "accept"]
+UNREADABLE_CHOICES: tuple[UnreadableChoice, ...] = ("box", "drop", "accept")
+#: The category of a box that covers a whole page papka could not read.
+UNREADABLE_CATEGORY = "unreadable-page"
 
 #: Extra room around detected text, as a fraction of the line height, on every side.
 PADDING_FRACTION = 0.18
@@ -80,9 +87,13 @@ class PageLog:
 
 @dataclass(frozen=True)
 class RedactionLog:
-    """What was withheld: categories and counts per page, never the values."""
+    """What was withheld: categories and counts per page, never the values.
+
+    unreadable: pages (from 0) papka could not read, with what the keeper chose for each.
+    """
 
     pages: tuple[PageLog, ...]
+    unreadable: dict[int, UnreadableChoice] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -104,6 +115,10 @@ class RedactionLog:
                 for page in self.pages
                 if page.counts
             ],
+            "unreadable_pages": [
+                {"page": page + 1, "choice": choice}
+                for page, choice in sorted(self.unreadable.items())
+            ],
         }
 
 
@@ -116,6 +131,13 @@ class RedactionPlan:
         #: Every string that must be gone afterwards (the keeper's list and what detectors
         #: matched). Memory only: verification searches for these.
         self.secrets: list[str] = []
+        #: The category each secret was found as (the keeper's own strings: "custom").
+        self.secret_categories: dict[str, str] = {}
+        #: How well each page was read (one per page when text was read; see
+        #: papka.formats.views.PageReading).
+        self.readings: list[PageReading] = []
+        #: The keeper's choice for each page papka could not read.
+        self.unreadable_choices: dict[int, UnreadableChoice] = {}
         self._next_number = 1
         for page in self.pages:
             for box in page.boxes:
@@ -133,10 +155,51 @@ class RedactionPlan:
         self._next_number += 1
         return box
 
-    def add_secret(self, text: str) -> None:
+    def add_secret(self, text: str, category: str = "custom") -> None:
         text = text.strip()
         if text and text not in self.secrets:
             self.secrets.append(text)
+            self.secret_categories[text] = category
+
+    def unreadable_pages(self) -> list[int]:
+        """Pages (from 0) papka could not read with confidence."""
+        return [reading.page for reading in self.readings if reading.unreadable]
+
+    def unsettled_pages(self) -> list[int]:
+        """Unreadable pages the keeper has not yet decided about: nothing may be stored."""
+        return [page for page in self.unreadable_pages()
+                if page not in self.unreadable_choices]
+
+    def settle_unreadable(self, choice: UnreadableChoice, pages: Iterable[int] | None = None
+                          ) -> None:
+        """Decide about unreadable pages (all of them, or those given, from 0).
+
+        box: the whole page is painted black; drop: the page is left out of the copy;
+        accept: the keeper looked at the page and it stays as it is.
+        """
+        if choice not in UNREADABLE_CHOICES:
+            raise UsageError("Choose box, drop or accept for a page papka could not read.")
+        chosen = self.unreadable_pages() if pages is None else list(pages)
+        for page in chosen:
+            if not 0 <= page < len(self.pages):
+                raise BoxError("That page is not in the document.")
+            previous = self.unreadable_choices.get(page)
+            if previous == choice:
+                continue
+            if previous == "box":
+                self.pages[page].boxes = [b for b in self.pages[page].boxes
+                                          if b.category != UNREADABLE_CATEGORY]
+            self.unreadable_choices[page] = choice
+            if choice == "box":
+                sheet = self.pages[page]
+                self.add_box(page, 0.0, 0.0, sheet.width, sheet.height,
+                             category=UNREADABLE_CATEGORY, detector="reading")
+        if self.pages and all(self.unreadable_choices.get(i) == "drop"
+                              for i in range(len(self.pages))):
+            raise UsageError("Every page would be left out; nothing would remain to store.")
+
+    def dropped_pages(self) -> set[int]:
+        return {page for page, choice in self.unreadable_choices.items() if choice == "drop"}
 
     def add_box(
         self,
@@ -185,10 +248,11 @@ class RedactionPlan:
 
     def summary(self) -> RedactionLog:
         pages = []
+        dropped = self.dropped_pages()
         for index, sheet in enumerate(self.pages):
-            counts = Counter(box.category for box in sheet.boxes)
+            counts = Counter(box.category for box in sheet.boxes) if index not in dropped else {}
             pages.append(PageLog(index, dict(counts)))
-        return RedactionLog(tuple(pages))
+        return RedactionLog(tuple(pages), dict(self.unreadable_choices))
 
 
 def cover_text(

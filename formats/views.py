@@ -1,0 +1,309 @@
+"""Reading a page the way a person would see it: turned upright, straightened, evened out.
+
+A phone photo of a paper can be sideways or upside down, a little tilted, grey on grey, or a
+dark-theme screenshot with light text. Tesseract reads none of these well as they are. This
+module makes *views* of a page for recognition (turned by quarter turns, deskewed, background
+flattened and contrast stretched, inverted when the page is light on dark) and maps every box
+found on a view back to the pixels of the page as displayed, so that burning paints the right
+place. It also judges whether a page was read at all (see :class:`PageReading`): a page papka
+cannot read is reported, never passed as "nothing found".
+
+The cheap checks (darkness, contrast, orientation) run on a downscaled copy; a second reading
+is only made when the first one reads poorly or the checks say the page is not plain. See
+docs/redaction.md, "Reading every page".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from PIL import Image, ImageFilter, ImageMath, ImageOps, ImageStat
+
+from papka.formats import ocr as ocr_engine
+
+#: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
+OCR_MIN_SIDE = 1800
+#: Cheap checks and orientation detection run on a copy at most this many pixels long.
+CHECK_SIDE = 1200
+#: A page reads well when at least this many words were read with confidence ...
+MIN_CONFIDENT_WORDS = 3
+#: ... and they are at least this share of all the words read (garbage reads as many
+#: low-confidence words).
+MIN_CONFIDENT_SHARE = 0.6
+#: A page with less ink than this share of its pixels is blank: there is nothing to read.
+BLANK_INK_SHARE = 0.002
+#: Tilts smaller than this (degrees) are left to Tesseract; larger ones are straightened.
+MIN_SKEW = 0.6
+MAX_SKEW = 12.0
+#: Tesseract's orientation confidence below which its answer is not trusted.
+MIN_ORIENTATION_CONFIDENCE = 1.5
+
+Status = Literal["read", "text-layer", "blank", "unreadable", "not-read"]
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One rotation by degrees counter-clockwise (as Pillow's rotate), with expand."""
+
+    degrees: float
+    source: tuple[int, int]
+    result: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class View:
+    """A picture made from a page for recognition, and the way back to the page's pixels."""
+
+    name: str
+    picture: Image.Image
+    turns: tuple[_Turn, ...] = ()
+    #: How much the picture was enlarged after turning.
+    scale: float = 1.0
+
+    def to_page(self, x0: float, y0: float, x1: float, y1: float
+                ) -> tuple[float, float, float, float]:
+        """The page-pixel rectangle that holds this view-pixel rectangle (its four corners
+        mapped back; a box found on a straightened view becomes a slightly larger box)."""
+        corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)]
+        mapped = [self._back(x / self.scale, y / self.scale) for x, y in corners]
+        xs = [x for x, _ in mapped]
+        ys = [y for _, y in mapped]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def _back(self, x: float, y: float) -> tuple[float, float]:
+        for turn in reversed(self.turns):
+            # Undo a counter-clockwise rotation about the centres (y runs down the page).
+            qx, qy = x - turn.result[0] / 2, y - turn.result[1] / 2
+            angle = math.radians(turn.degrees)
+            cos, sin = math.cos(angle), math.sin(angle)
+            px, py = qx * cos - qy * sin, qx * sin + qy * cos
+            x, y = px + turn.source[0] / 2, py + turn.source[1] / 2
+        return x, y
+
+    @property
+    def turned(self) -> int:
+        """Quarter turns applied, as degrees clockwise (0, 90, 180, 270)."""
+        total = sum(t.degrees for t in self.turns if t.degrees % 90 == 0)
+        return int(-total) % 360
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """How well papka could read one page, in numbers (never the text read)."""
+
+    page: int
+    status: Status
+    #: Words read on the best view, and how many of them with confidence.
+    words: int = 0
+    confident_words: int = 0
+    #: The views that were read, in order ("plain", "contrast", "inverted", "turned-90",
+    #: "deskewed").
+    views: tuple[str, ...] = ()
+    #: Degrees the page had to be turned clockwise to stand upright.
+    turned: int = 0
+
+    @property
+    def unreadable(self) -> bool:
+        return self.status == "unreadable"
+
+
+@dataclass
+class PageLook:
+    """What the cheap checks saw on a downscaled copy of a page."""
+
+    dark: bool
+    low_contrast: bool
+    blank: bool
+
+
+def gray(picture: Image.Image) -> Image.Image:
+    return picture if picture.mode == "L" else picture.convert("L")
+
+
+def _small(picture: Image.Image, side: int = CHECK_SIDE) -> Image.Image:
+    factor = max(picture.size) / side
+    if factor <= 1:
+        return gray(picture)
+    size = (max(1, round(picture.width / factor)), max(1, round(picture.height / factor)))
+    return gray(picture).resize(size, Image.Resampling.BOX)
+
+
+def look(picture: Image.Image) -> PageLook:
+    """Darkness, contrast and ink, measured on a small grey copy (milliseconds)."""
+    small = _small(picture, 400)
+    histogram = small.histogram()
+    total = max(1, sum(histogram))
+
+    def percentile(share: float) -> int:
+        running = 0
+        for value, count in enumerate(histogram):
+            running += count
+            if running >= share * total:
+                return value
+        return 255
+
+    median = percentile(0.5)
+    spread = percentile(0.98) - percentile(0.02)
+    flat = normalise(small)
+    ink = sum(flat.histogram()[:100]) / max(1, flat.width * flat.height)
+    return PageLook(dark=median < 110, low_contrast=spread < 110, blank=ink < BLANK_INK_SHARE)
+
+
+def normalise(picture: Image.Image) -> Image.Image:
+    """Dark text on an even white background: inverted if light-on-dark, the background
+    estimated by a morphological closing on a reduced copy and divided out, then the
+    contrast stretched."""
+    page = gray(picture)
+    reduced = _small(page, 200)
+    if ImageStat.Stat(reduced).median[0] < 110:
+        page = ImageOps.invert(page)
+    page = page.filter(ImageFilter.MedianFilter(3))
+    step = max(1, min(page.size) // 64)
+    small = page.reduce(step) if step > 1 else page
+    # MaxFilter removes dark strokes narrower than the window: what stays is the paper.
+    background = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.MaxFilter(5))
+    background = background.filter(ImageFilter.GaussianBlur(3)).resize(
+        page.size, Image.Resampling.BILINEAR)
+    flat = ImageMath.lambda_eval(
+        lambda names: names["convert"](names["a"] * 255 / (names["b"] + 1), "L"),
+        a=page, b=background)
+    return ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+
+
+def skew(picture: Image.Image) -> float:
+    """The small tilt of the text lines in degrees counter-clockwise (0 when unsure).
+
+    Projection profiles: the page is turned by trial angles and the angle whose row sums
+    vary most (lines crisp, gaps empty) wins.
+    """
+    ink = ImageOps.invert(_small(normalise(picture), 700)).point(lambda v: 255 if v > 128 else 0)
+    if ink.getbbox() is None:
+        return 0.0
+
+    def score(angle: float) -> float:
+        turned = ink.rotate(angle, resample=Image.Resampling.NEAREST, expand=False)
+        rows = turned.resize((1, turned.height), Image.Resampling.BOX)
+        values = list(rows.tobytes())
+        return float(sum((a - b) ** 2 for a, b in zip(values, values[1:], strict=False)))
+
+    coarse = max((score(a), a) for a in [x * 1.0 for x in range(-12, 13)])
+    best_score, best = coarse
+    for fine in (best + d / 4 for d in range(-4, 5)):
+        value = score(fine)
+        if value > best_score:
+            best_score, best = value, fine
+    baseline = score(0.0)
+    if best_score < baseline * 1.05:
+        return 0.0
+    return -best if abs(best) >= MIN_SKEW else 0.0
+
+
+def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: float = 0.0,
+              contrast: bool = False) -> View:
+    """The page turned upright (clockwise quarter turns), straightened by tilt degrees
+    (counter-clockwise tilt of the text, undone here), optionally evened out, and enlarged
+    when small."""
+    page = normalise(picture) if contrast else gray(picture)
+    turns: list[_Turn] = []
+    if clockwise % 360:
+        turned = page.rotate(-clockwise, expand=True)
+        turns.append(_Turn(-clockwise, page.size, turned.size))
+        page = turned
+    if tilt:
+        straight = page.rotate(-tilt, resample=Image.Resampling.BICUBIC, expand=True,
+                               fillcolor=255)
+        turns.append(_Turn(-tilt, page.size, straight.size))
+        page = straight
+    scale = 1.0
+    if max(page.size) < OCR_MIN_SIDE:
+        page = page.resize((page.width * 2, page.height * 2), Image.Resampling.LANCZOS)
+        scale = 2.0
+    return View(name, page, tuple(turns), scale)
+
+
+def reads_well(page: ocr_engine.OcrPage) -> bool:
+    confident = page.confident_words
+    return (confident >= MIN_CONFIDENT_WORDS
+            and confident >= MIN_CONFIDENT_SHARE * max(1, page.word_count))
+
+
+@dataclass
+class PageReadout:
+    """Every view read on one page, with what Tesseract found on each."""
+
+    readings: list[tuple[View, ocr_engine.OcrPage]] = field(default_factory=list)
+    reading: PageReading = field(default_factory=lambda: PageReading(0, "not-read"))
+
+
+def _views_label(name: str, clockwise: int, tilt: float, inverted: bool) -> tuple[str, ...]:
+    labels = [name]
+    if inverted:
+        labels.append("inverted")
+    if clockwise:
+        labels.append(f"turned-{clockwise}")
+    if tilt:
+        labels.append("deskewed")
+    return tuple(labels)
+
+
+def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout:
+    """Read a page in the views it needs; the reading says how well that went.
+
+    Plain pages cost one recognition plus milliseconds of checks. A page that reads poorly,
+    or that the checks find dark or flat, gets one more: the evened-out view, turned upright
+    by Tesseract's orientation detection and straightened. Orientation detection runs on the
+    small copy and only for those pages.
+    """
+    checks = look(picture)
+    out = PageReadout()
+    labels: list[str] = []
+    plain_first = not (checks.dark or checks.low_contrast)
+    if plain_first:
+        plain = make_view(picture, name="plain")
+        out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
+        labels.append("plain")
+    turned = 0
+    if not plain_first or not reads_well(out.readings[-1][1]) or checks.dark:
+        evened = normalise(_small(picture, CHECK_SIDE))
+        found = ocr_engine.orientation(evened)
+        if found is not None and found.confidence >= MIN_ORIENTATION_CONFIDENCE:
+            turned = found.clockwise
+        upright = evened.rotate(-turned, expand=True) if turned else evened
+        tilt = skew(upright)
+        view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt, contrast=True)
+        out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
+        labels.extend(_views_label("contrast", turned, tilt, checks.dark))
+        if not plain_first and not reads_well(out.readings[-1][1]):
+            plain = make_view(picture, name="plain")
+            out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
+            labels.append("plain")
+    best = max((r for _, r in out.readings), key=lambda r: (reads_well(r), r.confident_words))
+    if any(reads_well(r) for _, r in out.readings):
+        status: Status = "read"
+    elif checks.blank:
+        status = "blank"
+    else:
+        status = "unreadable"
+    out.reading = PageReading(page, status, best.word_count, best.confident_words,
+                              tuple(dict.fromkeys(labels)), turned)
+    return out
+
+
+def not_read(page: int) -> PageReading:
+    return PageReading(page, "not-read")
+
+
+def merge_text_layer(reading: PageReading, letters: int) -> PageReading:
+    """A page whose text layer holds real text is readable whatever OCR made of it."""
+    if letters >= 20 and reading.status != "read":
+        return PageReading(reading.page, "text-layer", reading.words, reading.confident_words,
+                           reading.views, reading.turned)
+    return reading
+
+
+def unreadable_pages(readings: Sequence[PageReading]) -> list[int]:
+    """Pages (from 0) that could not be read."""
+    return [r.page for r in readings if r.unreadable]
