@@ -116,3 +116,32 @@ def test_sanitize_stores_a_copy_without_metadata(decoy_only: Papka, workdir: Pat
     with pikepdf.open(workdir / "clean.pdf") as pdf:
         assert "/Author" not in pdf.docinfo
     assert KEPT in extract_text(str(workdir / "clean.pdf"))  # the visible text stays
+
+
+def _add_scribbled_note(papka: Papka, workdir: Path) -> str:
+    from tests.formats.test_views import _scribbles
+
+    path = workdir / "note.png"
+    path.write_bytes(_scribbles())
+    added = papka("--json", "add", str(path), "--kind", "note", passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    return str(json.loads(added.stdout)["added"][0]["id"])
+
+
+def test_a_page_papka_cannot_read_stores_nothing_until_the_keeper_decides(
+        decoy_only: Papka, workdir: Path) -> None:
+    from tests.conftest import require_tool
+
+    require_tool("tesseract")
+    doc = _add_scribbled_note(decoy_only, workdir)
+    refused = decoy_only("redact", doc, passphrases=[DECOY], env={"LANGUAGE": "ru"})
+    assert refused.exit_code == 1, refused.output
+    assert "страница 1: не удалось прочитать — проверьте вручную" in refused.stderr
+    assert "--unreadable" in refused.stderr
+    listed = json.loads(decoy_only("--json", "list", passphrases=[DECOY]).stdout)
+    assert len(listed["documents"]) == 1  # nothing stored
+    boxed = decoy_only("--json", "redact", doc, "--unreadable", "box", passphrases=[DECOY])
+    assert boxed.exit_code == 0, boxed.output
+    report = json.loads(boxed.stdout)
+    assert report["stored_as"] and report["unreadable_pages"] == [{"page": 1, "choice": "box"}]
+    assert report["readings"][0]["status"] == "unreadable"
