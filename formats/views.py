@@ -202,7 +202,7 @@ def skew(picture: Image.Image) -> float:
 
 
 def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: float = 0.0,
-              contrast: bool = False) -> View:
+              contrast: bool = False, enlarge_below: int = OCR_MIN_SIDE) -> View:
     """The page turned upright (clockwise quarter turns), straightened by tilt degrees
     (counter-clockwise tilt of the text, undone here), optionally evened out, and enlarged
     when small."""
@@ -218,7 +218,7 @@ def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: floa
         turns.append(_Turn(-tilt, page.size, straight.size))
         page = straight
     scale = 1.0
-    if max(page.size) < OCR_MIN_SIDE:
+    if max(page.size) < enlarge_below:
         page = page.resize((page.width * 2, page.height * 2), Image.Resampling.LANCZOS)
         scale = 2.0
     return View(name, page, tuple(turns), scale)

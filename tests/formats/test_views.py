@@ -158,6 +158,7 @@ def test_a_low_contrast_photo_is_evened_out_and_read() -> None:
     assert after.crop(name).getextrema()[1] < 20
     keep = (50, 50, 50 + round(font.getlength(planted.KEEP)), 90)
     assert ImageChops.difference(after.crop(keep), picture.crop(keep)).getbbox() is None
+    assert _kept(redacted.data, redacted.media_type, KEEP_WORDS)  # and reads in its views
 
 
 def test_a_dark_theme_screenshot_is_read_inverted() -> None:
