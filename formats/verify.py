@@ -354,9 +354,9 @@ def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
     """Read a page in the views that matter.
 
     A light page with full contrast is read as it is; if that reads poorly, or its lines are
-    tilted, the evened-out view (turned upright by orientation detection, straightened) is read
-    as well. A dark or flat page is read evened out first, and as it is only if that reads
-    poorly.
+    tilted, the evened-out view (straightened, and turned upright when orientation detection
+    says so) is read as well. A dark or flat page is read evened out first, and as it is only
+    if that reads poorly.
     """
     from papka.formats.views import make_view, skew
 
@@ -369,24 +369,40 @@ def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
         views.append((words, boxes))
         return good
 
-    def evened() -> bool:
+    def evened(turn_first: bool) -> bool:
         flat = _evened(page)
         small = flat.reduce(max(1, max(flat.size) // 1200))
-        found = ocr_engine.orientation(small)
-        turn = found.clockwise if found is not None and found.confidence >= 1.5 else 0
-        tilt = skew(small.rotate(-turn, expand=True) if turn else small)
-        view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
-                         enlarge_below=READ_ENLARGE_BELOW)
-        words, boxes, good = _words(view, dpi, unit)
-        views.append((words, boxes))
-        return good
+
+        def read(turn: int) -> bool:
+            tilt = skew(small.rotate(-turn, expand=True) if turn else small)
+            view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
+                             enlarge_below=READ_ENLARGE_BELOW)
+            words, boxes, good = _words(view, dpi, unit)
+            views.append((words, boxes))
+            return good
+
+        # Orientation detection costs about one reading: asked first only when the plain
+        # reading looked like a turned page's garbage, else only when the upright view fails.
+        if turn_first:
+            return read(_upright_turn(small))
+        if read(0):
+            return True
+        turn = _upright_turn(small)
+        return read(turn) if turn else False
 
     if _looks_plain(page):
-        if not plain() or skew(page.reduce(max(1, max(page.size) // 1200))):
-            evened()
-    elif not evened():
+        if not plain():
+            evened(turn_first=len(views[-1][0]) >= 10)
+        elif skew(page.reduce(max(1, max(page.size) // 1200))):
+            evened(turn_first=False)
+    elif not evened(turn_first=False):
         plain()
     return _PageRead(views)
+
+
+def _upright_turn(small: Image.Image) -> int:
+    found = ocr_engine.orientation(small)
+    return found.clockwise if found is not None and found.confidence >= 1.5 else 0
 
 
 # --- images --------------------------------------------------------------------------------

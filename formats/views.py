@@ -249,13 +249,21 @@ def _views_label(name: str, clockwise: int, tilt: float, inverted: bool) -> tupl
     return tuple(labels)
 
 
+#: A poor reading with at least this many words is garbage from a turned page, more likely
+#: than a faint one (faint pages read as almost nothing): orientation is checked first.
+TURNED_GARBAGE_WORDS = 10
+
+
 def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout:
     """Read a page in the views it needs; the reading says how well that went.
 
-    Plain pages cost one recognition plus milliseconds of checks. A page that reads poorly,
-    or that the checks find dark or flat, gets one more: the evened-out view, turned upright
-    by Tesseract's orientation detection and straightened. Orientation detection runs on the
-    small copy and only for those pages.
+    A light page with full contrast is read as it is: one recognition plus milliseconds of
+    checks. When that reads poorly, or the page is dark or flat, the evened-out view is read,
+    straightened when its lines lean; turned upright only when orientation detection (on the
+    small copy, about as costly as a reading, so only when needed) says so: at once when the
+    poor reading looked like a turned page's garbage, otherwise when the upright evened-out
+    view still reads poorly. A dark or flat page is read evened out first, and as it is only
+    if nothing else read well.
     """
     checks = look(picture)
     out = PageReadout()
@@ -268,15 +276,23 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
     turned = 0
     if not plain_first or not reads_well(out.readings[-1][1]) or checks.dark:
         evened = normalise(_small(picture, CHECK_SIDE))
-        found = ocr_engine.orientation(evened)
-        if found is not None and found.confidence >= MIN_ORIENTATION_CONFIDENCE:
-            turned = found.clockwise
-        upright = evened.rotate(-turned, expand=True) if turned else evened
-        tilt = skew(upright)
+        garbage = bool(out.readings) and out.readings[-1][1].word_count >= TURNED_GARBAGE_WORDS
+        asked = False
+        if garbage:
+            turned, asked = _orientation(evened), True
+        tilt = skew(evened.rotate(-turned, expand=True) if turned else evened)
         view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt, contrast=True)
         out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
         labels.extend(_views_label("contrast", turned, tilt, checks.dark))
-        if not plain_first and not reads_well(out.readings[-1][1]):
+        if not asked and not reads_well(out.readings[-1][1]):
+            turned = _orientation(evened)
+            if turned:
+                tilt = skew(evened.rotate(-turned, expand=True))
+                view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt,
+                                 contrast=True)
+                out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
+                labels.extend(_views_label("contrast", turned, tilt, checks.dark))
+        if not plain_first and not any(reads_well(r) for _, r in out.readings):
             plain = make_view(picture, name="plain")
             out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
             labels.append("plain")
@@ -290,6 +306,13 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned)
     return out
+
+
+def _orientation(evened: Image.Image) -> int:
+    found = ocr_engine.orientation(evened)
+    if found is not None and found.confidence >= MIN_ORIENTATION_CONFIDENCE:
+        return found.clockwise
+    return 0
 
 
 def not_read(page: int) -> PageReading:
