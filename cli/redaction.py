@@ -147,7 +147,8 @@ def _settle_unreadable(plan: RedactionPlan, choice: str | None, *, ask: bool) ->
                "drop or accept."))
 
 
-def _refusal(error: RedactionNotVerified, doc_id: str) -> CommandUsageError:
+def _refusal(error: RedactionNotVerified, doc_id: str, *, previewed: bool
+             ) -> CommandUsageError:
     """What verification still found, where, and the next step for each place."""
     for leftover in error.leftovers:
         if leftover.page is None:
@@ -159,11 +160,16 @@ def _refusal(error: RedactionNotVerified, doc_id: str) -> CommandUsageError:
             line += "; " + _("add --box {page}:{x0},{y0},{x1},{y1}").format(
                 page=leftover.page + 1, x0=x0, y0=y0, x1=x1, y1=y1)
         note(line)
+    if previewed:
+        hint = _("The preview marks in orange what is still readable. Add the boxes shown "
+                 "above, or black out a whole page with --box PAGE:0,0,W,H.")
+    else:
+        hint = _("Add the boxes shown above, or black out a whole page with --box "
+                 "PAGE:0,0,W,H. To see what is still readable marked in orange, run the same "
+                 "command with --preview DIR --store.")
     return CommandUsageError(
         _("The redacted copy did not pass verification, so papka did not keep it."),
-        hint=_("Add the boxes shown above (check them with `papka redact {id} --preview DIR` "
-               "and the same options), or black out a whole page with --box PAGE:0,0,W,H.")
-        .format(id=doc_id))
+        hint=hint)
 
 
 def _with_tag(tags: tuple[str, ...], tag: str) -> tuple[str, ...]:
@@ -267,20 +273,26 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
                               boxes=manual, ocr=ocr)
         for number in drops:
             plan.drop(number)
-        written: list[Path] = []
-        if preview is not None:
-            written = _write_previews(preview, render_preview(data, document.media_type, plan))
-        stored = None
         for line in _readings_text(plan):
             note(line)
+        result = None
+        refusal: RedactionNotVerified | None = None
         if storing:
             _settle_unreadable(plan, unreadable, ask=sys.stdin.isatty() and not config.json)
-        log = plan.summary()
-        if storing:
             try:
                 result = redact(data, document.media_type, plan=plan, ocr=ocr)
             except RedactionNotVerified as error:
-                raise _refusal(error, document.id) from error
+                refusal = error
+        written: list[Path] = []
+        if preview is not None:
+            written = _write_previews(preview, render_preview(
+                data, document.media_type, plan,
+                leftovers=refusal.leftovers if refusal is not None else ()))
+        if refusal is not None:
+            raise _refusal(refusal, document.id, previewed=bool(written)) from refusal
+        stored = None
+        log = plan.summary()
+        if result is not None:
             log = result.log
             stored = compartment.documents.add(
                 io.BytesIO(result.data), kind=document.kind, title=document.title,

@@ -384,11 +384,12 @@ def _check_plan(plan: RedactionPlan, media_type: str) -> None:
 
 
 def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
-                   dpi: int = 100) -> list[bytes]:
+                   dpi: int = 100, leftovers: Sequence[Leftover] = ()) -> list[bytes]:
     """PNG pages with every planned box outlined and numbered, for the keeper to review.
 
-    These show the original content: they are for the keeper's eyes and should be written only
-    where the keeper asked.
+    leftovers (from a RedactionNotVerified) are outlined in orange and marked "!": what
+    verification still read after burning. These show the original content: they are for the
+    keeper's eyes and should be written only where the keeper asked.
     """
     _check_type(media_type)
     _check_plan(plan, media_type)
@@ -418,6 +419,15 @@ def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
                             label_top + (ly1 - ly0) + 2 * width), fill=colour)
             draw.text((left + width - lx0, label_top + width - ly0), label, font=font,
                       fill=(255, 255, 255))
+        for leftover in leftovers:
+            if leftover.page != index or leftover.box is None:
+                continue
+            x0, y0, x1, y1 = leftover.box
+            marked = Box(index, x0, y0, x1, y1)
+            left, top, right, bottom = _pixel_box(marked, scale, canvas.size)
+            draw.rectangle((left, top, max(left, right - 1), max(top, bottom - 1)),
+                           outline=(255, 140, 0), width=2 * width)
+            draw.text((max(0, left - size), top), "!", font=font, fill=(255, 140, 0))
         buffer = io.BytesIO()
         canvas.save(buffer, format="PNG", compress_level=3)
         output.append(buffer.getvalue())
