@@ -312,22 +312,17 @@ def _evened(page: Image.Image) -> Image.Image:
     return flat
 
 
-def _looks_plain(page: Image.Image) -> bool:
-    """True when the page is light, with full contrast: the plain reading is enough if it
-    reads well."""
+def _looks_dark(page: Image.Image) -> bool:
+    """Mostly dark: light text on a dark ground (a dark-theme screenshot)."""
     small = page.reduce(max(1, max(page.size) // 300))
     histogram = small.histogram()
-    total = max(1, sum(histogram))
-    marks: list[int] = []
+    half = sum(histogram) / 2
     running = 0
-    targets = [0.02 * total, 0.5 * total, 0.98 * total]
     for value, count in enumerate(histogram):
         running += count
-        while len(marks) < 3 and running >= targets[len(marks)]:
-            marks.append(value)
-    while len(marks) < 3:
-        marks.append(255)
-    return marks[1] >= 110 and marks[2] - marks[0] >= 110
+        if running >= half:
+            return value < 110
+    return False
 
 
 def _words(view: View, dpi: int, unit: float
@@ -353,10 +348,10 @@ READ_ENLARGE_BELOW = 1000
 def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
     """Read a page in the views that matter.
 
-    A light page with full contrast is read as it is; if that reads poorly, or its lines are
-    tilted, the evened-out view (straightened, and turned upright when orientation detection
-    says so) is read as well. A dark or flat page is read evened out first, and as it is only
-    if that reads poorly.
+    A light page is read as it is; if that reads poorly, or its lines are tilted, the
+    evened-out view (straightened, and turned upright when orientation detection says so) is
+    read as well. A dark page is read evened out (inverted) first, and as it is only if that
+    reads poorly.
     """
     from papka.formats.views import make_view, skew
 
@@ -390,7 +385,7 @@ def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
         turn = _upright_turn(small)
         return read(turn) if turn else False
 
-    if _looks_plain(page):
+    if not _looks_dark(page):
         if not plain():
             evened(turn_first=len(views[-1][0]) >= 10)
         elif skew(page.reduce(max(1, max(page.size) // 1200))):

@@ -115,7 +115,6 @@ class PageLook:
     """What the cheap checks saw on a downscaled copy of a page."""
 
     dark: bool
-    low_contrast: bool
     blank: bool
 
 
@@ -132,7 +131,7 @@ def _small(picture: Image.Image, side: int = CHECK_SIDE) -> Image.Image:
 
 
 def look(picture: Image.Image) -> PageLook:
-    """Darkness, contrast and ink, measured on a small grey copy (milliseconds)."""
+    """Darkness and ink, measured on a small grey copy (milliseconds)."""
     small = _small(picture, 400)
     histogram = small.histogram()
     total = max(1, sum(histogram))
@@ -146,10 +145,9 @@ def look(picture: Image.Image) -> PageLook:
         return 255
 
     median = percentile(0.5)
-    spread = percentile(0.98) - percentile(0.02)
     flat = normalise(small)
     ink = sum(flat.histogram()[:100]) / max(1, flat.width * flat.height)
-    return PageLook(dark=median < 110, low_contrast=spread < 110, blank=ink < BLANK_INK_SHARE)
+    return PageLook(dark=median < 110, blank=ink < BLANK_INK_SHARE)
 
 
 def normalise(picture: Image.Image) -> Image.Image:
@@ -257,18 +255,19 @@ TURNED_GARBAGE_WORDS = 10
 def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout:
     """Read a page in the views it needs; the reading says how well that went.
 
-    A light page with full contrast is read as it is: one recognition plus milliseconds of
-    checks. When that reads poorly, or the page is dark or flat, the evened-out view is read,
+    A light page is read as it is first: one recognition plus milliseconds of checks. When
+    that reads poorly, or the page is dark, the evened-out view is read,
     straightened when its lines lean; turned upright only when orientation detection (on the
     small copy, about as costly as a reading, so only when needed) says so: at once when the
     poor reading looked like a turned page's garbage, otherwise when the upright evened-out
-    view still reads poorly. A dark or flat page is read evened out first, and as it is only
-    if nothing else read well.
+    view still reads poorly. A dark page (light text on dark) is read evened out (inverted)
+    first, and as it is only if nothing else read well: read as it is, it can seem to read well
+    while whole light-on-dark parts are skipped.
     """
     checks = look(picture)
     out = PageReadout()
     labels: list[str] = []
-    plain_first = not (checks.dark or checks.low_contrast)
+    plain_first = not checks.dark
     if plain_first:
         plain = make_view(picture, name="plain")
         out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))

@@ -108,12 +108,12 @@ def test_boxes_found_on_a_turned_view_map_back_to_the_page(clockwise: int, tilt:
     assert x0 <= 101 and y0 <= 51 and x1 >= 180 and y1 >= 80  # never smaller
 
 
-def test_cheap_checks_see_dark_flat_and_blank_pages() -> None:
+def test_cheap_checks_see_dark_and_blank_pages() -> None:
     assert views.look(_dark_chat()).dark
-    assert views.look(_low_contrast()).low_contrast
+    assert not views.look(_low_contrast()).blank  # faint ink is still ink
     assert views.look(Image.new("L", (500, 400), 240)).blank
     plain = views.look(_sheet())
-    assert not (plain.dark or plain.low_contrast or plain.blank)
+    assert not (plain.dark or plain.blank)
 
 
 def test_heic_is_refused_by_name() -> None:
