@@ -103,6 +103,8 @@ def _boxes(plan: RedactionPlan, *, values: bool) -> list[dict[str, Any]]:
                                  "category": box.category, "source": box.source,
                                  "box": [round(box.x0, 1), round(box.y0, 1), round(box.x1, 1),
                                          round(box.y1, 1)]}
+        if box.corners is not None:
+            entry["corners"] = [[round(x, 1), round(y, 1)] for x, y in box.corners]
         if values:
             entry["text"] = box.text
         found.append(entry)

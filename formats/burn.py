@@ -177,24 +177,51 @@ def _add_detected(plan: RedactionPlan, page: int, span: Span,
             continue  # off the page: nothing to paint, and burning drops it anyway
         if right - left <= 0 or bottom - top <= 0:
             continue
+        if _contained(plan, page, (left, top, right, bottom)):
+            continue
         plan.add_box(page, left, top, right, bottom, category=span.category,
                      detector=span.detector, source="detected", text=span.text)
 
 
 def _contained(plan: RedactionPlan, page: int, box: tuple[float, float, float, float]) -> bool:
-    """Another view already found this: an existing detected box holds it."""
+    """Another view already found this: an existing detected rectangle holds it (a turned
+    box does not count: its surrounding rectangle holds more than it paints)."""
     x0, y0, x1, y1 = box
-    return any(b.source == "detected" and b.x0 <= x0 + 0.5 and b.y0 <= y0 + 0.5
-               and b.x1 >= x1 - 0.5 and b.y1 >= y1 - 0.5 for b in plan.pages[page].boxes)
+    return any(b.source == "detected" and b.corners is None and b.x0 <= x0 + 0.5
+               and b.y0 <= y0 + 0.5 and b.x1 >= x1 - 0.5 and b.y1 >= y1 - 0.5
+               for b in plan.pages[page].boxes)
+
+
+def _add_turned(plan: RedactionPlan, page: int, span: Span,
+                rectangles: list[tuple[float, float, float, float]], view: views.View,
+                unit: float) -> None:
+    """Boxes for text read on a straightened view: lines, padding and the width grid are
+    worked out in the view, where the text is level, and the box is turned back with it."""
+    width, height = view.picture.size
+    for x0, y0, x1, y1 in _line_groups(rectangles):
+        left, top, right, bottom = cover_text(x0, y0, x1, y1, line_height=y1 - y0,
+                                              page_width=width, page_height=height)
+        corners = [(x * unit, y * unit)
+                   for x, y in view.corners_to_page(left, top, right, bottom)]
+        xs = [x for x, _ in corners]
+        ys = [y for _, y in corners]
+        sheet = plan.pages[page]
+        box = (max(0.0, min(xs)), max(0.0, min(ys)), min(sheet.width, max(xs)),
+               min(sheet.height, max(ys)))
+        if box[2] <= box[0] or box[3] <= box[1] or _contained(plan, page, box):
+            continue
+        plan.add_box(page, *box, category=span.category, detector=span.detector,
+                     source="detected", text=span.text, corners=corners)
 
 
 def _ocr_spans(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
                to_plan: ToPlan, *, preset: str | None, hide: Sequence[str],
-               use_ner: bool) -> None:
+               use_ner: bool, turned: tuple[views.View, float] | None = None) -> None:
     """Add boxes for what must be hidden among recognised words.
 
     to_plan maps a rectangle in the recognised picture's pixels to the plan's units (through
-    the view's turn and straightening, back to the page as displayed).
+    the view's turn and straightening, back to the page as displayed). turned: the
+    straightened view and the unit, when boxes should lie turned like the text.
     """
     text_parts: list[str] = []
     offsets: list[tuple[int, int]] = []
@@ -218,10 +245,15 @@ def _ocr_spans(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
                 top, bottom = word.top, word.bottom
                 if line is not None:
                     top, bottom = min(top, line.top), max(bottom, line.top + line.height)
-                rectangles.append(to_plan(word.left, top, word.right, bottom))
-        if rectangles:
-            plan.add_secret(span.text, span.category)
-            _add_detected(plan, page, span, rectangles)
+                rectangles.append((float(word.left), float(top), float(word.right),
+                                   float(bottom)))
+        if not rectangles:
+            continue
+        plan.add_secret(span.text, span.category)
+        if turned is not None:
+            _add_turned(plan, page, span, rectangles, *turned)
+        else:
+            _add_detected(plan, page, span, [to_plan(*r) for r in rectangles])
 
 
 def _view_to_plan(view: views.View, unit: float) -> ToPlan:
@@ -243,7 +275,8 @@ def _read_pictures(plan: RedactionPlan, pictures: Iterable[tuple[Image.Image, in
     for index, readout in enumerate(readouts):
         for view, recognised in readout.readings:
             _ocr_spans(plan, index, recognised, _view_to_plan(view, unit), preset=preset,
-                       hide=hide, use_ner=use_ner)
+                       hide=hide, use_ner=use_ner,
+                       turned=(view, unit) if view.tilted else None)
     return [readout.reading for readout in readouts]
 
 
@@ -294,7 +327,7 @@ def _add_manual(plan: RedactionPlan, boxes: Iterable[BoxSpec]) -> None:
     for spec in boxes:
         if isinstance(spec, Box):
             plan.add_box(spec.page, spec.x0, spec.y0, spec.x1, spec.y1, category=spec.category,
-                         detector=spec.detector, source="manual")
+                         detector=spec.detector, source="manual", corners=spec.corners)
         else:
             page, x0, y0, x1, y1 = spec
             plan.add_box(int(page), float(x0), float(y0), float(x1), float(y1))
@@ -357,7 +390,14 @@ def _pixel_box(box: Box, scale: float, size: tuple[int, int]) -> tuple[int, int,
 
 def _paint(picture: Image.Image, boxes: Iterable[Box], scale: float) -> None:
     black = 0 if picture.mode == "L" else (0, 0, 0)
+    draw = ImageDraw.Draw(picture)
     for box in boxes:
+        if box.corners is not None:
+            # A turned box: filled, and its edge drawn two pixels wide so no pixel the shape
+            # touches is left out.
+            points = [(x * scale, y * scale) for x, y in box.corners]
+            draw.polygon(points, fill=black, outline=black, width=2)
+            continue
         left, top, right, bottom = _pixel_box(box, scale, picture.size)
         if right > left and bottom > top:
             picture.paste(black, (left, top, right, bottom))
@@ -410,8 +450,12 @@ def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
         for box in plan.pages[index].boxes if index < len(plan.pages) else []:
             left, top, right, bottom = _pixel_box(box, scale, canvas.size)
             colour = (220, 0, 0) if box.source == "detected" else (0, 90, 220)
-            draw.rectangle((left, top, max(left, right - 1), max(top, bottom - 1)),
-                           outline=colour, width=width)
+            if box.corners is not None:
+                draw.polygon([(x * scale, y * scale) for x, y in box.corners],
+                             outline=colour, width=width)
+            else:
+                draw.rectangle((left, top, max(left, right - 1), max(top, bottom - 1)),
+                               outline=colour, width=width)
             label = str(box.number)
             lx0, ly0, lx1, ly1 = draw.textbbox((0, 0), label, font=font)
             label_top = max(0, top - (ly1 - ly0) - 2 * width)

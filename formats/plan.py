@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,6 +56,9 @@ class Box:
     number: int = 0
     #: The text the box covers, for the keeper's review only; never logged or exported.
     text: str = field(default="", repr=False, compare=False)
+    #: For text found tilted: the four corners of the turned box (same units), which lies
+    #: inside x0..y1. Burning paints this shape; without it, the rectangle.
+    corners: tuple[tuple[float, float], ...] | None = None
 
     @property
     def width(self) -> float:
@@ -213,8 +216,11 @@ class RedactionPlan:
         detector: str = "manual",
         source: Source = "manual",
         text: str = "",
+        corners: Sequence[tuple[float, float]] | None = None,
     ) -> Box:
-        """Add a box (page counts from 0; coordinates as described on :class:`Box`)."""
+        """Add a box (page counts from 0; coordinates as described on :class:`Box`).
+
+        corners: a turned box's four corners; x0..y1 is then the rectangle around them."""
         if not 0 <= page < len(self.pages):
             raise BoxError("That page is not in the document.")
         values = (x0, y0, x1, y1)
@@ -227,7 +233,12 @@ class RedactionPlan:
         top, bottom = max(0.0, top), min(sheet.height, bottom)
         if right <= left or bottom <= top:
             raise BoxError()
-        box = Box(page, left, top, right, bottom, category, detector, source, 0, text)
+        shape = None
+        if corners is not None:
+            shape = tuple((float(x), float(y)) for x, y in corners)
+            if len(shape) < 3 or not all(math.isfinite(v) for p in shape for v in p):
+                raise BoxError("Box coordinates must be numbers.")
+        box = Box(page, left, top, right, bottom, category, detector, source, 0, text, shape)
         sheet.boxes.append(self._number(box))
         return box
 

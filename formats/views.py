@@ -73,6 +73,17 @@ class View:
         ys = [y for _, y in mapped]
         return min(xs), min(ys), max(xs), max(ys)
 
+    def corners_to_page(self, x0: float, y0: float, x1: float, y1: float
+                        ) -> list[tuple[float, float]]:
+        """The four corners of a view-pixel rectangle on the page, in order around it."""
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        return [self._back(x / self.scale, y / self.scale) for x, y in corners]
+
+    @property
+    def tilted(self) -> bool:
+        """Straightened by an angle that is not a quarter turn: its boxes lie turned."""
+        return any(turn.degrees % 90 for turn in self.turns)
+
     def _back(self, x: float, y: float) -> tuple[float, float]:
         for turn in reversed(self.turns):
             # Undo a counter-clockwise rotation about the centres (y runs down the page).

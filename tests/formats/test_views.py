@@ -180,8 +180,16 @@ def test_tilted_text_is_straightened_and_boxed() -> None:
     assert not verify(data, media.PNG, [planted.NAME], ocr=True).ok
     plan = plan_redaction(data, media.PNG, preset="ru-personal", hide=[planted.NAME])
     assert "deskewed" in plan.readings[0].views
+    turned = [box for box in plan.boxes() if box.corners is not None]
+    assert turned  # the boxes lie along the tilted lines ...
+    for box in turned:
+        corners = box.corners or ()
+        area = abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1)
+                       in zip(corners, corners[1:] + corners[:1], strict=True))) / 2
+        assert area < 0.8 * box.width * box.height  # ... tighter than their rectangle
     redacted = redact(data, media.PNG, plan=plan)
     assert _gone(redacted.data, redacted.media_type)
+    assert _kept(redacted.data, redacted.media_type, KEEP_WORDS)
 
 
 def test_every_page_of_a_tiff_fax_is_kept_and_redacted() -> None:
