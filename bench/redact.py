@@ -298,6 +298,16 @@ def run_photo_views(count: int, rounds: int) -> dict[str, Any]:
         before.append(seconds)
         outcome["views"], seconds = _timed(with_views)
         after.append(seconds)
+    # How many of the planted secrets each way of reading finds on the original photos.
+    from papka.formats.verify import Needles
+
+    needles = Needles(SECRETS)
+    seen_plain = seen_views = 0
+    for photo in photos:
+        words = ocr.read_text(load(photo), dpi=300).split()
+        seen_plain += len({found[0] for found in needles.locate(words)})
+        leaks = verify(photo, media.JPEG, SECRETS, ocr=True).leaks
+        seen_views += len({leak.secret for leak in leaks if leak.secret >= 0})
     reference = count / (burn_s + _median(before))
     ours = count / (burn_s + _median(after))
     return {
@@ -315,6 +325,9 @@ def run_photo_views(count: int, rounds: int) -> dict[str, Any]:
         "burn_verify_pages_per_s_plain": round(reference, 2),
         "burn_verify_pages_per_s_views": round(ours, 2),
         "views_cost_ratio": round(reference / ours, 2),
+        "secrets_planted": count * len(SECRETS),
+        "secrets_read_plain": seen_plain,
+        "secrets_read_views": seen_views,
         "verified_plain": outcome["plain"],
         "verified_views": outcome["views"],
     }
@@ -337,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
           f"against {photos['plan_plain_reading_s']} s for one plain reading per page "
           f"(x{photos['plan_views_cost_ratio']}), "
           f"{photos['pages_turned']} pages turned upright, {photos['unreadable_pages']} "
-          "unreadable")
+          f"unreadable; secrets readable on the originals: {photos['secrets_read_views']} of "
+          f"{photos['secrets_planted']} with page views, {photos['secrets_read_plain']} with "
+          "the plain reading")
     if options.photos_only:
         return 0
     scan_pages, digital_pages = (4, 10) if options.quick else (20, 100)

@@ -30,7 +30,8 @@ from PIL import Image, IptcImagePlugin
 from papka.formats import limits, media
 from papka.formats import ocr as ocr_engine
 from papka.formats.image import jpeg_layout, png_chunks
-from papka.formats.views import View
+from papka.formats.views import MIN_INK_READ, View, ink_read, look, make_view, reads_well, skew
+from papka.formats.views import PageLook as _Look
 
 # pdfminer warns about odd fonts through Python's last-resort handler, which writes to stderr
 # when the application configured no logging: papka's library never prints. Applications that
@@ -312,22 +313,12 @@ def _evened(page: Image.Image) -> Image.Image:
     return flat
 
 
-def _looks_dark(page: Image.Image) -> bool:
-    """Mostly dark: light text on a dark ground (a dark-theme screenshot)."""
-    small = page.reduce(max(1, max(page.size) // 300))
-    histogram = small.histogram()
-    half = sum(histogram) / 2
-    running = 0
-    for value, count in enumerate(histogram):
-        running += count
-        if running >= half:
-            return value < 110
-    return False
+def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None
+           ) -> tuple[list[str], list[tuple[float, float, float, float]], bool, bool]:
+    """Read a view; boxes mapped back to the page (through its turns) in the page's units.
 
-
-def _words(view: View, dpi: int, unit: float
-           ) -> tuple[list[str], list[tuple[float, float, float, float]], bool]:
-    """Read a view; boxes mapped back to the page (through its turns) in the page's units."""
+    Returns the words, their boxes, whether the reading was confident, and whether it also
+    covered most of the page's ink (only measured with checks)."""
     read = ocr_engine.recognise(view.picture, dpi=round(dpi * view.scale))
     words: list[str] = []
     boxes: list[tuple[float, float, float, float]] = []
@@ -335,9 +326,11 @@ def _words(view: View, dpi: int, unit: float
         x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
         words.append(word.text)
         boxes.append((x0 * unit, y0 * unit, x1 * unit, y1 * unit))
-    confident = read.confident_words
-    good = confident >= 3 and confident >= 0.6 * max(1, read.word_count)
-    return words, boxes, good
+    confident = reads_well(read)
+    covered = confident
+    if confident and checks is not None:
+        covered = ink_read(checks.look, view, read, checks.size) >= MIN_INK_READ
+    return words, boxes, confident, covered
 
 
 #: The verifier reads pictures as they are unless they are smaller than this (long side);
@@ -345,24 +338,29 @@ def _words(view: View, dpi: int, unit: float
 READ_ENLARGE_BELOW = 1000
 
 
+@dataclass(frozen=True)
+class _Measured:
+    look: _Look
+    size: tuple[int, int]
+
+
 def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
     """Read a page in the views that matter.
 
-    A light page is read as it is; if that reads poorly, or its lines are tilted, the
-    evened-out view (straightened, and turned upright when orientation detection says so) is
-    read as well. A dark page is read evened out (inverted) first, and as it is only if that
-    reads poorly.
+    A light page is read as it is; if that reads poorly, leaves much of the page's ink unread,
+    or its lines are tilted, the evened-out view (straightened, and turned upright when
+    orientation detection says so) is read as well. A dark page is read evened out (inverted)
+    first, and as it is only if that reads poorly.
     """
-    from papka.formats.views import make_view, skew
-
     page = picture.convert("L")
     views: list[tuple[list[str], list[tuple[float, float, float, float]]]] = []
 
-    def plain() -> bool:
-        words, boxes, good = _words(make_view(page, name="plain",
-                                              enlarge_below=READ_ENLARGE_BELOW), dpi, unit)
+    def plain() -> tuple[bool, bool]:
+        words, boxes, confident, covered = _words(
+            make_view(page, name="plain", enlarge_below=READ_ENLARGE_BELOW), dpi, unit,
+            _Measured(checks, page.size))
         views.append((words, boxes))
-        return good
+        return confident, covered
 
     def evened(turn_first: bool) -> bool:
         flat = _evened(page)
@@ -372,12 +370,12 @@ def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
             tilt = skew(small.rotate(-turn, expand=True) if turn else small)
             view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
                              enlarge_below=READ_ENLARGE_BELOW)
-            words, boxes, good = _words(view, dpi, unit)
+            words, boxes, confident, _ = _words(view, dpi, unit)
             views.append((words, boxes))
-            return good
+            return confident
 
-        # Orientation detection costs about one reading: asked first only when the plain
-        # reading looked like a turned page's garbage, else only when the upright view fails.
+        # Orientation detection costs about one reading: asked first when the plain reading
+        # was poor (a turned page), else only when the upright evened-out view reads poorly.
         if turn_first:
             return read(_upright_turn(small))
         if read(0):
@@ -385,11 +383,11 @@ def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
         turn = _upright_turn(small)
         return read(turn) if turn else False
 
-    if not _looks_dark(page):
-        if not plain():
-            evened(turn_first=len(views[-1][0]) >= 10)
-        elif skew(page.reduce(max(1, max(page.size) // 1200))):
-            evened(turn_first=False)
+    checks = look(page)
+    if not (checks.dark or checks.shaded):
+        confident, covered = plain()
+        if not covered or skew(page.reduce(max(1, max(page.size) // 1200))):
+            evened(turn_first=not confident)
     elif not evened(turn_first=False):
         plain()
     return _PageRead(views)

@@ -20,12 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from PIL import Image, ImageFilter, ImageMath, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, ImageOps, ImageStat
 
 from papka.formats import ocr as ocr_engine
 
 #: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
 OCR_MIN_SIDE = 1800
+#: Paper whose brightness varies by more than this across the page counts as shaded.
+SHADED = 45
+#: Words this tall (pixels, median) read well without enlarging the picture.
+BIG_LETTERS = 20
 #: Cheap checks and orientation detection run on a copy at most this many pixels long.
 CHECK_SIDE = 1200
 #: A page reads well when at least this many words were read with confidence ...
@@ -33,6 +37,9 @@ MIN_CONFIDENT_WORDS = 3
 #: ... and they are at least this share of all the words read (garbage reads as many
 #: low-confidence words).
 MIN_CONFIDENT_SHARE = 0.6
+#: A plain reading that leaves more than this share of the ink outside confident words gets
+#: the evened-out view as well.
+MIN_INK_READ = 0.6
 #: A page with less ink than this share of its pixels is blank: there is nothing to read.
 BLANK_INK_SHARE = 0.002
 #: Tilts smaller than this (degrees) are left to Tesseract; larger ones are straightened.
@@ -127,6 +134,10 @@ class PageLook:
 
     dark: bool
     blank: bool
+    #: The paper's brightness varies a lot across the page (a phone photo in poor light).
+    shaded: bool = False
+    #: The small copy, evened out: where its ink is, for judging how much of it was read.
+    evened: Image.Image = field(repr=False, default_factory=lambda: Image.new("L", (1, 1), 255))
 
 
 def gray(picture: Image.Image) -> Image.Image:
@@ -158,7 +169,14 @@ def look(picture: Image.Image) -> PageLook:
     median = percentile(0.5)
     flat = normalise(small)
     ink = sum(flat.histogram()[:100]) / max(1, flat.width * flat.height)
-    return PageLook(dark=median < 110, blank=ink < BLANK_INK_SHARE)
+    # The paper's own brightness across the page (text taken out by maximum filters):
+    # light falling off to one side, a shadow.
+    paper = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.MaxFilter(7))
+    paper = paper.reduce(max(1, min(paper.size) // 20))
+    low, high = (float(v) for v in ImageStat.Stat(paper).extrema[0])
+    dark = median < 110
+    return PageLook(dark=dark, blank=ink < BLANK_INK_SHARE, evened=flat,
+                    shaded=not dark and high - low > SHADED)
 
 
 def normalise(picture: Image.Image) -> Image.Image:
@@ -239,6 +257,29 @@ def reads_well(page: ocr_engine.OcrPage) -> bool:
             and confident >= MIN_CONFIDENT_SHARE * max(1, page.word_count))
 
 
+def ink_read(checks: PageLook, view: View, page: ocr_engine.OcrPage,
+             size: tuple[int, int]) -> float:
+    """The share of the page's ink that lies in words read with confidence (1.0 on a page
+    without ink): a reading can be confident yet skip the half of a photo in shadow."""
+    ink = checks.evened.point(lambda v: 255 if v < 128 else 0)
+    total = ink.histogram()[255]
+    if total == 0:
+        return 1.0
+    across = checks.evened.width / size[0]
+    down = checks.evened.height / size[1]
+    mask = Image.new("L", ink.size, 0)
+    draw = ImageDraw.Draw(mask)
+    for word in page.words:
+        if word.confidence < ocr_engine.CONFIDENT:
+            continue
+        x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
+        height = (y1 - y0) * down
+        draw.rectangle((x0 * across - height, y0 * down - height / 2,
+                        x1 * across + height, y1 * down + height / 2), fill=255)
+    covered = ImageChops.multiply(ink, mask).histogram()[255]
+    return covered / total
+
+
 @dataclass
 class PageReadout:
     """Every view read on one page, with what Tesseract found on each."""
@@ -258,40 +299,43 @@ def _views_label(name: str, clockwise: int, tilt: float, inverted: bool) -> tupl
     return tuple(labels)
 
 
-#: A poor reading with at least this many words is garbage from a turned page, more likely
-#: than a faint one (faint pages read as almost nothing): orientation is checked first.
-TURNED_GARBAGE_WORDS = 10
-
-
 def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout:
     """Read a page in the views it needs; the reading says how well that went.
 
-    A light page is read as it is first: one recognition plus milliseconds of checks. When
-    that reads poorly, or the page is dark, the evened-out view is read,
-    straightened when its lines lean; turned upright only when orientation detection (on the
-    small copy, about as costly as a reading, so only when needed) says so: at once when the
-    poor reading looked like a turned page's garbage, otherwise when the upright evened-out
-    view still reads poorly. A dark page (light text on dark) is read evened out (inverted)
-    first, and as it is only if nothing else read well: read as it is, it can seem to read well
-    while whole light-on-dark parts are skipped.
+    A light, evenly lit page is read as it is first: one recognition plus milliseconds of
+    checks. When that reads poorly or leaves much of the page's ink unread, the evened-out
+    view is read, straightened when its lines lean, and turned
+    upright when orientation detection (on the small copy; about as costly as a reading, so
+    only when the plain reading was poor or the upright evened-out view still reads poorly)
+    says so. A dark page (light text on dark) or a shaded one (light falling off across a
+    photo) is read evened out first, and as it is only if that did not read well and cover
+    the ink: read as it is, such a page can seem to read well while whole parts are skipped.
     """
     checks = look(picture)
     out = PageReadout()
     labels: list[str] = []
-    plain_first = not checks.dark
+    plain_first = not (checks.dark or checks.shaded)
+    enough = False
+    poor_plain = False
+    enlarge = OCR_MIN_SIDE
     if plain_first:
         plain = make_view(picture, name="plain")
-        out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
+        read = ocr_engine.recognise(plain.picture, dpi=dpi)
+        out.readings.append((plain, read))
         labels.append("plain")
+        poor_plain = not reads_well(read)
+        enough = not poor_plain and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ
+        if not poor_plain and _letter_height(read) / plain.scale >= BIG_LETTERS:
+            enlarge = 0  # the letters are big enough: the next view is read at page size
     turned = 0
-    if not plain_first or not reads_well(out.readings[-1][1]) or checks.dark:
+    if not enough:
         evened = normalise(_small(picture, CHECK_SIDE))
-        garbage = bool(out.readings) and out.readings[-1][1].word_count >= TURNED_GARBAGE_WORDS
-        asked = False
-        if garbage:
-            turned, asked = _orientation(evened), True
+        asked = poor_plain
+        if asked:
+            turned = _orientation(evened)
         tilt = skew(evened.rotate(-turned, expand=True) if turned else evened)
-        view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt, contrast=True)
+        view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt, contrast=True,
+                         enlarge_below=enlarge)
         out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
         labels.extend(_views_label("contrast", turned, tilt, checks.dark))
         if not asked and not reads_well(out.readings[-1][1]):
@@ -302,7 +346,9 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
                                  contrast=True)
                 out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
                 labels.extend(_views_label("contrast", turned, tilt, checks.dark))
-        if not plain_first and not any(reads_well(r) for _, r in out.readings):
+        last_view, last = out.readings[-1]
+        if not plain_first and not (reads_well(last) and ink_read(
+                checks, last_view, last, picture.size) >= MIN_INK_READ):
             plain = make_view(picture, name="plain")
             out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
             labels.append("plain")
@@ -316,6 +362,12 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned)
     return out
+
+
+def _letter_height(read: ocr_engine.OcrPage) -> float:
+    """The median height of confidently read words, in the read picture's pixels."""
+    heights = sorted(w.height for w in read.words if w.confidence >= ocr_engine.CONFIDENT)
+    return float(heights[len(heights) // 2]) if heights else 0.0
 
 
 def _orientation(evened: Image.Image) -> int:
