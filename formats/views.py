@@ -8,15 +8,14 @@ found on a view back to the pixels of the page as displayed, so that burning pai
 place. It also judges whether a page was read at all (see :class:`PageReading`): a page papka
 cannot read is reported, never passed as "nothing found".
 
-The cheap checks (darkness, contrast, orientation) run on a downscaled copy; a second reading
-is only made when the first one reads poorly or the checks say the page is not plain. See
-docs/redaction.md, "Reading every page".
+The cheap checks (darkness, shading, ink) run on a downscaled copy in milliseconds; a second
+reading, and orientation detection, only when the first reading is poor or incomplete or the
+checks say the page is dark or shaded. See docs/redaction.md, "Reading every page".
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -30,6 +29,9 @@ OCR_MIN_SIDE = 1800
 SHADED = 45
 #: Words this tall (pixels, median) read well without enlarging the picture.
 BIG_LETTERS = 20
+#: Lines whose ink is this tall (pixels, median, from the projection profile) read well
+#: without enlarging the picture.
+BIG_LINES = 28
 #: Cheap checks and orientation detection run on a copy at most this many pixels long.
 CHECK_SIDE = 1200
 #: A page reads well when at least this many words were read with confidence ...
@@ -100,12 +102,6 @@ class View:
             px, py = qx * cos - qy * sin, qx * sin + qy * cos
             x, y = px + turn.source[0] / 2, py + turn.source[1] / 2
         return x, y
-
-    @property
-    def turned(self) -> int:
-        """Quarter turns applied, as degrees clockwise (0, 90, 180, 270)."""
-        total = sum(t.degrees for t in self.turns if t.degrees % 90 == 0)
-        return int(-total) % 360
 
 
 @dataclass(frozen=True)
@@ -216,7 +212,8 @@ def skew(picture: Image.Image) -> float:
         values = list(rows.tobytes())
         return float(sum((a - b) ** 2 for a, b in zip(values, values[1:], strict=False)))
 
-    coarse = max((score(a), a) for a in [x * 1.0 for x in range(-12, 13)])
+    limit = int(MAX_SKEW)
+    coarse = max((score(float(a)), float(a)) for a in range(-limit, limit + 1))
     best_score, best = coarse
     for fine in (best + d / 4 for d in range(-4, 5)):
         value = score(fine)
@@ -226,6 +223,23 @@ def skew(picture: Image.Image) -> float:
     if best_score < baseline * 1.05:
         return 0.0
     return -best if abs(best) >= MIN_SKEW else 0.0
+
+
+def line_height(evened: Image.Image) -> float:
+    """The median height of the text lines' ink, in the evened picture's pixels (0 if none):
+    runs of rows that hold ink, as a projection profile shows them."""
+    ink = ImageOps.invert(evened).point(lambda v: 255 if v > 128 else 0)
+    rows = list(ink.resize((1, ink.height), Image.Resampling.BOX).tobytes())
+    runs: list[int] = []
+    length = 0
+    for value in [*rows, 0]:
+        if value > 4:
+            length += 1
+        elif length:
+            if length >= 3:
+                runs.append(length)
+            length = 0
+    return float(sorted(runs)[len(runs) // 2]) if runs else 0.0
 
 
 def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: float = 0.0,
@@ -333,7 +347,11 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
         asked = poor_plain
         if asked:
             turned = _orientation(evened)
-        tilt = skew(evened.rotate(-turned, expand=True) if turned else evened)
+        upright = evened.rotate(-turned, expand=True) if turned else evened
+        tilt = skew(upright)
+        if not tilt and line_height(upright) * max(picture.size) / max(evened.size) \
+                >= BIG_LINES:
+            enlarge = 0  # lines tall enough to read at page size
         view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt, contrast=True,
                          enlarge_below=enlarge)
         out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
@@ -387,8 +405,3 @@ def merge_text_layer(reading: PageReading, letters: int) -> PageReading:
         return PageReading(reading.page, "text-layer", reading.words, reading.confident_words,
                            reading.views, reading.turned)
     return reading
-
-
-def unreadable_pages(readings: Sequence[PageReading]) -> list[int]:
-    """Pages (from 0) that could not be read."""
-    return [r.page for r in readings if r.unreadable]
