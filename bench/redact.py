@@ -8,9 +8,14 @@ exists (PyMuPDF is AGPL: it is never a dependency of papka, only a yardstick her
 apply_redactions runs on the same files with the same boxes, and papka's verifier checks its
 output too.
 
-    python -m bench.redact [--quick] [--pymupdf /tmp/mupdf-venv/bin/python] [--json]
+It also makes 20 phone photos of papers (shaded, every third one sideways) and compares
+burn + verify with page views against the plain reading verification did before, and planning
+with views against one plain reading per page, in alternating rounds in the same run.
 
-Writes bench/results/redact.json.
+    python -m bench.redact [--quick] [--photos-only] [--pymupdf /tmp/mupdf-venv/bin/python]
+                           [--json]
+
+Writes bench/results/redact.json (or, with --photos-only, bench/results/redact-photos.json).
 """
 
 from __future__ import annotations
@@ -353,7 +358,11 @@ def main(argv: list[str] | None = None) -> int:
           f"unreadable; secrets readable on the originals: {photos['secrets_read_views']} of "
           f"{photos['secrets_planted']} with page views, {photos['secrets_read_plain']} with "
           "the plain reading")
+    results_dir = Path(__file__).resolve().parent / "results"
     if options.photos_only:
+        results_dir.mkdir(exist_ok=True)
+        (results_dir / "redact-photos.json").write_text(
+            json.dumps(photos, ensure_ascii=False, indent=2))
         return 0
     scan_pages, digital_pages = (4, 10) if options.quick else (20, 100)
     rows = []
@@ -368,7 +377,6 @@ def main(argv: list[str] | None = None) -> int:
     results = {"dpi": DPI, "cores": os.cpu_count(), "quick": options.quick, "documents": rows,
                "phone_photos": photos,
                "pymupdf_planted_channel_leaks": leaks}
-    results_dir = Path(__file__).resolve().parent / "results"
     results_dir.mkdir(exist_ok=True)
     (results_dir / "redact.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
     if options.json:
