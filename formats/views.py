@@ -337,7 +337,9 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
         read = ocr_engine.recognise(plain.picture, dpi=dpi)
         out.readings.append((plain, read))
         labels.append("plain")
-        poor_plain = not reads_well(read)
+        # Tesseract reads some sideways pages by turning lines itself; its boxes for such lines
+        # are not to be trusted (a line's box spans the whole column), so the page is turned.
+        poor_plain = not reads_well(read) or _runs_down(read)
         enough = not poor_plain and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ
         if not poor_plain and _letter_height(read) / plain.scale >= BIG_LETTERS:
             enlarge = 0  # the letters are big enough: the next view is read at page size
@@ -370,6 +372,9 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
             plain = make_view(picture, name="plain")
             out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
             labels.append("plain")
+    if poor_plain and len(out.readings) > 1 and _runs_down(out.readings[0][1]) and any(
+            reads_well(r) and not _runs_down(r) for _, r in out.readings[1:]):
+        del out.readings[0]  # read upright since: the sideways reading's boxes are dropped
     best = max((r for _, r in out.readings), key=lambda r: (reads_well(r), r.confident_words))
     if any(reads_well(r) for _, r in out.readings):
         status: Status = "read"
@@ -380,6 +385,14 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned)
     return out
+
+
+def _runs_down(read: ocr_engine.OcrPage) -> bool:
+    """Most confident words of three or more letters are taller than wide: the text runs up
+    or down the picture."""
+    words = [w for w in read.words
+             if w.confidence >= ocr_engine.CONFIDENT and len(w.text) >= 3]
+    return bool(words) and sum(w.height > w.width for w in words) > 0.6 * len(words)
 
 
 def _letter_height(read: ocr_engine.OcrPage) -> float:

@@ -263,3 +263,24 @@ def test_a_refusal_names_the_page_and_the_place_left_over() -> None:
     plan.add_box(0, x0, y0, x1, y1)
     assert verify(redact(data, media.PNG, plan=plan).data, media.PNG, [planted.NAME],
                   ocr=True).ok
+
+
+def test_a_sideways_scan_inside_a_pdf_is_read_and_burned() -> None:
+    require_tool("tesseract")
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    scan = _sheet().rotate(-90, expand=True).convert("RGB")  # placed on the glass sideways
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=(400, 720), invariant=1)
+    page.drawImage(ImageReader(scan), 0, 0, 400, 720)
+    page.showPage()
+    page.save()
+    data = buffer.getvalue()
+    assert "pdf-ocr" in verify(data, media.PDF, [planted.NAME], ocr=True).failures
+    plan = plan_redaction(data, media.PDF, preset=None, hide=[planted.NAME, planted.PHONE])
+    assert plan.readings[0].status == "read"
+    assert plan.boxes() and all(box.height > box.width for box in plan.boxes())  # along lines
+    redacted = redact(data, media.PDF, plan=plan, dpi=150)
+    assert verify(redacted.data, media.PDF, SECRETS, ocr=True).ok
+    assert _kept(redacted.data, media.PDF, KEEP_WORDS)
