@@ -20,6 +20,7 @@ import click
 from .command import PapkaCommand, PapkaGroup
 from .context import Config, pass_config
 from .i18n import N_, _
+from .kinds import kind_label
 from .output import Progress, human_size, note, print_json, render_fields, render_table
 from .passphrases import PassphraseInputError, prompt_hidden, read_lines_from_fd
 from .problems import CommandDamagedError, CommandUsageError
@@ -448,7 +449,7 @@ def list_profiles(config: Config) -> None:
                                  for p in found.values()]})
         return
     rows = [[p.name, p.preset or _("originals"), ", ".join(p.metadata), p.titles,
-             ", ".join(p.kinds)] for p in found.values()]
+             ", ".join(map(kind_label, p.kinds))] for p in found.values()]
     click.echo(render_table([_("NAME"), _("REDACTION"), _("METADATA"), _("TITLES"), _("KINDS")],
                             rows, flexible=2))
 
@@ -606,7 +607,7 @@ def _report(config: Config, verified: VerifiedBundle, pin_sentence: str | None,
     else:
         click.echo(_("Signer: not checked against an address book (give -c CONTAINER to pin "
                      "it)."))
-    rows = [[f.name, shown(f.kind), shown(f.title), human_size(f.size),
+    rows = [[f.name, shown(kind_label(f.kind)), shown(f.title), human_size(f.size),
              _redaction_text(f.redaction)] for f in manifest.files]
     click.echo(render_table([_("FILE"), _("KIND"), _("TITLE"), _("SIZE"), _("REDACTED")],
                             rows, flexible=2))
