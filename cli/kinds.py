@@ -52,13 +52,27 @@ def _typed(text: str) -> str:
     return "-".join(fold(text).replace("_", " ").split())
 
 
+def _dictionary_form(typed: str) -> str:
+    """Each word in its dictionary form, so «повестки» or «уголовного дела» reads as the name."""
+    from papka.text import _morph
+
+    morph = _morph()
+    if morph is None:  # pragma: no cover - pymorphy3 is a dependency
+        return typed
+    return "-".join(morph.parse(word)[0].normal_form.replace("ё", "е") if word.isalpha()
+                    else word for word in typed.split("-"))
+
+
 def _spellings(known: Sequence[str]) -> dict[str, str]:
-    """Every way of writing a known kind (its slug, its English and Russian names) → the kind."""
+    """Every way of writing a known kind (its slug, its English and Russian names, and those
+    names in dictionary form) → the kind."""
     spellings = {kind: kind for kind in known}
     for kind, name in KIND_NAMES.items():
         if kind in spellings:
             for language in LANGUAGES:
-                spellings.setdefault(_typed(translate_into(language, name)), kind)
+                typed = _typed(translate_into(language, name))
+                spellings.setdefault(typed, kind)
+                spellings.setdefault(_dictionary_form(typed), kind)
     return spellings
 
 
@@ -70,8 +84,9 @@ def resolve_kind(text: str, known: Sequence[str]) -> str:
     """
     typed = _typed(text)
     spellings = _spellings(known)
-    if typed in spellings:
-        return spellings[typed]
+    for form in (typed, _dictionary_form(typed)):
+        if form in spellings:
+            return spellings[form]
     close = difflib.get_close_matches(typed, list(spellings), n=6, cutoff=0.6)
     suggestions: list[str] = []
     for spelling in close:

@@ -121,11 +121,15 @@ def busy_notice(message: str, *, stream: TextIO | None = None,
     done = threading.Event()
     lock = threading.Lock()
 
+    shown = [0]
+
     def show(seconds: int | None) -> None:
         text = message if seconds is None else _("{message} {seconds} s").format(
             message=message, seconds=seconds)
         with lock:
-            out.write("\r\x1b[K" + text)
+            # Spaces rather than an escape sequence: a "dumb" terminal shows those as text.
+            out.write("\r" + text.ljust(shown[0]))
+            shown[0] = len(text)
             out.flush()
 
     def count() -> None:
@@ -141,5 +145,5 @@ def busy_notice(message: str, *, stream: TextIO | None = None,
         done.set()
         ticker.join()
         with lock:
-            out.write("\r\x1b[K")
+            out.write("\r" + " " * shown[0] + "\r")
             out.flush()

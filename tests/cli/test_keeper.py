@@ -45,14 +45,19 @@ def test_a_misspelt_kind_is_refused_with_the_closest_ones(decoy_only: Papka,
     assert json.loads(listed.stdout)["documents"] == []
 
 
-@pytest.mark.parametrize("typed", ["summons", "повестка", "Повестка", "SUMMONS"])
+@pytest.mark.parametrize("typed", ["summons", "повестка", "Повестка", "SUMMONS", "повестки"])
 def test_a_kind_can_be_typed_by_its_name_in_either_language(typed: str) -> None:
     assert resolve_kind(typed, KINDS) == "summons"
 
 
+def test_a_kind_name_in_another_grammatical_form_is_understood() -> None:
+    assert resolve_kind("уголовного дела", KINDS) == "criminal-case"
+    assert resolve_kind("военного билета", KINDS) == "military-id"
+
+
 def test_a_russian_typo_gets_a_suggestion() -> None:
     with pytest.raises(CommandUsageError) as caught:
-        resolve_kind("уголовное дел", KINDS)
+        resolve_kind("уголвное дело", KINDS)
     assert caught.value.hint is not None and "criminal-case" in caught.value.hint
 
 
