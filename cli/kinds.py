@@ -54,13 +54,10 @@ def _typed(text: str) -> str:
 
 def _dictionary_form(typed: str) -> str:
     """Each word in its dictionary form, so «повестки» or «уголовного дела» reads as the name."""
-    from papka.text import _morph
+    from papka.text import dictionary_form
 
-    morph = _morph()
-    if morph is None:  # pragma: no cover - pymorphy3 is a dependency
-        return typed
-    return "-".join(morph.parse(word)[0].normal_form.replace("ё", "е") if word.isalpha()
-                    else word for word in typed.split("-"))
+    return "-".join(dictionary_form(word) if word.isalpha() else word
+                    for word in typed.split("-"))
 
 
 def _spellings(known: Sequence[str]) -> dict[str, str]:

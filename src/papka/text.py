@@ -15,6 +15,7 @@ import unicodedata
 from typing import Any
 
 __all__ = [
+    "dictionary_form",
     "fold",
     "latin_skeleton",
     "lemma_keys",
@@ -426,6 +427,16 @@ def _word_lemmas(word: str) -> frozenset[str]:
         keys |= {lemma, latin, latin_skeleton(latin)}
     keys.discard("")
     return frozenset(keys)
+
+
+def dictionary_form(word: str) -> str:
+    """The likeliest dictionary form of one word, folded («повестки» → «повестка»); the word
+    itself, folded, when it is not a Russian word."""
+    folded = fold(word)
+    morph = _morph()
+    if morph is None or not _CYRILLIC.search(folded) or " " in folded:
+        return folded
+    return fold(morph.parse(folded)[0].normal_form)
 
 
 def lemma_keys(s: str) -> set[str]:
