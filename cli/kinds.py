@@ -4,6 +4,7 @@ and `papka kinds` (list them, add one's own)."""
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Sequence
 
 import click
@@ -115,7 +116,12 @@ def kinds(ctx: click.Context) -> None:
         return
     config: Config = ctx.obj
     own: tuple[str, ...] = ()
-    if config.container_path or config.open_container_ is not None:
+    # The keeper's own kinds need the container open; without a way to ask for its passphrase
+    # (a script without --passphrase-fd), the built-in kinds are listed alone.
+    can_open = config.open_container_ is not None or (
+        config.container_path is not None
+        and (config.passphrase_fd is not None or sys.stdin.isatty()))
+    if can_open:
         with config.container(write=False) as container:
             own = config.compartment(container).documents.own_kinds()
     from papka.vault import KINDS
