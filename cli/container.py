@@ -14,7 +14,7 @@ from .context import Config, pass_config
 from .i18n import N_, _
 from .output import Progress, human_size, note, print_json, render_fields
 from .problems import CommandDamagedError, CommandUsageError
-from .terminal import keystrokes_held
+from .terminal import busy_notice, keystrokes_held
 
 MIN_SIZE = 16 * 1024 * 1024
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4,
@@ -111,7 +111,8 @@ def compartment_add(config: Config, yes: bool, generate: bool) -> None:
     with config.container(write=True, several=True, adding_compartment=True) as container:
         new_passphrase = config.read_new_passphrase(
             _("New passphrase for the new compartment"), generate=generate)
-        created = container.add_compartment(new_passphrase, work_factor=config.work_factor)
+        with busy_notice(_("Making the new passphrase's keys…")):
+            created = container.add_compartment(new_passphrase, work_factor=config.work_factor)
     if config.json:
         print_json({"level": created.level})
     else:
@@ -224,7 +225,8 @@ def passwd(config: Config) -> None:
         target = config.compartment(container)
         new_passphrase = config.read_new_passphrase(
             _("New passphrase for the compartment at level {level}").format(level=target.level))
-        container.change_passphrase(target, new_passphrase, work_factor=config.work_factor)
+        with busy_notice(_("Making the new passphrase's keys…")):
+            container.change_passphrase(target, new_passphrase, work_factor=config.work_factor)
     if config.json:
         print_json({"level": target.level, "changed": True})
     else:
