@@ -8,7 +8,6 @@ are read from the file named with -i, passphrases are asked or read from a descr
 from __future__ import annotations
 
 import datetime
-import os
 import stat
 import sys
 import unicodedata
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from papka import host
 
 from .command import PapkaCommand, PapkaGroup
 from .context import Config, pass_config
@@ -259,16 +260,15 @@ def keygen(config: Config, output: Path) -> None:
     secret, public = generate_identity()
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600)
+        created_file = host.create_new_file(output)
     except FileExistsError:
         raise CommandUsageError(_("The file already exists; nothing was overwritten."),
                                 hint=_("Choose another name for the key file.")) from None
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(identity_file_text(secret, public, created))
+        with created_file as out:
+            out.write(identity_file_text(secret, public, created).encode("ascii"))
             out.flush()
-            os.fsync(out.fileno())
+            host.flush_durably(out.fileno())
     except BaseException:
         output.unlink(missing_ok=True)
         raise

@@ -9,11 +9,12 @@ from the original. Strings to hide come from a file or standard input, never the
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from papka import host
 
 from .bundles import read_hide_file, shown
 from .command import PapkaCommand
@@ -89,8 +90,7 @@ def _write_previews(folder: Path, pictures: list[bytes]) -> list[Path]:
     written = []
     for number, picture in enumerate(pictures, start=1):
         path = folder / f"page-{number:03d}.png"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as out:
+        with host.create_new_file(path) as out:
             out.write(picture)
         written.append(path)
     return written

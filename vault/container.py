@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from papka import host
 from papka.errors import EnvironmentProblem, UsageError
 from papka.vault import _crypto
 from papka.vault.errors import (
@@ -484,7 +485,7 @@ class Container:
 
         Works even while another process holds the container open.
         """
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        fd = host.open_file(path, writable=True)
         try:
             info = os.fstat(fd)
             size = os.lseek(fd, 0, os.SEEK_END)
@@ -493,10 +494,14 @@ class Container:
                 raise NotAContainer("This file is too small to be a container.")
             stream = _crypto.Keystream(secrets.token_bytes)
             for region in (0, 1):
-                os.pwrite(fd, stream.bytes(REGION_SIZE), geometry.region_offset(region))
-            os.fsync(fd)
+                data = memoryview(stream.bytes(REGION_SIZE))
+                offset = geometry.region_offset(region)
+                while data:
+                    written = host.write_at(fd, data, offset)
+                    data, offset = data[written:], offset + written
+            host.flush_durably(fd)
             if not Path(path).is_block_device():
-                os.utime(fd, ns=(info.st_atime_ns, info.st_mtime_ns))
+                host.restore_times(fd, path, (info.st_atime_ns, info.st_mtime_ns))
         finally:
             os.close(fd)
 

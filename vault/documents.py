@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
+from papka import host
 from papka.errors import EnvironmentProblem
 from papka.text import search_keys
 from papka.vault.errors import (
@@ -347,16 +348,15 @@ class DocumentStore:
         """Write the document to a path the caller names; a partial file never stays behind."""
         key = self.resolve(doc_id)
         target = Path(path)
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
         try:
-            fd = os.open(target, flags, 0o600)
+            out = host.open_for_writing(target, overwrite=overwrite)
         except FileExistsError:
             raise InvalidInput("A file already exists at that path; nothing was written.",
                                hint="Choose another path, or allow overwriting.") from None
         except OSError as error:
             raise EnvironmentProblem(f"papka cannot write there ({error.strerror}).") from None
         try:
-            with os.fdopen(fd, "wb") as out:
+            with out:
                 self.copy_to(key, out)
         except BaseException:
             target.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from papka import host
 from papka.errors import EnvironmentProblem, UsageError
 from papka.vault.bundle import (
     AddressBook,
@@ -551,17 +552,16 @@ def _new_file(path: Path) -> Iterator[BinaryIO]:
     """A new file at ``path`` (never an existing one, never through a link), removed again if
     anything fails, so a half-written bundle never stays behind."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600)
+        created = host.create_new_file(path)
     except FileExistsError:
         raise BundleFileExists() from None
     except OSError:
         raise BundleFileProblem() from None
     try:
-        with os.fdopen(fd, "wb") as out:
+        with created as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            host.flush_durably(out.fileno())
     except BaseException:
         with contextlib.suppress(OSError):
             path.unlink()
