@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench lock catalogs clean
+.PHONY: demo test test-fast test-portable lint bench lock catalogs clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --timeout 900
+	$(MAKE) test-portable
+
+# The vault, crash-point and bundle-extraction suites again, with papka.host forced onto the
+# portable paths Windows takes (no fcntl, pread/pwrite, O_NOFOLLOW, O_DIRECTORY; tests/conftest.py).
+PORTABLE_SUITES := tests/test_host.py tests/vault/test_container.py tests/vault/test_crash_model.py \
+	tests/vault/test_documents.py tests/bundle/test_hostile.py tests/bundle/test_roundtrip.py
+test-portable: $(STAMP)
+	PAPKA_TESTONLY_PORTABLE_HOST=1 $(BIN)/python -m pytest -n 2 --timeout 900 $(PORTABLE_SUITES)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"

@@ -4,6 +4,11 @@ Every test runs with the KDF weakened through papka's test-only hook (never a us
 with HOME and TMPDIR pointed at fresh folders so nothing a test does can touch the real ones.
 Tests that need a real external component (age, tesseract, qpdf, pdftoppm, ssh-keygen) call
 ``require_tool``: on a developer's machine without it they skip; in CI (CI=true) they fail.
+
+With PAPKA_TESTONLY_PORTABLE_HOST=1 (read here only, never by papka) papka.host is imported
+with fcntl, os.pread, os.pwrite, O_NOFOLLOW, O_DIRECTORY and descriptor utime hidden, so the
+run takes the portable paths Windows takes (tests/portable_host.py; `make test` runs the
+vault, crash and bundle suites a second time this way).
 """
 
 from __future__ import annotations
@@ -15,8 +20,19 @@ from pathlib import Path
 
 import pytest
 
+if os.environ.get("PAPKA_TESTONLY_PORTABLE_HOST") == "1":
+    from tests.portable_host import force_portable_host
+
+    force_portable_host()
+
 #: Read by papka.vault's KDF: tests trade the memory-hard cost for speed. Subprocesses inherit it.
 os.environ["PAPKA_TESTONLY_WEAKEN_KDF"] = "1"
+
+
+def pytest_report_header() -> str:
+    from papka import host
+
+    return "papka.host: " + ", ".join(f"{k}={v}" for k, v in host.choices().items())
 
 
 def in_ci() -> bool:

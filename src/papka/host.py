@@ -55,10 +55,11 @@ _DIR_FD = (
 #: macOS: fsync only reaches the drive's cache; F_FULLFSYNC asks the drive to write it out.
 _F_FULLFSYNC: int | None = getattr(_fcntl, "F_FULLFSYNC", None) if _fcntl else None
 _FLOCK = _fcntl is not None and hasattr(_fcntl, "flock")
-#: Windows byte-range locks are mandatory: lock one byte far beyond any container's end, so
-#: the lock keeps other papka processes out without stopping anyone reading the bytes
-#: (`papka panic` must still work while a session holds the container).
-_WINDOWS_LOCK_OFFSET = 1 << 62
+#: Windows byte-range locks are mandatory: lock one byte beyond any container's end (1 TiB),
+#: so the lock keeps other papka processes out without stopping anyone reading the bytes
+#: (`papka panic` must still work while a session holds the container). Locking past the end
+#: of a file is allowed; the offset stays below the largest file most file systems allow.
+_WINDOWS_LOCK_OFFSET = 1 << 40
 
 
 def choices() -> dict[str, str]:
