@@ -281,3 +281,28 @@ def test_windows_language_ids_map_to_locale_names() -> None:
     assert host.windows_language_name(0x0419) == "ru_RU"
     assert host.windows_language_name(0x0409) == "en_US"
     assert host.windows_language_name(0xFFFF) is None
+
+
+def test_the_windows_interface_language_is_read_through_ctypes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka import host
+
+    kernel32 = types.SimpleNamespace(GetUserDefaultUILanguage=lambda: 0x0419)
+    fake_ctypes = types.ModuleType("ctypes")
+    fake_ctypes.windll = types.SimpleNamespace(kernel32=kernel32)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ctypes", fake_ctypes)
+    assert host.system_ui_language() == "ru_RU"
+
+
+def test_the_macos_interface_language_is_read_from_the_global_defaults(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka import host
+
+    defaults = tmp_path / "defaults"
+    defaults.write_text('#!/bin/sh\n[ "$*" = "read -g AppleLocale" ] && echo ru_RU\n')
+    defaults.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert host.system_ui_language() == "ru_RU"
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert host.system_ui_language() is None
