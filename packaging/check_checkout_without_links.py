@@ -57,6 +57,10 @@ def fresh_environment(folder: Path, *, from_lock: bool, source: Path) -> Path:
     else:
         site = run("find site-packages", [str(python), "-c",
                    "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+        # The environment's own setuptools would stand before ours, and may be too old for
+        # the SPDX licence field; the build tools come from the lock like everything else.
+        run("drop the bundled setuptools", [str(python), "-m", "pip", "uninstall", "--quiet",
+                                            "--yes", "setuptools"])
         # Appended after the environment's own site-packages, so papka comes from the install.
         ours = sysconfig.get_paths()["purelib"]
         Path(site, "zz-dependencies.pth").write_text(ours + "\n")
