@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-portable lint bench lock catalogs clean
+.PHONY: demo test test-fast test-portable lint bench lock catalogs clean portable portable-smoke portable-lock
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,27 @@ bench: $(STAMP)
 catalogs: $(STAMP)
 	$(BIN)/python -m papka.cli.i18n_build
 
+# The portable folder (dist/papka/papka runs from a stick, no install): papka and PyInstaller in
+# their own environment, from the hash-pinned locks; PyInstaller never enters papka's runtime.
+PORTABLE_VENV := .venv-portable
+$(PORTABLE_VENV)/.installed: requirements.lock packaging/requirements-portable.lock pyproject.toml
+	$(PYTHON) -m venv $(PORTABLE_VENV)
+	$(PORTABLE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PORTABLE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r packaging/requirements-portable.lock
+	touch $@
+portable: $(PORTABLE_VENV)/.installed
+	$(PORTABLE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall .
+	cd packaging && ../$(PORTABLE_VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath ../dist --workpath ../build/pyinstaller papka.spec
+portable-smoke: portable
+	$(PYTHON) packaging/smoke_portable.py dist/papka
+
+portable-lock:
+	uv pip compile --generate-hashes --python-version 3.11 --python-platform linux -c requirements.lock packaging/requirements-portable.in -o packaging/requirements-portable.lock
+
 # Regenerates requirements.lock from requirements.in (needs uv: `pip install uv`).
 lock:
 	uv pip compile --generate-hashes --python-version 3.11 --python-platform linux requirements.in -o requirements.lock
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(PORTABLE_VENV) build dist *.egg-info src/*.egg-info
