@@ -132,14 +132,19 @@ def usage(config: Config) -> None:
 
 @click.command(
     "check", cls=PapkaCommand,
-    help=N_("Read and verify every document and index of the open compartments, and repair "
-            "a damaged header from its copy. Exits with code 2 when something is damaged."),
-    epilog=N_("Examples:\n\n\b\n  papka check\n  papka --json check"),
+    help=N_("Read and verify every document and index of the open compartments, and "
+            "with --repair rewrite a damaged or stale header from its copy. Only --repair "
+            "writes. Exits with code 2 when something is damaged."),
+    epilog=N_("Examples:\n\n\b\n  papka check\n  papka check --repair\n"
+              "  papka --json check"),
 )
+@click.option("--repair", is_flag=True,
+              help=N_("Also rewrite a damaged or stale header or index copy from its good copy "
+                      "(this writes to the container; without it, check only reads)."))
 @pass_config
-def check(config: Config) -> None:
-    with config.container(write=False) as container:
-        report = container.check()
+def check(config: Config, repair: bool) -> None:
+    with config.container(write=repair) as container:
+        report = container.check(repair=repair)
     if config.json:
         print_json(report.to_json())
     else:
@@ -153,6 +158,16 @@ def check(config: Config) -> None:
         for level, item in report.damaged:
             what = _("the index") if item == "index" else _("document {id}").format(id=item)
             click.echo(_("Damaged: {what} (level {level})").format(what=what, level=level))
+        if report.headers_needing_repair:
+            note(_("A header or index copy is stale or damaged; its other copy is intact. "
+                   "`papka check --repair` rewrites it."))
+    if not report.damaged and report.unreachable_older:
+        raise CommandDamagedError(
+            _("An older compartment could not be reached from the open one; nothing read was "
+              "damaged."),
+            hint=_("If that compartment's passphrase was changed while this one was closed, "
+                   "open both at once (give both passphrases) and run `papka check --repair` "
+                   "to link them again."))
     if not report.ok:
         raise CommandDamagedError(_("Some stored data is damaged."),
                            hint=_("Get back the intact documents with `papka get`, and keep "
@@ -170,7 +185,7 @@ def check(config: Config) -> None:
 )
 @pass_config
 def passwd(config: Config) -> None:
-    with config.container(write=False) as container:
+    with config.container(write=True) as container:
         target = config.compartment(container)
         new_passphrase = config.read_new_passphrase()
         container.change_passphrase(target, new_passphrase, work_factor=config.work_factor)

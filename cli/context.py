@@ -98,34 +98,36 @@ class Config:
         """The open container: the session's own, or one opened now and closed afterwards."""
         if self.open_container_ is not None:
             if write:
-                self.warn_if_one_compartment(self.open_container_)
+                self.before_writing(self.open_container_)
             yield self.open_container_
             if write:
                 self.warn_if_decoy_large(self.open_container_)
             return
         path = self.existing_container_path()
         passphrases = self.read_passphrases(several=several)
-        with self._open(path, passphrases, write=write) as container:
+        container = self.open_path(path, passphrases, write=write)
+        try:
             if write:
-                self.warn_if_one_compartment(container)
+                self.before_writing(container)
             yield container
             if write:
                 self.warn_if_decoy_large(container)
+        finally:
+            container.close()
+            self.warn_if_times_kept(container)
 
-    def _open(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
-        from papka.errors import EnvironmentProblem
+    def open_path(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
+        """Open for writing (no repair yet: that is a write, and comes after the note), or
+        read-only: reading commands never write, not even a header repair."""
         from papka.vault import Container
-        from papka.vault.errors import ContainerLocked
 
-        try:
-            return Container.open(path, passphrases, work_factor=self.work_factor)
-        except ContainerLocked:
-            raise
-        except EnvironmentProblem:
-            if write:
-                raise
-        # Reading needs no write access: a write-protected stick can still be read.
-        return Container.open(path, passphrases, work_factor=self.work_factor, writable=False)
+        return Container.open(path, passphrases, work_factor=self.work_factor, writable=write,
+                              repair=False)
+
+    def before_writing(self, container: Container) -> None:
+        """Every session that writes: the one-compartment note first, then header repairs."""
+        self.warn_if_one_compartment(container)
+        container.repair_headers()
 
     # -- compartments and documents --------------------------------------------------------
 
@@ -174,6 +176,12 @@ class Config:
                 "that are not open. To protect them, open the container with the passphrase of "
                 "the newest compartment (it opens the older ones too), or give every passphrase: "
                 "in `papka shell`, which asks for more, or one per line on --passphrase-fd."))
+
+    def warn_if_times_kept(self, container: Container) -> None:
+        if not container.times_restored:
+            self.warn_once("times", _(
+                "Note: the container file belongs to another user, so papka could not put its "
+                "access time back; the file may show when it was read."))
 
     def warn_if_decoy_large(self, container: Container) -> None:
         if container.usage().decoy_share > DECOY_SHARE_WARNING:

@@ -108,4 +108,7 @@ _register()
 
 def main() -> None:
     """The console script's entry point."""
+    from papka import host
+
+    host.keep_out_of_crash_dumps()      # before a passphrase is read (docs/security.md G20)
     cli.main(prog_name="papka")

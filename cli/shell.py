@@ -110,8 +110,17 @@ def shell(config: Config) -> None:
     path = config.existing_container_path()
     passphrases = config.read_passphrases(several=True)
     from papka.vault import Container
+    from papka.vault.errors import ReadOnlyMedium
 
-    with Container.open(path, passphrases, work_factor=config.work_factor) as container:
+    try:
+        container = Container.open(path, passphrases, work_factor=config.work_factor,
+                                   repair=False)
+    except ReadOnlyMedium:
+        container = Container.open(path, passphrases, work_factor=config.work_factor,
+                                   writable=False)
+        note(_("The container is read-only here: you can read and get documents, but not "
+               "change anything."))
+    with container:
         session = dataclasses.replace(config, open_container_=container, json=False,
                                       passphrase_fd=None)
         levels = ", ".join(str(c.level) for c in container.compartments)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +26,14 @@ if os.environ.get("PAPKA_TESTONLY_PORTABLE_HOST") == "1":
 
     force_portable_host()
 
-#: Read by papka.vault's KDF: tests trade the memory-hard cost for speed. Subprocesses inherit it.
-os.environ["PAPKA_TESTONLY_WEAKEN_KDF"] = "1"
+from papka.vault import _crypto  # noqa: E402  (after the host is forced)
+
+#: Tests trade the memory-hard cost for speed through papka's in-process test hook; the
+#: suite's subprocesses run `papka` through WEAK_PAPKA, which makes the same call.
+_crypto.weaken_for_tests()
+
+#: The papka command for subprocesses, with the KDF weakened (tests/weak_papka.py).
+WEAK_PAPKA = [sys.executable, str(Path(__file__).resolve().parent / "weak_papka.py")]
 
 
 def pytest_report_header() -> str:

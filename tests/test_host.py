@@ -35,6 +35,8 @@ _WITHOUT_POSIX_EXTRAS = textwrap.dedent("""
     os.supports_fd = os.supports_fd - {os.utime}
     import papka.vault, papka.cli.main
     from papka import host
+    from papka.vault import _crypto
+    _crypto.weaken_for_tests()
     from papka.vault import Container
     from papka.vault.errors import ContainerLocked
     print(sorted(host.choices().items()))

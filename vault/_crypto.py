@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,14 +33,28 @@ class KdfParameters:
 
 #: Format version 1: Argon2id v19, 512 MiB, 2 passes, 4 lanes, per region (docs/FORMAT.md).
 KDF_V1 = KdfParameters(memory_kib=512 * 1024, iterations=2, lanes=4)
-#: The test-only hook (never a user option): env PAPKA_TESTONLY_WEAKEN_KDF=1.
+#: The cheap parameters the test suite installs with `weaken_for_tests` (never a user option).
 KDF_TESTONLY = KdfParameters(memory_kib=64, iterations=1, lanes=1)
+
+#: Set only by code that calls `weaken_for_tests` in its own process (the test suite and its
+#: launchers under tests/). Nothing in papka sets it, and no environment variable, file or
+#: option reaches it: an installed papka always derives with KDF_V1 (docs/security.md G3).
+_weakened: KdfParameters | None = None
+
+
+def weaken_for_tests(parameters: KdfParameters | None = KDF_TESTONLY) -> None:
+    """Make every derivation in this process use `parameters` (None restores the format's).
+
+    For test suites only: a container made this way falls to a guess in microseconds.
+    """
+    global _weakened
+    _weakened = parameters
 
 
 def kdf_parameters(work_factor: int = 1) -> KdfParameters:
     if work_factor < 1 or work_factor > 64:
         raise ValueError("work factor must be between 1 and 64")
-    base = KDF_TESTONLY if os.environ.get("PAPKA_TESTONLY_WEAKEN_KDF") == "1" else KDF_V1
+    base = _weakened if _weakened is not None else KDF_V1
     return KdfParameters(base.memory_kib, base.iterations * work_factor, base.lanes)
 
 

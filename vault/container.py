@@ -126,12 +126,15 @@ class CheckReport:
     bytes_checked: int
     headers_repaired: int
     unreachable_older: int
+    #: Stale or damaged header and catalog copies left for `papka check --repair`.
+    headers_needing_repair: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "damaged": [{"level": lv, "id": d} for lv, d in self.damaged],
                 "documents_checked": self.documents_checked, "bytes_checked": self.bytes_checked,
                 "headers_repaired": self.headers_repaired,
-                "unreachable_older": self.unreachable_older}
+                "unreachable_older": self.unreachable_older,
+                "headers_needing_repair": self.headers_needing_repair}
 
 
 class Compartment:
@@ -367,6 +370,7 @@ class Container:
                   progress: Progress | None = None,
                   random: _crypto.RandomSource = secrets.token_bytes) -> None:
         """Fill `storage` with random bytes and create the first compartment in it."""
+        host.keep_out_of_crash_dumps()
         _check_passphrase(passphrase)
         if storage.size < MIN_CONTAINER_SIZE:
             raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
@@ -397,12 +401,15 @@ class Container:
     # -- opening -------------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike[str], passphrases: Sequence[str], *,
-             work_factor: int = 1, writable: bool = True,
+             work_factor: int = 1, writable: bool = True, repair: bool = True,
              random: _crypto.RandomSource = secrets.token_bytes) -> Container:
+        """Open the container at `path`. `writable=False` opens it read-only and never writes;
+        `repair=False` leaves stale or damaged header and catalog copies for
+        `repair_headers()` (or the next commit) to rewrite."""
         storage = FileStorage(path, writable=writable)
         try:
             return cls.open_on(storage, passphrases, work_factor=work_factor, random=random,
-                               writable=writable)
+                               writable=writable, repair=repair)
         except BaseException:
             storage.close()
             raise
@@ -411,8 +418,9 @@ class Container:
     def open_on(cls, storage: Storage, passphrases: Sequence[str], *, work_factor: int = 1,
                 random: _crypto.RandomSource = secrets.token_bytes,
                 clock: Callable[[], dt.datetime] | None = None,
-                writable: bool = True) -> Container:
+                writable: bool = True, repair: bool = True) -> Container:
         """Open a container held by any Storage; `writable=False` never writes (no repairs)."""
+        host.keep_out_of_crash_dumps()
         if not passphrases:
             raise UsageError("At least one passphrase is needed to open a container.")
         if storage.size < 2 * REGION_SIZE:
@@ -433,7 +441,29 @@ class Container:
         if failed:
             raise NoCompartmentOpens()
         container._load(found, raw)
+        if repair:
+            container.repair_headers()
         return container
+
+    def repair_headers(self) -> int:
+        """Rewrite every slot or catalog copy of the open compartments that is missing, stale or
+        damaged, from the good one (one commit per compartment that needs it). Returns how many
+        compartments were repaired; a read-only session repairs nothing."""
+        if self.read_only:
+            return 0
+        repaired = sum(c.repair_headers() for c in self._compartments)
+        self.headers_repaired += repaired
+        return repaired
+
+    @property
+    def headers_needing_repair(self) -> int:
+        """How many open compartments have a slot or catalog copy that a repair would rewrite."""
+        return sum(c.needs_repair or c._valid_regions != {0, 1} for c in self._compartments)
+
+    @property
+    def times_restored(self) -> bool:
+        """False when closing could not put the container file's times back."""
+        return bool(getattr(self.storage, "times_restored", True))
 
     def _load(self, found: list[_Unlocked], raw: list[list[bytes]]) -> None:
         recorded = max(u.record.size for u in found)
@@ -469,15 +499,31 @@ class Container:
                 if any(c.slot == link["slot"] for c in self._compartments) or \
                         any(u.slot == link["slot"] for u in queue):
                     continue
-                masters = (bytearray.fromhex(link["a"]), bytearray.fromhex(link["b"]))
-                older = _try_slots(raw, masters, only=int(link["slot"]))
+                older = None
+                # A passphrase change cut short leaves the new keys beside the old ones.
+                for keys in (link, link.get("next")):
+                    if older is None and keys is not None:
+                        masters = (bytearray.fromhex(keys["a"]), bytearray.fromhex(keys["b"]))
+                        older = _try_slots(raw, masters, only=int(link["slot"]))
                 if older is None:
                     self.unreachable_older += 1
                 else:
                     queue.append(older)
         self._compartments.sort(key=lambda c: c.level)
-        if not self.read_only:
-            self.headers_repaired = sum(c.repair_headers() for c in self._compartments)
+        self._relink()
+
+    def _relink(self) -> None:
+        """A newer compartment whose stored keys for an older one are stale (its passphrase was
+        changed while the newer one was closed) or carry a cut-short change gets the keys of
+        the compartment as it opened now; the next writing commit stores them."""
+        by_slot = {c.slot: c for c in self._compartments}
+        for compartment in self._compartments:
+            links = compartment.root.get("older", [])
+            fresh = [by_slot[link["slot"]].link() if link["slot"] in by_slot else link
+                     for link in links]
+            if fresh != links:
+                compartment.root["older"] = fresh
+                compartment.needs_repair = True
 
     @staticmethod
     def panic(path: str | os.PathLike[str]) -> None:
@@ -572,17 +618,30 @@ class Container:
         masters = _derive_masters(self.storage, self.geometry, new_passphrase, work_factor)
         if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
+        # Three commits, each atomic, so that a crash anywhere leaves every passphrase reaching
+        # what it reached before or after (docs/FORMAT.md §7): first the newer compartments keep
+        # the new keys beside the old ones, then the slot changes, then the old keys go.
+        newer = [c for c in self._compartments
+                 if any(link["slot"] == compartment.slot for link in c.root.get("older", []))]
+        future = {"a": masters[0].hex(), "b": masters[1].hex()}
+        for holder in newer:
+            holder.root["older"] = [{**link, "next": future}
+                                    if link["slot"] == compartment.slot else link
+                                    for link in holder.root["older"]]
+            holder.commit()
         old = compartment.masters
         compartment.masters = masters
-        compartment.commit()
+        try:
+            compartment.commit()
+        except BaseException:
+            compartment.masters = old
+            raise
         for master in old:
             _crypto.wipe(master)
-        for newer in self._compartments:
-            links = newer.root.get("older", [])
-            if any(link["slot"] == compartment.slot for link in links):
-                newer.root["older"] = [compartment.link() if link["slot"] == compartment.slot
-                                       else link for link in links]
-                newer.commit()
+        for holder in newer:
+            holder.root["older"] = [compartment.link() if link["slot"] == compartment.slot
+                                    else link for link in holder.root["older"]]
+            holder.commit()
 
     def usage(self) -> Usage:
         by_level = {c.level: c.used_sectors() * SECTOR for c in self._compartments}
@@ -591,14 +650,15 @@ class Container:
         return Usage(size=self.size, used=used, free=self.space.free_sectors() * SECTOR,
                      decoy_share=by_level.get(0, 0) / data if data else 0.0, by_level=by_level)
 
-    def check(self) -> CheckReport:
-        """Read and authenticate every block every unlocked compartment owns."""
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Read and authenticate every block every unlocked compartment owns; with `repair`,
+        first rewrite stale or damaged header and catalog copies (a writable session only)."""
         damaged: list[tuple[int, str]] = []
         checked = 0
         total = 0
+        if repair:
+            self.repair_headers()
         for compartment in self._compartments:
-            if compartment.repair_headers():
-                self.headers_repaired += 1
             for doc_id, pointer in compartment.documents._pointers():
                 checked += 1
                 try:
@@ -611,6 +671,7 @@ class Container:
         return CheckReport(ok=not damaged and not self.unreachable_older, damaged=damaged,
                            documents_checked=checked, bytes_checked=total,
                            headers_repaired=self.headers_repaired,
+                           headers_needing_repair=self.headers_needing_repair,
                            unreachable_older=self.unreachable_older)
 
     def close(self) -> None:
@@ -641,8 +702,8 @@ def _validated_root(root: Any) -> dict[str, Any]:
             raise ValueError("catalog page pointer has the wrong shape")
     for link in older:
         if not (isinstance(link, dict) and isinstance(link.get("slot"), int)
-                and 0 <= link["slot"] < SLOT_COUNT and isinstance(link.get("a"), str)
-                and isinstance(link.get("b"), str)):
+                and 0 <= link["slot"] < SLOT_COUNT and _is_key_pair(link)
+                and ("next" not in link or _is_key_pair(link["next"]))):
             raise ValueError("older compartment link has the wrong shape")
     if not isinstance(root.get("identity"), str) or len(root["identity"]) != 64:
         raise ValueError("signing identity has the wrong shape")
@@ -653,6 +714,17 @@ def _validated_root(root: Any) -> dict[str, Any]:
     if not isinstance(root.get("book", {}), dict):
         raise ValueError("address book has the wrong shape")
     return root
+
+
+def _is_key_pair(keys: Any) -> bool:
+    if not (isinstance(keys, dict) and all(
+            isinstance(keys.get(k), str) and len(keys[k]) == 64 for k in ("a", "b"))):
+        return False
+    try:
+        bytes.fromhex(keys["a"] + keys["b"])
+    except ValueError:
+        return False
+    return True
 
 
 def _check_passphrase(passphrase: str) -> None:

@@ -17,6 +17,15 @@ class ContainerLocked(EnvironmentProblem):
     hint = "Close the other papka session, then try again."
 
 
+class ReadOnlyMedium(EnvironmentProblem):
+    """The container cannot be opened for writing: a write-protected stick, a read-only mount,
+    or a file this user may read but not change."""
+
+    default_message = "The container can only be read here: the medium or the file is read-only."
+    hint = ("Reading commands (list, show, get, check) still work. To make changes, copy the "
+            "container to a writable place or remove the stick's write protection.")
+
+
 class ContainerFull(EnvironmentProblem):
     default_message = "The container is full; nothing was changed."
     hint = "Remove documents you no longer need, or create a larger container and move them."

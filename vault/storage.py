@@ -14,7 +14,7 @@ from typing import Protocol
 
 from papka import host
 from papka.errors import EnvironmentProblem
-from papka.vault.errors import ContainerLocked, NotAContainer
+from papka.vault.errors import ContainerLocked, NotAContainer, ReadOnlyMedium
 
 
 class Storage(Protocol):
@@ -44,6 +44,8 @@ class FileStorage:
     def __init__(self, path: str | os.PathLike[str], *, writable: bool = True,
                  create_size: int | None = None) -> None:
         self.path = Path(path)
+        #: False when closing could not put the file's times back (the CLI says so once).
+        self.times_restored = True
         try:
             self._fd = host.open_file(self.path, writable=writable,
                                       create=create_size is not None)
@@ -56,7 +58,13 @@ class FileStorage:
         except IsADirectoryError:
             raise NotAContainer("This path is a folder, not a container.") from None
         except PermissionError:
+            if writable and create_size is None and os.access(self.path, os.R_OK):
+                raise ReadOnlyMedium() from None
             raise EnvironmentProblem("papka may not open this path (permission denied).") from None
+        except OSError as error:
+            if error.errno == errno.EROFS:
+                raise ReadOnlyMedium() from None
+            raise
         locked = False
         try:
             if not host.lock_exclusively(self._fd):
@@ -109,7 +117,14 @@ class FileStorage:
             return
         try:
             if not self._is_device:
-                host.restore_times(self._fd, self.path, self._times)
+                try:
+                    host.restore_times(self._fd, self.path, self._times)
+                except OSError as error:
+                    # A read-only medium keeps its times anyway; a file of another user does not
+                    # let this one set them (its access time may now show this session).
+                    if error.errno not in (errno.EROFS, errno.EPERM, errno.EACCES):
+                        raise
+                    self.times_restored = error.errno == errno.EROFS
         finally:
             try:
                 host.unlock(self._fd)

@@ -3,7 +3,8 @@
 Every call whose availability differs between Linux, macOS and Windows lives here and nowhere
 else in papka: locking a container, positioned reads and writes, durable flushes, putting file
 times back, creating a file without following a link, writing a bundle's files into a folder
-without following links, the process's crash-dump hardening, and the system's UI language.
+without following links, keeping the process out of crash dumps, and the system's interface
+language.
 
 Each implementation is chosen once, at import, by what the running Python offers (``fcntl``,
 ``os.pread``, ``os.O_NOFOLLOW``, ``dir_fd`` support, ``msvcrt``), never by the platform's
@@ -393,3 +394,63 @@ def system_ui_language() -> str | None:
 def windows_language_name(language_id: int) -> str | None:
     """The locale name of a Windows LANGID (0x0419 is "ru_RU")."""
     return locale.windows_locale.get(language_id)
+
+
+# --- crash dumps ------------------------------------------------------------------------------
+# A process that holds a passphrase, keys or a decrypted catalog must not leave a core file when
+# it crashes: on desktop Linux, systemd-coredump or apport keep such dumps on disk whatever the
+# shell's limit is (docs/security.md G20). What this cannot cover is stated there.
+
+_PR_GET_DUMPABLE = 3
+_PR_SET_DUMPABLE = 4
+_SEM_FAILCRITICALERRORS = 0x0001
+_SEM_NOGPFAULTERRORBOX = 0x0002
+_kept_out_of_crash_dumps = False
+
+
+def keep_out_of_crash_dumps() -> None:
+    """Turn core dumps off for this process and its children, once; never fails.
+
+    - the core-file limit goes to 0 (POSIX: Linux, macOS, BSD), for children too;
+    - on Linux the process is marked not dumpable, which also stops core handlers run through a
+      pipe (systemd-coredump, apport) and ptrace by other processes of the same user;
+    - on Windows the crash dialog and Windows Error Reporting's user-mode dump are turned off
+      for this process where the system allows it.
+    Each step is chosen by what the running Python offers, not by the platform's name.
+    """
+    global _kept_out_of_crash_dumps
+    if _kept_out_of_crash_dumps:
+        return
+    _kept_out_of_crash_dumps = True
+    if _resource is not None:
+        # The soft limit is what the kernel obeys; the hard one is left, so that a program that
+        # embeds papka keeps the right to decide for its other children.
+        with contextlib.suppress(OSError, ValueError):
+            _resource.setrlimit(_resource.RLIMIT_CORE,
+                                (0, _resource.getrlimit(_resource.RLIMIT_CORE)[1]))
+    prctl = getattr(_libc(), "prctl", None)
+    if prctl is not None:
+        with contextlib.suppress(OSError):
+            prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    windll = getattr(_optional_module("ctypes"), "windll", None)
+    if windll is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            windll.kernel32.SetErrorMode(_SEM_FAILCRITICALERRORS | _SEM_NOGPFAULTERRORBOX)
+
+
+def dumpable() -> bool | None:
+    """Whether the kernel would dump this process (None where that cannot be asked)."""
+    prctl = getattr(_libc(), "prctl", None)
+    if prctl is None:
+        return None
+    return bool(prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0))
+
+
+def _libc() -> object | None:
+    """The C library already loaded into this process (no search, no child process)."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, TypeError):       # Windows has no "this process" handle through CDLL(None)
+        return None

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,11 +16,11 @@ from click.testing import CliRunner
 
 from papka.vault.bundle import SigningKey
 from tests.bundle.craft import encrypt_to, manifest_tree, member, signed_members, snapshot, tar_of
-from tests.conftest import require_tool
+from tests.conftest import WEAK_PAPKA, require_tool
 
 from .conftest import DECOY, Papka, passphrase_pipe
 
-PAPKA = [sys.executable, "-m", "papka.cli"]
+PAPKA = WEAK_PAPKA
 LAWYER_VAULT = "lawyer's own vault words"
 
 

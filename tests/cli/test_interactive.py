@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pexpect
 import pytest
+
+from tests.conftest import WEAK_PAPKA
 
 from .conftest import DECOY, HIDDEN
 
@@ -16,7 +17,7 @@ TIMEOUT = 60
 
 def spawn(*args: str, cwd: Path) -> pexpect.spawn:
     env = {**os.environ, "LANGUAGE": "en", "COLUMNS": "120", "TERM": "dumb"}
-    child = pexpect.spawn(sys.executable, ["-m", "papka.cli", *args], cwd=str(cwd), env=env,
+    child = pexpect.spawn(WEAK_PAPKA[0], [*WEAK_PAPKA[1:], *args], cwd=str(cwd), env=env,
                           encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 120))
     return child
 

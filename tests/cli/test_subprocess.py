@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from papka.vault import Container
+from tests.conftest import WEAK_PAPKA
 
 from .conftest import DECOY, passphrase_pipe
 
-PAPKA = [sys.executable, "-m", "papka.cli"]
+PAPKA = WEAK_PAPKA
 
 
 def run(args: Sequence[str], *, passphrases: Sequence[str] = (), new: str | None = None,

@@ -14,15 +14,16 @@ Use libFuzzer's own caps for time and memory, e.g. `-max_total_time=600 -timeout
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-os.environ["PAPKA_TESTONLY_WEAKEN_KDF"] = "1"
-
 import atheris  # noqa: E402
+
+from papka.vault import _crypto  # noqa: E402
+
+_crypto.weaken_for_tests()
 
 with atheris.instrument_imports(include=["papka"]):
     # Imported here so that libFuzzer sees coverage of papka's own parsers.

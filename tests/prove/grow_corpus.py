@@ -2,7 +2,7 @@
 input of every distinct outcome (per target, kind, step and error class) and every input that
 broke the rule (a crash, a hang, a memory blow-up). Run by hand, then commit tests/prove/corpus:
 
-    PAPKA_TESTONLY_WEAKEN_KDF=1 python -m tests.prove.grow_corpus [--inputs 600]
+    python -m tests.prove.grow_corpus [--inputs 600]
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ import io
 import os
 import random
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from papka.errors import DamagedError, PapkaError
 from papka.vault import Container
 from papka.vault.header import REGION_SIZE, SECTOR
 from papka.vault.storage import MemoryStorage
+from tests.conftest import WEAK_PAPKA
 from tests.prove.figures import report
 
 MiB = 1024 * 1024
@@ -186,7 +186,7 @@ def test_papka_check_names_the_damaged_documents_and_exits_2(tmp_path: Path) -> 
     read_end, write_end = os.pipe()
     os.write(write_end, (HIDDEN + "\n").encode())
     os.close(write_end)
-    result = subprocess.run([sys.executable, "-m", "papka.cli", "-c", str(path),
+    result = subprocess.run([*WEAK_PAPKA, "-c", str(path),
                              "--passphrase-fd", str(read_end), "check"], pass_fds=(read_end,),
                             capture_output=True, text=True, env={**os.environ, "LANGUAGE": "en"})
     os.close(read_end)

@@ -21,7 +21,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from papka.errors import PapkaError
 from papka.vault import Container
 from papka.vault.errors import NoCompartmentOpens
 from papka.vault.storage import MemoryStorage
+from tests.conftest import WEAK_PAPKA
 from tests.prove.figures import report
 from tests.vault.faults import Crash, FaultyStorage
 
@@ -228,7 +228,7 @@ def test_sigkill_of_the_papka_command_mid_add_or_remove_loses_nothing_committed(
     """A real `papka add` of a large file, and `papka remove`, killed at random moments."""
     box_path = tmp_path / "papers.papka"
     passphrase = "decoy words for the officer"
-    papka = [sys.executable, "-m", "papka.cli"]
+    papka = WEAK_PAPKA
 
     def run(args: list[str], *, kill_after_bytes: int) -> tuple[int | None, str]:
         """Run papka, and SIGKILL it once it has written `kill_after_bytes` bytes (as the kernel

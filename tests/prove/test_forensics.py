@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from papka.text import search_keys
-from tests.conftest import require_tool
+from tests.conftest import WEAK_PAPKA, require_tool
 from tests.prove.figures import report
 
 pytestmark = pytest.mark.timeout(600)
@@ -182,7 +182,7 @@ class Session:
 
     def run(self, *args: str, passphrases: tuple[str, ...] = (), new: str | None = None,
             stdin: str = "", expect: int = 0, container: bool = True,
-            program: tuple[str, ...] = ("-m", "papka.cli")) -> str:
+            program: tuple[str, ...] = (WEAK_PAPKA[1],)) -> str:
         traces = self.root / f"strace-{self.commands}"
         traces.mkdir()
         self.commands += 1
@@ -199,7 +199,7 @@ class Session:
         # PYTHONDONTWRITEBYTECODE: the interpreter's own bytecode caches of papka's code are
         # not papka's writing; everything else papka does is watched.
         env = {"HOME": str(self.home), "TMPDIR": str(self.tmp), "LANGUAGE": "en",
-               "PATH": os.environ["PATH"], "PAPKA_TESTONLY_WEAKEN_KDF": "1",
+               "PATH": os.environ["PATH"],
                "PYTHONDONTWRITEBYTECODE": "1"}
         result = subprocess.run(
             [self.strace, "-f", "-ff", "-qq", "-xx", "-y", "-s", "65536", "-v",

@@ -13,7 +13,6 @@ import datetime
 import functools
 import io
 import json
-import os
 import random
 import resource
 import signal
@@ -24,9 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-os.environ["PAPKA_TESTONLY_WEAKEN_KDF"] = "1"
-
 from papka.errors import PapkaError  # noqa: E402
+from papka.vault import _crypto  # noqa: E402
+
+_crypto.weaken_for_tests()
 
 MiB = 1024 * 1024
 MEMORY_CAP = 3 * 1024 * MiB         # address space: the interpreter, pdfium and qpdf fit in it

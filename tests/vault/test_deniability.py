@@ -127,7 +127,7 @@ def test_unlock_time_does_not_depend_on_the_passphrase_or_the_compartments(
     which is what must not differ, and other processes on a busy machine do not disturb it."""
     import time
 
-    monkeypatch.setattr(_crypto, "KDF_TESTONLY", _crypto.KdfParameters(32 * 1024, 2, 2))
+    monkeypatch.setattr(_crypto, "_weakened", _crypto.KdfParameters(32 * 1024, 2, 2))
     one = MemoryStorage(bytearray(SIZE))
     Container.create_on(one, DECOY)
     many = MemoryStorage(bytearray(one.data))

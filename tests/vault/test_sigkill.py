@@ -19,7 +19,8 @@ from tests.vault.helpers import DECOY, HIDDEN, MiB, new_container
 
 WRITER = r"""
 import hashlib, io, os, random, sys
-from papka.vault import Container
+from papka.vault import Container, _crypto
+_crypto.weaken_for_tests()
 path, seed = sys.argv[1], int(sys.argv[2])
 rng = random.Random(seed)
 passphrase = sys.stdin.readline().rstrip("\n")

@@ -1,0 +1,132 @@
+"""Crash at every write of a passphrase change, a re-link and a compartment add (threat model A6):
+every passphrase reaches what it reached before or after, never a broken link, and `check`
+finds nothing damaged."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Callable
+
+import pytest
+
+from papka.vault import Container
+from papka.vault.storage import MemoryStorage
+from tests.vault.faults import Crash, FaultyStorage
+
+SIZE = 16 * 1024 * 1024
+DECOY, HIDDEN, NEW = "decoy words here", "hidden words there", "the new words now"
+State = dict[int, dict[str, bytes]]
+
+
+def _state(box: Container) -> State:
+    return {c.level: {d.id: c.documents.read_bytes(d.id) for d in c.documents.list()}
+            for c in box.compartments}
+
+
+def _base() -> MemoryStorage:
+    rng = random.Random(7)
+    memory = MemoryStorage(bytearray(SIZE))
+    Container.create_on(memory, DECOY, random=rng.randbytes)
+    with Container.open_on(memory, [DECOY], random=rng.randbytes) as box:
+        box.add_compartment(HIDDEN)
+        box.compartments[0].documents.add(io.BytesIO(b"decoy paper" * 500), title="cv")
+        box.compartments[1].documents.add(io.BytesIO(b"hidden paper" * 900), title="case")
+    return memory
+
+
+def _write_boundaries(base: MemoryStorage, opener: list[str],
+                      action: Callable[[Container], None]) -> list[int]:
+    """The byte counts at which each write of `action` starts, and a point inside each."""
+    storage = FaultyStorage(bytearray(base.data))
+    box = Container.open_on(storage, opener, random=random.Random(1).randbytes)
+    sizes: list[int] = []
+    real_write = storage.write
+
+    def recording(offset: int, data: bytes | bytearray | memoryview) -> None:
+        sizes.append(len(data))
+        real_write(offset, data)
+
+    storage.write = recording  # type: ignore[method-assign]
+    action(box)
+    points, total = [], 0
+    for size in sizes:
+        points += [total, total + size // 2]
+        total += size
+    return points
+
+
+def _crash_everywhere(opener: list[str], action: Callable[[Container], None],
+                      check: Callable[[MemoryStorage], None]) -> int:
+    base = _base()
+    points = _write_boundaries(base, opener, action)
+    rng = random.Random(3)
+    survivors = 0
+    for budget in points:
+        storage = FaultyStorage(bytearray(base.data))
+        box = Container.open_on(storage, opener, random=rng.randbytes)
+        storage.budget = budget
+        with pytest.raises(Crash):
+            action(box)
+        for _ in range(3):
+            check(storage.survivor(rng))
+            survivors += 1
+    return survivors
+
+
+def _opens(image: MemoryStorage, passphrases: list[str]) -> Container | None:
+    try:
+        return Container.open_on(MemoryStorage(bytearray(image.data)), passphrases)
+    except Exception:  # noqa: BLE001 - any failure to open is what the caller checks for
+        return None
+
+
+def test_a_passphrase_change_cut_anywhere_breaks_no_link() -> None:
+    expected = _state(Container.open_on(MemoryStorage(bytearray(_base().data)), [HIDDEN]))
+
+    def change(box: Container) -> None:
+        box.change_passphrase(box.compartments[0], NEW)
+
+    def check(image: MemoryStorage) -> None:
+        hidden = _opens(image, [HIDDEN])
+        assert hidden is not None and _state(hidden) == expected
+        report = hidden.check()
+        assert report.ok and report.unreachable_older == 0, report
+        # Cut between the two slot copies, both passphrases open (each its own copy, of the same
+        # documents); otherwise exactly one does.
+        opened = [box for box in (_opens(image, [DECOY]), _opens(image, [NEW])) if box]
+        assert opened, "no decoy passphrase opens the decoy"
+        assert all(_state(box) == {0: expected[0]} for box in opened)
+
+    assert _crash_everywhere([HIDDEN], change, check) >= 60
+
+
+def test_a_compartment_add_cut_anywhere_harms_nothing() -> None:
+    base = _base()
+    expected = _state(Container.open_on(MemoryStorage(bytearray(base.data)), [HIDDEN]))
+
+    def add(box: Container) -> None:
+        box.add_compartment(NEW)
+
+    def check(image: MemoryStorage) -> None:
+        hidden = _opens(image, [HIDDEN])
+        assert hidden is not None and _state(hidden) == expected
+        assert hidden.check().ok
+        new = _opens(image, [NEW])
+        if new is not None:
+            assert _state(new) == {0: expected[0], 1: expected[1], 2: {}} or \
+                _state(new)[new.newest.level] == {}
+
+    assert _crash_everywhere([HIDDEN], add, check) >= 20
+
+
+def test_opening_both_after_a_decoy_only_passphrase_change_links_them_again() -> None:
+    image = _base()
+    with Container.open_on(image, [DECOY]) as decoy:
+        decoy.change_passphrase(decoy.compartments[0], NEW)
+    with Container.open_on(image, [HIDDEN], writable=False) as hidden:
+        assert hidden.unreachable_older == 1 and len(hidden.compartments) == 1
+    with Container.open_on(image, [NEW, HIDDEN]) as both:   # repairs on open: links again
+        assert len(both.compartments) == 2
+    with Container.open_on(image, [HIDDEN], writable=False) as hidden:
+        assert hidden.unreachable_older == 0 and len(hidden.compartments) == 2
