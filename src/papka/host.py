@@ -42,6 +42,8 @@ _resource = _optional_module("resource")
 _pread: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)
 _pwrite: Callable[[int, bytes | bytearray | memoryview, int], int] | None = \
     getattr(os, "pwrite", None)
+if _pread is None or _pwrite is None:   # both or neither: one way of moving through the file
+    _pread = _pwrite = None
 _O_NOFOLLOW: int | None = getattr(os, "O_NOFOLLOW", None)
 _O_DIRECTORY: int | None = getattr(os, "O_DIRECTORY", None)
 #: Windows opens descriptors in text mode (newline translation) unless asked for binary.
@@ -67,7 +69,7 @@ def choices() -> dict[str, str]:
     """Which implementation of each host facility this process uses (for tests and reports)."""
     return {
         "lock": "flock" if _FLOCK else ("msvcrt" if _msvcrt is not None else "process"),
-        "positioned_io": "pread" if _pread is not None and _pwrite is not None else "seek",
+        "positioned_io": "pread" if _pread is not None else "seek",
         "flush": "F_FULLFSYNC" if _F_FULLFSYNC is not None else "fsync",
         "file_times": "descriptor" if _UTIME_ON_FD else "path",
         "extraction": "dir_fd" if _DIR_FD else "checked_paths",
@@ -85,6 +87,11 @@ def open_file(path: str | os.PathLike[str], *, writable: bool, create: bool = Fa
     if create:
         flags |= os.O_CREAT | os.O_EXCL | (_O_NOFOLLOW or 0)
     return os.open(path, flags, 0o600)
+
+
+#: Without pread/pwrite a read or write is a seek and then a transfer; the lock keeps another
+#: thread's seek from landing between the two (the file position is shared per descriptor).
+_seek_guard = threading.Lock()
 
 
 _process_locks: set[tuple[int, int]] = set()
@@ -107,16 +114,17 @@ def lock_exclusively(fd: int) -> bool:
             raise
         return True
     if _msvcrt is not None:
-        position = os.lseek(fd, 0, os.SEEK_CUR)
-        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
-        try:
-            _msvcrt.locking(fd, _msvcrt.LK_NBLCK, 1)
-        except OSError as error:
-            if error.errno in (errno.EACCES, errno.EDEADLK, getattr(errno, "EDEADLOCK", -1)):
-                return False
-            raise
-        finally:
-            os.lseek(fd, position, os.SEEK_SET)
+        with _seek_guard:   # msvcrt locks at the file position: seek there and back
+            position = os.lseek(fd, 0, os.SEEK_CUR)
+            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+            try:
+                _msvcrt.locking(fd, _msvcrt.LK_NBLCK, 1)
+            except OSError as error:
+                if error.errno in (errno.EACCES, errno.EDEADLK, getattr(errno, "EDEADLOCK", -1)):
+                    return False
+                raise
+            finally:
+                os.lseek(fd, position, os.SEEK_SET)
         return True
     identity = _identity(os.fstat(fd))
     with _process_locks_guard:
@@ -131,11 +139,12 @@ def unlock(fd: int) -> None:
     if _FLOCK:
         return
     if _msvcrt is not None:
-        position = os.lseek(fd, 0, os.SEEK_CUR)
-        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
-        with contextlib.suppress(OSError):
-            _msvcrt.locking(fd, _msvcrt.LK_UNLCK, 1)
-        os.lseek(fd, position, os.SEEK_SET)
+        with _seek_guard:
+            position = os.lseek(fd, 0, os.SEEK_CUR)
+            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+            with contextlib.suppress(OSError):
+                _msvcrt.locking(fd, _msvcrt.LK_UNLCK, 1)
+            os.lseek(fd, position, os.SEEK_SET)
         return
     with _process_locks_guard:
         _process_locks.discard(_identity(os.fstat(fd)))
@@ -146,11 +155,6 @@ def _identity(info: os.stat_result) -> tuple[int, int]:
 
 
 # --- positioned reads and writes ------------------------------------------------------------
-
-#: Without pread/pwrite a read or write is a seek and then a transfer; the lock keeps another
-#: thread's seek from landing between the two (the file position is shared per descriptor).
-_seek_guard = threading.Lock()
-
 
 def read_at(fd: int, length: int, offset: int) -> bytes:
     """Up to ``length`` bytes at ``offset`` (fewer only at the end of the file)."""
