@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from papka import host
-
 from .command import PapkaCommand, PapkaGroup
 from .context import Config, pass_config
 from .i18n import N_, _
@@ -259,19 +257,14 @@ def keygen(config: Config, output: Path) -> None:
 
     secret, public = generate_identity()
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from papka.output_files import new_output_file
+
     try:
-        created_file = host.create_new_file(output)
+        with new_output_file(output) as out:
+            out.write(identity_file_text(secret, public, created).encode("ascii"))
     except FileExistsError:
         raise CommandUsageError(_("The file already exists; nothing was overwritten."),
                                 hint=_("Choose another name for the key file.")) from None
-    try:
-        with created_file as out:
-            out.write(identity_file_text(secret, public, created).encode("ascii"))
-            out.flush()
-            host.flush_durably(out.fileno())
-    except BaseException:
-        output.unlink(missing_ok=True)
-        raise
     if config.json:
         print_json({"public_key": public, "identity_file": str(output)})
         return

@@ -107,6 +107,7 @@ class Config:
         passphrases = self.read_passphrases(several=several)
         container = self.open_path(path, passphrases, write=write)
         try:
+            self.notes_after_open(container)
             if write:
                 self.before_writing(container)
             yield container
@@ -123,6 +124,16 @@ class Config:
 
         return Container.open(path, passphrases, work_factor=self.work_factor, writable=write,
                               repair=False)
+
+    def notes_after_open(self, container: Container) -> None:
+        if container.fell_back:
+            self.warn_once("fell-back", _(
+                "Note: the newest index of a compartment could not be read, so papka opened the "
+                "one before it; changes from its last session may be missing. Run `papka check`."))
+        if container.damaged_opened:
+            self.warn_once("damaged-opened", _(
+                "Note: a passphrase opened a compartment whose index is damaged; the other "
+                "compartments are open. Run `papka check`."))
 
     def before_writing(self, container: Container) -> None:
         """Every session that writes: the one-compartment note first, then header repairs."""

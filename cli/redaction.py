@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from papka import host
-
 from .bundles import read_hide_file, shown
 from .command import PapkaCommand
 from .context import Config, pass_config
@@ -83,6 +81,8 @@ def _with_tag(tags: tuple[str, ...], tag: str) -> tuple[str, ...]:
 
 def _write_previews(folder: Path, pictures: list[bytes]) -> list[Path]:
     """Write the preview pages into a new or empty folder the keeper named, never over a file."""
+    from papka.output_files import new_output_file
+
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise CommandUsageError(_("The preview folder must be new or empty."),
                                 hint=_("Give another folder with --preview."))
@@ -90,7 +90,7 @@ def _write_previews(folder: Path, pictures: list[bytes]) -> list[Path]:
     written = []
     for number, picture in enumerate(pictures, start=1):
         path = folder / f"page-{number:03d}.png"
-        with host.create_new_file(path) as out:
+        with new_output_file(path) as out:
             out.write(picture)
         written.append(path)
     return written

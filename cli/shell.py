@@ -123,6 +123,7 @@ def shell(config: Config) -> None:
     with container:
         session = dataclasses.replace(config, open_container_=container, json=False,
                                       passphrase_fd=None)
+        session.notes_after_open(container)
         levels = ", ".join(str(c.level) for c in container.compartments)
         note(_("Open compartment levels: {levels}.").format(levels=levels))
         repl(session)

@@ -66,10 +66,15 @@ class _Unlocked:
     slot: int
     masters: tuple[bytearray, bytearray]
     records: dict[int, SlotRecord]          # region -> record, only the newest generation
+    older: dict[int, SlotRecord] = field(default_factory=dict)   # the other copy, if older
 
     @property
     def record(self) -> SlotRecord:
         return self.records[min(self.records)]
+
+    def generations(self) -> list[dict[int, SlotRecord]]:
+        """The valid slot copies grouped by generation, newest first."""
+        return [self.records, self.older] if self.older else [self.records]
 
 
 def _derive_masters(storage: Storage, geometry: Geometry, passphrase: str,
@@ -106,7 +111,8 @@ def _try_slots(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
     slot = min(hits)            # a passphrase opens one slot: creation refuses duplicates
     newest = max(rec.generation for rec in hits[slot].values())
     return _Unlocked(slot, masters,
-                     {r: rec for r, rec in hits[slot].items() if rec.generation == newest})
+                     {r: rec for r, rec in hits[slot].items() if rec.generation == newest},
+                     {r: rec for r, rec in hits[slot].items() if rec.generation != newest})
 
 
 @dataclass
@@ -128,28 +134,60 @@ class CheckReport:
     unreachable_older: int
     #: Stale or damaged header and catalog copies left for `papka check --repair`.
     headers_needing_repair: int = 0
+    #: Compartments a given passphrase opened whose index is damaged.
+    damaged_opened: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "damaged": [{"level": lv, "id": d} for lv, d in self.damaged],
                 "documents_checked": self.documents_checked, "bytes_checked": self.bytes_checked,
                 "headers_repaired": self.headers_repaired,
                 "unreachable_older": self.unreachable_older,
-                "headers_needing_repair": self.headers_needing_repair}
+                "headers_needing_repair": self.headers_needing_repair,
+                "damaged_opened": self.damaged_opened}
 
 
 class Compartment:
     """One compartment of an open container: its catalog root and its documents."""
 
     def __init__(self, container: Container, unlocked: _Unlocked) -> None:
-        from papka.vault.documents import DocumentStore
-
         self._container = container
         self.slot = unlocked.slot
         self.masters = unlocked.masters
-        self.generation = unlocked.record.generation
-        self.level = unlocked.record.level
-        self._data_key = unlocked.record.data_key
-        self._valid_regions = set(unlocked.records)
+        #: Sectors the last commit freed: kept intact until the next commit lands (or the
+        #: session closes), so the previous generation stays readable (docs/FORMAT.md §5).
+        self._pending_free: list[Extent] = []
+        #: True when the newest generation did not load and an older one was opened.
+        self.fell_back = False
+        # Newest generation first; the other slot copy's older generation if that one fails,
+        # as after a copy of the stick taken while a commit was being written.
+        failure: ContainerDamaged | None = None
+        for attempt, records in enumerate(unlocked.generations()):
+            try:
+                self._load_generation(records)
+            except ContainerDamaged as error:
+                failure = failure or error
+                continue
+            if attempt:
+                self.fell_back = True
+                self.needs_repair = True
+            break
+        else:
+            raise failure or ContainerDamaged()
+        container.space.mark(self._root_extents(), USED)
+        try:
+            container.space.mark(self.documents.extents(), USED)
+        except (TypeError, ValueError, KeyError, IndexError):
+            raise ContainerDamaged("A compartment's index is malformed.") from None
+
+    def _load_generation(self, records: dict[int, SlotRecord]) -> None:
+        from papka.vault.documents import DocumentStore
+
+        container = self._container
+        record = records[min(records)]
+        self.generation = record.generation
+        self.level = record.level
+        self._data_key = record.data_key
+        self._valid_regions = set(records)
         self.store = ObjectStore(container.storage, container.space, self._data_key,
                                  descending=self.level > 0, random=container.random,
                                  padding=container.padding)
@@ -157,7 +195,7 @@ class Compartment:
         # reads, and rewrite whatever did not.
         self._root_chains: dict[int, list[Pointer]] = {}
         root: dict[str, Any] | None = None
-        for copy, head in enumerate(unpack_roots(unlocked.record.root)[:2]):
+        for copy, head in enumerate(unpack_roots(record.root)[:2]):
             try:
                 chain = self._load_root_chain(head)
                 loaded = _validated_root(json.loads(self.store.read_bytes(chain[-1])))
@@ -174,12 +212,7 @@ class Compartment:
         self._committed_root = json.dumps(root)
         self._written_root = self._committed_root
         self._committed_chains = dict(self._root_chains)
-        container.space.mark(self._root_extents(), USED)
         self.documents = DocumentStore(self)
-        try:
-            container.space.mark(self.documents.extents(), USED)
-        except (TypeError, ValueError, KeyError, IndexError):
-            raise ContainerDamaged("A compartment's index is malformed.") from None
 
     # -- the root pointer in the slot ------------------------------------------------------------
     def _load_root_chain(self, raw: bytes) -> list[Pointer]:
@@ -284,15 +317,25 @@ class Compartment:
         self._valid_regions = {0, 1}
 
     def _finish_transaction(self) -> None:
-        """After a durable commit: freed sectors become free and are overwritten with random."""
-        container = self._container
+        """After a durable commit: the sectors the commit before it freed are overwritten with
+        random and become free; the ones this commit freed wait for the next commit, so that a
+        copy of the stick taken during that commit still finds this generation whole."""
         tx = self.store.tx
-        for start, count in tx.freed:
-            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
-        container.space.mark(tx.freed, FREE)
+        self.release_pending()
+        self._pending_free = list(tx.freed)
         tx.freed.clear()
         tx.allocated.clear()
         tx.cursors.clear()
+
+    def release_pending(self) -> None:
+        """Overwrite with random bytes the sectors that earlier commits freed, and free them."""
+        if not self._pending_free:
+            return
+        container = self._container
+        for start, count in self._pending_free:
+            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
+        container.space.mark(self._pending_free, FREE)
+        self._pending_free = []
 
     def rollback(self) -> None:
         """Forget every change since the last commit; nothing on disk refers to them."""
@@ -338,6 +381,8 @@ class Container:
         self.space = SpaceMap(self.geometry)
         self._compartments: list[Compartment] = []
         self.unreachable_older = 0
+        #: Compartments a given passphrase opened whose index is damaged (the others opened).
+        self.damaged_opened = 0
         self.read_only = False
         self.headers_repaired = 0
 
@@ -456,6 +501,13 @@ class Container:
         return repaired
 
     @property
+    def fell_back(self) -> int:
+        """How many open compartments opened at their previous generation, the newest being
+        unreadable (a copy taken mid-commit, or damage): changes of their last commit are
+        missing from this session."""
+        return sum(c.fell_back for c in self._compartments)
+
+    @property
     def headers_needing_repair(self) -> int:
         """How many open compartments have a slot or catalog copy that a repair would rewrite."""
         return sum(c.needs_repair or c._valid_regions != {0, 1} for c in self._compartments)
@@ -481,22 +533,30 @@ class Container:
         # Reach the older compartments through the keys the newer ones keep.
         queue = list(found)
         direct = {u.slot for u in found}
+        failed: set[int] = set()
+        first_failure: ContainerDamaged | None = None
         while queue:
             unlocked = queue.pop(0)
             if any(c.slot == unlocked.slot for c in self._compartments):
                 continue
             try:
                 compartment = Compartment(self, unlocked)
-            except ContainerDamaged:
+            except ContainerDamaged as error:
+                failed.add(unlocked.slot)
                 if unlocked.slot in direct:
-                    raise
+                    # A passphrase opened a compartment whose index is damaged: still open the
+                    # others given, and fail only when none opens.
+                    first_failure = first_failure or error
+                    self.damaged_opened += 1
+                    continue
                 # An older compartment reached through stored keys is damaged: open the rest,
                 # and count it as unreachable so that writers are warned (its blocks are unknown).
                 self.unreachable_older += 1
                 continue
             self._compartments.append(compartment)
             for link in compartment.root.get("older", []):
-                if any(c.slot == link["slot"] for c in self._compartments) or \
+                if link["slot"] in failed or \
+                        any(c.slot == link["slot"] for c in self._compartments) or \
                         any(u.slot == link["slot"] for u in queue):
                     continue
                 older = None
@@ -509,6 +569,8 @@ class Container:
                     self.unreachable_older += 1
                 else:
                     queue.append(older)
+        if not self._compartments:
+            raise first_failure or ContainerDamaged()
         self._compartments.sort(key=lambda c: c.level)
         self._relink()
 
@@ -668,16 +730,24 @@ class Container:
                     damaged.append((compartment.level, doc_id))
                 except EnvironmentProblem:
                     damaged.append((compartment.level, doc_id))
-        return CheckReport(ok=not damaged and not self.unreachable_older, damaged=damaged,
+        return CheckReport(ok=not damaged and not self.unreachable_older
+                           and not self.damaged_opened, damaged=damaged,
                            documents_checked=checked, bytes_checked=total,
                            headers_repaired=self.headers_repaired,
                            headers_needing_repair=self.headers_needing_repair,
+                           damaged_opened=self.damaged_opened,
                            unreachable_older=self.unreachable_older)
 
     def close(self) -> None:
-        for compartment in self._compartments:
-            compartment._wipe()
-        self.storage.close()
+        try:
+            if not self.read_only:
+                for compartment in self._compartments:
+                    compartment.release_pending()
+                self.storage.flush()
+        finally:
+            for compartment in self._compartments:
+                compartment._wipe()
+            self.storage.close()
 
     def __enter__(self) -> Container:
         return self

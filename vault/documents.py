@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -19,8 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
-from papka import host
 from papka.errors import EnvironmentProblem
+from papka.output_files import new_output_file
 from papka.text import search_keys
 from papka.vault.errors import (
     AmbiguousId,
@@ -345,22 +346,25 @@ class DocumentStore:
 
     def save_to(self, doc_id: str, path: str | os.PathLike[str], *,
                 overwrite: bool = False) -> Path:
-        """Write the document to a path the caller names; a partial file never stays behind."""
+        """Write the document to a path the caller names. It is written whole under a partial
+        name and renamed into place, so a run cut short never leaves a truncated file under the
+        name, and `overwrite` replaces an existing file only with a complete one."""
         key = self.resolve(doc_id)
         target = Path(path)
         try:
-            out = host.open_for_writing(target, overwrite=overwrite)
+            with new_output_file(target, replace=overwrite) as out:
+                self.copy_to(key, out)
         except FileExistsError:
             raise InvalidInput("A file already exists at that path; nothing was written.",
                                hint="Choose another path, or allow overwriting.") from None
+        except IsADirectoryError:
+            raise InvalidInput("That path is a folder; nothing was written.") from None
         except OSError as error:
+            if error.errno == errno.ENOSPC:
+                raise EnvironmentProblem(
+                    "The disk is full; nothing was written and any file already at that path "
+                    "is unchanged.") from None
             raise EnvironmentProblem(f"papka cannot write there ({error.strerror}).") from None
-        try:
-            with out:
-                self.copy_to(key, out)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
         return target
 
     # -- writing -------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from papka import host
 from papka.errors import EnvironmentProblem, UsageError
+from papka.output_files import new_output_file
 from papka.vault.bundle import (
     AddressBook,
     BundleItem,
@@ -549,23 +549,22 @@ def build_items(
 
 @contextlib.contextmanager
 def _new_file(path: Path) -> Iterator[BinaryIO]:
-    """A new file at ``path`` (never an existing one, never through a link), removed again if
-    anything fails, so a half-written bundle never stays behind."""
+    """A new file at ``path`` (never an existing one, never through a link), written under a
+    partial name and renamed only when complete, so a half-written bundle never stands under
+    the name the keeper gave, even if the run is killed (papka/output_files.py)."""
+    writing = False
     try:
-        created = host.create_new_file(path)
+        with new_output_file(path) as out:
+            writing = True
+            yield out
     except FileExistsError:
+        if writing:
+            raise
         raise BundleFileExists() from None
     except OSError:
+        if writing:
+            raise
         raise BundleFileProblem() from None
-    try:
-        with created as out:
-            yield out
-            out.flush()
-            host.flush_durably(out.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        raise
 
 
 def export_bundle(

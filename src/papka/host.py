@@ -198,6 +198,19 @@ def flush_durably(fd: int) -> None:
     os.fsync(fd)
 
 
+def flush_folder(folder: str | os.PathLike[str]) -> None:
+    """Make a rename or a new name in ``folder`` durable, where the system lets a folder be
+    flushed (POSIX); elsewhere the file system keeps its own order (NTFS journals names)."""
+    if _O_DIRECTORY is None:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def restore_times(fd: int, path: str | os.PathLike[str], times_ns: tuple[int, int]) -> None:
     """Put a file's access and modification times back (through its descriptor where the
     system allows it, else by its path)."""

@@ -130,3 +130,19 @@ def test_opening_both_after_a_decoy_only_passphrase_change_links_them_again() ->
         assert len(both.compartments) == 2
     with Container.open_on(image, [HIDDEN], writable=False) as hidden:
         assert hidden.unreachable_older == 0 and len(hidden.compartments) == 2
+
+
+def test_a_damaged_decoy_index_does_not_stop_the_hidden_passphrase_given_with_it() -> None:
+    from papka.vault.errors import ContainerDamaged
+    from papka.vault.header import SECTOR
+
+    image = _base()
+    with Container.open_on(image, [DECOY], writable=False) as decoy:
+        extents = decoy.compartments[0]._root_extents()
+    for start, count in extents:
+        image.data[start * SECTOR:(start + count) * SECTOR] = bytes(count * SECTOR)
+    with pytest.raises(ContainerDamaged):
+        Container.open_on(MemoryStorage(bytearray(image.data)), [DECOY])
+    with Container.open_on(MemoryStorage(bytearray(image.data)), [DECOY, HIDDEN]) as both:
+        assert [c.level for c in both.compartments] == [1]
+        assert both.damaged_opened == 1 and not both.check().ok

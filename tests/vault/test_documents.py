@@ -111,16 +111,33 @@ def test_ids_resolve_by_unique_prefix(box: Container) -> None:
 
 def test_remove_overwrites_the_freed_sectors_with_random_bytes(box: Container,
                                                                 workdir: Path) -> None:
+    """After the next commit or the end of the session, never before: until then the previous
+    generation stays whole for a copy of the stick taken during the commit (FORMAT.md §5)."""
     data = b"CANARY-" * 50_000
     doc = add_bytes(box, data)
     extents = sectors_of(box, 0, doc.id)
     before = [box.storage.read(s * SECTOR, c * SECTOR) for s, c in extents]
     box.newest.documents.remove(doc.id)
-    after = [box.storage.read(s * SECTOR, c * SECTOR) for s, c in extents]
-    assert all(a != b for a, b in zip(after, before, strict=True))
     with pytest.raises(DocumentNotFound):
         box.newest.documents.get(doc.id)
+    kept = [box.storage.read(s * SECTOR, c * SECTOR) for s, c in extents]
+    assert kept == before and box.space.map[extents[0][0]] == 1
+    add_bytes(box, b"the next commit")
+    after = [box.storage.read(s * SECTOR, c * SECTOR) for s, c in extents]
+    assert all(a != b for a, b in zip(after, before, strict=True))
     assert box.space.map[extents[0][0]] == 0
+
+
+def test_closing_the_session_overwrites_what_its_last_commit_freed(workdir: Path) -> None:
+    path = new_container(workdir / "closing")
+    with Container.open(path, [DECOY]) as opened:
+        doc = add_bytes(opened, b"CANARY-" * 50_000)
+        extents = sectors_of(opened, 0, doc.id)
+        before = [opened.storage.read(s * SECTOR, c * SECTOR) for s, c in extents]
+        opened.newest.documents.remove(doc.id)
+    raw = path.read_bytes()
+    after = [raw[s * SECTOR:(s + c) * SECTOR] for s, c in extents]
+    assert all(a != b for a, b in zip(after, before, strict=True))
 
 
 def test_batch_is_one_commit_and_an_error_inside_rolls_it_all_back(box: Container) -> None:

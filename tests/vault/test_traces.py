@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from papka.output_files import partial_path
 from papka.vault import Container
 from tests.vault.helpers import DECOY, HIDDEN, new_container
 
@@ -64,9 +65,12 @@ def test_every_operation_leaves_no_canary_outside_what_the_keeper_names(workdir:
     container_bytes = path.read_bytes()
     for form in _forms(CANARY):
         assert form not in container_bytes
-    # 2. The only files written are the container and the path the keeper named.
+    # 2. The only files written are the container and the path the keeper named (through its
+    #    partial name beside it, gone once the file is complete).
     written = {Path(p).resolve() for p in _opened_for_writing}
-    assert written <= {path.resolve(), wanted_out.resolve()}, written
+    assert written <= {path.resolve(), wanted_out.resolve(),
+                       partial_path(wanted_out).resolve()}, written
+    assert not partial_path(wanted_out).exists()
     # 3. Nothing under HOME or TMPDIR holds it either.
     for folder in (Path(os.environ["HOME"]), Path(os.environ["TMPDIR"])):
         for file, data in _all_bytes_under(folder).items():

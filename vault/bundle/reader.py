@@ -56,6 +56,12 @@ FIXED_LIMITS = {
 }
 #: Written into the folder when ``force`` opened a bundle that did not verify.
 UNVERIFIED_MARK = "UNVERIFIED.txt"
+#: Written before any document and removed once every file verified, so that a run killed
+#: mid-way leaves its files clearly marked.
+_IN_PROGRESS_TEXT = (
+    "papka was still opening this bundle, or was stopped before it finished: the files here\n"
+    "are not verified; do not rely on them. Open the bundle again into a new, empty folder.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -376,19 +382,28 @@ def open_bundle(
     )
     if position is not None and not isinstance(source, str | os.PathLike):
         source.seek(position)
-    _refuse_collisions(target, [*FIXED_MEMBERS, *(f.name for f in first.files)])
+    _refuse_collisions(target, [*FIXED_MEMBERS, UNVERIFIED_MARK, *(f.name for f in first.files)])
     extraction = _Extraction(target)
     try:
+        _mark_unverified(extraction, _IN_PROGRESS_TEXT)
         collector = _Collector(extraction)
         encrypted = _read(source, collector, identities, passphrase)
         second = _check(collector, encrypted, address_book)
         if second.manifest_sha256 != first.manifest_sha256:
             raise BundleDamagedError("The bundle changed while it was being opened.")
+        extraction.remove(UNVERIFIED_MARK)
     except BaseException:
         extraction.discard()
         raise
     extraction.close()
     return OpenedBundle(True, second, None, extraction.paths())
+
+
+def _mark_unverified(extraction: _Extraction, text: str) -> None:
+    with extraction.create(UNVERIFIED_MARK) as mark:
+        mark.write(text.encode())
+        mark.flush()
+        host.flush_durably(mark.fileno())
 
 
 def import_bundle(
@@ -439,6 +454,7 @@ def _open_forced(
     problem: str | None = None
     bundle: VerifiedBundle | None = None
     try:
+        _mark_unverified(extraction, _IN_PROGRESS_TEXT)
         try:
             encrypted = _read(source, collector, identities, passphrase)
             bundle = _check(collector, encrypted, book)
@@ -450,14 +466,12 @@ def _open_forced(
         for name in list(extraction.written):
             if name.startswith("files/") and name not in collector.documents:
                 extraction.remove(name)
+        extraction.remove(UNVERIFIED_MARK)
         if problem is not None:
-            with extraction.create(UNVERIFIED_MARK) as mark:
-                mark.write(
-                    (
-                        "papka could not verify these files; do not rely on them.\n"
-                        f"Reason: {problem}\n"
-                    ).encode()
-                )
+            _mark_unverified(
+                extraction,
+                f"papka could not verify these files; do not rely on them.\nReason: {problem}\n",
+            )
     except BaseException:
         extraction.discard()
         raise
