@@ -4,6 +4,7 @@ tests/portable_host.py), and papka working end to end in a Python that lacks the
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,24 @@ def test_the_forced_run_takes_the_portable_paths() -> None:
     else:
         assert host.choices()["positioned_io"] == "pread"
         assert host.choices()["extraction"] == "dir_fd"
+
+
+#: Calls whose availability differs between systems; only papka.host may make them.
+_PLATFORM_CALLS = re.compile(
+    r"\bfcntl\b|\bmsvcrt\b|os\.pread|os\.pwrite|O_NOFOLLOW|O_DIRECTORY|O_BINARY|\bdir_fd\b"
+    r"|/proc/|\bprctl\b|\bwindll\b|os\.utime|os\.fsync|os\.open\(|os\.fdopen|RLIMIT_")
+
+
+def test_no_module_but_the_host_layer_makes_platform_specific_calls() -> None:
+    root = Path(__file__).resolve().parent.parent
+    sources = [*root.glob("vault/**/*.py"), *root.glob("cli/**/*.py"),
+               *root.glob("formats/**/*.py"), *root.glob("src/papka/*.py")]
+    assert len(sources) > 50
+    offenders = [f"{path.relative_to(root)}:{number}"
+                 for path in sources if path.name != "host.py" or path.parent.name != "papka"
+                 for number, line in enumerate(path.read_text().splitlines(), start=1)
+                 if _PLATFORM_CALLS.search(line)]
+    assert offenders == []
 
 
 # A Python without fcntl, pread/pwrite, O_NOFOLLOW and O_DIRECTORY (hidden for real, never put
@@ -308,3 +327,13 @@ def test_the_macos_interface_language_is_read_from_the_global_defaults(
     assert host.system_ui_language() == "ru_RU"
     monkeypatch.setattr(sys, "platform", "linux")
     assert host.system_ui_language() is None
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_a_folder_is_flushed_where_the_system_allows_it(tmp_path: Path, portable: bool,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    host = fresh_host(portable=portable)
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    host.flush_folder(tmp_path)
+    assert len(synced) == (0 if portable else 1)
