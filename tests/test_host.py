@@ -337,3 +337,13 @@ def test_a_folder_is_flushed_where_the_system_allows_it(tmp_path: Path, portable
     monkeypatch.setattr(os, "fsync", synced.append)
     host.flush_folder(tmp_path)
     assert len(synced) == (0 if portable else 1)
+
+
+def test_the_process_is_kept_out_of_crash_dumps() -> None:
+    script = ("import resource; from papka import host;"
+              "before = host.dumpable(); host.keep_out_of_crash_dumps();"
+              "print(before, host.dumpable(), resource.getrlimit(resource.RLIMIT_CORE)[0])")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "0"]

@@ -235,15 +235,6 @@ def create_new_file(path: str | os.PathLike[str]) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
-def open_for_writing(path: str | os.PathLike[str], *, overwrite: bool) -> BinaryIO:
-    """A file at a path the keeper named, for binary writing: a new one, or (``overwrite``)
-    an existing one emptied first."""
-    if not overwrite:
-        return create_new_file(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_BINARY | _O_CLOEXEC
-    return os.fdopen(os.open(path, flags, 0o600), "wb")
-
-
 # --- writing a received bundle's files into a folder ---------------------------------------
 
 
