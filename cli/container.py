@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+import sys
 from pathlib import Path
 
 import click
@@ -88,11 +89,15 @@ def compartment() -> None:
             "The new passphrase opens the new compartment and every compartment open now."),
     epilog=N_("Examples:\n\n\b\n"
               "  papka compartment add\n"
-              "  papka --passphrase-fd 3 --new-passphrase-fd 4 compartment add \\\n"
+              "  papka --passphrase-fd 3 --new-passphrase-fd 4 compartment add --yes \\\n"
               "        3<old.txt 4<new.txt"),
 )
+@click.option("--yes", is_flag=True,
+              help=N_("Do not ask for confirmation (for scripts)."))
 @pass_config
-def compartment_add(config: Config) -> None:
+def compartment_add(config: Config, yes: bool) -> None:
+    if not yes:
+        _confirm_compartment_add()
     with config.container(write=True, several=True) as container:
         new_passphrase = config.read_new_passphrase()
         created = container.add_compartment(new_passphrase, work_factor=config.work_factor)
@@ -100,6 +105,25 @@ def compartment_add(config: Config) -> None:
         print_json({"level": created.level})
     else:
         click.echo(_("A compartment was added at level {level}.").format(level=created.level))
+
+
+ADD_WORDS = (N_("add"),)
+
+
+def _confirm_compartment_add() -> None:
+    """The same words whatever exists (threat model A1): the risk is what papka cannot know."""
+    note(_("A new compartment takes one of the container's 16 header places. If you have a "
+           "compartment that is not open now, the new one may take its place (about 1 chance "
+           "in 15), and that compartment is then lost for good. Open every compartment you "
+           "have before adding one: the newest one's passphrase opens the older ones too."))
+    if not sys.stdin.isatty():
+        raise CommandUsageError(_("Nothing was added: confirm with a typed word, or give --yes "
+                                  "in a script."))
+    word = _(ADD_WORDS[0])
+    answer = click.prompt(_("Type \"{word}\" to go on").format(word=word), err=True,
+                          default="", show_default=False)
+    if answer.strip().casefold() not in {word.casefold(), ADD_WORDS[0]}:
+        raise CommandUsageError(_("Nothing was added: the confirmation did not match."))
 
 
 @click.command(
@@ -230,4 +254,29 @@ def panic(config: Config, yes: bool) -> None:
         click.echo(_("Done. Nothing in this container can be opened any more."))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic)
+@click.command(
+    "backup", cls=PapkaCommand,
+    help=N_("Make a second copy of the container in a new file, and check it by reading it "
+            "back. No passphrase is needed: the copy is as unreadable as the original. Keep it "
+            "on another medium, apart from the stick. Do not copy the container with other "
+            "tools while papka is using it: such a copy can catch a change half-way."),
+    epilog=N_("Examples:\n\n\b\n  papka backup /media/second-stick/papers-copy.papka"),
+)
+@click.argument("destination", type=click.Path(path_type=Path), metavar="DEST")
+@pass_config
+def backup(config: Config, destination: Path) -> None:
+    if config.open_container_ is not None:
+        raise CommandUsageError(_("backup cannot run inside the shell."),
+                                hint=_("Leave the shell with `exit`, then run `papka backup`."))
+    path = config.existing_container_path()
+    from papka.vault import Container
+
+    with Progress(_("Copying the container")) as progress:
+        digest = Container.backup(path, destination, progress=progress)
+    if config.json:
+        print_json({"copied": True, "sha256": digest})
+    else:
+        click.echo(_("The copy is complete and reads back intact."))
+
+
+COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic, backup)

@@ -25,6 +25,19 @@ MESSAGES = (
     N_("The container can only be read here: the medium or the file is read-only."),
     N_("Reading commands (list, show, get, check) still work. To make changes, copy the "
        "container to a writable place or remove the stick's write protection."),
+    N_("This file system cannot hold a file this large (a FAT32 stick holds files of at most "
+       "4 GiB)."),
+    N_("Choose a smaller size, or format the stick as exFAT."),
+    N_("There is not enough free space here for a container of this size."),
+    N_("Choose a smaller size, or free some space on this disk."),
+    N_("The disk is full; nothing was written and any file already at that path is "
+       "unchanged."),
+    N_("That path is a folder; nothing was written."),
+    N_("Something already exists at the backup path; papka never overwrites it."),
+    N_("Choose a new file name for the copy."),
+    N_("The disk is full; no copy was made."),
+    N_("The copy does not read back as it was written; do not rely on it."),
+    N_("Try another medium for the copy."),
     N_("The container is full; nothing was changed."),
     N_("Remove documents you no longer need, or create a larger container and move them."),
     N_("The container is damaged."),

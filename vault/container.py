@@ -5,10 +5,14 @@ Read docs/FORMAT.md for the layout and the security argument; this module implem
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import hashlib
 import json
 import os
 import secrets
+import shutil
 import struct
 import threading
 from collections.abc import Callable, Sequence
@@ -19,12 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from papka import host
 from papka.errors import EnvironmentProblem, UsageError
+from papka.output_files import move_into_place, new_output_file, partial_path
 from papka.vault import _crypto
 from papka.vault.errors import (
     ContainerDamaged,
+    FileTooLarge,
     InvalidInput,
     NoCompartmentOpens,
     NotAContainer,
+    NotEnoughSpace,
 )
 from papka.vault.header import (
     CHAIN_HEAD_MAX,
@@ -190,7 +197,8 @@ class Compartment:
         self._valid_regions = set(records)
         self.store = ObjectStore(container.storage, container.space, self._data_key,
                                  descending=self.level > 0, random=container.random,
-                                 padding=container.padding)
+                                 padding=container.padding,
+                                 before_write=container._check_writable)
         # The slot points at both copies of the catalog (docs/FORMAT.md §6): use the first that
         # reads, and rewrite whatever did not.
         self._root_chains: dict[int, list[Pointer]] = {}
@@ -399,16 +407,39 @@ class Container:
         if target.exists() and not is_device:
             raise NotAContainer("A file already exists at this path; papka will not overwrite it.",
                                 hint="Choose a new file name for the container.")
-        storage = FileStorage(target, create_size=None if is_device else size - size % SECTOR)
+        if is_device:
+            storage = FileStorage(target)
+            try:
+                cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
+                              random=random)
+            finally:
+                storage.close()
+            return
+        size -= size % SECTOR
+        with contextlib.suppress(OSError):
+            if shutil.disk_usage(target.parent).free < size:
+                raise NotEnoughSpace()
+        # Made under a partial name and renamed when whole: a failed or killed init leaves no
+        # file under the name, and the next init removes what a killed one left.
+        partial = partial_path(target)
+        if partial.is_file() and not partial.is_symlink():
+            partial.unlink()
+        try:
+            storage = FileStorage(partial, create_size=size)
+        except NotAContainer:           # the partial name is taken by something else
+            raise
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         try:
             cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
                           random=random)
+            storage.close()
+            move_into_place(partial, target)
         except BaseException:
             storage.close()
-            if not is_device:
-                target.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
             raise
-        storage.close()
 
     @classmethod
     def create_on(cls, storage: Storage, passphrase: str, *, work_factor: int = 1,
@@ -588,6 +619,51 @@ class Container:
                 compartment.needs_repair = True
 
     @staticmethod
+    def backup(path: str | os.PathLike[str], destination: str | os.PathLike[str], *,
+               progress: Progress | None = None) -> str:
+        """Copy the container to a new file, under its lock, and check the copy by reading it
+        back; returns the copy's SHA-256. No passphrase is needed: the copy is the same random-
+        looking bytes. Copying the file with other tools while papka writes can catch a commit
+        half-way; this waits for no one and refuses while another session holds the lock."""
+        target = Path(destination)
+        storage = FileStorage(path, writable=False)
+        try:
+            total = storage.size
+            digest = hashlib.sha256()
+            try:
+                with new_output_file(target) as out:
+                    for offset in range(0, total, _FILL_CHUNK):
+                        chunk = storage.read(offset, min(_FILL_CHUNK, total - offset))
+                        digest.update(chunk)
+                        out.write(chunk)
+                        if progress is not None:
+                            progress(offset + len(chunk), total)
+            except FileExistsError:
+                raise InvalidInput("Something already exists at the backup path; papka never "
+                                   "overwrites it.",
+                                   hint="Choose a new file name for the copy.") from None
+            except OSError as error:
+                if error.errno == errno.ENOSPC:
+                    raise EnvironmentProblem("The disk is full; no copy was made.") from None
+                if error.errno == errno.EFBIG:
+                    raise FileTooLarge() from None
+                raise EnvironmentProblem(
+                    f"papka cannot write the copy there ({error.strerror}).") from None
+        finally:
+            storage.close()
+        check = hashlib.sha256()
+        with target.open("rb") as copy:
+            if hasattr(os, "posix_fadvise"):     # read the medium, not what the cache kept
+                with contextlib.suppress(OSError):
+                    os.posix_fadvise(copy.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            while chunk := copy.read(_FILL_CHUNK):
+                check.update(chunk)
+        if check.digest() != digest.digest():
+            raise ContainerDamaged("The copy does not read back as it was written; do not rely "
+                                   "on it.", hint="Try another medium for the copy.")
+        return digest.hexdigest()
+
+    @staticmethod
     def panic(path: str | os.PathLike[str]) -> None:
         """Overwrite both header regions with random bytes: no passphrase opens anything after.
 
@@ -649,8 +725,18 @@ class Container:
         root = {"format": 1, "older": [c.link() for c in self._compartments],
                 "identity": self.random(32).hex(), "pages": [], "book": {}}
         data_key = bytearray(self.random(32))
-        store = ObjectStore(self.storage, self.space, data_key, descending=level > 0,
-                            random=self.random, padding=self.padding)
+        # The first catalog goes where neither the oldest compartment (from the start) nor the
+        # newer ones (from the end) reach while each holds less than half of the container:
+        # a session that cannot see every compartment then harms none by creating one. The
+        # compartment's own first commit moves it to its level's place (docs/FORMAT.md §7).
+        g = self.geometry
+        span = g.end_data_sector - g.first_data_sector
+        band = max(span // 20, 1)
+        middle = g.first_data_sector + span // 2
+        draw = int.from_bytes(self.random(4), "big")
+        origins = (middle + draw % band, middle + band + (draw >> 16) % band)
+        store = ObjectStore(self.storage, self.space, data_key, descending=False,
+                            random=self.random, padding=self.padding, origins=origins)
         data = json.dumps(root, separators=(",", ":")).encode()
         roots = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
                             for copy in (0, 1)])

@@ -26,6 +26,17 @@ class ReadOnlyMedium(EnvironmentProblem):
             "container to a writable place or remove the stick's write protection.")
 
 
+class FileTooLarge(EnvironmentProblem):
+    default_message = ("This file system cannot hold a file this large (a FAT32 stick holds "
+                       "files of at most 4 GiB).")
+    hint = "Choose a smaller size, or format the stick as exFAT."
+
+
+class NotEnoughSpace(EnvironmentProblem):
+    default_message = "There is not enough free space here for a container of this size."
+    hint = "Choose a smaller size, or free some space on this disk."
+
+
 class ContainerFull(EnvironmentProblem):
     default_message = "The container is full; nothing was changed."
     hint = "Remove documents you no longer need, or create a larger container and move them."

@@ -149,8 +149,16 @@ class ObjectStore:
 
     def __init__(self, storage: Storage, space: SpaceMap, data_key: bytearray, *,
                  descending: bool, random: _crypto.RandomSource,
-                 padding: Callable[[int], bytes]) -> None:
+                 padding: Callable[[int], bytes],
+                 origins: tuple[int, int] | None = None,
+                 before_write: Callable[[], None] | None = None) -> None:
+        """`origins`: where copies 0 and 1 start, ascending, instead of the level's ends (a new
+        compartment's first catalog, docs/FORMAT.md §7)."""
         self._storage = storage
+        self._origins = origins
+        #: Raises when the session may not write (read-only or truncated): checked before the
+        #: first sector is allocated, so a refused change writes nothing at all.
+        self._before_write = before_write
         self._space = space
         self._data_key = data_key
         self.descending = descending
@@ -164,16 +172,22 @@ class ObjectStore:
         (the second copy of catalog objects) a quarter of the way in, so that no single damaged
         region holds both copies (docs/FORMAT.md §6)."""
         g = self._space.geometry
+        if self._origins is not None:
+            return self._origins[copy]
         if copy == 0:
             return g.end_data_sector if self.descending else g.first_data_sector
         span = g.end_data_sector - g.first_data_sector
         return g.first_data_sector + (3 * span // 4 if self.descending else span // 4)
 
     def _allocate(self, max_sectors: int, copy: int = 0) -> Extent:
+        if self._before_write is not None:
+            self._before_write()
         cursor = self.tx.cursors.get(copy, self._start(copy))
         run = self._space.find(max_sectors, self.descending, cursor)
         if run is None and copy:
             run = self._space.find(max_sectors, self.descending, self._start(0))
+        if run is None and self._origins is not None:
+            run = self._space.find(max_sectors, self.descending, 0)
         if run is None:
             raise ContainerFull()
         start, count = run

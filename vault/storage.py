@@ -14,7 +14,7 @@ from typing import Protocol
 
 from papka import host
 from papka.errors import EnvironmentProblem
-from papka.vault.errors import ContainerLocked, NotAContainer, ReadOnlyMedium
+from papka.vault.errors import ContainerLocked, FileTooLarge, NotAContainer, ReadOnlyMedium
 
 
 class Storage(Protocol):
@@ -76,8 +76,19 @@ class FileStorage:
             if not (stat.S_ISREG(info.st_mode) or self._is_device):
                 raise NotAContainer("This path is neither a file nor a block device.")
             if create_size is not None:
-                os.ftruncate(self._fd, create_size)
-            self._size = os.lseek(self._fd, 0, os.SEEK_END)
+                try:
+                    os.ftruncate(self._fd, create_size)
+                except OSError as error:
+                    if error.errno == errno.EFBIG:
+                        raise FileTooLarge() from None
+                    # Some file systems (FAT through FUSE) refuse to set a size: the file then
+                    # grows as the fill writes it.
+                    if error.errno not in (errno.EPERM, errno.EINVAL, errno.EOPNOTSUPP,
+                                           errno.ENOSYS):
+                        raise
+                self._size = create_size
+            else:
+                self._size = os.lseek(self._fd, 0, os.SEEK_END)
         except BaseException:
             if locked:
                 host.unlock(self._fd)
@@ -102,6 +113,8 @@ class FileStorage:
             except OSError as error:
                 if error.errno == errno.ENOSPC:
                     raise EnvironmentProblem("The disk is full.") from None
+                if error.errno == errno.EFBIG:
+                    raise FileTooLarge() from None
                 if error.errno in (errno.EROFS, errno.EBADF, errno.EACCES):
                     raise EnvironmentProblem("The container is read-only.") from None
                 raise EnvironmentProblem(f"Writing to the container failed ({error.strerror}).") \

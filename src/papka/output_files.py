@@ -51,7 +51,7 @@ def new_output_file(destination: str | os.PathLike[str], *,
             yield out
             out.flush()
             host.flush_durably(out.fileno())
-        _move_into_place(partial, target, replace=replace)
+        move_into_place(partial, target, replace=replace)
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()
@@ -59,7 +59,8 @@ def new_output_file(destination: str | os.PathLike[str], *,
     host.flush_folder(target.parent)
 
 
-def _move_into_place(partial: Path, target: Path, *, replace: bool) -> None:
+def move_into_place(partial: Path, target: Path, *, replace: bool = False) -> None:
+    """Give a complete file its real name; without `replace`, never over an existing one."""
     if replace:
         os.replace(partial, target)
         return

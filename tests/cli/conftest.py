@@ -72,7 +72,7 @@ def decoy_only(papka: Papka) -> Papka:
 @pytest.fixture
 def with_hidden(decoy_only: Papka) -> Papka:
     """A container with a decoy (level 0) and a hidden compartment (level 1)."""
-    result = decoy_only("compartment", "add", passphrases=[DECOY], new=HIDDEN)
+    result = decoy_only("compartment", "add", "--yes", passphrases=[DECOY], new=HIDDEN)
     assert result.exit_code == 0, result.output
     return decoy_only
 

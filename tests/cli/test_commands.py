@@ -164,7 +164,7 @@ def test_write_with_one_compartment_warns_once_the_same_way_whether_or_not_more_
     assert without.stderr.count(WARNING) == 1
     other = Papka(container=workdir / "other.papka", runner=decoy_only.runner)
     other("init", "--size", "16M", new=DECOY)
-    other("compartment", "add", passphrases=[DECOY], new=HIDDEN)
+    other("compartment", "add", "--yes", passphrases=[DECOY], new=HIDDEN)
     with_hidden = other("add", str(paper), str(paper), passphrases=[DECOY])
     warning = [line for line in without.stderr.splitlines() if WARNING in line]
     assert warning == [line for line in with_hidden.stderr.splitlines() if WARNING in line]
@@ -192,9 +192,9 @@ def test_hidden_compartment_and_levels(with_hidden: Papka, paper: Path) -> None:
 
 
 def test_compartment_add_needs_a_new_passphrase(decoy_only: Papka) -> None:
-    same = decoy_only("compartment", "add", passphrases=[DECOY], new=DECOY)
+    same = decoy_only("compartment", "add", "--yes", passphrases=[DECOY], new=DECOY)
     assert same.exit_code == 1 and "already opens a compartment" in same.stderr
-    result = decoy_only("--json", "compartment", "add", passphrases=[DECOY], new=HIDDEN)
+    result = decoy_only("--json", "compartment", "add", "--yes", passphrases=[DECOY], new=HIDDEN)
     assert result.exit_code == 0 and json.loads(result.stdout) == {"level": 1}
 
 

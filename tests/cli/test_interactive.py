@@ -61,6 +61,9 @@ def test_shell_runs_commands_on_one_unlock_and_keeps_no_history(workdir: Path) -
         child.sendline(DECOY)
     assert finish(child) == 0
     child = spawn("-c", box, "compartment", "add", cwd=workdir)
+    child.expect("1 chance in 15")
+    child.expect('Type "add" to go on')
+    child.sendline("add")
     child.expect("Passphrase: ")
     child.sendline(DECOY)
     child.expect(r"Another passphrase to open \(press Enter when there are no more\): ")

@@ -137,3 +137,40 @@ def test_another_users_read_only_file_is_read_and_its_times_are_noted(
     assert refused.exit_code == 3, refused.output
     assert "read-only" in refused.output
     assert _digest(papka.container) == before
+
+
+def test_backup_makes_a_verified_copy_under_the_lock(with_document: Papka, workdir: Path) -> None:
+    papka = with_document
+    copy = workdir / "copy.papka"
+    made = papka("backup", str(copy))
+    assert made.exit_code == 0, made.output
+    assert copy.read_bytes() == papka.container.read_bytes()
+    refused = papka("backup", str(copy))
+    assert refused.exit_code == 1 and "never overwrites" in refused.output
+    listed = Papka(container=copy, runner=papka.runner)("list", passphrases=[HIDDEN])
+    assert listed.exit_code == 0 and "P" in listed.output
+    from papka.vault import Container
+
+    with Container.open(papka.container, [DECOY], writable=False):   # a session holds the lock
+        locked = papka("backup", str(workdir / "other.papka"))
+    assert locked.exit_code == 3 and not (workdir / "other.papka").exists()
+
+
+def test_compartment_add_asks_the_same_confirmation_whatever_exists(
+        papka: Papka, workdir: Path) -> None:
+    """Scripts must say --yes; without it nothing is opened or written, and the words do not
+    depend on what the container holds."""
+    outputs = []
+    for name, hidden in (("plain.papka", False), ("hiding.papka", True)):
+        box = Papka(container=workdir / name, runner=papka.runner)
+        assert box("init", "--size", "16M", new=DECOY).exit_code == 0
+        if hidden:
+            added = box("compartment", "add", "--yes", passphrases=[DECOY], new=HIDDEN)
+            assert added.exit_code == 0, added.output
+        before = _digest(box.container)
+        refused = box("compartment", "add", passphrases=[DECOY], new="a third one here")
+        assert refused.exit_code == 1 and "--yes" in refused.output
+        assert "1 chance in 15" in refused.output
+        assert _digest(box.container) == before
+        outputs.append(refused.output)
+    assert outputs[0] == outputs[1]

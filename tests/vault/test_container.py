@@ -270,11 +270,13 @@ def test_truncation_is_detected_and_the_container_opens_read_only(workdir: Path)
         doc = add_bytes(box, b"early paper")
     with open(path, "r+b") as f:
         f.truncate(path.stat().st_size - 4 * MiB)
+    before = path.read_bytes()
     with Container.open(path, [DECOY]) as box:     # region A still opens it
         assert box.read_only
         assert box.newest.documents.read_bytes(doc.id) == b"early paper"
-        with pytest.raises(Exception, match="read-only"):
+        with pytest.raises(Exception, match="read-only; nothing was changed"):
             add_bytes(box, b"more")
+    assert path.read_bytes() == before              # and it is true: not one sector written
 
 
 def test_a_directory_or_missing_path_is_not_a_container(workdir: Path) -> None:
