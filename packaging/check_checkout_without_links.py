@@ -5,7 +5,7 @@
 Clones the repository's committed HEAD with ``core.symlinks=false`` (so src/papka/vault, cli
 and formats become small text files, as on Windows), then, each in a fresh virtual
 environment: builds and installs a wheel, installs an sdist built from the clone, and makes an
-editable install; in each it imports papka.vault, papka.formats and papka.cli.main with
+editable install (setuptools' default mode, and strict mode); in each it imports papka.vault, papka.formats and papka.cli.main with
 warnings as errors and checks the code came from the install. Last it runs a quick test subset
 from the clone against the wheel install.
 
@@ -114,11 +114,19 @@ def main() -> None:
                              "--no-deps", "--no-build-isolation", "-e", str(clone)])
     check_import("import from the editable install", editable_python, clone / "vault")
 
+    strict_python = fresh_environment(work / "strict-env", from_lock=arguments.from_lock,
+                                      source=clone)
+    run("strict editable install", [str(strict_python), "-m", "pip", "install", "--quiet",
+                                    "--no-deps", "--no-build-isolation", "-e", str(clone),
+                                    "--config-settings", "editable_mode=strict"])
+    check_import("import from the strict editable install", strict_python, clone / "build")
+
     result = run("quick tests from the clone, against the wheel",
                  [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
                   *QUICK_TESTS], cwd=clone)
     print(result.stdout.strip().splitlines()[-1])
-    print("OK: a checkout without links builds, installs (wheel, sdist, editable) and passes "
+    print("OK: a checkout without links builds, installs (wheel, sdist, editable, strict "
+          "editable) and passes "
           + ", ".join(QUICK_TESTS))
 
 

@@ -29,8 +29,8 @@ def test_a_checkout_without_links_builds_installs_and_passes_quick_tests() -> No
         [sys.executable, str(REPOSITORY / "packaging" / "check_checkout_without_links.py")],
         capture_output=True, text=True, timeout=900, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "OK: a checkout without links builds, installs (wheel, sdist, editable)" in \
-        result.stdout
+    assert "OK: a checkout without links builds, installs (wheel, sdist, editable, strict " \
+        "editable)" in result.stdout
 
 
 def test_the_sdist_carries_docs_tests_data_and_the_licence_and_no_links(tmp_path: Path) -> None:
