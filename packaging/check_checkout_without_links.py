@@ -5,9 +5,9 @@
 Clones the repository's committed HEAD with ``core.symlinks=false`` (so src/papka/vault, cli
 and formats become small text files, as on Windows), then, each in a fresh virtual
 environment: builds and installs a wheel, installs an sdist built from the clone, and makes an
-editable install (setuptools' default mode, and strict mode); in each it imports papka.vault, papka.formats and papka.cli.main with
-warnings as errors and checks the code came from the install. Last it runs a quick test subset
-from the clone against the wheel install.
+editable install in setuptools' default mode and in strict mode; in each it imports
+papka.vault, papka.formats and papka.cli.main with warnings as errors and checks the code came
+from that install. Last it runs a quick test subset from the clone against the wheel install.
 
 The fresh environments take papka's dependencies from the environment running this script (a
 path line, so nothing is downloaded); with ``--from-lock`` they install them from
@@ -32,7 +32,7 @@ IMPORT_CHECK = (
     "import pathlib, sys, papka, papka.vault, papka.formats, papka.cli.main, papka.host;"
     "from papka.cli.samples import sample_file;"
     "assert sample_file('cv.pdf').read_bytes().startswith(b'%PDF');"
-    "where = pathlib.Path(papka.vault.__file__).resolve();"
+    "where = pathlib.Path(papka.vault.__file__).absolute();"
     "print(where)"
 )
 
@@ -71,7 +71,7 @@ def check_import(step: str, python: Path, expect_under: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     where = run(step, [str(python), "-W", "error", "-c", IMPORT_CHECK], cwd=tempfile.gettempdir(),
                 env=clean).stdout.strip()
-    if not Path(where).is_relative_to(expect_under.resolve()):
+    if not Path(where).is_relative_to(expect_under.absolute()):
         raise SystemExit(f"FAILED: {step}: papka.vault came from {where}, not {expect_under}")
     print(f"   papka.vault from {where}")
 
