@@ -168,13 +168,17 @@ def _recipients(book: AddressBook, names_or_keys: Sequence[str]) -> list[Recipie
               help=N_("The name you sign as, which the recipient pins your key under."))
 @click.option("--store-redacted", is_flag=True,
               help=N_("Also keep each redacted copy in the container, made from its original."))
+@click.option("--strip-image-metadata", is_flag=True,
+              help=N_("With a profile that sends originals: send photos that carry a GPS "
+                      "position or camera details as copies without that metadata (same "
+                      "picture, but no longer the original file)."))
 @click.option("--armor", is_flag=True, help=N_("Write the bundle as ASCII text (age armour)."))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), metavar="BUNDLE",
               help=N_("The new bundle file (never overwritten)."))
 @pass_config
 def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], profile_name: str,
            passphrase_recipient: bool, plain: bool, hide_file: str | None, sender: str,
-           store_redacted: bool, armor: bool, output: Path) -> None:
+           store_redacted: bool, strip_image_metadata: bool, armor: bool, output: Path) -> None:
     from papka.vault.export import CannotRedactForProfile, Selection, export_bundle
 
     if sum([bool(to), passphrase_recipient, plain]) != 1:
@@ -197,7 +201,8 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                 result = export_bundle(
                     compartment, selection, output, profile=profile_name,
                     recipients=recipients, passphrase=passphrase, plain=plain, armored=armor,
-                    hide=hide, sender=sender, store_redacted=store_redacted, progress=progress)
+                    hide=hide, sender=sender, store_redacted=store_redacted,
+                    strip_image_metadata=strip_image_metadata, progress=progress)
         except CannotRedactForProfile as error:
             raise CommandUsageError(
                 _("This profile sends only redacted copies, and papka cannot redact document "
@@ -213,9 +218,11 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
             "fingerprint": summary.fingerprint.openssh,
             "documents": [{"id": d.doc_id, "stored_as": d.stored_as, "size": d.size,
                            "media_type": d.media_type,
-                           "redaction": None if d.redaction is None else dict(d.redaction)}
+                           "redaction": None if d.redaction is None else dict(d.redaction),
+                           "sent_as": d.sent_as, "carries": list(d.carries)}
                           for d in result.documents],
         })
+        _warn_about_metadata(result.documents)
         return
     rows = []
     for exported, entry in zip(result.documents, summary.manifest.files, strict=True):
@@ -228,6 +235,25 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
         (_("Signed by"), summary.fingerprint.openssh),
         (_("Manifest SHA-256"), summary.manifest_sha256),
     ]))
+    _warn_about_metadata(result.documents)
+
+
+def _warn_about_metadata(documents: Sequence[Any]) -> None:
+    """Tell the keeper which originals went out with a GPS position or camera details, and
+    which went as copies without them (on stderr, also with --json)."""
+    from papka.vault.export import ORIGINAL, STRIPPED
+
+    for document in documents:
+        what = ", ".join(_(kind) for kind in document.carries)
+        if document.sent_as == ORIGINAL and document.carries:
+            note(_("Warning: document {id} went out as the unchanged original and carries: "
+                   "{what}.").format(id=document.doc_id, what=what))
+            note(_("To send such photos without it, export again with "
+                   "--strip-image-metadata (the recipient then gets a copy, not the "
+                   "original file)."))
+        elif document.sent_as == STRIPPED:
+            note(_("Document {id} went out as a copy without its metadata ({what}).").format(
+                id=document.doc_id, what=what))
 
 
 def _redaction_text(redaction: Any) -> str:

@@ -182,6 +182,8 @@ MESSAGES = (
     N_("This e-mail is damaged or not an e-mail."),
     N_("This file is damaged or not in a format papka handles."),
     N_("This PDF is damaged or not a PDF."),
+    N_("No page of this PDF can be read: it is empty, or damaged or nested too deeply for "
+       "papka to read."),
     N_("This PDF is encrypted; papka needs a copy without a password."),
     N_("Open it with its password in a PDF reader and print it to a new PDF."),
     N_("This image is damaged or not an image."),
@@ -196,6 +198,10 @@ MESSAGES = (
     N_("Box coordinates must be numbers."),
     N_("That page is not in the document."),
     N_("A box is written PAGE:X0,Y0,X1,Y1, for example 1:40,100,300,130."),
+    # papka.formats.sanitize: kinds of metadata an original carries
+    N_("GPS position"),
+    N_("camera, serial number or time taken (EXIF)"),
+    N_("other picture metadata (EXIF, XMP, IPTC, comments, text)"),
 )
 
 _DOCUMENT_DAMAGED = N_("Document {doc_id} is damaged: its stored bytes fail verification.")

@@ -110,5 +110,5 @@ def main() -> None:
     """The console script's entry point."""
     from papka import host
 
-    host.keep_out_of_crash_dumps()      # before a passphrase is read (docs/security.md G20)
+    host.keep_out_of_crash_dumps()      # before a passphrase is read (docs/security.md G24)
     cli.main(prog_name="papka")

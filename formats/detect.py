@@ -9,12 +9,12 @@ What each detector finds and misses is in docs/detection.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from papka.errors import UsageError
-from papka.formats.detectors import Hit, addresses, identifiers, names
+from papka.formats.detectors import Hit, addresses, identifiers, joined, links, names
 
 __all__ = ["CATEGORIES", "PRESETS", "Finding", "detect", "name_forms"]
 
@@ -44,6 +44,7 @@ class Finding:
 #: then the guesses (addresses, NER, dates).
 _SPECIFICITY: tuple[str, ...] = (
     "keeper-name",
+    "relative",
     "custom",
     "passport-ru-internal",
     "passport-ru-foreign",
@@ -52,6 +53,7 @@ _SPECIFICITY: tuple[str, ...] = (
     "inn",
     "military-unit",
     "email",
+    "social",
     "phone",
     "gps",
     "birth-date",
@@ -72,7 +74,7 @@ PRESETS: Mapping[str, frozenset[str]] = MappingProxyType({
     # and the towns could identify the keeper.
     "ru-strict": CATEGORIES,
     # Only what the keeper listed himself (hide=...), nothing guessed.
-    "hide-only": frozenset({"keeper-name", "custom"}),
+    "hide-only": frozenset({"keeper-name", "relative", "custom"}),
 })
 
 
@@ -95,18 +97,36 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
         )
     if isinstance(hide, str):
         raise UsageError("The list of strings to hide must be a list, not a single string.")
-    hits: list[Hit] = []
-    hits.extend(identifiers.phones(text))
-    hits.extend(identifiers.documents(text))
-    hits.extend(identifiers.tax_numbers(text))
-    hits.extend(identifiers.emails(text))
-    hits.extend(identifiers.coordinates(text))
-    hits.extend(identifiers.dates(text))
-    hits.extend(addresses.addresses(text))
     name_entries = [entry for entry in hide if names.is_name_entry(entry)]
     other_entries = [entry for entry in hide if not names.is_name_entry(entry)]
-    hits.extend(names.keeper_names(text, name_entries))
-    hits.extend(names.custom_strings(text, other_entries))
+
+    def shaped(view: str) -> Iterator[Hit]:
+        # What has a shape: run on the text as it is, and again with letter-per-cell runs
+        # closed up and line-break hyphens removed (the joined view).
+        yield from identifiers.phones(view)
+        yield from identifiers.documents(view)
+        yield from identifiers.tax_numbers(view)
+        yield from identifiers.emails(view)
+        yield from identifiers.coordinates(view)
+        yield from identifiers.dates(view)
+        yield from addresses.addresses(view)
+        yield from addresses.bare_addresses(view)
+        yield from addresses.english_addresses(view)
+        yield from names.keeper_names(view, name_entries)
+        yield from names.custom_strings(view, other_entries)
+
+    hits: list[Hit] = list(shaped(text))
+    hits.extend(joined.joined_hits(text, shaped))
+    hits.extend(links.social_links(text))
+    in_links = list(links.names_in_links(text, names.link_keys(name_entries)))
+    if in_links:
+        # A name inside a link is judged with the whole link (whose it is), not as a word.
+        hits = [hit for hit in hits if not (
+            hit.detector == "keeper-names"
+            and any(link.start <= hit.start and hit.end <= link.end for link in in_links))]
+        hits.extend(in_links)
+    if "person" in categories:
+        hits.extend(names.latin_names(text))
     if use_ner and ({"person", "place"} & categories):
         hits.extend(names.named_entities(text))
     return _merged(text, (hit for hit in hits if hit.category in categories))

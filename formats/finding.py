@@ -45,11 +45,21 @@ def _keeper_pattern(secret: str) -> re.Pattern[str] | None:
     return re.compile(prefix + body + suffix)
 
 
+def _without_kinship_label(secret: str) -> str:
+    # "мать: Кузнецова Анна" names a relative; the label itself is not a secret and must not
+    # box the "Мать:" printed before her name.
+    try:
+        from papka.formats.detectors.names import split_relative
+    except ImportError:
+        return secret
+    return split_relative(secret)[0]
+
+
 def keeper_spans(text: str, hide: Sequence[str]) -> list[Span]:
     folded = _fold(text)
     spans: list[Span] = []
     for secret in hide:
-        pattern = _keeper_pattern(secret)
+        pattern = _keeper_pattern(_without_kinship_label(secret))
         if pattern is None:
             continue
         for match in pattern.finditer(folded):

@@ -53,7 +53,9 @@ def check_pdf(data: bytes) -> int:
                     f"This PDF has more pages than papka handles ({limits.MAX_PAGES})."
                 )
             if pages == 0:
-                raise limits.DamagedPdfError("This PDF has no pages.")
+                raise limits.DamagedPdfError(
+                    "No page of this PDF can be read: it is empty, or damaged or nested too "
+                    "deeply for papka to read.")
             for page in pdf.pages:
                 box = page.cropbox if "/CropBox" in page.obj else page.mediabox
                 x0, y0, x1, y1 = (float(v) for v in box)

@@ -266,8 +266,10 @@ class Profile:
             raise ExportError("A profile that redacts documents must also redact titles.")
 
 
-#: The profiles every compartment has. Lawyers see everything; embassies see redacted copies
-#: with the story's dates and places; the public sees redacted copies with almost no metadata.
+#: The profiles every compartment has. Lawyers get the originals, byte for byte (evidence whose
+#: hash matches the vault's record; not sanitised, so a photo's GPS position goes too, which
+#: the export reports); embassies see redacted copies with the story's dates and places; the
+#: public sees redacted copies with almost no metadata.
 BUILTIN_PROFILES: Mapping[str, Profile] = {
     "lawyer": Profile("lawyer", metadata=METADATA_FIELDS, titles="keep"),
     "embassy": Profile("embassy", preset="ru-personal",
@@ -330,6 +332,18 @@ class ExportedDocument:
     redaction: Mapping[str, int] | None
     #: What sanitising removed, by kind (never values).
     removed: tuple[str, ...] = ()
+    #: How it went out: ORIGINAL (the stored bytes, unchanged: the hash matches the vault's),
+    #: REDACTED, or STRIPPED (a picture's copy without its metadata, on request).
+    sent_as: str = "original"
+    #: For an original sent unchanged: identifying metadata it carries (a GPS position, camera
+    #: details), by kind, so the keeper can be warned; never values.
+    carries: tuple[str, ...] = ()
+
+
+#: Values of ExportedDocument.sent_as.
+ORIGINAL = "original"
+REDACTED = "redacted"
+STRIPPED = "metadata stripped"
 
 
 @dataclass(frozen=True)
@@ -462,7 +476,7 @@ def _redacted_item(
         provenance=_provenance(document, profile, extra),
     )
     return item, ExportedDocument(document.id, stored_as, media_type, len(data), counts,
-                                  tuple(cleaned.removed))
+                                  tuple(cleaned.removed), REDACTED)
 
 
 def _stored_redaction(document: Document) -> dict[str, int] | None:
@@ -482,10 +496,48 @@ def _stored_redaction(document: Document) -> dict[str, int] | None:
             and not isinstance(count, bool) and 0 <= count <= 1_000_000}
 
 
-def _original_item(documents: DocumentStore, document: Document,
-                   profile: Profile) -> tuple[BundleItem, ExportedDocument]:
+def _carried_metadata(documents: DocumentStore, document: Document) -> list[str]:
+    """What identifying metadata a picture carries, read from its first megabyte."""
+    from papka.formats.sanitize import METADATA_HEAD, carried_metadata, is_image
+
+    if not is_image(document.media_type):
+        return []
+    with documents.open(document.id) as stream:
+        head = stream.read(METADATA_HEAD)
+    return carried_metadata(head, document.media_type)
+
+
+def _stripped_item(documents: DocumentStore, document: Document, profile: Profile,
+                   carries: Sequence[str]) -> tuple[BundleItem, ExportedDocument]:
+    """A picture's copy without its metadata (the keeper asked for it): the pixels are the
+    original's, the bytes and so the hash are not."""
+    from papka.formats.sanitize import sanitize
+
+    cleaned = sanitize(_read_limited(documents, document), document.media_type)
+    data = cleaned.data
+    redaction = _stored_redaction(document)
+    item = BundleItem(
+        kind=_bundle_kind(document.kind),
+        title=_title(document, profile, ()),
+        media_type=cleaned.media_type,
+        size=len(data),
+        open=lambda: io.BytesIO(data),
+        extension=extension_for(cleaned.media_type),
+        metadata=_metadata(document, profile, ()),
+        redaction=redaction,
+        provenance=_provenance(document, profile, [{"action": "metadata-stripped"}]),
+    )
+    return item, ExportedDocument(document.id, None, cleaned.media_type, len(data), redaction,
+                                  tuple(cleaned.removed), STRIPPED, tuple(carries))
+
+
+def _original_item(documents: DocumentStore, document: Document, profile: Profile,
+                   strip_image_metadata: bool = False) -> tuple[BundleItem, ExportedDocument]:
     doc_id = document.id
     redaction = _stored_redaction(document)
+    carries = _carried_metadata(documents, document)
+    if carries and strip_image_metadata:
+        return _stripped_item(documents, document, profile, carries)
 
     def open_original() -> BinaryIO:
         return documents.open(doc_id)
@@ -503,7 +555,8 @@ def _original_item(documents: DocumentStore, document: Document,
         # Reads from the vault are authenticated, so the hash recorded at add time holds.
         sha256=document.sha256,
     )
-    return item, ExportedDocument(doc_id, None, document.media_type, document.size, redaction)
+    return item, ExportedDocument(doc_id, None, document.media_type, document.size, redaction,
+                                  (), ORIGINAL, tuple(carries))
 
 
 def build_items(
@@ -513,9 +566,16 @@ def build_items(
     *,
     hide: Sequence[str] = (),
     store_redacted: bool = False,
+    strip_image_metadata: bool = False,
 ) -> tuple[list[BundleItem], list[ExportedDocument]]:
-    """The bundle items for ``selected`` under ``profile``: originals stream from the vault;
-    redacted copies are made in memory, verified by papka.formats, and sanitised.
+    """The bundle items for ``selected`` under ``profile``: originals stream from the vault
+    unchanged (a lawyer needs the original whose hash matches; pictures among them are checked
+    for GPS and camera metadata, reported in ``carries``); redacted copies are made in memory,
+    verified by papka.formats, and sanitised.
+
+    With ``strip_image_metadata``, a profile that sends originals sends a copy without its
+    metadata of each picture that carries some (same pixels, other bytes, "metadata-stripped"
+    in its provenance); other documents still go out unchanged.
 
     Every document is checked before any is redacted, so a video in the selection refuses the
     export at once rather than after minutes of OCR.
@@ -538,7 +598,7 @@ def build_items(
         if profile.redacts:
             item, done = _redacted_item(documents, document, profile, hide, store_redacted)
         else:
-            item, done = _original_item(documents, document, profile)
+            item, done = _original_item(documents, document, profile, strip_image_metadata)
         items.append(item)
         exported.append(done)
     return items, exported
@@ -580,6 +640,7 @@ def export_bundle(
     hide: Sequence[str] = (),
     sender: str = "",
     store_redacted: bool = False,
+    strip_image_metadata: bool = False,
     clock: Callable[[], dt.datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
@@ -589,6 +650,8 @@ def export_bundle(
 
     With ``store_redacted`` each redacted copy is also stored in the compartment as a document
     derived from its original, with the redaction log (categories and counts) as derivation.
+    ``strip_image_metadata``: see build_items; ExportResult.documents says for each document
+    how it went out and, for originals, what metadata they carry.
     """
     chosen = profile if isinstance(profile, Profile) else find_profile(compartment, profile)
     documents = compartment.documents
@@ -606,7 +669,8 @@ def export_bundle(
     # Redacted copies stored back are committed only once the bundle is complete.
     with documents.batch() if store_redacted else contextlib.nullcontext():
         items, exported = build_items(documents, selected, chosen, hide=hide,
-                                      store_redacted=store_redacted)
+                                      store_redacted=store_redacted,
+                                      strip_image_metadata=strip_image_metadata)
         with _new_file(target) as out:
             summary = write_bundle(out, items, signer=compartment.signing_key(),
                                    recipients=recipients, passphrase=passphrase, plain=plain,
@@ -789,6 +853,9 @@ __all__ = [
     "ExportResult",
     "ExportedDocument",
     "ImportResult",
+    "ORIGINAL",
+    "REDACTED",
+    "STRIPPED",
     "Profile",
     "Selection",
     "build_items",

@@ -8,6 +8,7 @@ house or flat together with something else, is an address; a settlement or regio
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -34,7 +35,8 @@ _COMPONENTS: tuple[tuple[str, str], ...] = (
      r"деревня|ст-ца|станица|аул|х\.|хутор)"
      rf"[ \t]*{_PROPER}"),
     ("street",
-     r"(?<![\w])(?i:ул\.|улица|улиц[еыу]|пр-т|пр-кт|просп\.|проспект[ау]?|пер\.|переул(?:ок|ке|ка)|"
+     r"(?<![\w])(?i:ул\.|ул(?=[ \t]+[А-ЯЁ])|улица|улиц[еыу]|пр-т|пр-кт|просп\.|проспект[ау]?|"
+     r"пер\.|переул(?:ок|ке|ка)|"
      r"б-р|бульвар[ау]?|ш\.|шоссе|пл\.|площад[ьи]|наб\.|набережн(?:ая|ой)|мкр\.?|мкр-н|"
      r"микрорайон[ау]?|проезд[ау]?|туп\.|тупик[ау]?|аллея|аллеи|линия|линии)"
      rf"[ \t]*{_STREET_NAME}"),
@@ -45,8 +47,8 @@ _COMPONENTS: tuple[tuple[str, str], ...] = (
     ("house", rf"(?<![\w])(?i:д\.|дом[ау]?|д(?=[ \t]*\d))[ \t]*№?[ \t]*{_HOUSE_NUMBER}"),
     ("building", r"(?<![\w])(?i:корп\.|корпус|к\.|стр\.|строение|лит\.|литера)[ \t]*"
                  r"\d{1,3}[А-ЯЁа-яё]?(?!\d)"),
-    ("flat", r"(?<![\w])(?i:кв\.|квартира|квартиры|квартире|ком\.|комн\.|комната)[ \t]*№?[ \t]*"
-             r"\d{1,4}[А-ЯЁа-яё]?(?!\d)"),
+    ("flat", r"(?<![\w])(?i:кв\.|кв(?=[ \t]*\d)|квартира|квартиры|квартире|ком\.|комн\.|"
+             r"комната)[ \t]*№?[ \t]*\d{1,4}[А-ЯЁа-яё]?(?!\d)"),
 )
 _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _COMPONENTS))
 # What may stand between two components of one address.
@@ -75,3 +77,83 @@ def _judge(run: list[re.Match[str]]) -> Iterator[Hit]:
     for match in run:
         if match.lastgroup in {"settlement", "region"}:
             yield Hit(match.start(), match.end(), "place", "address-place")
+
+
+# ---- addresses without street markers: "Тверь, Радищева 27-14" ----------------------------------
+
+# A town, a street's name, a house and perhaps a flat ("27-14", "27/14", "27, кв 14", "27 кв. 14").
+_BARE = re.compile(
+    r"(?<![\w.])(?:(?P<city>[А-ЯЁ][а-яё]+(?:-[а-яёА-ЯЁ]+){0,2}),[ \t]*)?"
+    r"(?P<street>[А-ЯЁ][а-яё]+(?:[ \t]+[А-ЯЁ][а-яё]+)?),?[ \t]+"
+    r"(?P<house>\d{1,4}[а-яА-Я]?(?![\w]))"
+    r"(?:[ \t]*(?:[-/–][ \t]*|,?[ \t]*(?i:кв\.?|квартира)[ \t]*)(?P<flat>\d{1,4})(?![\w/.,]\d))?"
+    r"(?![\w/]|[.,]\d)"
+)
+# Words before an address that make a bare street and number an address on their own.
+_ADDRESS_WORD = re.compile(
+    r"(?i:адрес\w*|прожива\w*|проживает|зарегистрирован\w*|прописан\w*|жив[её]т|жила|жил|"
+    r"место[ \t]+жительства|address|resides|lives)[^\n]{0,24}$"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_town(word: str, *, nouns_only: bool = False) -> bool:
+    from papka.formats.detectors.names import _morph
+
+    return any("Geox" in p.tag.grammemes and (not nouns_only or "NOUN" in p.tag.grammemes)
+               for p in _morph().parse(word.lower()))
+
+
+def bare_addresses(text: str) -> Iterator[Hit]:
+    """A town, a street named without "ул." and a house with or without its flat.
+
+    Taken when the town is a known place name (pymorphy3's Geox) and a house number follows the
+    street, or when an address word stands shortly before ("Адрес: Радищева 27-14").
+    """
+    for match in _BARE.finditer(text):
+        city, street = match["city"], match["street"]
+        labelled = _ADDRESS_WORD.search(text, max(0, match.start() - 48), match.start())
+        house = match["house"]
+        if match["flat"] is None and len(house) == 4 and house[:2] in ("19", "20"):
+            continue  # "Киев, Москва 2023": a year, not a house
+        if city is not None and _is_town(city) and not _is_town(street.split()[0],
+                                                                nouns_only=True):
+            yield Hit(match.start(), match.end(), "address", "address-bare")
+        elif labelled is not None and (match["flat"] is not None or city is not None):
+            start = match.start("street") if city is None else match.start()
+            yield Hit(start, match.end(), "address", "address-bare")
+
+
+# ---- addresses in English translations -----------------------------------------------------------
+
+_EN_STREET_KIND = (
+    r"(?:Street|St\.|Str\.|Avenue|Ave\.|Prospekt|Prospect|Pr\.|Lane|Pereulok|Per\.|Boulevard|"
+    r"Blvd\.|Square|Sq\.|Embankment|Naberezhnaya|Highway|Shosse|Road|Rd\.|Ulitsa|ul\.|Drive)"
+)
+_EN_NAME = r"[A-Z][a-z]+(?:-[A-Za-z]+)*(?:[ \t]+[A-Z][a-z]+){0,2}"
+_EN_FLAT = (r"(?:,?[ \t]*(?i:apt\.?|apartment|flat|app\.?|kv\.?|room)[ \t]*(?:No\.?[ \t]*|#)?"
+            r"\d{1,4}[A-Za-z]?(?![\w]))")
+_EN_BUILDING = r"(?:,?[ \t]*(?i:bldg\.?|building|korpus|block)[ \t]*\d{1,3}[A-Za-z]?(?![\w]))"
+_EN_ADDRESS = re.compile(
+    # "27 Radishcheva Street, apt. 14"
+    rf"(?<![\w])\d{{1,4}}[A-Za-z]?(?:/\d{{1,4}})?[ \t]+{_EN_NAME}[ \t]+{_EN_STREET_KIND}(?!\w)"
+    rf"{_EN_BUILDING}?{_EN_FLAT}?"
+    # "Radishcheva Street 27-14", "ul. Radishcheva, 27, apt. 14"
+    rf"|(?<![\w])(?:{_EN_STREET_KIND}[ \t]*{_EN_NAME}|{_EN_NAME}[ \t]+{_EN_STREET_KIND})"
+    rf",?[ \t]+(?:(?i:house|bldg\.?|h\.|d\.)[ \t]*)?\d{{1,4}}[A-Za-z]?"
+    rf"(?:[ \t]*[-/][ \t]*\d{{1,4}})?"
+    rf"(?![\w]){_EN_BUILDING}?{_EN_FLAT}?"
+)
+
+
+def english_addresses(text: str) -> Iterator[Hit]:
+    """Russian addresses in English translations: "27 Radishcheva Street, apt. 14",
+    "Radishcheva St. 27-14", "ul. Radishcheva 27, apt. 14"."""
+    for match in _EN_ADDRESS.finditer(text):
+        # "born in St. Petersburg 1998": a year after a name, not a house.
+        if _EN_YEAR_AT_END.search(match.group()):
+            continue
+        yield Hit(match.start(), match.end(), "address", "address-en")
+
+
+_EN_YEAR_AT_END = re.compile(r"(?<![\d/-])(?:19|20)\d\d$")

@@ -127,6 +127,16 @@ _MILITARY_UNIT = re.compile(
 )
 
 
+# The same in English translations and Latin transliteration: "military unit No. 54321",
+# "Military Unit 54321", "v/ch 54321", "field post office 12345".
+_MILITARY_UNIT_EN = re.compile(
+    r"(?<!\w)(?i:military[ \t\n]+unit|army[ \t\n]+unit|v[ \t]*/[ \t]*ch\.?|"
+    r"field[ \t\n]+post(?:[ \t\n]+office)?|unit)"
+    r"[ \t]*(?:(?i:No\.?|number|nr\.?)|№|#)?[ \t:]*\n?[ \t]*"
+    r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[A-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
+)
+
+
 def documents(text: str) -> Iterator[Hit]:
     for match in _INTERNAL_STANDALONE.finditer(text):
         yield Hit(match.start(), match.end(), "passport-ru-internal", "passport-shape")
@@ -146,6 +156,9 @@ def documents(text: str) -> Iterator[Hit]:
                       "military-id-after-word")
     for match in _MILITARY_UNIT.finditer(text):
         yield Hit(match.start("number"), match.end("number"), "military-unit", "military-unit")
+    for match in _MILITARY_UNIT_EN.finditer(text):
+        yield Hit(match.start("number"), match.end("number"), "military-unit",
+                  "military-unit-en")
 
 
 # ---- INN and SNILS: only numbers whose check digits are right ------------------------------
@@ -277,7 +290,8 @@ _DATE = re.compile(
 # Words that make the date next to them a date of birth.
 _BIRTH_BEFORE = re.compile(
     r"(?i:дат\w*\s+рождения|рождени[ея]|д\.\s?р\.|д/р|родил(?:ся|ась)|рожд\.|род\.|"
-    r"г\.\s?р\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|né|née)[^\d]{0,20}$"
+    r"г\.\s?р\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|geb\.|né|née|ur\.|"
+    r"urodzon\w*|data\s+urodzenia|date\s+de\s+naissance)[^\d]{0,20}$"
 )
 _BIRTH_AFTER = re.compile(r"^[ \t,]*(?i:г\.[ \t]?р\.|года\s+рождения|г\.\s?рожд)")
 # A bare year of birth: "1995 г.р.", "1995 года рождения".

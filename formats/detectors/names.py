@@ -1,11 +1,13 @@
-"""Names: the keeper's own list in every grammatical case and in Latin, and natasha's NER.
+"""Names: the keeper's own list in every grammatical case and in Latin, his relatives, Russian
+names in Latin letters, and natasha's NER.
 
 The keeper's list ("hide") is the most important detector: he knows whose names must not
 reach an embassy or a journalist. Russian names change with case (Иванова, Ивановой, Иванову),
 so every entry is inflected with pymorphy3 (its dictionary and its guesser for unknown
 surnames) and every form is also matched in the Latin spellings of passports, visas and
 letters (Ivanova, Ivanovoi, Iwanowa). Matching is by whole words, case-insensitive, ё = е,
-across OCR hyphenation ("Ива-\\nнова") and stress marks.
+across OCR hyphenation ("Ива-\\nнова") and stress marks. A match is the keeper's
+(``keeper-name``) or a relative's (``relative``): see keeper_names().
 """
 
 from __future__ import annotations
@@ -58,28 +60,46 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
-def _inflections(word: str) -> tuple[set[str], bool]:
-    """All forms of one word, and whether it looks like a name (to be matched on its own)."""
+def _inflections_with_family(word: str) -> tuple[set[str], set[str], set[str], bool]:
+    """All forms of one word; the forms in the word's own gender and number; the nominatives of
+    the rest of the family (Кузнецова, Кузнецовы for Кузнецов: the forms a translation or a
+    link uses for another person); and whether it looks like a name (matched on its own)."""
     forms = {word}
+    own = {word}
+    family: set[str] = set()
     parses = _morph().parse(word)
     name_parses = [
         p for p in parses
         if _NAME_GRAMMEMES & p.tag.grammemes and p.tag.number != "plur"
     ]
+    # The entry is written in the nominative: "Иванова" is her name, not "of Иванов", so only
+    # nominative readings say whose forms are the entry's own.
+    nominative = [p for p in name_parses if p.tag.case == "nomn"] or name_parses
     for parse in name_parses:
         surname = "Surn" in parse.tag.grammemes
         for form in parse.lexeme:
+            same = form.tag.gender == parse.tag.gender and form.tag.number != "plur"
             # A surname covers the whole family (Иванов, Иванова, Ивановы); a first name or a
             # patronymic keeps its gender, so hiding "Петровна" does not hide "Петрович".
-            if surname or (form.tag.gender == parse.tag.gender and form.tag.number != "plur"):
+            if surname or same:
                 forms.add(form.word)
+            if parse not in nominative:
+                continue
+            if same:
+                own.add(form.word)
+            elif surname and form.tag.case == "nomn":
+                family.add(form.word)
     known = _morph().word_is_known(word)
     if not name_parses and parses and known:
         best = parses[0]
         forms.update(form.word for form in best.lexeme)
+        own.update(form.word for form in best.lexeme)
     if not name_parses and not known:
-        forms |= _guessed_surname_forms(word)
-    return forms, bool(name_parses) or not known
+        guessed = _guessed_surname_forms(word)
+        # Guessed endings cannot tell the genders apart (Хачатряна: his genitive or her name).
+        forms |= guessed
+        own |= guessed
+    return forms, own, family, bool(name_parses) or not known
 
 
 # Case endings for a surname pymorphy3 cannot place (it reads "Хачатрян" only as a plural):
@@ -107,6 +127,35 @@ class HiddenName:
     words: tuple[frozenset[str], ...]
     #: Words that are matched wherever they stand, not only inside the whole entry.
     alone: tuple[bool, ...]
+    #: Per word, the keys of the forms in the entry's own gender and number: a surname found
+    #: only in another form (Кузнецовой for Кузнецов) belongs to a relative.
+    own: tuple[frozenset[str], ...] = ()
+    #: Whether the keeper listed the entry as a relative ("мать: Кузнецова Анна").
+    relative: bool = False
+
+
+# "мать: Кузнецова Анна Петровна", "brother - Kuznetsov Petr" in the keeper's list: a relative.
+_KINSHIP = (
+    r"мать|матер\w*|мам[аыуе]|отец|отц\w*|пап[аыуе]|брат\w*|сестр\w*|жена|жены|жене|жену|"
+    r"женой|супруг\w*|муж|мужа|мужу|мужем|сын\w*|доч\w*|бабушк\w*|дедушк\w*|дед|деда|"
+    r"тёт\w*|тет[яиеюей]\w*|дяд\w*|родител\w*|родственни\w*|тёщ\w*|свекр\w*|"
+    r"mother|father|brother|sister|wife|husband|son|daughter|parents?|aunt|uncle|"
+    r"grand\w+|relatives?|mrs|ms|mme|madame|frau|mutter|vater|bruder|schwester|"
+    r"m[eè]re|p[eè]re|fr[eè]re|s[oœ]eur|femme|mari|matka|ojciec|brat|siostra|żona|mąż"
+)
+_RELATIVE_PREFIX = re.compile(rf"^\s*(?i:{_KINSHIP})\s*[:\-–—]\s*(?P<name>\S.*)$")
+# A kinship word shortly before a name found by its surname alone: "Мать: Кузнецова",
+# "мать подозреваемого, Кузнецова", "His mother, Mrs. Olga Kuznetsova".
+_KINSHIP_BEFORE = re.compile(rf"(?<!\w)(?i:{_KINSHIP})(?!\w)[^\n]{{0,40}}\n?[^\n]{{0,12}}$")
+_KINSHIP_WINDOW = 56
+
+
+def split_relative(entry: str) -> tuple[str, bool]:
+    """An entry without its kinship label, and whether it had one."""
+    match = _RELATIVE_PREFIX.match(entry)
+    if match is None:
+        return entry, False
+    return match["name"].strip(), True
 
 
 @functools.lru_cache(maxsize=64)
@@ -116,28 +165,41 @@ def prepare(entry: str) -> HiddenName | None:
     Cached because detect() runs once per page with the same list; the cache lives in memory
     only, like the list itself.
     """
+    entry, relative = split_relative(entry)
     if not is_name_entry(entry):
         return None
     words = [w for w in re.split(r"[\s\-]+", fold(entry)) if w]
     keys: list[frozenset[str]] = []
+    own_keys: list[frozenset[str]] = []
     alone: list[bool] = []
     for word in words:
         word = _BREAKS.sub("", word)
         if _is_cyrillic(word):
-            forms, name_like = _inflections(word)
+            forms, own, family, name_like = _inflections_with_family(word)
         else:
             # A name typed in Latin letters is also looked for in Cyrillic, in every case.
-            forms, name_like = {word}, True
+            forms, own, family, name_like = {word}, {word}, set(), True
             for cyrillic in cyrillic_readings(word):
-                forms |= _inflections(cyrillic)[0]
-        word_keys = {fold(f) for f in forms if len(f) >= _MIN_CYRILLIC}
-        for form in forms:
-            if _is_cyrillic(form):
-                word_keys.update(v for v in transliteration_variants(form) if len(v) >= _MIN_LATIN)
-        word_keys.add(fold(word))
-        keys.append(frozenset(word_keys))
+                more, more_own, more_family, _ = _inflections_with_family(cyrillic)
+                forms |= more
+                own |= more_own
+                family |= more_family
+        keys.append(_keys_of(forms) | {fold(word)})
+        # In Latin text (a translation, a link) a Russian name stands in the nominative, so
+        # "Kuznetsova" there is his mother, not "of Kuznetsov"; in Cyrillic the case decides.
+        own_cyrillic = frozenset(fold(f) for f in own if len(f) >= _MIN_CYRILLIC)
+        own_latin = _keys_of(own) - _keys_of(family) - own_cyrillic
+        own_keys.append(own_cyrillic | own_latin | {fold(word)})
         alone.append(name_like or len(words) == 1)
-    return HiddenName(tuple(keys), tuple(alone))
+    return HiddenName(tuple(keys), tuple(alone), tuple(own_keys), relative)
+
+
+def _keys_of(forms: set[str]) -> frozenset[str]:
+    keys = {fold(f) for f in forms if len(f) >= _MIN_CYRILLIC}
+    for form in forms:
+        if _is_cyrillic(form):
+            keys.update(v for v in transliteration_variants(form) if len(v) >= _MIN_LATIN)
+    return frozenset(keys)
 
 
 # Latin spellings read back into Cyrillic, longest first: the inverse of the schemes in
@@ -219,22 +281,63 @@ def forms_of(entry: str) -> set[str]:
     return set().union(*prepared.words)
 
 
+def link_keys(entries: Sequence[str]) -> list[tuple[frozenset[str], str]]:
+    """For :func:`.links.names_in_links`: each entry's keys with the category a match gives
+    (the forms of another gender or number of the keeper's surname belong to relatives)."""
+    out: list[tuple[frozenset[str], str]] = []
+    for name in (p for p in (prepare(e) for e in entries) if p is not None):
+        for position, keys in enumerate(name.words):
+            if not name.alone[position]:
+                continue
+            own = name.own[position] if name.own else keys
+            if name.relative:
+                out.append((keys, "relative"))
+            else:
+                out.append((own, "keeper-name"))
+                out.append((keys - own, "relative"))
+    return out
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    #: The whole entry matched, every word in the entry's own form.
+    whole: bool
+    #: A word matched only in a form of another gender or number (a relative's).
+    family: bool
+    relative_entry: bool
+    entry: int
+    #: Which word of the entry matched (-1: the whole entry).
+    position: int = -1
+
+
 def keeper_names(text: str, entries: Sequence[str]) -> Iterator[Hit]:
+    """The keeper's listed names, categorised ``keeper-name``, or ``relative`` when the match
+    belongs to someone else of the family: an entry listed as a relative ("мать: ..."), a
+    surname in another gender or number (Кузнецовой for Кузнецов), a surname next to a first
+    name or patronymic that is not the entry's, or after a kinship word ("Мать:", "mother")."""
     prepared = [p for p in (prepare(e) for e in entries) if p is not None]
     if not prepared:
         return
     words = [(m.start(), m.end(), word_key(m.group())) for m in _WORD.finditer(text)]
-    spans: list[tuple[int, int]] = []
-    for name in prepared:
+    matches: list[_Match] = []
+    for number, name in enumerate(prepared):
         for i, (start, end, key) in enumerate(words):
             for position, forms in enumerate(name.words):
                 if key not in forms:
                     continue
+                family = bool(name.own) and key not in name.own[position]
                 if name.alone[position]:
-                    spans.append((start, end))
+                    matches.append(_Match(start, end, False, family, name.relative, number,
+                                          position))
                 if position == 0 and _phrase_follows(text, words, i, name):
-                    spans.append((start, words[i + len(name.words) - 1][1]))
-    yield from _joined(text, spans)
+                    whole_own = not name.own or all(
+                        words[i + k][2] in name.own[k] for k in range(len(name.words)))
+                    matches.append(_Match(start, words[i + len(name.words) - 1][1],
+                                          whole_own and len(name.words) > 1, not whole_own,
+                                          name.relative, number))
+    yield from _joined(text, words, matches, prepared)
 
 
 def _phrase_follows(text: str, words: list[tuple[int, int, str]], i: int,
@@ -251,23 +354,100 @@ def _phrase_follows(text: str, words: list[tuple[int, int, str]], i: int,
     return True
 
 
-def _joined(text: str, spans: list[tuple[int, int]]) -> Iterator[Hit]:
-    """Join words of one name into one span and take in its initials."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and (start <= merged[-1][1]
-                       or _NAME_GAP.fullmatch(text, merged[-1][1], start) is not None):
-            merged[-1][1] = max(merged[-1][1], end)
+def _joined(text: str, words: list[tuple[int, int, str]], matches: list[_Match],
+            prepared: list[HiddenName]) -> Iterator[Hit]:
+    """Join words of one name into one span, take in its initials, and say whose it is."""
+    groups: list[tuple[list[int], list[_Match]]] = []
+    for match in sorted(matches, key=lambda m: (m.start, m.end)):
+        if groups and (match.start <= groups[-1][0][1]
+                       or _NAME_GAP.fullmatch(text, groups[-1][0][1], match.start) is not None):
+            groups[-1][0][1] = max(groups[-1][0][1], match.end)
+            groups[-1][1].append(match)
         else:
-            merged.append([start, end])
-    for start, end in merged:
+            groups.append(([match.start, match.end], [match]))
+    for (start, end), members in groups:
+        category = _whose(text, words, start, end, members, prepared)
+        if category == "relative":
+            # The relative's own first name and patronymic, which the keeper's list cannot
+            # know ("Кузнецов Павел Андреевич" for the entry "Кузнецов Иван").
+            start, end = _with_given_names(text, words, start, end)
         after = _INITIALS_AFTER.match(text, end)
         if after is not None and not text[after.end() : after.end() + 1].isalpha():
             end = after.end()
         before = _INITIALS_BEFORE.search(text, max(0, start - 8), start)
         if before is not None and (before.start() == 0 or not text[before.start() - 1].isalpha()):
             start = before.start()
-        yield Hit(start, end, "keeper-name", "keeper-names")
+        yield Hit(start, end, category, "keeper-names")
+
+
+def _whose(text: str, words: list[tuple[int, int, str]], start: int, end: int,
+           members: list[_Match], prepared: list[HiddenName]) -> str:
+    # The keeper's evidence first: a whole entry in its own forms, or two words of one entry
+    # side by side, in another order or a declined Latin form ("Iwana Kuzniecowa" in Polish),
+    # where the entry's own first name says whose surname it is.
+    if any(m.whole and not m.family and not m.relative_entry for m in members):
+        return "keeper-name"
+    for entry in {m.entry for m in members if not prepared[m.entry].relative}:
+        own_words = {m.position for m in members
+                     if m.entry == entry and not m.family and m.position >= 0}
+        all_words = {m.position for m in members if m.entry == entry and m.position >= 0}
+        if len(all_words) >= 2 and own_words - (all_words - own_words):
+            return "keeper-name"
+    if any(m.relative_entry for m in members):
+        return "relative"
+    if any(m.family for m in members):
+        return "relative"
+    if _KINSHIP_BEFORE.search(text, max(0, start - _KINSHIP_WINDOW), start):
+        return "relative"
+    # A first name or patronymic next to the surname that is not the entry's own: someone
+    # else of the family ("Кузнецова Анна Петровна" for the entry "Кузнецов Иван").
+    entries = {m.entry for m in members}
+    if any(len(prepared[e].words) > 1 for e in entries):
+        for index, (w_start, w_end, _) in enumerate(words):
+            if w_start >= end:
+                return "relative" if (_NAME_GAP.fullmatch(text, end, w_start) and _is_given_name(
+                    text[w_start:w_end])) else "keeper-name"
+            just_before = w_end <= start and (index + 1 == len(words)
+                                              or words[index + 1][0] >= start)
+            if just_before and _NAME_GAP.fullmatch(text, w_end, start) and _is_given_name(
+                    text[w_start:w_end]):
+                return "relative"
+    return "keeper-name"
+
+
+def _with_given_names(text: str, words: list[tuple[int, int, str]], start: int,
+                      end: int) -> tuple[int, int]:
+    """Widen a relative's surname over up to two first names or patronymics on either side."""
+    following = [w for w in words if w[0] >= end][:2]
+    for w_start, w_end, _ in following:
+        if not (_NAME_GAP.fullmatch(text, end, w_start) and _is_given_name(text[w_start:w_end])):
+            break
+        end = w_end
+    preceding = [w for w in words if w[1] <= start][-2:]
+    for w_start, w_end, _ in reversed(preceding):
+        if not (_NAME_GAP.fullmatch(text, w_end, start) and _is_given_name(text[w_start:w_end])):
+            break
+        start = w_start
+    return start, end
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_given_name(word: str) -> bool:
+    """A capitalised first name or patronymic (pymorphy3's Name or Patr), in Cyrillic or in a
+    Latin spelling read back into Cyrillic. Cached (in memory only): reading Latin back into
+    Cyrillic is the slow part, and the same words recur on every page."""
+    if not word[:1].isupper():
+        return False
+    if _is_cyrillic(word):
+        candidates = [word_key(word)]
+    else:
+        # Only readings the dictionary knows: the guesser calls almost anything a name.
+        candidates = [c for c in cyrillic_readings(word) if _morph().word_is_known(c)]
+    for candidate in candidates:
+        for parse in _morph().parse(candidate):
+            if {"Name", "Patr"} & parse.tag.grammemes and parse.score >= 0.1:
+                return True
+    return False
 
 
 # ---- custom strings: numbers, codes, anything that is not a name -------------------------------
@@ -315,9 +495,57 @@ MAX_NAME_WORDS = 6
 
 def is_name_entry(entry: str) -> bool:
     """Entries of one to MAX_NAME_WORDS words of letters (with spaces and hyphens between) are
-    names; the rest are strings."""
+    names, also after a kinship label ("мать: Кузнецова Анна"); the rest are strings."""
+    entry = split_relative(entry)[0]
     words = [w for w in re.split(r"[\s\-]+", fold(entry)) if w]
     return 0 < len(words) <= MAX_NAME_WORDS and all(_WORD.fullmatch(w) for w in words)
+
+
+# ---- Russian names written in Latin letters (translations, visas, letters) ---------------------
+
+_LATIN_CAP = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_PATRONYMIC = re.compile(r"(?:ovich|evich|yevich|ovna|evna|yevna|ichna|ich|vich|vna|owitsch|"
+                         r"ewitsch|ovitch|evitch|owna|ewna)$")
+_SURNAME_SUFFIX = re.compile(r"(?:ov|ova|ev|eva|yov|yova|iov|iova|in|ina|yn|yna|sky|skiy|skii|"
+                             r"skaya|skaia|ski|ska|enko|uk|yuk|chuk|ow|owa|ew|ewa|off|ine|"
+                             r"ovs|ich|vili|dze|yan|ian)$")
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mme|Mlle|Madame|Monsieur|M|Herrn|Herr|Frau|Pan|Pani|Pana|Dr)\.?"
+_LATIN_NAME = re.compile(
+    rf"(?<![\w.])(?:(?P<title>{_TITLE})[ \t]+)?(?P<words>{_LATIN_CAP}(?:[ \t]+{_LATIN_CAP}){{0,2}})"
+    r"(?![\w])"
+)
+
+
+# Capitalised words that start a sentence or a greeting before a name, or give a rank.
+_NOT_A_NAME = frozenset({
+    "dear", "the", "a", "an", "in", "on", "at", "to", "from", "by", "with", "and", "of", "for",
+    "hello", "hi", "yours", "citizen", "private", "sergeant", "lieutenant", "captain", "colonel",
+    "major", "general", "judge", "investigator", "mother", "father", "brother", "sister",
+    "when", "then", "after", "before", "since", "as", "but", "if", "his", "her", "my", "our",
+    "herr", "herrn", "frau", "monsieur", "madame", "pan", "pani", "pana", "objet", "betreff",
+    "dotyczy", "von", "de", "du", "la", "le",
+})
+
+
+def latin_names(text: str) -> Iterator[Hit]:
+    """Russian names in Latin letters: a first name with a patronymic ("Anna Petrovna",
+    "Ivan Sergeyevich Kuznetsov"), a surname with a Russian ending after a title ("Mrs. Olga
+    Kuznetsova", "Herr Kusnezow"), or a surname with a Russian ending next to a first name
+    that reads back into a Russian first name ("Anna Kuznetsova")."""
+    for match in _LATIN_NAME.finditer(text):
+        start, end = match.start("words"), match.end("words")
+        words = match["words"].split()
+        while words and words[0].lower() in _NOT_A_NAME:
+            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
+            words.pop(0)
+        lowered = [w.lower() for w in words]
+        patronymic = len(words) >= 2 and any(_PATRONYMIC.search(w) and len(w) >= 6
+                                             for w in lowered)
+        surname = any(_SURNAME_SUFFIX.search(w) and len(w) >= 5 for w in lowered)
+        if patronymic or (match["title"] and surname) or (len(words) >= 2 and surname and any(
+                _is_given_name(w) for w, low in zip(words, lowered, strict=True)
+                if not _SURNAME_SUFFIX.search(low) and len(w) >= 3)):
+            yield Hit(start, end, "person", "person-latin")
 
 
 # ---- natasha NER ----------------------------------------------------------------------------
@@ -332,6 +560,7 @@ def _natasha() -> tuple[Any, Any]:
 
 
 _NER_CATEGORIES = {"PER": "person", "LOC": "place"}
+_NER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 def named_entities(text: str) -> Iterator[Hit]:
@@ -346,4 +575,61 @@ def named_entities(text: str) -> Iterator[Hit]:
     for span in doc.spans:
         category = _NER_CATEGORIES.get(span.type)
         if category is not None and 0 <= span.start < span.stop <= len(text):
-            yield Hit(span.start, span.stop, category, "natasha-ner")
+            for start, end in _trimmed(text, span.start, span.stop, category):
+                yield Hit(start, end, category, "natasha-ner")
+
+
+def _trimmed(text: str, start: int, end: int, category: str) -> list[tuple[int, int]]:
+    """The parts of an NER span that are names: natasha often runs a name into the label on
+    the next line ("Кузнецов Иван\nАдрес") or takes a greeting or an ordinary word for a name
+    ("Добрый день", "Зарекомендовала"). Lines are judged apart; ordinary dictionary words at
+    the edges are cut off; a part left without a name-like word is dropped."""
+    kept: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        found = [(start + m.start() + line.start(), start + m.end() + line.start(), m.group())
+                 for m in _NER_WORD.finditer(line.group())]
+        # Labels at the edges go ("Обвиняемый:", "Мать"); the rest of the line stays whole
+        # when one word of it is a name, so "Иван Кузнец" keeps its ordinary-noun surname.
+        while found and _is_label(found[0][2], text, found[0][1]):
+            found.pop(0)
+        while found and _is_label(found[-1][2], text, found[-1][1]):
+            found.pop()
+        if any(not _ordinary(word, category) for _, _, word in found):
+            kept.append((found[0][0], found[-1][1]))
+    return kept
+
+
+def _is_label(word: str, text: str, end: int) -> bool:
+    return text[end : end + 1] == ":" or word_key(word) in _LABELS
+
+
+_PLACE_GRAMMEMES = frozenset({"Geox"})
+_PERSON_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Init"})
+
+
+def _ordinary(word: str, category: str) -> bool:
+    """A word that is no name: a greeting, a verb, an ordinary noun ("Добрый день")."""
+    if not _is_cyrillic(word):
+        return False
+    morph = _morph()
+    key = word_key(word)
+    if not morph.word_is_known(key):
+        return False
+    wanted = _PERSON_GRAMMEMES if category == "person" else _PLACE_GRAMMEMES | _PERSON_GRAMMEMES
+    parses = morph.parse(key)
+    if any(wanted & p.tag.grammemes for p in parses):
+        return False
+    # Place names are often ordinary adjectives and nouns ("Малые Вишенки", "Красная
+    # площадь"): only verbs, adverbs and greetings are taken for no place.
+    if category == "place":
+        return any({"VERB", "INFN", "PRTF", "PRTS", "GRND", "ADVB", "INTJ"} & p.tag.grammemes
+                   for p in parses[:1])
+    return True
+
+
+# Words printed before a colon on forms; also cut when the colon was lost.
+_LABELS = frozenset({"адрес", "мать", "отец", "обвиняемый", "обвиняемая", "подозреваемый",
+                     "подозреваемая", "подсудимый", "подсудимая", "свидетель", "потерпевший",
+                     "потерпевшая", "заявитель", "истец", "ответчик", "фамилия", "имя",
+                     "отчество", "место", "дата", "телефон", "гражданин", "гражданка",
+                     "уважаемый", "уважаемая", "получатель", "отправитель", "кому", "от"})

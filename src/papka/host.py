@@ -407,7 +407,7 @@ def windows_language_name(language_id: int) -> str | None:
 # --- crash dumps ------------------------------------------------------------------------------
 # A process that holds a passphrase, keys or a decrypted catalog must not leave a core file when
 # it crashes: on desktop Linux, systemd-coredump or apport keep such dumps on disk whatever the
-# shell's limit is (docs/security.md G20). What this cannot cover is stated there.
+# shell's limit is (docs/security.md G24). What this cannot cover is stated there.
 
 _PR_GET_DUMPABLE = 3
 _PR_SET_DUMPABLE = 4

@@ -15,6 +15,7 @@ import unicodedata
 __all__ = [
     "fold",
     "latin_skeleton",
+    "national_spellings",
     "search_keys",
     "transliterate",
     "transliteration_variants",
@@ -167,10 +168,104 @@ def _scheme_spellings(word: str) -> set[str]:
     return {"".join(u[min(k, len(u) - 1)] for u in units) for k in range(longest)}
 
 
+# Whole-word national conventions for Russian names, as asylum offices, consulates and the
+# press of each country write them: French (Kouznetsov, Tchaïkovski), German (Kusnezow,
+# Tschaikowski) and Polish (Kuzniecow, Czajkowski). Each is one spelling per word, added on top
+# of the letter-by-letter combinations so that none of them is cut off by VARIANT_LIMIT.
+_NATIONAL_LETTERS: dict[str, dict[str, str]] = {
+    "french": {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "io", "ж": "j",
+        "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "ou", "ф": "f", "х": "kh", "ц": "ts",
+        "ч": "tch", "ш": "ch", "щ": "chtch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iou",
+        "я": "ia",
+    },
+    "german": {
+        "а": "a", "б": "b", "в": "w", "г": "g", "д": "d", "е": "e", "ё": "jo", "ж": "sch",
+        "з": "s", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "ch", "ц": "z",
+        "ч": "tsch", "ш": "sch", "щ": "schtsch", "ъ": "", "ы": "y", "ь": "", "э": "e",
+        "ю": "ju", "я": "ja",
+    },
+    "polish": {
+        "а": "a", "б": "b", "в": "w", "г": "g", "д": "d", "е": "ie", "ё": "io", "ж": "ż",
+        "з": "z", "и": "i", "й": "j", "к": "k", "л": "ł", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "ch", "ц": "c",
+        "ч": "cz", "ш": "sz", "щ": "szcz", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu",
+        "я": "ia",
+    },
+}
+# At the start of a word and after a vowel or a sign, the iotated vowels take their "j" or "i"
+# form: German Jelzin, Polish Jelcyn, French Iouri.
+_NATIONAL_INITIAL: dict[str, dict[str, str]] = {
+    "french": {"е": "e", "ё": "io", "ю": "iou", "я": "ia"},
+    "german": {"е": "je", "ё": "jo", "ю": "ju", "я": "ja"},
+    "polish": {"е": "je", "ё": "jo", "ю": "ju", "я": "ja"},
+}
+_NATIONAL_ENDINGS: dict[str, dict[str, str]] = {
+    "french": {"ий": "i", "ый": "y", "ой": "oi"},
+    "german": {"ий": "ij", "ый": "yj", "ой": "oj"},
+    "polish": {"ий": "ij", "ый": "yj", "ой": "oj"},
+}
+# Polish writes the hard л as ł and the soft one as l; after ж, ш, ц, ч the vowel и is y.
+_POLISH_SOFTENING = set("еёиюяь")
+_POLISH_HARD = set("жшцч")
+
+
+def _national_spelling(word: str, scheme: str) -> str:
+    letters = _NATIONAL_LETTERS[scheme]
+    initial = _NATIONAL_INITIAL[scheme]
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        ending = word[i:]
+        if len(ending) == 2 and ending in _NATIONAL_ENDINGS[scheme]:
+            # -ский, -цкий: Tschaikowski, Czajkowski, Tchaïkovski all end in a plain i.
+            after_k = ending == "ий" and word[i - 1 : i] in ("к", "г", "х")
+            out.append("i" if after_k else _NATIONAL_ENDINGS[scheme][ending])
+            break
+        ch = word[i]
+        previous = word[i - 1] if i else ""
+        following = word[i + 1] if i + 1 < len(word) else ""
+        if scheme == "french" and ch in "её" and previous in ("ь", "ъ"):
+            spelled = "ie" if ch == "е" else "io"  # Vassiliev, Soloviov
+        elif ch in initial and (not previous or previous in _YE_AFTER):
+            spelled = initial[ch]
+        elif scheme == "polish" and ch == "л" and following in _POLISH_SOFTENING:
+            spelled = "l"
+        elif scheme == "polish" and ch == "и" and previous in _POLISH_HARD:
+            spelled = "y"
+        elif scheme == "polish" and ch in "ея" and previous == "л":
+            # Soft л already carries the softness: Ленин → Lenin, not "Lienin".
+            spelled = {"е": "e", "я": "a"}[ch]
+        elif scheme in ("french", "german") and ch == "с" and previous in _VOWELS \
+                and following in _VOWELS:
+            # A single s between vowels would read as z in both languages: Vassiliev.
+            spelled = "ss"
+        else:
+            spelled = letters.get(ch, ch)
+        out.append(spelled)
+        i += 1
+    return "".join(out)
+
+
+def national_spellings(s: str) -> dict[str, str]:
+    """The French, German and Polish spellings of a Cyrillic text, by convention, folded.
+
+    Кузнецов → french "kouznetsov", german "kusnezow", polish "kuzniecow". Polish keeps ł and
+    its folded ż (z) because fold() keeps ł; the plain-l spelling is among the
+    transliteration_variants.
+    """
+    words = _fold_once(s, keep_yo=True).split(" ")
+    return {scheme: fold(" ".join(_national_spelling(w, scheme) for w in words))
+            for scheme in _NATIONAL_LETTERS}
+
+
 def transliteration_variants(s: str) -> set[str]:
     """Latin spellings under which Cyrillic text may appear, folded (lower case).
 
-    Covers ICAO 9303, GOST 7.79-2000 system B (letters only), BGN/PCGN (no diacritics) and common
+    Covers ICAO 9303, GOST 7.79-2000 system B (letters only), BGN/PCGN (no diacritics), the
+    French, German and Polish conventions (Kouznetsov, Kusnezow, Kuzniecow) and common
     informal spellings: Юрий → iurii, yuriy, yurij, yuri...; Иванова → ivanova, iwanowa...;
     Щукин → shchukin, shukin, schukin.... Words are combined with a single space. Text without
     Cyrillic letters gives only its own folded form. At most VARIANT_LIMIT spellings per word are
@@ -190,7 +285,11 @@ def transliteration_variants(s: str) -> set[str]:
             per_word.append(_scheme_spellings(word))
         else:
             per_word.append({"".join(p) for p in itertools.product(*units)})
-    variants: set[str] = set()
+    national = national_spellings(" ".join(words))
+    # The national spellings come first so that the cap below never drops them; the Polish
+    # one is also given with plain l, as it is typed on keyboards without Polish letters.
+    variants: set[str] = set(national.values())
+    variants.add(national["polish"].replace("ł", "l"))
     for combo in itertools.product(*per_word):
         variants.add(" ".join(combo))
         if len(variants) >= VARIANT_LIMIT * 4:

@@ -198,6 +198,35 @@ def test_plain_export_warns_and_still_verifies(keeper: tuple[Papka, list[str]],
     assert both.exit_code == 1 and not (workdir / "c.zip").exists()
 
 
+def test_lawyer_export_warns_about_a_photo_with_gps_and_can_strip_it(
+        decoy_only: Papka, workdir: Path) -> None:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (56.0, 51.0, 31.0), 3: "E", 4: (35.0, 55.0, 3.0)}
+    photo = workdir / "photo.jpg"
+    Image.new("RGB", (64, 48), "white").save(photo, format="JPEG", exif=exif.tobytes())
+    added = decoy_only("--json", "add", str(photo), "--kind", "photo", passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    doc = json.loads(added.stdout)["added"][0]["id"]
+    made = decoy_only("--json", "export", "--select", doc, "--plain", "-o",
+                      str(workdir / "a.zip"), passphrases=[DECOY])
+    assert made.exit_code == 0, made.output
+    [entry] = json.loads(made.stdout)["documents"]
+    assert entry["sent_as"] == "original" and entry["carries"] == ["GPS position"]
+    assert "unchanged original" in made.stderr and "--strip-image-metadata" in made.stderr
+    russian = decoy_only("--lang", "ru", "export", "--select", doc, "--plain", "-o",
+                         str(workdir / "r.zip"), passphrases=[DECOY])
+    assert russian.exit_code == 0, russian.output
+    assert "координаты GPS" in russian.stderr and "оригинал" in russian.stderr
+    stripped = decoy_only("--json", "export", "--select", doc, "--plain",
+                          "--strip-image-metadata", "-o", str(workdir / "b.zip"),
+                          passphrases=[DECOY])
+    assert stripped.exit_code == 0, stripped.output
+    assert json.loads(stripped.stdout)["documents"][0]["sent_as"] == "metadata stripped"
+    assert "copy without its metadata" in stripped.stderr
+
+
 def test_recipients_by_name_and_the_address_book(keeper: tuple[Papka, list[str]],
                                                  workdir: Path) -> None:
     papka, ids = keeper

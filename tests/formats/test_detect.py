@@ -93,8 +93,9 @@ def test_criminal_case() -> None:
     assert_found(CRIMINAL_CASE, found, "28 19 № 604213", "passport-ru-internal")
     assert_found(CRIMINAL_CASE, found, "690412345632", "inn")
     assert_found(CRIMINAL_CASE, found, "112-233-445 95", "snils")
-    # The surname covers the family: the mother is found by the keeper's own surname.
-    assert_found(CRIMINAL_CASE, found, "Гусейнова", "keeper-name")
+    # The surname covers the family: the mother is found by the keeper's own surname, with
+    # her own first name and patronymic, and is reported as a relative, not as the keeper.
+    assert_found(CRIMINAL_CASE, found, "Гусейнова Лейла Маратовна", "relative")
     assert_found(CRIMINAL_CASE, found,
                  "Московская обл.,\nг. Подольск, пр-т Ленина, д. 107/49, корп. 2, кв. 118",
                  "address")
@@ -188,9 +189,11 @@ def test_asylum_letter_in_english() -> None:
     found = detect(ASYLUM_LETTER, hide=["Кравчишин", "Юрий"], use_ner=False)
     assert_found(ASYLUM_LETTER, found, "KRAVCHISHIN", "keeper-name")
     assert_found(ASYLUM_LETTER, found, "Kravchishin", "keeper-name", nth=0)
-    assert_found(ASYLUM_LETTER, found, "Kravchishina", "keeper-name")
-    assert_found(ASYLUM_LETTER, found, "Iurii Kravchishin", "keeper-name")
-    assert_found(ASYLUM_LETTER, found, "Yuriy", "keeper-name")
+    # His mother: the feminine surname in an English text is another person of the family.
+    assert_found(ASYLUM_LETTER, found, "Olga\nKravchishina", "relative")
+    # "His brother Iurii Kravchishin": a relative, named after a kinship word.
+    assert_found(ASYLUM_LETTER, found, "Iurii Kravchishin", "relative")
+    assert_found(ASYLUM_LETTER, found, "Yuriy", "relative")  # the brother's other spelling
     assert_found(ASYLUM_LETTER, found, "14 February 1998", "birth-date")
     assert_found(ASYLUM_LETTER, found, "75 4815162", "passport-ru-foreign")
     assert_found(ASYLUM_LETTER, found, "+374 91 234567", "phone")
@@ -330,15 +333,18 @@ def test_keeper_name_in_every_case(case: str) -> None:
 @pytest.mark.parametrize(("surname", "forms"), [
     # An unknown surname: pymorphy3 guesses its paradigm.
     ("Кравчишин", ["Кравчишин", "Кравчишина", "Кравчишину", "Кравчишиным", "Кравчишине"]),
-    # A female surname given in the nominative finds the male forms too (the family).
-    ("Кравчишина", ["Кравчишиной", "Кравчишину", "Кравчишин", "Кравчишиным"]),
+    # A female surname given in the nominative finds the male forms too (the family), and
+    # reports them as a relative's.
+    ("Кравчишина", ["Кравчишиной", "Кравчишину", "+Кравчишин", "+Кравчишиным"]),
     ("Ёлкин", ["Елкина", "ЁЛКИНУ", "ёлкиным", "Ёлкине"]),
 ])
 def test_keeper_surname_forms(surname: str, forms: list[str]) -> None:
     for form in forms:
+        category = "relative" if form.startswith("+") else "keeper-name"
+        form = form.lstrip("+")
         text = f"Сведения о {form} получены."
         assert spans(detect(text, hide=[surname], use_ner=False)) == {
-            span(text, form): "keeper-name"}
+            span(text, form): category}
 
 
 @pytest.mark.parametrize("latin", [
@@ -409,7 +415,7 @@ def test_a_single_string_for_hide_is_refused() -> None:
 def test_presets() -> None:
     assert PRESETS["ru-strict"] == CATEGORIES
     assert PRESETS["ru-personal"] == CATEGORIES - {"date", "place"}
-    assert PRESETS["hide-only"] == {"keeper-name", "custom"}
+    assert PRESETS["hide-only"] == {"keeper-name", "relative", "custom"}
     text = "Иванов, тел. +7 912 345 67 89, 12.03.2020"
     assert detect(text, preset="hide-only", use_ner=False) == []
 
@@ -429,7 +435,7 @@ def test_overlaps_merge_into_the_widest_span_with_the_specific_category() -> Non
 
 
 @pytest.mark.parametrize(("entry", "forms"), [
-    ("Kravchishina", ["Кравчишина", "Кравчишиной", "Кравчишину", "Кравчишин", "KRAVCHISHINOI"]),
+    ("Kravchishina", ["Кравчишина", "Кравчишиной", "Кравчишину", "+Кравчишин", "KRAVCHISHINOI"]),
     ("Yuriy", ["Юрий", "Юрия", "Юрию", "Юрием", "Юрии", "Iurii", "Yuri"]),
     ("Olga", ["Ольга", "Ольги", "Ольге", "Ольгу", "Ольгой", "OLGA"]),
     ("Khachatryan", ["Хачатрян", "Хачатряна", "Хачатряну", "Хачатряном", "Хачатряне"]),
@@ -438,9 +444,12 @@ def test_overlaps_merge_into_the_widest_span_with_the_specific_category() -> Non
 def test_keeper_name_typed_in_latin_finds_cyrillic_in_every_case(entry: str,
                                                                  forms: list[str]) -> None:
     for form in forms:
+        # "+": a form of the other gender, which belongs to a relative.
+        category = "relative" if form.startswith("+") else "keeper-name"
+        form = form.lstrip("+")
         text = f"Справка в отношении {form} выдана."
         assert spans(detect(text, hide=[entry], use_ner=False)) == {
-            span(text, form): "keeper-name"}, "a form of the entry was missed"
+            span(text, form): category}, "a form of the entry was missed"
 
 
 def test_ocr_latin_lookalikes_inside_a_cyrillic_name() -> None:
@@ -491,6 +500,7 @@ def test_ocr_output() -> None:
     assert_found(OCR_PAGE, found, "8(915)732-41-08", "phone")
     assert_found(OCR_PAGE, found, "28 06 №604213", "passport-ru-internal")
     assert_found(OCR_PAGE, found, "АК№4512378", "military-id")
-    assert_found(OCR_PAGE, found, "Кравчишинa  О. Н.", "keeper-name")
+    # The mother, after "Мать:", is a relative, not the keeper.
+    assert_found(OCR_PAGE, found, "Кравчишинa  О. Н.", "relative")
     assert_untouched(OCR_PAGE, found, "№  318")
     assert_untouched(OCR_PAGE, found, "05.10.2022")

@@ -208,3 +208,25 @@ def test_a_docx_with_a_nameless_member_is_refused_cleanly() -> None:
         archive.writestr(zipfile.ZipInfo(""), b"nameless")
     with contextlib.suppress(PapkaError):      # refused with papka's own error: right
         sanitize(out.getvalue(), media.DOCX)
+
+
+def test_a_pdf_nested_too_deeply_to_read_says_so() -> None:
+    """A page holding a 200,000-deep array: qpdf drops the page, and papka must not call the
+    file merely empty."""
+    nested = b"[" * 200_000 + b"]" * 200_000
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /X " + nested + b" >>"]
+    data, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(data)
+    data += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o
+                                                         for o in offsets)
+    data += b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    from papka.formats import limits
+    from papka.formats.pdf import check_pdf
+
+    with pytest.raises(limits.DamagedPdfError, match="damaged or nested too deeply"):
+        check_pdf(data)

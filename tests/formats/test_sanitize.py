@@ -130,3 +130,196 @@ def test_email_routing_headers_go_only_on_request() -> None:
     assert verify(stripped.data, media.EML, [secret], ocr=False).ok
     body = data.split(b"\n\n", 1)[1]
     assert stripped.data.endswith(body)
+
+
+# ---- every place an action, a script or a file can hide in a PDF ---------------------------
+
+CANARY = "kuznetsova-canary"
+
+
+def _script(document: pikepdf.Pdf, tag: str, **extra: object) -> pikepdf.Object:
+    return document.make_indirect(pikepdf.Dictionary(
+        S=pikepdf.Name.JavaScript, JS=pikepdf.String(f"app.alert('{CANARY}-{tag}')"), **extra))
+
+
+def _action(document: pikepdf.Pdf, kind: str, **extra: object) -> pikepdf.Object:
+    return document.make_indirect(pikepdf.Dictionary(S=pikepdf.Name(kind), **extra))
+
+
+def _plant_everywhere(document: pikepdf.Pdf) -> None:
+    """Scripts, outside-reaching actions, attachments and metadata in every slot, some of them
+    only reachable through /Next chains, outline children or form-field kids."""
+    page = document.pages[0].obj
+    uri = pikepdf.String(f"https://vk.com/{CANARY}")
+    goto = document.make_indirect(pikepdf.Dictionary(
+        S=pikepdf.Name.GoTo, D=pikepdf.Array([page, pikepdf.Name.Fit])))
+    # /OpenAction: a harmless GoTo whose /Next is an array holding a script and a Launch,
+    # the script's own /Next a URI, and a cycle back to the GoTo.
+    launch = _action(document, "/Launch", F=pikepdf.String(f"{CANARY}.exe"))
+    chained = _script(document, "chained", Next=_action(document, "/URI", URI=uri))
+    goto.Next = pikepdf.Array([chained, launch])
+    launch.Next = goto
+    document.Root.OpenAction = goto
+    # Document-level scripts and catalog additional actions.
+    document.Root.Names = pikepdf.Dictionary(JavaScript=pikepdf.Dictionary(Names=pikepdf.Array(
+        [pikepdf.String("one"), _script(document, "names-1"),
+         pikepdf.String("two"), _script(document, "names-2")])))
+    document.Root.AA = pikepdf.Dictionary(WC=_script(document, "will-close"))
+    document.Root.URI = pikepdf.Dictionary(Base=uri)
+    # Page additional actions: a single dictionary in /Next.
+    page.AA = pikepdf.Dictionary(O=_action(document, "/GoToR", F=pikepdf.String(CANARY),
+                                           Next=_script(document, "page-open")))
+    # Annotations: a URI link, a JavaScript link with /AA, a file attachment.
+    attachment_spec = pikepdf.Dictionary(
+        Type=pikepdf.Name.Filespec, F=pikepdf.String("note.txt"),
+        EF=pikepdf.Dictionary(F=document.make_stream(CANARY.encode())))
+    link = document.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[72, 600, 200, 620],
+        A=_action(document, "/URI", URI=uri)))
+    scripted = document.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[72, 560, 200, 580],
+        A=_script(document, "annotation"),
+        AA=pikepdf.Dictionary(E=_script(document, "annotation-enter"))))
+    attached = document.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FileAttachment, Rect=[72, 520, 90, 540],
+        FS=attachment_spec))
+    # A form field with a kid: a submit action on the parent, a keystroke script on the kid.
+    kid = document.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, Rect=[300, 600, 400, 620],
+        AA=pikepdf.Dictionary(K=_script(document, "keystroke"))))
+    field_ = document.make_indirect(pikepdf.Dictionary(
+        FT=pikepdf.Name.Tx, T=pikepdf.String("name"), Kids=pikepdf.Array([kid]),
+        A=_action(document, "/SubmitForm", F=pikepdf.String(f"https://{CANARY}.example/")),
+    ))
+    kid.Parent = field_
+    page.Annots = pikepdf.Array([link, scripted, attached, kid])
+    document.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field_]))
+    # Outlines: a child two levels down runs a script; its sibling imports form data.
+    deep = document.make_indirect(pikepdf.Dictionary(
+        Title=pikepdf.String("deep"), A=_script(document, "outline")))
+    sibling = document.make_indirect(pikepdf.Dictionary(
+        Title=pikepdf.String("sibling"), A=_action(document, "/ImportData",
+                                                   F=pikepdf.String(CANARY))))
+    deep.Next = sibling
+    middle = document.make_indirect(pikepdf.Dictionary(
+        Title=pikepdf.String("middle"), First=deep, Last=sibling))
+    top = document.make_indirect(pikepdf.Dictionary(
+        Title=pikepdf.String("top"), First=middle, Last=middle, A=goto))
+    top.Next = top  # a cycle among siblings
+    document.Root.Outlines = pikepdf.Dictionary(First=top, Last=top)
+    # Attachments and metadata.
+    document.Root.Names.EmbeddedFiles = pikepdf.Dictionary(Names=pikepdf.Array(
+        [pikepdf.String("case.txt"), document.make_indirect(attachment_spec)]))
+    page.Metadata = document.make_stream(f"<x:xmpmeta>{CANARY}</x:xmpmeta>".encode())
+    page.PieceInfo = pikepdf.Dictionary(App=pikepdf.Dictionary(
+        Private=pikepdf.String(CANARY)))
+    document.Root.PieceInfo = pikepdf.Dictionary(App=pikepdf.Dictionary(
+        Private=pikepdf.String(CANARY)))
+    document.docinfo["/Author"] = CANARY
+
+
+_FORBIDDEN_ACTIONS = {"/JavaScript", "/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm",
+                      "/ImportData"}
+
+
+def _walk(document: pikepdf.Pdf) -> list[str]:
+    """Everything forbidden in a saved PDF, found by visiting every object from the trailer
+    (written apart from papka's sanitiser, so a step it forgets is still caught)."""
+    problems: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    pending: list[object] = [document.trailer, *document.objects]
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            for key, value in obj.items():
+                if key in ("/JS", "/EmbeddedFiles", "/AF", "/Metadata", "/PieceInfo", "/Info",
+                           "/XFA", "/URI") and not (key == "/URI" and
+                                                    obj.get("/S") == pikepdf.Name.URI):
+                    problems.append(key)
+                if key == "/S" and str(value) in _FORBIDDEN_ACTIONS:
+                    problems.append(str(value))
+                if key == "/Subtype" and value == pikepdf.Name.FileAttachment:
+                    problems.append("/FileAttachment")
+                pending.append(value)
+        elif isinstance(obj, pikepdf.Array):
+            pending.extend(obj)
+        elif isinstance(obj, pikepdf.String) and CANARY in str(obj):
+            problems.append("canary string")
+    return problems
+
+
+def test_every_script_action_and_attachment_is_gone_from_every_place() -> None:
+    source = planted.with_pikepdf(planted.canvas_pdf(), _plant_everywhere)
+    with pikepdf.open(io.BytesIO(source)) as before:
+        found_before = _walk(before)
+    for planted_kind in ("/JS", "/Launch", "/URI", "/GoToR", "/SubmitForm", "/ImportData",
+                         "/EmbeddedFiles", "/FileAttachment", "/Metadata", "/PieceInfo",
+                         "canary string"):
+        assert planted_kind in found_before
+    assert not verify(source, media.PDF, [CANARY], ocr=False).ok
+
+    result = sanitize(source, media.PDF)
+
+    with pikepdf.open(io.BytesIO(result.data)) as after:
+        assert _walk(after) == []
+        # The harmless GoTo survives; what followed the removed Launch (the planted cycle back
+        # to the GoTo) is all its chain holds now. The outline and the links stay.
+        assert str(after.Root.OpenAction.S) == "/GoTo"
+        chain = [item.S for item in after.Root.OpenAction.Next]
+        assert chain == [pikepdf.Name.GoTo]
+        assert str(after.Root.Outlines.First.First.First.Title) == "deep"
+        assert len(after.pages[0].obj.Annots) == 3
+    assert verify(result.data, media.PDF, [CANARY], ocr=False).ok
+    assert planted.KEEP in _pdfium_text(result.data)
+    # Counted per channel: 7 scripts (two in the names tree, the chained one, will-close,
+    # page-open, annotation, annotation-enter, keystroke, outline: 9), 7 outside actions
+    # (Launch, the chained URI, the link's URI, GoToR, SubmitForm, ImportData, the URI base).
+    assert result.counts["JavaScript"] == 9
+    assert result.counts["actions that open files, links or send data"] == 7
+    assert result.counts["attachments"] == 2
+    assert result.counts["document information"] == 1
+    assert result.counts["XMP metadata"] >= 1  # the page's (and reportlab's own, if any)
+    assert result.counts["piece info"] == 2
+    assert set(result.removed) == set(result.counts)
+
+
+def test_a_script_only_reachable_through_a_next_cycle_is_cut() -> None:
+    def plant(document: pikepdf.Pdf) -> None:
+        first = _action(document, "/GoTo", D=pikepdf.Array([document.pages[0].obj,
+                                                            pikepdf.Name.Fit]))
+        script = _script(document, "cycle")
+        first.Next = script
+        script.Next = first
+        document.Root.OpenAction = first
+
+    source = planted.with_pikepdf(planted.canvas_pdf(), plant)
+    result = sanitize(source, media.PDF)
+    assert result.counts["JavaScript"] == 1
+    with pikepdf.open(io.BytesIO(result.data)) as after:
+        assert _walk(after) == []
+
+
+def test_a_deep_outline_and_a_long_chain_finish() -> None:
+    def plant(document: pikepdf.Pdf) -> None:
+        parent = document.Root.Outlines = document.make_indirect(pikepdf.Dictionary())
+        for depth in range(200):
+            child = document.make_indirect(pikepdf.Dictionary(
+                Title=pikepdf.String(str(depth)), A=_script(document, str(depth))))
+            parent.First = child
+            parent = child
+        action = document.Root.OpenAction = _script(document, "start")
+        for step in range(500):
+            action.Next = _script(document, f"next-{step}")
+            action = action.Next
+
+    source = planted.with_pikepdf(planted.canvas_pdf(), plant)
+    result = sanitize(source, media.PDF)
+    # Cut at MAX_DEPTH, never recursing without bound; what lies deeper is unreachable
+    # from the kept objects and does not survive the rewrite.
+    with pikepdf.open(io.BytesIO(result.data)) as after:
+        assert "/JavaScript" not in _walk(after)
+    assert result.counts["JavaScript"] >= 64

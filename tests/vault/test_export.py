@@ -131,6 +131,55 @@ def test_lawyer_bundle_carries_originals_and_metadata(box: Container, workdir: P
     assert result.summary.fingerprint == box.newest.signing_key().fingerprint()
 
 
+def _photo_with_gps() -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (56.0, 51.0, 31.0), 3: "E", 4: (35.0, 55.0, 3.0)}
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(buffer, format="JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_lawyer_gets_the_original_photo_and_the_keeper_is_told_what_it_carries(
+        box: Container, workdir: Path, lawyer_key: tuple[str, str]) -> None:
+    from papka.formats.sanitize import CAMERA_AND_TIME, GPS_POSITION, carried_metadata
+    from papka.vault.export import ORIGINAL, STRIPPED
+
+    secret, public = lawyer_key
+    photo = _photo_with_gps()
+    summons = canary_pdf()
+    doc = _add(box, photo, kind="photo", title="Фото")
+    pdf = _add(box, summons, kind="summons", title="Повестка")
+    result = export_bundle(box.newest, Selection.parse([doc, pdf]), workdir / "l.age",
+                           recipients=[parse_recipient(public)], clock=lambda: CLOCK)
+    by_id = {d.doc_id: d for d in result.documents}
+    # The original goes out byte for byte (its hash is the vault's); the keeper is warned.
+    assert by_id[doc].sent_as == ORIGINAL
+    assert set(by_id[doc].carries) == {GPS_POSITION, CAMERA_AND_TIME}
+    assert by_id[pdf].sent_as == ORIGINAL and by_id[pdf].carries == ()
+    opened = open_bundle(workdir / "l.age", workdir / "lo", identities=parse_identities(secret))
+    assert opened.bundle is not None
+    names = {f.provenance[0]["document"]: f.name for f in opened.bundle.files}
+    assert (workdir / "lo" / names[doc]).read_bytes() == photo
+
+    # Asked for, the photo goes as a copy without its metadata; the PDF is still the original.
+    result = export_bundle(box.newest, Selection.parse([doc, pdf]), workdir / "s.age",
+                           recipients=[parse_recipient(public)], strip_image_metadata=True,
+                           clock=lambda: CLOCK)
+    by_id = {d.doc_id: d for d in result.documents}
+    assert by_id[doc].sent_as == STRIPPED and by_id[doc].removed
+    assert by_id[pdf].sent_as == ORIGINAL
+    opened = open_bundle(workdir / "s.age", workdir / "so", identities=parse_identities(secret))
+    assert opened.bundle is not None
+    files = {f.provenance[0]["document"]: f for f in opened.bundle.files}
+    copy = (workdir / "so" / files[doc].name).read_bytes()
+    assert copy != photo and carried_metadata(copy, "image/jpeg") == []
+    assert {"action": "metadata-stripped"} in files[doc].provenance
+    assert (workdir / "so" / files[pdf].name).read_bytes() == summons
+
+
 def test_embassy_profile_never_sends_the_unredacted_name(box: Container, workdir: Path,
                                                          lawyer_key: tuple[str, str]) -> None:
     secret, public = lawyer_key
