@@ -98,3 +98,19 @@ def test_library_errors_are_translated(decoy_only: Papka) -> None:
     assert missing.stderr.splitlines()[0] == "papka: ошибка: Документа с таким номером нет."
     bad_option = decoy_only("--lang", "ru", "list", "--nope")
     assert bad_option.exit_code == 1 and "Нет такого параметра" in bad_option.stderr
+
+
+def test_a_russian_system_without_locale_variables_gets_russian_help(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka import host
+    from papka.cli.i18n import set_language
+
+    monkeypatch.setattr(host, "system_ui_language", lambda: "ru_RU")
+    unset = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+    try:
+        russian = CliRunner().invoke(cli, ["--help"], env=unset)
+        english = CliRunner().invoke(cli, ["--lang", "en", "--help"], env=unset)
+    finally:
+        set_language("en")
+    assert russian.exit_code == 0 and "Использование:" in russian.stdout
+    assert english.exit_code == 0 and "Usage:" in english.stdout
