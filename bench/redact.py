@@ -8,9 +8,14 @@ exists (PyMuPDF is AGPL: it is never a dependency of papka, only a yardstick her
 apply_redactions runs on the same files with the same boxes, and papka's verifier checks its
 output too.
 
-    python -m bench.redact [--quick] [--pymupdf /tmp/mupdf-venv/bin/python] [--json]
+It also makes 20 phone photos of papers (shaded, every third one sideways) and compares
+burn + verify with page views against the plain reading verification did before, and planning
+with views against one plain reading per page, in alternating rounds in the same run.
 
-Writes bench/results/redact.json.
+    python -m bench.redact [--quick] [--photos-only] [--pymupdf /tmp/mupdf-venv/bin/python]
+                           [--json]
+
+Writes bench/results/redact.json (or, with --photos-only, bench/results/redact-photos.json).
 """
 
 from __future__ import annotations
@@ -217,13 +222,148 @@ def pymupdf_channels(python: str) -> dict[str, list[str]] | None:
     return leaks
 
 
+def phone_photos(count: int) -> list[bytes]:
+    """Phone photos of papers: grey paper, light falling off to one side, a little noise and
+    blur; every third one turned sideways, as photos often are. JPEG, 1200 x 900."""
+    from PIL import ImageChops, ImageFilter
+
+    font = ImageFont.truetype(str(fonts.REGULAR), 30)
+    photos = []
+    for number in range(count):
+        sheet = Image.new("L", (1200, 900), 255)
+        draw = ImageDraw.Draw(sheet)
+        lines = [f"Справка № {number + 1}", f"Мать: {NAME}", f"Телефон: {PHONE}",
+                 f"Войсковая часть: {UNIT}"] + [FILLER[i : i + 60]
+                                               for i in range(0, len(FILLER), 60)]
+        for row, line in enumerate(lines):
+            draw.text((70, 60 + row * 70), line, font=font, fill=0)
+        sheet = sheet.point(lambda v: 70 + v * 110 // 255)
+        light = Image.linear_gradient("L").rotate(90).resize(sheet.size).point(
+            lambda v: v * 60 // 255)
+        sheet = ImageChops.add(sheet, light, scale=1.0, offset=-30)
+        sheet = ImageChops.add(sheet, Image.effect_noise(sheet.size, 4), scale=1.0, offset=-128)
+        sheet = sheet.filter(ImageFilter.GaussianBlur(0.7))
+        if number % 3 == 2:
+            sheet = sheet.rotate(90, expand=True)
+        buffer = io.BytesIO()
+        sheet.convert("RGB").save(buffer, format="JPEG", quality=85)
+        photos.append(buffer.getvalue())
+    return photos
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def run_photo_views(count: int, rounds: int) -> dict[str, Any]:
+    """Burn + verify of phone photos: papka's verification with its page views against the
+    plain reading it did before (one Tesseract text run per page), alternating rounds."""
+    from papka.formats import ocr, views
+    from papka.formats.image import load
+
+    photos = phone_photos(count)
+
+    def plan_plain() -> None:
+        # What planning a picture did before page views: one reading of the plain picture.
+        for photo in photos:
+            ocr.recognise(views.make_view(load(photo), name="plain").picture, dpi=300)
+
+    plan_before: list[float] = []
+    plan_after: list[float] = []
+    plans: list[Any] = []
+    for _ in range(max(1, rounds - 1)):
+        plan_before.append(_timed(plan_plain)[1])
+        plans, seconds = _timed(lambda: [plan_redaction(p, media.JPEG, preset=None,
+                                                        hide=SECRETS) for p in photos])
+        plan_after.append(seconds)
+    plan_s = _median(plan_after)
+    burned = [burn(p, media.JPEG, plan) for p, plan in zip(photos, plans, strict=True)]
+
+    def plain() -> bool:
+        # What verify(ocr=True) did for a picture before page views: one plain text reading.
+        clean = True
+        for one in burned:
+            clean &= verify(one.data, one.media_type, SECRETS, ocr=False).ok
+            text = ocr.read_text(load(one.data), dpi=300)
+            clean &= not verify(text.encode(), media.TEXT, SECRETS, ocr=False).failures
+        return clean
+
+    def with_views() -> bool:
+        return all(verify(b.data, b.media_type, SECRETS, ocr=True).ok for b in burned)
+
+    burn_s = _timed(lambda: [burn(p, media.JPEG, plan)
+                             for p, plan in zip(photos, plans, strict=True)])[1]
+    before: list[float] = []
+    after: list[float] = []
+    outcome = {}
+    for _ in range(rounds):
+        outcome["plain"], seconds = _timed(plain)
+        before.append(seconds)
+        outcome["views"], seconds = _timed(with_views)
+        after.append(seconds)
+    # How many of the planted secrets each way of reading finds on the original photos.
+    from papka.formats.verify import Needles
+
+    needles = Needles(SECRETS)
+    seen_plain = seen_views = 0
+    for photo in photos:
+        words = ocr.read_text(load(photo), dpi=300).split()
+        seen_plain += len({found[0] for found in needles.locate(words)})
+        leaks = verify(photo, media.JPEG, SECRETS, ocr=True).leaks
+        seen_views += len({leak.secret for leak in leaks if leak.secret >= 0})
+    reference = count / (burn_s + _median(before))
+    ours = count / (burn_s + _median(after))
+    return {
+        "document": f"phone-photos-{count}",
+        "pages": count,
+        "rounds": rounds,
+        "plan_s": round(plan_s, 2),
+        "plan_plain_reading_s": round(_median(plan_before), 2),
+        "plan_views_cost_ratio": round(plan_s / _median(plan_before), 2),
+        "unreadable_pages": sum(len(p.unreadable_pages()) for p in plans),
+        "pages_turned": sum(1 for p in plans for r in p.readings if r.turned),
+        "burn_s": round(burn_s, 2),
+        "verify_plain_s_median": round(_median(before), 2),
+        "verify_views_s_median": round(_median(after), 2),
+        "burn_verify_pages_per_s_plain": round(reference, 2),
+        "burn_verify_pages_per_s_views": round(ours, 2),
+        "views_cost_ratio": round(reference / ours, 2),
+        "secrets_planted": count * len(SECRETS),
+        "secrets_read_plain": seen_plain,
+        "secrets_read_views": seen_views,
+        "verified_plain": outcome["plain"],
+        "verified_views": outcome["views"],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 and 10 pages instead of 20/100")
     parser.add_argument("--pymupdf", default=os.environ.get("PAPKA_BENCH_PYMUPDF",
                                                             "/tmp/mupdf-venv/bin/python"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--photos-only", action="store_true",
+                        help="only the phone-photo views benchmark")
     options = parser.parse_args(argv)
+    photos = run_photo_views(5 if options.quick else 20, 2 if options.quick else 3)
+    print(f"\n{photos['document']}: burn + verify {photos['burn_verify_pages_per_s_views']} "
+          f"pages/s with page views, {photos['burn_verify_pages_per_s_plain']} pages/s with "
+          f"the plain reading only (same run, medians of {photos['rounds']} alternating "
+          f"rounds): views cost x{photos['views_cost_ratio']}; plan {photos['plan_s']} s "
+          f"against {photos['plan_plain_reading_s']} s for one plain reading per page "
+          f"(x{photos['plan_views_cost_ratio']}), "
+          f"{photos['pages_turned']} pages turned upright, {photos['unreadable_pages']} "
+          f"unreadable; secrets readable on the originals: {photos['secrets_read_views']} of "
+          f"{photos['secrets_planted']} with page views, {photos['secrets_read_plain']} with "
+          "the plain reading")
+    results_dir = Path(__file__).resolve().parent / "results"
+    if options.photos_only:
+        results_dir.mkdir(exist_ok=True)
+        (results_dir / "redact-photos.json").write_text(
+            json.dumps(photos, ensure_ascii=False, indent=2))
+        return 0
     scan_pages, digital_pages = (4, 10) if options.quick else (20, 100)
     rows = []
     for label, data, ocr_plan in (
@@ -235,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({k: v for k, v in result.items() if not k.startswith("_")})
     leaks = pymupdf_channels(options.pymupdf)
     results = {"dpi": DPI, "cores": os.cpu_count(), "quick": options.quick, "documents": rows,
+               "phone_photos": photos,
                "pymupdf_planted_channel_leaks": leaks}
-    results_dir = Path(__file__).resolve().parent / "results"
     results_dir.mkdir(exist_ok=True)
     (results_dir / "redact.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
     if options.json:

@@ -202,6 +202,14 @@ MESSAGES = (
     N_("GPS position"),
     N_("camera, serial number or time taken (EXIF)"),
     N_("other picture metadata (EXIF, XMP, IPTC, comments, text)"),
+    N_("papka could not read a page with confidence, so it kept no copy."),
+    N_("Look at the page yourself, then choose what to do with it: --unreadable box "
+       "(black out the whole page), drop (leave it out) or accept (keep it as it is)."),
+    N_("Choose box, drop or accept for a page papka could not read."),
+    N_("Every page would be left out; nothing would remain to store."),
+    N_("papka cannot read HEIC photos (the iPhone's format)."),
+    N_("Export the photo as JPEG (on the iPhone: Settings, Camera, Formats, Most Compatible; "
+       "or share it as JPEG), then add that copy."),
 )
 
 _DOCUMENT_DAMAGED = N_("Document {doc_id} is damaged: its stored bytes fail verification.")

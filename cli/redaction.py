@@ -9,6 +9,7 @@ from the original. Strings to hide come from a file or standard input, never the
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,9 @@ from .output import note, print_json, render_table
 from .problems import CommandUsageError
 
 if TYPE_CHECKING:
+    from papka.formats.burn import RedactionNotVerified
     from papka.formats.plan import RedactionLog, RedactionPlan
+    from papka.formats.views import PageReading
 
 PRESETS = ("ru-personal", "ru-strict", "hide-only")
 
@@ -50,9 +53,41 @@ def _log_rows(log: RedactionLog) -> list[list[str]]:
     return [[category, str(count)] for category, count in log.as_dict()["categories"].items()]
 
 
-def _log_text(log: RedactionLog) -> str:
+_VIEW_NAMES = {
+    "contrast": N_("contrast raised"),
+    "inverted": N_("light text on dark, inverted"),
+    "deskewed": N_("straightened"),
+}
+
+
+def _reading_text(reading: PageReading) -> str:
+    """One line per page: how much was read, and how papka had to look at it."""
+    page = reading.page + 1
+    if reading.status == "unreadable":
+        return _("page {page}: could not be read — check it yourself").format(page=page)
+    if reading.status == "not-read":
+        return _("page {page}: text in pictures was not read (--no-ocr)").format(page=page)
+    if reading.status == "blank":
+        return _("page {page}: blank, nothing to read").format(page=page)
+    if reading.status == "text-layer":
+        return _("page {page}: read from its text layer").format(page=page)
+    how = [_(_VIEW_NAMES[view]) for view in reading.views if view in _VIEW_NAMES]
+    if reading.turned:
+        how.insert(0, _("turned {degrees}°").format(degrees=reading.turned))
+    line = _("page {page}: {words} words read").format(page=page, words=reading.words)
+    return f"{line} ({', '.join(how)})" if how else line
+
+
+def _readings_text(plan: RedactionPlan) -> list[str]:
+    return [_reading_text(reading) for reading in plan.readings]
+
+
+def _log_text(log: RedactionLog, plan: RedactionPlan | None = None) -> str:
     data = log.as_dict()
     if not data["total"]:
+        words = sum(r.words for r in plan.readings) if plan is not None else 0
+        if plan is not None and plan.readings and any(r.status == "read" for r in plan.readings):
+            return _("Nothing to hide was found in the {words} words read.").format(words=words)
         return _("Nothing to hide was found.")
     pages = ", ".join(str(p["page"]) for p in data["pages"])
     lines = [render_table([_("CATEGORY"), _("COUNT")], _log_rows(log), flexible=0),
@@ -67,10 +102,75 @@ def _boxes(plan: RedactionPlan, *, values: bool) -> list[dict[str, Any]]:
                                  "category": box.category, "source": box.source,
                                  "box": [round(box.x0, 1), round(box.y0, 1), round(box.x1, 1),
                                          round(box.y1, 1)]}
+        if box.corners is not None:
+            entry["corners"] = [[round(x, 1), round(y, 1)] for x, y in box.corners]
         if values:
             entry["text"] = box.text
         found.append(entry)
     return found
+
+
+def _readings(plan: RedactionPlan) -> list[dict[str, Any]]:
+    return [{"page": r.page + 1, "status": r.status, "words": r.words,
+             "confident_words": r.confident_words, "views": list(r.views), "turned": r.turned}
+            for r in plan.readings]
+
+
+UNREADABLE_HELP = N_(
+    "What to do with a page papka could not read: box (black it out whole), drop (leave it "
+    "out of the copy) or accept (you checked it yourself; it stays as it is). Without it, "
+    "papka asks in a terminal and otherwise stores nothing.")
+
+
+def _settle_unreadable(plan: RedactionPlan, choice: str | None, *, ask: bool) -> None:
+    """Every unreadable page needs the keeper's decision before anything is stored."""
+    pending = plan.unsettled_pages()
+    if not pending:
+        return
+    if choice is not None:
+        plan.settle_unreadable(choice)  # type: ignore[arg-type]
+        return
+    if ask:
+        for page in pending:
+            answer = click.prompt(
+                _("Page {page}: box (black out the whole page), drop (leave it out), accept "
+                  "(you checked it) or stop").format(page=page + 1),
+                type=click.Choice(["box", "drop", "accept", "stop"]), default="stop",
+                err=True)
+            if answer == "stop":
+                break
+            plan.settle_unreadable(answer, [page])  # type: ignore[arg-type]
+        if not plan.unsettled_pages():
+            return
+    raise CommandUsageError(
+        _("papka could not read every page with confidence, so it stored nothing."),
+        hint=_("Look at those pages (--preview DIR), then run again with --unreadable box, "
+               "drop or accept."))
+
+
+def _refusal(error: RedactionNotVerified, doc_id: str, *, previewed: bool
+             ) -> CommandUsageError:
+    """What verification still found, where, and the next step for each place."""
+    for leftover in error.leftovers:
+        if leftover.page is None:
+            continue
+        line = _("page {page}: {category} is still readable").format(
+            page=leftover.page + 1, category=leftover.category)
+        if leftover.box is not None:
+            x0, y0, x1, y1 = (round(v) for v in leftover.box)
+            line += "; " + _("add --box {page}:{x0},{y0},{x1},{y1}").format(
+                page=leftover.page + 1, x0=x0, y0=y0, x1=x1, y1=y1)
+        note(line)
+    if previewed:
+        hint = _("The preview marks in orange what is still readable. Add the boxes shown "
+                 "above, or black out a whole page with --box PAGE:0,0,W,H.")
+    else:
+        hint = _("Add the boxes shown above, or black out a whole page with --box "
+                 "PAGE:0,0,W,H. To see what is still readable marked in orange, run the same "
+                 "command with --preview DIR --store.")
+    return CommandUsageError(
+        _("The redacted copy did not pass verification, so papka did not keep it."),
+        hint=hint)
 
 
 def _with_tag(tags: tuple[str, ...], tag: str) -> tuple[str, ...]:
@@ -119,10 +219,12 @@ def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | No
     plan = plan_redaction(data, document.media_type, preset=preset, hide=hide, ocr=ocr)
     log = plan.summary()
     if config.json:
-        print_json({"id": document.id, **log.as_dict(),
+        print_json({"id": document.id, **log.as_dict(), "readings": _readings(plan),
                     "boxes": _boxes(plan, values=show_values)})
         return
-    click.echo(_log_text(log))
+    for line in _readings_text(plan):
+        note(line)
+    click.echo(_log_text(log, plan))
     if show_values:
         rows = [[str(b["number"]), str(b["page"]), b["category"], shown(b["text"])]
                 for b in _boxes(plan, values=True)]
@@ -154,11 +256,13 @@ def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | No
               help=N_("Write page pictures with numbered boxes to this new or empty folder; "
                       "they show the original text, so delete them after looking."))
 @click.option("--store", is_flag=True, help=N_("With --preview: also store the redacted copy."))
+@click.option("--unreadable", type=click.Choice(["box", "drop", "accept"]), default=None,
+              help=UNREADABLE_HELP)
 @pass_config
 def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | None, ocr: bool,
                    boxes: tuple[str, ...], drops: tuple[int, ...], preview: Path | None,
-                   store: bool) -> None:
-    from papka.formats.burn import plan_redaction, redact, render_preview
+                   store: bool, unreadable: str | None) -> None:
+    from papka.formats.burn import RedactionNotVerified, plan_redaction, redact, render_preview
     from papka.formats.plan import parse_box
 
     hide = read_hide_file(hide_file)
@@ -171,13 +275,26 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
                               boxes=manual, ocr=ocr)
         for number in drops:
             plan.drop(number)
+        for line in _readings_text(plan):
+            note(line)
+        result = None
+        refusal: RedactionNotVerified | None = None
+        if storing:
+            _settle_unreadable(plan, unreadable, ask=sys.stdin.isatty() and not config.json)
+            try:
+                result = redact(data, document.media_type, plan=plan, ocr=ocr)
+            except RedactionNotVerified as error:
+                refusal = error
         written: list[Path] = []
         if preview is not None:
-            written = _write_previews(preview, render_preview(data, document.media_type, plan))
+            written = _write_previews(preview, render_preview(
+                data, document.media_type, plan,
+                leftovers=refusal.leftovers if refusal is not None else ()))
+        if refusal is not None:
+            raise _refusal(refusal, document.id, previewed=bool(written)) from refusal
         stored = None
         log = plan.summary()
-        if storing:
-            result = redact(data, document.media_type, plan=plan, ocr=ocr)
+        if result is not None:
             log = result.log
             stored = compartment.documents.add(
                 io.BytesIO(result.data), kind=document.kind, title=document.title,
@@ -187,7 +304,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
     if config.json:
         print_json({"id": document.id, "stored_as": stored.id if stored else None,
                     "preview": [str(p) for p in written], **log.as_dict(),
-                    "boxes": _boxes(plan, values=False)})
+                    "readings": _readings(plan), "boxes": _boxes(plan, values=False)})
         return
     if written:
         sources = {"detected": _("found by papka"), "manual": _("yours")}
@@ -197,7 +314,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
                                 flexible=2))
         note(_("Preview pages written to {folder}. They show the original text: delete them "
                "when you are done.").format(folder=preview))
-    click.echo(_log_text(log))
+    click.echo(_log_text(log, plan))
     if stored is not None:
         click.echo(_("Stored the redacted copy as {id} (made from {original}).").format(
             id=stored.id, original=document.id))

@@ -54,9 +54,14 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
-def load(data: bytes) -> Image.Image:
-    """The picture as displayed: decoded, orientation applied, in RGB (or L for gray)."""
-    image = _open(data)
+class UnsupportedHeicError(limits.UnsupportedFormatError):
+    default_message = "papka cannot read HEIC photos (the iPhone's format)."
+    hint = ("Export the photo as JPEG (on the iPhone: Settings, Camera, Formats, Most "
+            "Compatible; or share it as JPEG), then add that copy.")
+
+
+def _displayed(image: Image.Image) -> Image.Image:
+    """The current frame as displayed: decoded, orientation applied, in RGB (or L for gray)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -81,6 +86,41 @@ def load(data: bytes) -> Image.Image:
     if shown.mode == "1":
         return shown.convert("L")
     return shown.convert("RGB")
+
+
+def load(data: bytes) -> Image.Image:
+    """The picture as displayed (the first page of a multi-page file: see :func:`pages`)."""
+    return _displayed(_open(data))
+
+
+def page_count(data: bytes) -> int:
+    """How many pages (frames) the file holds: a multi-page TIFF fax has several."""
+    image = _open(data)
+    try:
+        count = int(getattr(image, "n_frames", 1))
+    except (OSError, ValueError, SyntaxError, struct.error, EOFError) as error:
+        raise limits.DamagedImageError() from error
+    if count > limits.MAX_PAGES:
+        raise limits.TooLargeError(
+            f"This image has more pages than papka handles ({limits.MAX_PAGES}).")
+    return max(1, count)
+
+
+def pages(data: bytes) -> Iterator[Image.Image]:
+    """Every page (frame) as displayed, one at a time, each under the same pixel cap."""
+    count = page_count(data)
+    image = _open(data)
+    for index in range(count):
+        try:
+            image.seek(index)
+        except (OSError, ValueError, SyntaxError, struct.error, EOFError) as error:
+            raise limits.DamagedImageError() from error
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise limits.DamagedImageError()
+        if width * height > limits.MAX_IMAGE_PIXELS:
+            raise limits.image_too_large(width * height)
+        yield fresh_copy(_displayed(image))
 
 
 def size_as_displayed(data: bytes) -> tuple[int, int]:
@@ -239,3 +279,9 @@ def iter_png_text(chunks: list[PngChunk]) -> Iterator[bytes]:
 def is_supported(media_type: str) -> bool:
     """Images papka can decode, redact and sanitise (HEIC needs a plug-in papka does not ship)."""
     return media_type in _FORMATS
+
+
+def check_supported(media_type: str) -> None:
+    """Refuse HEIC by name: the keeper can fix that one by exporting a JPEG."""
+    if media_type == media.HEIC:
+        raise UnsupportedHeicError()

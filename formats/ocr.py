@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -68,10 +69,28 @@ class OcrLine:
     height: int
 
 
+#: A word counts as read with confidence at this Tesseract confidence (0-100) or above.
+CONFIDENT = 70.0
+
+
 @dataclass(frozen=True)
 class OcrPage:
     words: list[OcrWord]
     lines: dict[tuple[int, int, int], OcrLine]
+
+    @property
+    def word_count(self) -> int:
+        """Words of at least two letters or digits (single marks are mostly specks)."""
+        return sum(1 for word in self.words if _is_word(word.text))
+
+    @property
+    def confident_words(self) -> int:
+        return sum(1 for word in self.words
+                   if _is_word(word.text) and word.confidence >= CONFIDENT)
+
+
+def _is_word(text: str) -> bool:
+    return sum(ch.isalnum() for ch in text) >= 2
 
 
 def _tesseract() -> str:
@@ -90,11 +109,15 @@ def _image_bytes(image: Image.Image) -> bytes:
 
 
 def _run(image: Image.Image, dpi: int, output: str, *config: str,
-         timeout: float | None = None) -> bytes:
-    command = [_tesseract(), "stdin", "stdout", "-l", LANGUAGES, "--dpi", str(int(dpi))]
+         timeout: float | None = None, languages: str = LANGUAGES,
+         psm: int | None = None) -> bytes:
+    command = [_tesseract(), "stdin", "stdout", "-l", languages, "--dpi", str(int(dpi))]
+    if psm is not None:
+        command += ["--psm", str(psm)]
     for item in config:
         command += ["-c", item]
-    command.append(output)
+    if output:
+        command.append(output)
     # One thread per run: papka runs pages side by side itself, and OpenMP oversubscription on
     # two cores makes Tesseract several times slower.
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1"}
@@ -171,7 +194,7 @@ def read_text(image: Image.Image, *, dpi: int = 300) -> str:
 _T = TypeVar("_T")
 
 
-def _side_by_side(work: Callable[[Image.Image, int], _T],
+def side_by_side(work: Callable[[Image.Image, int], _T],
                   pictures: Iterable[tuple[Image.Image, int]], jobs: int | None) -> list[_T]:
     """Run work on each picture in its own thread (Tesseract is a separate process), in order.
 
@@ -192,13 +215,45 @@ def _side_by_side(work: Callable[[Image.Image, int], _T],
 def read_texts(pictures: Iterable[tuple[Image.Image, int]], *, jobs: int | None = None
                ) -> list[str]:
     """Plain text of many images (each with its dpi), recognised in parallel, in order."""
-    return _side_by_side(lambda picture, dpi: read_text(picture, dpi=dpi), pictures, jobs)
+    return side_by_side(lambda picture, dpi: read_text(picture, dpi=dpi), pictures, jobs)
 
 
 def recognise_many(pictures: Iterable[tuple[Image.Image, int]], *, jobs: int | None = None
                    ) -> list[OcrPage]:
     """Words and lines of many images (each with its dpi), recognised in parallel, in order."""
-    return _side_by_side(lambda picture, dpi: recognise(picture, dpi=dpi), pictures, jobs)
+    return side_by_side(lambda picture, dpi: recognise(picture, dpi=dpi), pictures, jobs)
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """How far a page must be turned clockwise to stand upright, and Tesseract's confidence."""
+
+    clockwise: int
+    confidence: float
+
+
+def orientation(image: Image.Image) -> Orientation | None:
+    """The page's orientation by Tesseract's script and orientation detection (osd data).
+
+    None when Tesseract finds too little text to tell, or has no osd data.
+    """
+    try:
+        raw = _run(image, 300, "", languages="osd", psm=0, timeout=30)
+    except OcrFailed:
+        return None
+    except OcrUnavailable:
+        if not available():
+            raise
+        return None  # osd.traineddata missing: the caller falls back to trial readings
+    text = raw.decode("utf-8", errors="replace")
+    turn = re.search(r"Rotate:\s*(\d+)", text)
+    sure = re.search(r"Orientation confidence:\s*([0-9.]+)", text)
+    if turn is None or sure is None:
+        return None
+    clockwise = int(turn.group(1)) % 360
+    if clockwise not in (0, 90, 180, 270):
+        return None
+    return Orientation(clockwise, float(sure.group(1)))
 
 
 def text_only_pdf(image: Image.Image, *, dpi: int) -> bytes:

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from papka.errors import UsageError
+from papka.formats.views import PageReading
 
 Source = Literal["detected", "manual"]
+#: What to do with a page papka could not read: paint it all black, leave it out of the
+#: copy, or keep it as it is because the keeper has looked at it himself.
+UnreadableChoice = Literal["box", "drop", "accept"]
+UNREADABLE_CHOICES: tuple[UnreadableChoice, ...] = ("box", "drop", "accept")
+#: The category of a box that covers a whole page papka could not read.
+UNREADABLE_CATEGORY = "unreadable-page"
 
 #: Extra room around detected text, as a fraction of the line height, on every side.
 PADDING_FRACTION = 0.18
@@ -49,6 +56,9 @@ class Box:
     number: int = 0
     #: The text the box covers, for the keeper's review only; never logged or exported.
     text: str = field(default="", repr=False, compare=False)
+    #: For text found tilted: the four corners of the turned box (same units), which lies
+    #: inside x0..y1. Burning paints this shape; without it, the rectangle.
+    corners: tuple[tuple[float, float], ...] | None = None
 
     @property
     def width(self) -> float:
@@ -80,9 +90,13 @@ class PageLog:
 
 @dataclass(frozen=True)
 class RedactionLog:
-    """What was withheld: categories and counts per page, never the values."""
+    """What was withheld: categories and counts per page, never the values.
+
+    unreadable: pages (from 0) papka could not read, with what the keeper chose for each.
+    """
 
     pages: tuple[PageLog, ...]
+    unreadable: dict[int, UnreadableChoice] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -104,6 +118,10 @@ class RedactionLog:
                 for page in self.pages
                 if page.counts
             ],
+            "unreadable_pages": [
+                {"page": page + 1, "choice": choice}
+                for page, choice in sorted(self.unreadable.items())
+            ],
         }
 
 
@@ -116,6 +134,13 @@ class RedactionPlan:
         #: Every string that must be gone afterwards (the keeper's list and what detectors
         #: matched). Memory only: verification searches for these.
         self.secrets: list[str] = []
+        #: The category each secret was found as (the keeper's own strings: "custom").
+        self.secret_categories: dict[str, str] = {}
+        #: How well each page was read (one per page when text was read; see
+        #: papka.formats.views.PageReading).
+        self.readings: list[PageReading] = []
+        #: The keeper's choice for each page papka could not read.
+        self.unreadable_choices: dict[int, UnreadableChoice] = {}
         self._next_number = 1
         for page in self.pages:
             for box in page.boxes:
@@ -133,10 +158,51 @@ class RedactionPlan:
         self._next_number += 1
         return box
 
-    def add_secret(self, text: str) -> None:
+    def add_secret(self, text: str, category: str = "custom") -> None:
         text = text.strip()
         if text and text not in self.secrets:
             self.secrets.append(text)
+            self.secret_categories[text] = category
+
+    def unreadable_pages(self) -> list[int]:
+        """Pages (from 0) papka could not read with confidence."""
+        return [reading.page for reading in self.readings if reading.unreadable]
+
+    def unsettled_pages(self) -> list[int]:
+        """Unreadable pages the keeper has not yet decided about: nothing may be stored."""
+        return [page for page in self.unreadable_pages()
+                if page not in self.unreadable_choices]
+
+    def settle_unreadable(self, choice: UnreadableChoice, pages: Iterable[int] | None = None
+                          ) -> None:
+        """Decide about unreadable pages (all of them, or those given, from 0).
+
+        box: the whole page is painted black; drop: the page is left out of the copy;
+        accept: the keeper looked at the page and it stays as it is.
+        """
+        if choice not in UNREADABLE_CHOICES:
+            raise UsageError("Choose box, drop or accept for a page papka could not read.")
+        chosen = self.unreadable_pages() if pages is None else list(pages)
+        for page in chosen:
+            if not 0 <= page < len(self.pages):
+                raise BoxError("That page is not in the document.")
+            previous = self.unreadable_choices.get(page)
+            if previous == choice:
+                continue
+            if previous == "box":
+                self.pages[page].boxes = [b for b in self.pages[page].boxes
+                                          if b.category != UNREADABLE_CATEGORY]
+            self.unreadable_choices[page] = choice
+            if choice == "box":
+                sheet = self.pages[page]
+                self.add_box(page, 0.0, 0.0, sheet.width, sheet.height,
+                             category=UNREADABLE_CATEGORY, detector="reading")
+        if self.pages and all(self.unreadable_choices.get(i) == "drop"
+                              for i in range(len(self.pages))):
+            raise UsageError("Every page would be left out; nothing would remain to store.")
+
+    def dropped_pages(self) -> set[int]:
+        return {page for page, choice in self.unreadable_choices.items() if choice == "drop"}
 
     def add_box(
         self,
@@ -150,8 +216,11 @@ class RedactionPlan:
         detector: str = "manual",
         source: Source = "manual",
         text: str = "",
+        corners: Sequence[tuple[float, float]] | None = None,
     ) -> Box:
-        """Add a box (page counts from 0; coordinates as described on :class:`Box`)."""
+        """Add a box (page counts from 0; coordinates as described on :class:`Box`).
+
+        corners: a turned box's four corners; x0..y1 is then the rectangle around them."""
         if not 0 <= page < len(self.pages):
             raise BoxError("That page is not in the document.")
         values = (x0, y0, x1, y1)
@@ -164,7 +233,12 @@ class RedactionPlan:
         top, bottom = max(0.0, top), min(sheet.height, bottom)
         if right <= left or bottom <= top:
             raise BoxError()
-        box = Box(page, left, top, right, bottom, category, detector, source, 0, text)
+        shape = None
+        if corners is not None:
+            shape = tuple((float(x), float(y)) for x, y in corners)
+            if len(shape) < 3 or not all(math.isfinite(v) for p in shape for v in p):
+                raise BoxError("Box coordinates must be numbers.")
+        box = Box(page, left, top, right, bottom, category, detector, source, 0, text, shape)
         sheet.boxes.append(self._number(box))
         return box
 
@@ -185,10 +259,11 @@ class RedactionPlan:
 
     def summary(self) -> RedactionLog:
         pages = []
+        dropped = self.dropped_pages()
         for index, sheet in enumerate(self.pages):
-            counts = Counter(box.category for box in sheet.boxes)
+            counts = Counter(box.category for box in sheet.boxes) if index not in dropped else {}
             pages.append(PageLog(index, dict(counts)))
-        return RedactionLog(tuple(pages))
+        return RedactionLog(tuple(pages), dict(self.unreadable_choices))
 
 
 def cover_text(

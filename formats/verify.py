@@ -30,6 +30,8 @@ from PIL import Image, IptcImagePlugin
 from papka.formats import limits, media
 from papka.formats import ocr as ocr_engine
 from papka.formats.image import jpeg_layout, png_chunks
+from papka.formats.views import MIN_INK_READ, View, ink_read, look, make_view, reads_well, skew
+from papka.formats.views import PageLook as _Look
 
 # pdfminer warns about odd fonts through Python's last-resort handler, which writes to stderr
 # when the application configured no logging: papka's library never prints. Applications that
@@ -47,10 +49,26 @@ OCR_DPI = 200
 
 
 @dataclass(frozen=True)
+class Leak:
+    """Where a hidden string was found by reading a page (never the string itself).
+
+    secret: its index in the list given to verify(); page: from 0; box: where on the page,
+    in points for a PDF and pixels for a picture.
+    """
+
+    channel: str
+    secret: int
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
 class Verification:
     ok: bool
     #: Names of the channels where a hidden string was found (never the string itself).
     failures: list[str] = field(default_factory=list)
+    #: Pages and places found by reading the pages (OCR channels).
+    leaks: list[Leak] = field(default_factory=list)
 
 
 def fold(text: str) -> str:
@@ -71,7 +89,9 @@ class Needles:
         self.digits: set[str] = set()
         self._digit_patterns: list[re.Pattern[str]] = []
         self.raw: set[bytes] = set()
-        for secret in secrets:
+        #: (index of the secret, folded text or None, digit pattern or None), for locating.
+        self._each: list[tuple[int, str | None, re.Pattern[str] | None]] = []
+        for index, secret in enumerate(secrets):
             secret = " ".join(secret.split())
             if not secret:
                 continue
@@ -80,8 +100,11 @@ class Needles:
                 self.texts.add(folded)
             digits = re.sub(r"\D", "", secret)
             alnum = sum(ch.isalnum() for ch in secret)
+            pattern = None
             if len(digits) >= MIN_DIGITS and len(digits) * 2 >= alnum:
                 self.digits.add(digits)
+                pattern = re.compile(rf"(?<!\d){digits}|{digits}(?!\d)")
+            self._each.append((index, folded if len(folded) >= 2 else None, pattern))
             self.raw |= _byte_forms(secret)
         # Digits count as found when they start or end a run of digits: "912 345-67-89" is
         # in "+79123456789", but the unit number "12345" is not inside that phone number.
@@ -101,6 +124,45 @@ class Needles:
             digits = _digits_only(joined)
             return any(pattern.search(digits) for pattern in self._digit_patterns)
         return False
+
+    def locate(self, words: Sequence[str]) -> list[tuple[int, int, int]]:
+        """Where secrets occur among a page's words read in order: (secret, first word,
+        last word). The same folding and digit rules as in_text."""
+        joined = " ".join(words)
+        owner: list[int] = []
+        word = 0
+        for char in joined:
+            owner.append(word)
+            if char == " ":
+                word += 1
+        folded_chars: list[str] = []
+        folded_owner: list[int] = []
+        for char, who in zip(joined, owner, strict=True):
+            for piece in fold(char):
+                folded_chars.append(piece)
+                folded_owner.append(who)
+        folded = "".join(folded_chars)
+        digit_chars: list[str] = []
+        digit_owner: list[int] = []
+        cut = {i for m in _DIGIT_JOINERS.finditer(joined) for i in range(m.start(), m.end())}
+        for position, (char, who) in enumerate(zip(joined, owner, strict=True)):
+            if position not in cut:
+                digit_chars.append(char)
+                digit_owner.append(who)
+        digits = "".join(digit_chars)
+        found: list[tuple[int, int, int]] = []
+        for index, text, pattern in self._each:
+            if text is not None:
+                start = folded.find(text)
+                while start >= 0:
+                    found.append((index, folded_owner[start],
+                                  folded_owner[start + len(text) - 1]))
+                    start = folded.find(text, start + 1)
+            if pattern is not None:
+                for match in pattern.finditer(digits):
+                    found.append((index, digit_owner[match.start()],
+                                  digit_owner[match.end() - 1]))
+        return found
 
     def in_bytes(self, blobs: Iterable[bytes], *, escapes: bool = True) -> bool:
         """Search raw bytes; with escapes, also the bytes with PDF string escapes undone."""
@@ -172,6 +234,7 @@ class _Report:
     def __init__(self, needles: Needles) -> None:
         self.needles = needles
         self.failures: list[str] = []
+        self.leaks: list[Leak] = []
 
     def text(self, channel: str, pieces: Iterable[str]) -> None:
         if channel not in self.failures and self.needles.in_text(pieces):
@@ -185,8 +248,154 @@ class _Report:
         if channel not in self.failures:
             self.failures.append(channel)
 
+    def pages(self, channel: str, readings: Sequence[_PageRead]) -> None:
+        """OCR of pages: fail the channel, and note each page and place found."""
+        for page, reading in enumerate(readings):
+            for words, boxes in reading.views:
+                for secret, first, last in self.needles.locate(words):
+                    self.fail(channel)
+                    chosen = boxes[first : last + 1]
+                    box = (min(b[0] for b in chosen), min(b[1] for b in chosen),
+                           max(b[2] for b in chosen), max(b[3] for b in chosen))
+                    self.leaks.append(Leak(channel, secret, page, box))
+            # The words' text joined per view is also searched as a whole (as before).
+            if channel not in self.failures and self.needles.in_text(
+                    [" ".join(words) for words, _ in reading.views]):
+                self.fail(channel)
+                self.leaks.append(Leak(channel, -1, page, None))
+
     def result(self) -> Verification:
-        return Verification(not self.failures, list(self.failures))
+        return Verification(not self.failures, list(self.failures), list(self.leaks))
+
+
+# --- reading pages as a person would ---------------------------------------------------------
+# Written apart from papka.formats.views on purpose: the verifier's own evening-out and turning,
+# so that a mistake in the planner's views is not repeated here.
+
+@dataclass(frozen=True)
+class _PageRead:
+    """Each view's words in reading order, with their boxes in the page's units."""
+
+    views: list[tuple[list[str], list[tuple[float, float, float, float]]]]
+
+
+def _evened(page: Image.Image) -> Image.Image:
+    """The page evened out for reading (papka.formats.views.normalise: inverted if dark,
+    shading divided out, contrast stretched), after the boxes already burned in are taken
+    out of the way: large solid black areas would count as text and spoil the stretch."""
+    from PIL import ImageChops, ImageFilter
+
+    from papka.formats.views import normalise
+
+    solid = page.point(lambda v: 255 if v <= 8 else 0)
+    solid = solid.filter(ImageFilter.MinFilter(5)).filter(ImageFilter.MaxFilter(5))
+    if solid.getbbox() is None:
+        return normalise(page)
+    # Grow the paper around each box into it (thin strokes, text, are not touched), so the
+    # shading estimate sees paper there.
+    step = max(1, min(page.size) // 100)
+    small = page.reduce(step)
+    hole = solid.reduce(step).point(lambda v: 255 if v > 0 else 0)
+    for _ in range(100):
+        if hole.getbbox() is None:
+            break
+        grown = small.filter(ImageFilter.MaxFilter(3))
+        edge = ImageChops.subtract(hole, hole.filter(ImageFilter.MinFilter(3)))
+        small.paste(grown, mask=edge)
+        hole = ImageChops.subtract(hole, edge)
+    small.paste(255, mask=hole)
+    filled = page.copy()
+    filled.paste(small.resize(page.size, Image.Resampling.BILINEAR), mask=solid)
+    flat = normalise(filled)
+    # Shown black again, as burned: Tesseract's page layout takes plain white or textured
+    # blocks worse than the black boxes it meets on every redacted page.
+    flat.paste(0, mask=solid)
+    return flat
+
+
+def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None
+           ) -> tuple[list[str], list[tuple[float, float, float, float]], bool, bool]:
+    """Read a view; boxes mapped back to the page (through its turns) in the page's units.
+
+    Returns the words, their boxes, whether the reading was confident, and whether it also
+    covered most of the page's ink (only measured with checks)."""
+    read = ocr_engine.recognise(view.picture, dpi=round(dpi * view.scale))
+    words: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for word in read.words:
+        x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
+        words.append(word.text)
+        boxes.append((x0 * unit, y0 * unit, x1 * unit, y1 * unit))
+    confident = reads_well(read)
+    covered = confident
+    if confident and checks is not None:
+        covered = ink_read(checks.look, view, read, checks.size) >= MIN_INK_READ
+    return words, boxes, confident, covered
+
+
+#: The verifier reads pictures as they are unless they are smaller than this (long side);
+#: enlarging costs four times the work and adds little on phone photos and 200 dpi pages.
+READ_ENLARGE_BELOW = 1000
+
+
+@dataclass(frozen=True)
+class _Measured:
+    look: _Look
+    size: tuple[int, int]
+
+
+def _read_page(picture: Image.Image, dpi: int, unit: float) -> _PageRead:
+    """Read a page in the views that matter.
+
+    A light page is read as it is; if that reads poorly, leaves much of the page's ink unread,
+    or its lines are tilted, the evened-out view (straightened, and turned upright when
+    orientation detection says so) is read as well. A dark page is read evened out (inverted)
+    first, and as it is only if that reads poorly.
+    """
+    page = picture.convert("L")
+    views: list[tuple[list[str], list[tuple[float, float, float, float]]]] = []
+
+    def plain() -> tuple[bool, bool]:
+        words, boxes, confident, covered = _words(
+            make_view(page, name="plain", enlarge_below=READ_ENLARGE_BELOW), dpi, unit,
+            _Measured(checks, page.size))
+        views.append((words, boxes))
+        return confident, covered
+
+    def evened(turn_first: bool) -> bool:
+        flat = _evened(page)
+        small = flat.reduce(max(1, max(flat.size) // 1200))
+
+        def read(turn: int) -> bool:
+            tilt = skew(small.rotate(-turn, expand=True) if turn else small)
+            view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
+                             enlarge_below=READ_ENLARGE_BELOW)
+            words, boxes, confident, _ = _words(view, dpi, unit)
+            views.append((words, boxes))
+            return confident
+
+        # Orientation detection costs about one reading: asked first when the plain reading
+        # was poor (a turned page), else only when the upright evened-out view reads poorly.
+        if turn_first:
+            return read(_upright_turn(small))
+        if read(0):
+            return True
+        turn = _upright_turn(small)
+        return read(turn) if turn else False
+
+    checks = look(page)
+    if not (checks.dark or checks.shaded):
+        confident, covered = plain()
+        if not covered or skew(page.reduce(max(1, max(page.size) // 1200))):
+            evened(turn_first=not confident)
+    elif not evened(turn_first=False):
+        plain()
+    return _PageRead(views)
+
+
+def _upright_turn(small: Image.Image) -> int:
+    found = ocr_engine.orientation(small)
+    return found.clockwise if found is not None and found.confidence >= 1.5 else 0
 
 
 # --- images --------------------------------------------------------------------------------
@@ -301,9 +510,11 @@ def _verify_image(report: _Report, data: bytes, media_type: str, ocr: bool) -> N
     if _trailing(data, media_type):
         report.fail("image-trailing-data")
     if ocr:
-        from papka.formats.image import load
+        from papka.formats.image import pages
 
-        report.text("image-ocr", [ocr_engine.read_text(load(data), dpi=300)])
+        report.pages("image-ocr", ocr_engine.side_by_side(
+            lambda picture, _: _read_page(picture, 300, 1.0),
+            ((picture, 0) for picture in pages(data)), None))
 
 
 def _inflate_all(data: bytes) -> list[bytes]:
@@ -462,6 +673,11 @@ def _pdf_ocr(data: bytes) -> list[str]:
     return ocr_engine.read_texts(_rendered_pages(data))
 
 
+def _pdf_read_pages(data: bytes) -> list[_PageRead]:
+    return ocr_engine.side_by_side(lambda picture, dpi: _read_page(picture, dpi, 72.0 / dpi),
+                                   _rendered_pages(data), None)
+
+
 def _verify_pdf(report: _Report, data: bytes, ocr: bool) -> None:
     from papka.formats.pdf import check_pdf
 
@@ -501,7 +717,7 @@ def _verify_pdf(report: _Report, data: bytes, ocr: bool) -> None:
         with contextlib.suppress(pdfium.PdfiumError):
             report.text("pdf-revisions", _pdfium_text(prefix))
     if ocr:
-        report.text("pdf-ocr", _pdf_ocr(data))
+        report.pages("pdf-ocr", _pdf_read_pages(data))
 
 
 # --- DOCX, e-mail, text --------------------------------------------------------------------

@@ -116,3 +116,70 @@ def test_sanitize_stores_a_copy_without_metadata(decoy_only: Papka, workdir: Pat
     with pikepdf.open(workdir / "clean.pdf") as pdf:
         assert "/Author" not in pdf.docinfo
     assert KEPT in extract_text(str(workdir / "clean.pdf"))  # the visible text stays
+
+
+def _add_scribbled_note(papka: Papka, workdir: Path) -> str:
+    from tests.formats.test_views import _scribbles
+
+    path = workdir / "note.png"
+    path.write_bytes(_scribbles())
+    added = papka("--json", "add", str(path), "--kind", "note", passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    return str(json.loads(added.stdout)["added"][0]["id"])
+
+
+def test_a_page_papka_cannot_read_stores_nothing_until_the_keeper_decides(
+        decoy_only: Papka, workdir: Path) -> None:
+    from tests.conftest import require_tool
+
+    require_tool("tesseract")
+    doc = _add_scribbled_note(decoy_only, workdir)
+    refused = decoy_only("redact", doc, passphrases=[DECOY], env={"LANGUAGE": "ru"})
+    assert refused.exit_code == 1, refused.output
+    assert "страница 1: не удалось прочитать — проверьте вручную" in refused.stderr
+    assert "--unreadable" in refused.stderr
+    listed = json.loads(decoy_only("--json", "list", passphrases=[DECOY]).stdout)
+    assert len(listed["documents"]) == 1  # nothing stored
+    boxed = decoy_only("--json", "redact", doc, "--unreadable", "box", passphrases=[DECOY])
+    assert boxed.exit_code == 0, boxed.output
+    report = json.loads(boxed.stdout)
+    assert report["stored_as"] and report["unreadable_pages"] == [{"page": 1, "choice": "box"}]
+    assert report["readings"][0]["status"] == "unreadable"
+
+
+def test_a_refused_copy_names_the_page_the_box_to_add_and_marks_the_preview(
+        decoy_only: Papka, workdir: Path) -> None:
+    from PIL import Image, ImageChops
+
+    from tests.conftest import require_tool
+    from tests.formats.test_views import _png, _sheet
+
+    require_tool("tesseract")
+    path = workdir / "letter.png"
+    path.write_bytes(_png(_sheet()))
+    added = decoy_only("--json", "add", str(path), passphrases=[DECOY])
+    doc = json.loads(added.stdout)["added"][0]["id"]
+    hide = workdir / "hide.txt"
+    hide.write_text("Иванова Мария Петровна\n", encoding="utf-8")
+    planned = json.loads(decoy_only("--json", "detect", doc, "--preset", "hide-only",
+                                    "--hide-file", str(hide), passphrases=[DECOY]).stdout)
+    drops = [arg for box in planned["boxes"] for arg in ("--drop", str(box["number"]))]
+    review = workdir / "review"
+    refused = decoy_only("redact", doc, "--preset", "hide-only", "--hide-file", str(hide),
+                         *drops, "--preview", str(review), "--store", passphrases=[DECOY])
+    assert refused.exit_code == 1, refused.output
+    assert "page 1: custom is still readable; add --box 1:" in refused.stderr
+    assert "orange" in refused.stderr and "Иванова" not in refused.output
+    listed = json.loads(decoy_only("--json", "list", passphrases=[DECOY]).stdout)
+    assert len(listed["documents"]) == 1  # nothing stored
+    with Image.open(review / "page-001.png") as page:
+        red, green, blue = page.convert("RGB").split()
+    orange = ImageChops.multiply(ImageChops.multiply(
+        red.point(lambda v: 255 if v > 230 else 0),
+        green.point(lambda v: 255 if 120 < v < 160 else 0)),
+        blue.point(lambda v: 255 if v < 30 else 0))
+    assert orange.getbbox() is not None  # the leftover is marked
+    suggested = refused.stderr.split("add --box ")[1].split()[0].rstrip(";")
+    done = decoy_only("--json", "redact", doc, "--preset", "hide-only", "--hide-file",
+                      str(hide), *drops, "--box", suggested, passphrases=[DECOY])
+    assert done.exit_code == 0, done.output

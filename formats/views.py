@@ -1,0 +1,420 @@
+"""Reading a page the way a person would see it: turned upright, straightened, evened out.
+
+A phone photo of a paper can be sideways or upside down, a little tilted, grey on grey, or a
+dark-theme screenshot with light text. Tesseract reads none of these well as they are. This
+module makes *views* of a page for recognition (turned by quarter turns, deskewed, background
+flattened and contrast stretched, inverted when the page is light on dark) and maps every box
+found on a view back to the pixels of the page as displayed, so that burning paints the right
+place. It also judges whether a page was read at all (see :class:`PageReading`): a page papka
+cannot read is reported, never passed as "nothing found".
+
+The cheap checks (darkness, shading, ink) run on a downscaled copy in milliseconds; a second
+reading, and orientation detection, only when the first reading is poor or incomplete or the
+checks say the page is dark or shaded. See docs/redaction.md, "Reading every page".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, ImageOps, ImageStat
+
+from papka.formats import ocr as ocr_engine
+
+#: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
+OCR_MIN_SIDE = 1800
+#: Paper whose brightness varies by more than this across the page counts as shaded.
+SHADED = 45
+#: Words this tall (pixels, median) read well without enlarging the picture.
+BIG_LETTERS = 20
+#: Lines whose ink is this tall (pixels, median, from the projection profile) read well
+#: without enlarging the picture.
+BIG_LINES = 28
+#: Cheap checks and orientation detection run on a copy at most this many pixels long.
+CHECK_SIDE = 1200
+#: A page reads well when at least this many words were read with confidence ...
+MIN_CONFIDENT_WORDS = 3
+#: ... and they are at least this share of all the words read (garbage reads as many
+#: low-confidence words).
+MIN_CONFIDENT_SHARE = 0.6
+#: A plain reading that leaves more than this share of the ink outside confident words gets
+#: the evened-out view as well.
+MIN_INK_READ = 0.6
+#: A page with less ink than this share of its pixels is blank: there is nothing to read.
+BLANK_INK_SHARE = 0.002
+#: Tilts smaller than this (degrees) are left to Tesseract; larger ones are straightened.
+MIN_SKEW = 0.6
+MAX_SKEW = 12.0
+#: Tesseract's orientation confidence below which its answer is not trusted.
+MIN_ORIENTATION_CONFIDENCE = 1.5
+
+Status = Literal["read", "text-layer", "blank", "unreadable", "not-read"]
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One rotation by degrees counter-clockwise (as Pillow's rotate), with expand."""
+
+    degrees: float
+    source: tuple[int, int]
+    result: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class View:
+    """A picture made from a page for recognition, and the way back to the page's pixels."""
+
+    name: str
+    picture: Image.Image
+    turns: tuple[_Turn, ...] = ()
+    #: How much the picture was enlarged after turning.
+    scale: float = 1.0
+
+    def to_page(self, x0: float, y0: float, x1: float, y1: float
+                ) -> tuple[float, float, float, float]:
+        """The page-pixel rectangle that holds this view-pixel rectangle (its four corners
+        mapped back; a box found on a straightened view becomes a slightly larger box)."""
+        corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)]
+        mapped = [self._back(x / self.scale, y / self.scale) for x, y in corners]
+        xs = [x for x, _ in mapped]
+        ys = [y for _, y in mapped]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def corners_to_page(self, x0: float, y0: float, x1: float, y1: float
+                        ) -> list[tuple[float, float]]:
+        """The four corners of a view-pixel rectangle on the page, in order around it."""
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        return [self._back(x / self.scale, y / self.scale) for x, y in corners]
+
+    @property
+    def tilted(self) -> bool:
+        """Straightened by an angle that is not a quarter turn: its boxes lie turned."""
+        return any(turn.degrees % 90 for turn in self.turns)
+
+    def _back(self, x: float, y: float) -> tuple[float, float]:
+        for turn in reversed(self.turns):
+            # Undo a counter-clockwise rotation about the centres (y runs down the page).
+            qx, qy = x - turn.result[0] / 2, y - turn.result[1] / 2
+            angle = math.radians(turn.degrees)
+            cos, sin = math.cos(angle), math.sin(angle)
+            px, py = qx * cos - qy * sin, qx * sin + qy * cos
+            x, y = px + turn.source[0] / 2, py + turn.source[1] / 2
+        return x, y
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """How well papka could read one page, in numbers (never the text read)."""
+
+    page: int
+    status: Status
+    #: Words read on the best view, and how many of them with confidence.
+    words: int = 0
+    confident_words: int = 0
+    #: The views that were read, in order ("plain", "contrast", "inverted", "turned-90",
+    #: "deskewed").
+    views: tuple[str, ...] = ()
+    #: Degrees the page had to be turned clockwise to stand upright.
+    turned: int = 0
+
+    @property
+    def unreadable(self) -> bool:
+        return self.status == "unreadable"
+
+
+@dataclass
+class PageLook:
+    """What the cheap checks saw on a downscaled copy of a page."""
+
+    dark: bool
+    blank: bool
+    #: The paper's brightness varies a lot across the page (a phone photo in poor light).
+    shaded: bool = False
+    #: The small copy, evened out: where its ink is, for judging how much of it was read.
+    evened: Image.Image = field(repr=False, default_factory=lambda: Image.new("L", (1, 1), 255))
+
+
+def gray(picture: Image.Image) -> Image.Image:
+    return picture if picture.mode == "L" else picture.convert("L")
+
+
+def _small(picture: Image.Image, side: int = CHECK_SIDE) -> Image.Image:
+    factor = max(picture.size) / side
+    if factor <= 1:
+        return gray(picture)
+    size = (max(1, round(picture.width / factor)), max(1, round(picture.height / factor)))
+    return gray(picture).resize(size, Image.Resampling.BOX)
+
+
+def look(picture: Image.Image) -> PageLook:
+    """Darkness and ink, measured on a small grey copy (milliseconds)."""
+    small = _small(picture, 400)
+    histogram = small.histogram()
+    total = max(1, sum(histogram))
+
+    def percentile(share: float) -> int:
+        running = 0
+        for value, count in enumerate(histogram):
+            running += count
+            if running >= share * total:
+                return value
+        return 255
+
+    median = percentile(0.5)
+    flat = normalise(small)
+    ink = sum(flat.histogram()[:100]) / max(1, flat.width * flat.height)
+    # The paper's own brightness across the page (text taken out by maximum filters):
+    # light falling off to one side, a shadow.
+    paper = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.MaxFilter(7))
+    paper = paper.reduce(max(1, min(paper.size) // 20))
+    low, high = (float(v) for v in ImageStat.Stat(paper).extrema[0])
+    dark = median < 110
+    return PageLook(dark=dark, blank=ink < BLANK_INK_SHARE, evened=flat,
+                    shaded=not dark and high - low > SHADED)
+
+
+def normalise(picture: Image.Image) -> Image.Image:
+    """Dark text on an even white background: inverted if light-on-dark, the background
+    estimated by a morphological closing on a reduced copy and divided out, then the
+    contrast stretched."""
+    page = gray(picture)
+    reduced = _small(page, 200)
+    if ImageStat.Stat(reduced).median[0] < 110:
+        page = ImageOps.invert(page)
+    page = page.filter(ImageFilter.MedianFilter(3))
+    step = max(1, min(page.size) // 64)
+    small = page.reduce(step) if step > 1 else page
+    # MaxFilter removes dark strokes narrower than the window: what stays is the paper.
+    background = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.MaxFilter(5))
+    background = background.filter(ImageFilter.GaussianBlur(3)).resize(
+        page.size, Image.Resampling.BILINEAR)
+    flat = ImageMath.lambda_eval(
+        lambda names: names["convert"](names["a"] * 255 / (names["b"] + 1), "L"),
+        a=page, b=background)
+    return ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+
+
+def skew(picture: Image.Image) -> float:
+    """The small tilt of the text lines in degrees counter-clockwise (0 when unsure).
+
+    Projection profiles: the page is turned by trial angles and the angle whose row sums
+    vary most (lines crisp, gaps empty) wins.
+    """
+    ink = ImageOps.invert(_small(normalise(picture), 700)).point(lambda v: 255 if v > 128 else 0)
+    if ink.getbbox() is None:
+        return 0.0
+
+    def score(angle: float) -> float:
+        turned = ink.rotate(angle, resample=Image.Resampling.NEAREST, expand=False)
+        rows = turned.resize((1, turned.height), Image.Resampling.BOX)
+        values = list(rows.tobytes())
+        return float(sum((a - b) ** 2 for a, b in zip(values, values[1:], strict=False)))
+
+    limit = int(MAX_SKEW)
+    coarse = max((score(float(a)), float(a)) for a in range(-limit, limit + 1))
+    best_score, best = coarse
+    for fine in (best + d / 4 for d in range(-4, 5)):
+        value = score(fine)
+        if value > best_score:
+            best_score, best = value, fine
+    baseline = score(0.0)
+    if best_score < baseline * 1.05:
+        return 0.0
+    return -best if abs(best) >= MIN_SKEW else 0.0
+
+
+def line_height(evened: Image.Image) -> float:
+    """The median height of the text lines' ink, in the evened picture's pixels (0 if none):
+    runs of rows that hold ink, as a projection profile shows them."""
+    ink = ImageOps.invert(evened).point(lambda v: 255 if v > 128 else 0)
+    rows = list(ink.resize((1, ink.height), Image.Resampling.BOX).tobytes())
+    runs: list[int] = []
+    length = 0
+    for value in [*rows, 0]:
+        if value > 4:
+            length += 1
+        elif length:
+            if length >= 3:
+                runs.append(length)
+            length = 0
+    return float(sorted(runs)[len(runs) // 2]) if runs else 0.0
+
+
+def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: float = 0.0,
+              contrast: bool = False, enlarge_below: int = OCR_MIN_SIDE) -> View:
+    """The page turned upright (clockwise quarter turns), straightened by tilt degrees
+    (counter-clockwise tilt of the text, undone here), optionally evened out, and enlarged
+    when small."""
+    page = normalise(picture) if contrast else gray(picture)
+    turns: list[_Turn] = []
+    if clockwise % 360:
+        turned = page.rotate(-clockwise, expand=True)
+        turns.append(_Turn(-clockwise, page.size, turned.size))
+        page = turned
+    if tilt:
+        straight = page.rotate(-tilt, resample=Image.Resampling.BICUBIC, expand=True,
+                               fillcolor=255)
+        turns.append(_Turn(-tilt, page.size, straight.size))
+        page = straight
+    scale = 1.0
+    if max(page.size) < enlarge_below:
+        page = page.resize((page.width * 2, page.height * 2), Image.Resampling.LANCZOS)
+        scale = 2.0
+    return View(name, page, tuple(turns), scale)
+
+
+def reads_well(page: ocr_engine.OcrPage) -> bool:
+    confident = page.confident_words
+    return (confident >= MIN_CONFIDENT_WORDS
+            and confident >= MIN_CONFIDENT_SHARE * max(1, page.word_count))
+
+
+def ink_read(checks: PageLook, view: View, page: ocr_engine.OcrPage,
+             size: tuple[int, int]) -> float:
+    """The share of the page's ink that lies in words read with confidence (1.0 on a page
+    without ink): a reading can be confident yet skip the half of a photo in shadow."""
+    ink = checks.evened.point(lambda v: 255 if v < 128 else 0)
+    total = ink.histogram()[255]
+    if total == 0:
+        return 1.0
+    across = checks.evened.width / size[0]
+    down = checks.evened.height / size[1]
+    mask = Image.new("L", ink.size, 0)
+    draw = ImageDraw.Draw(mask)
+    for word in page.words:
+        if word.confidence < ocr_engine.CONFIDENT:
+            continue
+        x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
+        height = (y1 - y0) * down
+        draw.rectangle((x0 * across - height, y0 * down - height / 2,
+                        x1 * across + height, y1 * down + height / 2), fill=255)
+    covered = ImageChops.multiply(ink, mask).histogram()[255]
+    return covered / total
+
+
+@dataclass
+class PageReadout:
+    """Every view read on one page, with what Tesseract found on each."""
+
+    readings: list[tuple[View, ocr_engine.OcrPage]] = field(default_factory=list)
+    reading: PageReading = field(default_factory=lambda: PageReading(0, "not-read"))
+
+
+def _views_label(name: str, clockwise: int, tilt: float, inverted: bool) -> tuple[str, ...]:
+    labels = [name]
+    if inverted:
+        labels.append("inverted")
+    if clockwise:
+        labels.append(f"turned-{clockwise}")
+    if tilt:
+        labels.append("deskewed")
+    return tuple(labels)
+
+
+def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout:
+    """Read a page in the views it needs; the reading says how well that went.
+
+    A light, evenly lit page is read as it is first: one recognition plus milliseconds of
+    checks. When that reads poorly or leaves much of the page's ink unread, the evened-out
+    view is read, straightened when its lines lean, and turned
+    upright when orientation detection (on the small copy; about as costly as a reading, so
+    only when the plain reading was poor or the upright evened-out view still reads poorly)
+    says so. A dark page (light text on dark) or a shaded one (light falling off across a
+    photo) is read evened out first, and as it is only if that did not read well and cover
+    the ink: read as it is, such a page can seem to read well while whole parts are skipped.
+    """
+    checks = look(picture)
+    out = PageReadout()
+    labels: list[str] = []
+    plain_first = not (checks.dark or checks.shaded)
+    enough = False
+    poor_plain = False
+    enlarge = OCR_MIN_SIDE
+    if plain_first:
+        plain = make_view(picture, name="plain")
+        read = ocr_engine.recognise(plain.picture, dpi=dpi)
+        out.readings.append((plain, read))
+        labels.append("plain")
+        # Tesseract reads some sideways pages by turning lines itself; its boxes for such lines
+        # are not to be trusted (a line's box spans the whole column), so the page is turned.
+        poor_plain = not reads_well(read) or _runs_down(read)
+        enough = not poor_plain and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ
+        if not poor_plain and _letter_height(read) / plain.scale >= BIG_LETTERS:
+            enlarge = 0  # the letters are big enough: the next view is read at page size
+    turned = 0
+    if not enough:
+        evened = normalise(_small(picture, CHECK_SIDE))
+        asked = poor_plain
+        if asked:
+            turned = _orientation(evened)
+        upright = evened.rotate(-turned, expand=True) if turned else evened
+        tilt = skew(upright)
+        if not tilt and line_height(upright) * max(picture.size) / max(evened.size) \
+                >= BIG_LINES:
+            enlarge = 0  # lines tall enough to read at page size
+        view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt, contrast=True,
+                         enlarge_below=enlarge)
+        out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
+        labels.extend(_views_label("contrast", turned, tilt, checks.dark))
+        if not asked and not reads_well(out.readings[-1][1]):
+            turned = _orientation(evened)
+            if turned:
+                tilt = skew(evened.rotate(-turned, expand=True))
+                view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt,
+                                 contrast=True)
+                out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
+                labels.extend(_views_label("contrast", turned, tilt, checks.dark))
+        last_view, last = out.readings[-1]
+        if not plain_first and not (reads_well(last) and ink_read(
+                checks, last_view, last, picture.size) >= MIN_INK_READ):
+            plain = make_view(picture, name="plain")
+            out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
+            labels.append("plain")
+    if poor_plain and len(out.readings) > 1 and _runs_down(out.readings[0][1]) and any(
+            reads_well(r) and not _runs_down(r) for _, r in out.readings[1:]):
+        del out.readings[0]  # read upright since: the sideways reading's boxes are dropped
+    best = max((r for _, r in out.readings), key=lambda r: (reads_well(r), r.confident_words))
+    if any(reads_well(r) for _, r in out.readings):
+        status: Status = "read"
+    elif checks.blank:
+        status = "blank"
+    else:
+        status = "unreadable"
+    out.reading = PageReading(page, status, best.word_count, best.confident_words,
+                              tuple(dict.fromkeys(labels)), turned)
+    return out
+
+
+def _runs_down(read: ocr_engine.OcrPage) -> bool:
+    """Most confident words of three or more letters are taller than wide: the text runs up
+    or down the picture."""
+    words = [w for w in read.words
+             if w.confidence >= ocr_engine.CONFIDENT and len(w.text) >= 3]
+    return bool(words) and sum(w.height > w.width for w in words) > 0.6 * len(words)
+
+
+def _letter_height(read: ocr_engine.OcrPage) -> float:
+    """The median height of confidently read words, in the read picture's pixels."""
+    heights = sorted(w.height for w in read.words if w.confidence >= ocr_engine.CONFIDENT)
+    return float(heights[len(heights) // 2]) if heights else 0.0
+
+
+def _orientation(evened: Image.Image) -> int:
+    found = ocr_engine.orientation(evened)
+    if found is not None and found.confidence >= MIN_ORIENTATION_CONFIDENCE:
+        return found.clockwise
+    return 0
+
+
+def not_read(page: int) -> PageReading:
+    return PageReading(page, "not-read")
+
+
+def merge_text_layer(reading: PageReading, letters: int) -> PageReading:
+    """A page whose text layer holds real text is readable whatever OCR made of it."""
+    if letters >= 20 and reading.status != "read":
+        return PageReading(reading.page, "text-layer", reading.words, reading.confident_words,
+                           reading.views, reading.turned)
+    return reading
