@@ -172,13 +172,18 @@ def _recipients(book: AddressBook, names_or_keys: Sequence[str]) -> list[Recipie
               help=N_("With a profile that sends originals: send photos that carry a GPS "
                       "position or camera details as copies without that metadata (same "
                       "picture, but no longer the original file)."))
+@click.option("--unreadable", type=click.Choice(["box", "drop", "accept"]),
+              help=N_("With a profile that redacts: what to do with a page papka cannot read "
+                      "(box: black it out whole; drop: leave it out; accept: you looked at it "
+                      "and it may go as it is). Without it such a page stops the export."))
 @click.option("--armor", is_flag=True, help=N_("Write the bundle as ASCII text (age armour)."))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), metavar="BUNDLE",
               help=N_("The new bundle file (never overwritten)."))
 @pass_config
 def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], profile_name: str,
            passphrase_recipient: bool, plain: bool, hide_file: str | None, sender: str,
-           store_redacted: bool, strip_image_metadata: bool, armor: bool, output: Path) -> None:
+           store_redacted: bool, strip_image_metadata: bool, unreadable: str | None,
+           armor: bool, output: Path) -> None:
     from papka.vault.export import CannotRedactForProfile, Selection, export_bundle
 
     if sum([bool(to), passphrase_recipient, plain]) != 1:
@@ -202,7 +207,8 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                     compartment, selection, output, profile=profile_name,
                     recipients=recipients, passphrase=passphrase, plain=plain, armored=armor,
                     hide=hide, sender=sender, store_redacted=store_redacted,
-                    strip_image_metadata=strip_image_metadata, progress=progress)
+                    strip_image_metadata=strip_image_metadata, unreadable=unreadable,
+                    progress=progress)
         except CannotRedactForProfile as error:
             raise CommandUsageError(
                 _("This profile sends only redacted copies, and papka cannot redact document "

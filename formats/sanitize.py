@@ -487,8 +487,15 @@ def sanitize_png(data: bytes) -> tuple[bytes, list[str]]:
 
 
 def _reencode(data: bytes) -> tuple[bytes, list[str]]:
-    picture = image.load(data)
-    return image.encode(picture, media.PNG), ["all metadata (converted to PNG)"]
+    """Fresh pixels without any metadata: one page as PNG; several pages (a TIFF fax, an
+    animation) as a multi-page TIFF holding every page, never just the first."""
+    if image.page_count(data) == 1:
+        return image.encode(image.load(data), media.PNG), ["all metadata (converted to PNG)"]
+    frames = list(image.pages(data))
+    out = io.BytesIO()
+    frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:],
+                   compression="tiff_deflate")
+    return out.getvalue(), ["all metadata (converted to TIFF, every page kept)"]
 
 
 def sanitize_image_bytes(data: bytes) -> bytes | None:
@@ -588,5 +595,6 @@ def sanitize(data: bytes, media_type: str, *, strip_email_routing: bool = False)
     if handler is None:
         raise limits.UnsupportedFormatError("papka cannot sanitise this kind of file.")
     cleaned, removed = handler(data)
-    out_type = media.PNG if handler is _reencode else media_type
+    out_type = (media.sniff_media_type(cleaned[: media.SNIFF_BYTES]) if handler is _reencode
+                else media_type)
     return Sanitized(cleaned, out_type, removed, dict.fromkeys(removed, 1))

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from papka.errors import EnvironmentProblem, UsageError
 from papka.output_files import new_output_file
@@ -40,6 +40,7 @@ from papka.vault.bundle import (
 from papka.vault.bundle.writer import utc_now
 
 if TYPE_CHECKING:
+    from papka.formats.plan import UnreadableChoice
     from papka.vault.container import Compartment
     from papka.vault.documents import Document, DocumentStore
 
@@ -441,6 +442,7 @@ def _redacted_item(
     profile: Profile,
     hide: Sequence[str],
     store_redacted: bool,
+    unreadable: str | None = None,
 ) -> tuple[BundleItem, ExportedDocument]:
     from papka.formats.burn import redact, supported
     from papka.formats.sanitize import sanitize
@@ -449,7 +451,8 @@ def _redacted_item(
     if not supported(document.media_type):
         raise CannotRedactForProfile(document.id)
     result = redact(_read_limited(documents, document), document.media_type,
-                    preset=profile.preset, hide=list(hide), ocr=profile.ocr)
+                    preset=profile.preset, hide=list(hide), ocr=profile.ocr,
+                    unreadable=_unreadable_choice(unreadable))
     cleaned = sanitize(result.data, result.media_type)
     data, media_type = cleaned.data, cleaned.media_type
     counts = result.log.by_category()
@@ -477,6 +480,15 @@ def _redacted_item(
     )
     return item, ExportedDocument(document.id, stored_as, media_type, len(data), counts,
                                   tuple(cleaned.removed), REDACTED)
+
+
+def _unreadable_choice(choice: str | None) -> UnreadableChoice | None:
+    """The keeper's choice for pages papka cannot read (papka.formats.plan)."""
+    if choice is None:
+        return None
+    if choice not in ("box", "drop", "accept"):
+        raise ExportError("Choose box, drop or accept for a page papka could not read.")
+    return cast("UnreadableChoice", choice)
 
 
 def _stored_redaction(document: Document) -> dict[str, int] | None:
@@ -567,6 +579,7 @@ def build_items(
     hide: Sequence[str] = (),
     store_redacted: bool = False,
     strip_image_metadata: bool = False,
+    unreadable: str | None = None,
 ) -> tuple[list[BundleItem], list[ExportedDocument]]:
     """The bundle items for ``selected`` under ``profile``: originals stream from the vault
     unchanged (a lawyer needs the original whose hash matches; pictures among them are checked
@@ -596,7 +609,8 @@ def build_items(
     exported: list[ExportedDocument] = []
     for document in selected:
         if profile.redacts:
-            item, done = _redacted_item(documents, document, profile, hide, store_redacted)
+            item, done = _redacted_item(documents, document, profile, hide, store_redacted,
+                                        unreadable)
         else:
             item, done = _original_item(documents, document, profile, strip_image_metadata)
         items.append(item)
@@ -641,6 +655,7 @@ def export_bundle(
     sender: str = "",
     store_redacted: bool = False,
     strip_image_metadata: bool = False,
+    unreadable: str | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
@@ -651,7 +666,9 @@ def export_bundle(
     With ``store_redacted`` each redacted copy is also stored in the compartment as a document
     derived from its original, with the redaction log (categories and counts) as derivation.
     ``strip_image_metadata``: see build_items; ExportResult.documents says for each document
-    how it went out and, for originals, what metadata they carry.
+    how it went out and, for originals, what metadata they carry. ``unreadable`` (box, drop or
+    accept) settles the pages of redacted documents that papka cannot read; without it such a
+    page refuses the export (papka.formats.burn.UnreadablePages).
     """
     chosen = profile if isinstance(profile, Profile) else find_profile(compartment, profile)
     documents = compartment.documents
@@ -670,7 +687,8 @@ def export_bundle(
     with documents.batch() if store_redacted else contextlib.nullcontext():
         items, exported = build_items(documents, selected, chosen, hide=hide,
                                       store_redacted=store_redacted,
-                                      strip_image_metadata=strip_image_metadata)
+                                      strip_image_metadata=strip_image_metadata,
+                                      unreadable=unreadable)
         with _new_file(target) as out:
             summary = write_bundle(out, items, signer=compartment.signing_key(),
                                    recipients=recipients, passphrase=passphrase, plain=plain,

@@ -183,3 +183,20 @@ def test_a_refused_copy_names_the_page_the_box_to_add_and_marks_the_preview(
     done = decoy_only("--json", "redact", doc, "--preset", "hide-only", "--hide-file",
                       str(hide), *drops, "--box", suggested, passphrases=[DECOY])
     assert done.exit_code == 0, done.output
+
+
+def test_an_export_that_redacts_refuses_an_unreadable_page_and_offers_the_choice(
+        decoy_only: Papka, workdir: Path) -> None:
+    from tests.conftest import require_tool
+
+    require_tool("tesseract")
+    doc = _add_scribbled_note(decoy_only, workdir)
+    bundle = workdir / "embassy.zip"
+    refused = decoy_only("export", "--select", doc, "--profile", "embassy", "--plain",
+                         "-o", str(bundle), passphrases=[DECOY])
+    assert refused.exit_code == 1, refused.output
+    assert "--unreadable" in refused.stderr and not bundle.exists()
+    boxed = decoy_only("export", "--select", doc, "--profile", "embassy", "--plain",
+                       "--unreadable", "box", "-o", str(bundle), passphrases=[DECOY])
+    assert boxed.exit_code == 0, boxed.output
+    assert bundle.exists()

@@ -323,3 +323,31 @@ def test_a_deep_outline_and_a_long_chain_finish() -> None:
     with pikepdf.open(io.BytesIO(result.data)) as after:
         assert "/JavaScript" not in _walk(after)
     assert result.counts["JavaScript"] >= 64
+
+
+def test_a_multi_page_tiff_keeps_every_page_and_loses_its_metadata() -> None:
+    import io as _io
+
+    from PIL import Image, ImageDraw, TiffImagePlugin
+
+    from papka.formats import image, media
+    from papka.formats.sanitize import sanitize
+
+    frames = []
+    for number in range(3):
+        page = Image.new("L", (240, 120), 255)
+        ImageDraw.Draw(page).text((10, 50), f"page {number}", fill=0)
+        frames.append(page)
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[270] = "CANARY-FAX-SENDER"              # ImageDescription
+    buffer = _io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:],
+                   tiffinfo=info)
+    data = buffer.getvalue()
+    assert b"CANARY-FAX-SENDER" in data and image.page_count(data) == 3
+    cleaned = sanitize(data, media.TIFF)
+    assert cleaned.media_type == media.TIFF
+    assert image.page_count(cleaned.data) == 3
+    assert b"CANARY-FAX-SENDER" not in cleaned.data
+    assert [p.tobytes() for p in image.pages(cleaned.data)] == \
+        [p.tobytes() for p in image.pages(data)]
