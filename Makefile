@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench lock catalogs clean
+.PHONY: demo test test-fast test-portable lint bench lock catalogs clean portable portable-smoke portable-lock
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,21 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --timeout 900
+	$(MAKE) test-portable
+
+# The vault, crash-point and bundle-extraction suites again, with papka.host forced onto the
+# portable paths Windows takes (no fcntl, pread/pwrite, O_NOFOLLOW, O_DIRECTORY; tests/conftest.py).
+PORTABLE_SUITES := tests/test_host.py tests/vault/test_container.py tests/vault/test_crash_model.py \
+	tests/vault/test_crash_points.py tests/vault/test_documents.py tests/bundle/test_hostile.py \
+	tests/bundle/test_roundtrip.py
+test-portable: $(STAMP)
+	PAPKA_TESTONLY_PORTABLE_HOST=1 $(BIN)/python -m pytest -n 2 --timeout 900 $(PORTABLE_SUITES)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check vault cli formats tests bench
+	$(BIN)/ruff check vault cli formats tests bench src packaging
 	$(BIN)/mypy
 
 bench: $(STAMP)
@@ -32,9 +41,27 @@ bench: $(STAMP)
 catalogs: $(STAMP)
 	$(BIN)/python -m papka.cli.i18n_build
 
+# The portable folder (dist/papka/papka runs from a stick, no install): papka and PyInstaller in
+# their own environment, from the hash-pinned locks; PyInstaller never enters papka's runtime.
+PORTABLE_VENV := .venv-portable
+$(PORTABLE_VENV)/.installed: requirements.lock packaging/requirements-portable.lock pyproject.toml
+	$(PYTHON) -m venv $(PORTABLE_VENV)
+	$(PORTABLE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PORTABLE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r packaging/requirements-portable.lock
+	touch $@
+portable: $(PORTABLE_VENV)/.installed
+	$(PORTABLE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall .
+	cd packaging && ../$(PORTABLE_VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath ../dist --workpath ../build/pyinstaller papka.spec
+portable-smoke: portable
+	$(PYTHON) packaging/smoke_portable.py dist/papka
+
+portable-lock:
+	uv pip compile --generate-hashes --python-version 3.11 --python-platform linux -c requirements.lock packaging/requirements-portable.in -o packaging/requirements-portable.lock
+
 # Regenerates requirements.lock from requirements.in (needs uv: `pip install uv`).
 lock:
 	uv pip compile --generate-hashes --python-version 3.11 --python-platform linux requirements.in -o requirements.lock
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(PORTABLE_VENV) build dist *.egg-info src/*.egg-info

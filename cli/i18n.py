@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 DOMAIN = "papka"
@@ -21,16 +21,32 @@ _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 
 
-def language_from_environment(environ: Mapping[str, str] | None = None) -> str:
-    """The language the locale asks for: Russian when the first locale variable set says so."""
+def language_from_environment(environ: Mapping[str, str] | None = None,
+                              system_language: Callable[[], str | None] | None = None) -> str:
+    """The language the person's system asks for: the first locale variable that names one
+    (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else the language the operating system's interface
+    is set to (Windows and macOS keep it outside the environment; papka.host asks them).
+    Russian when that says Russian, English otherwise; ``--lang`` overrides all of it."""
     env = os.environ if environ is None else environ
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name, "")
-        if value:
-            # LANGUAGE may list several languages ("ru:en"); the first one wins.
-            first = value.split(":")[0].lower()
-            return "ru" if first.startswith("ru") else "en"
-    return "en"
+        # LANGUAGE may list several languages ("ru:en"); the first one wins.
+        first = env.get(name, "").split(":")[0].lower()
+        if first and first.split(".")[0] not in _NO_LANGUAGE:
+            return _language_of(first)
+    if system_language is None:
+        from papka import host
+
+        system_language = host.system_ui_language
+    system = system_language()
+    return _language_of(system.lower()) if system else "en"
+
+
+#: Locale values that name no language ("C.UTF-8" is what many shells and containers set).
+_NO_LANGUAGE = frozenset({"c", "posix"})
+
+
+def _language_of(locale_name: str) -> str:
+    return "ru" if locale_name.startswith("ru") else "en"
 
 
 def set_language(language: str) -> None:

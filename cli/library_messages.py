@@ -290,6 +290,7 @@ MESSAGES = (
     N_("papka cannot sanitise this kind of file."),
     N_("papka cannot verify this kind of file."),
     N_("papka could not write the bundle."),
+    N_("The output folder was already closed."),
     # papka.formats.sanitize: kinds of metadata an original carries
     N_("GPS position"),
     N_("camera, serial number or time taken (EXIF)"),

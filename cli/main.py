@@ -124,7 +124,7 @@ _register()
 
 def main() -> None:
     """The console script's entry point."""
-    from papka.vault.crashdumps import keep_out_of_crash_dumps
+    from papka import host
 
-    keep_out_of_crash_dumps()      # before a passphrase is read (docs/security.md G20)
+    host.keep_out_of_crash_dumps()      # before a passphrase is read (docs/security.md G24)
     cli.main(prog_name="papka")

@@ -33,11 +33,12 @@ def note(message: str) -> None:
 def human_size(size: int) -> str:
     """Bytes in the units people read: 1.5 MiB rather than 1572864."""
     value = float(size)
-    for unit in (_("B"), _("KiB"), _("MiB"), _("GiB")):
-        if value < 1024 or unit == _("GiB"):
-            return f"{value:.0f} {unit}" if unit == _("B") else f"{value:.1f} {unit}"
+    units = (_("B"), _("KiB"), _("MiB"), _("GiB"), _("TiB"))
+    for unit in units:
+        if value < 1024 or unit == units[-1]:
+            return f"{value:.0f} {unit}" if unit == units[0] else f"{value:.1f} {unit}"
         value /= 1024
-    return f"{value:.1f} {_('TiB')}"  # pragma: no cover - the loop always returns
+    raise AssertionError("unreachable: the last unit always returns")
 
 
 def display_width(text: str) -> int:

@@ -4,6 +4,11 @@ Every test runs with the KDF weakened through papka's test-only hook (never a us
 with HOME and TMPDIR pointed at fresh folders so nothing a test does can touch the real ones.
 Tests that need a real external component (age, tesseract, qpdf, pdftoppm, ssh-keygen) call
 ``require_tool``: on a developer's machine without it they skip; in CI (CI=true) they fail.
+
+With PAPKA_TESTONLY_PORTABLE_HOST=1 (read here only, never by papka) papka.host is imported
+with fcntl, os.pread, os.pwrite, O_NOFOLLOW, O_DIRECTORY and descriptor utime hidden, so the
+run takes the portable paths Windows takes (tests/portable_host.py; `make test` runs the
+vault, crash and bundle suites a second time this way).
 """
 
 from __future__ import annotations
@@ -16,7 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from papka.vault import _crypto
+if os.environ.get("PAPKA_TESTONLY_PORTABLE_HOST") == "1":
+    from tests.portable_host import force_portable_host
+
+    force_portable_host()
+
+from papka.vault import _crypto  # noqa: E402  (after the host is forced)
 
 #: Tests trade the memory-hard cost for speed through papka's in-process test hook; the
 #: suite's subprocesses run `papka` through WEAK_PAPKA, which makes the same call.
@@ -24,6 +34,12 @@ _crypto.weaken_for_tests()
 
 #: The papka command for subprocesses, with the KDF weakened (tests/weak_papka.py).
 WEAK_PAPKA = [sys.executable, str(Path(__file__).resolve().parent / "weak_papka.py")]
+
+
+def pytest_report_header() -> str:
+    from papka import host
+
+    return "papka.host: " + ", ".join(f"{k}={v}" for k, v in host.choices().items())
 
 
 def in_ci() -> bool:

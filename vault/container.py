@@ -21,10 +21,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from papka import host
 from papka.errors import EnvironmentProblem, UsageError
 from papka.output_files import move_into_place, new_output_file, partial_path
 from papka.vault import _crypto
-from papka.vault.crashdumps import keep_out_of_crash_dumps
 from papka.vault.errors import (
     ContainerDamaged,
     FileTooLarge,
@@ -446,7 +446,7 @@ class Container:
                   progress: Progress | None = None,
                   random: _crypto.RandomSource = secrets.token_bytes) -> None:
         """Fill `storage` with random bytes and create the first compartment in it."""
-        keep_out_of_crash_dumps()
+        host.keep_out_of_crash_dumps()
         _check_passphrase(passphrase)
         if storage.size < MIN_CONTAINER_SIZE:
             raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
@@ -496,7 +496,7 @@ class Container:
                 clock: Callable[[], dt.datetime] | None = None,
                 writable: bool = True, repair: bool = True) -> Container:
         """Open a container held by any Storage; `writable=False` never writes (no repairs)."""
-        keep_out_of_crash_dumps()
+        host.keep_out_of_crash_dumps()
         if not passphrases:
             raise UsageError("At least one passphrase is needed to open a container.")
         if storage.size < 2 * REGION_SIZE:
@@ -669,7 +669,7 @@ class Container:
 
         Works even while another process holds the container open.
         """
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        fd = host.open_file(path, writable=True)
         try:
             info = os.fstat(fd)
             size = os.lseek(fd, 0, os.SEEK_END)
@@ -678,10 +678,14 @@ class Container:
                 raise NotAContainer("This file is too small to be a container.")
             stream = _crypto.Keystream(secrets.token_bytes)
             for region in (0, 1):
-                os.pwrite(fd, stream.bytes(REGION_SIZE), geometry.region_offset(region))
-            os.fsync(fd)
+                data = memoryview(stream.bytes(REGION_SIZE))
+                offset = geometry.region_offset(region)
+                while data:
+                    written = host.write_at(fd, data, offset)
+                    data, offset = data[written:], offset + written
+            host.flush_durably(fd)
             if not Path(path).is_block_device():
-                os.utime(fd, ns=(info.st_atime_ns, info.st_mtime_ns))
+                host.restore_times(fd, path, (info.st_atime_ns, info.st_mtime_ns))
         finally:
             os.close(fd)
 

@@ -7,12 +7,12 @@ any byte, tear a write, drop what was not flushed.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import stat
 from pathlib import Path
 from typing import Protocol
 
+from papka import host
 from papka.errors import EnvironmentProblem
 from papka.vault.errors import ContainerLocked, FileTooLarge, NotAContainer, ReadOnlyMedium
 
@@ -36,7 +36,7 @@ class Storage(Protocol):
 class FileStorage:
     """A container file or block device, locked for this process while open.
 
-    The lock is an advisory flock on the container itself: it creates no file and names nothing.
+    The lock is taken on the container itself (papka.host): it creates no file and names nothing.
     The file's access and modification times are put back on close, whichever compartment was
     written, so they never tell which compartment a session used (docs/security.md).
     """
@@ -46,11 +46,9 @@ class FileStorage:
         self.path = Path(path)
         #: False when closing could not put the file's times back (the CLI says so once).
         self.times_restored = True
-        flags = os.O_RDWR if writable else os.O_RDONLY
-        if create_size is not None:
-            flags |= os.O_CREAT | os.O_EXCL
         try:
-            self._fd = os.open(self.path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+            self._fd = host.open_file(self.path, writable=writable,
+                                      create=create_size is not None)
         except FileExistsError:
             raise NotAContainer("A file already exists at this path; papka will not overwrite it.",
                                 hint="Choose a new file name for the container.") from None
@@ -67,13 +65,11 @@ class FileStorage:
             if error.errno == errno.EROFS:
                 raise ReadOnlyMedium() from None
             raise
+        locked = False
         try:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as error:
-                if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    raise ContainerLocked() from None
-                raise
+            if not host.lock_exclusively(self._fd):
+                raise ContainerLocked()
+            locked = True
             info = os.fstat(self._fd)
             self._times = (info.st_atime_ns, info.st_mtime_ns)
             self._is_device = stat.S_ISBLK(info.st_mode)
@@ -94,6 +90,8 @@ class FileStorage:
             else:
                 self._size = os.lseek(self._fd, 0, os.SEEK_END)
         except BaseException:
+            if locked:
+                host.unlock(self._fd)
             os.close(self._fd)
             raise
 
@@ -102,7 +100,7 @@ class FileStorage:
         return self._size
 
     def read(self, offset: int, length: int) -> bytes:
-        data = os.pread(self._fd, length, offset)
+        data = host.read_at(self._fd, length, offset)
         if len(data) != length:
             raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
         return data
@@ -111,7 +109,7 @@ class FileStorage:
         view = memoryview(data)
         while view:
             try:
-                written = os.pwrite(self._fd, view, offset)
+                written = host.write_at(self._fd, view, offset)
             except OSError as error:
                 if error.errno == errno.ENOSPC:
                     raise EnvironmentProblem("The disk is full.") from None
@@ -125,7 +123,7 @@ class FileStorage:
             offset += written
 
     def flush(self) -> None:
-        os.fsync(self._fd)
+        host.flush_durably(self._fd)
 
     def close(self) -> None:
         if self._fd < 0:
@@ -133,7 +131,7 @@ class FileStorage:
         try:
             if not self._is_device:
                 try:
-                    os.utime(self._fd, ns=self._times)
+                    host.restore_times(self._fd, self.path, self._times)
                 except OSError as error:
                     # A read-only medium keeps its times anyway; a file of another user does not
                     # let this one set them (its access time may now show this session).
@@ -141,8 +139,11 @@ class FileStorage:
                         raise
                     self.times_restored = error.errno == errno.EROFS
         finally:
-            os.close(self._fd)
-            self._fd = -1
+            try:
+                host.unlock(self._fd)
+            finally:
+                os.close(self._fd)
+                self._fd = -1
 
 
 class MemoryStorage:

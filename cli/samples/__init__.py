@@ -6,7 +6,7 @@ Every person, unit, address, number and organisation in them is invented, and ea
 from __future__ import annotations
 
 from importlib import resources
-from importlib.abc import Traversable
+from importlib.resources.abc import Traversable
 
 #: (file name, papka kind, title, tags, date, compartment): what the demo adds, and where.
 DECOY = "decoy"

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from papka import host
+
 PARTIAL_SUFFIX = ".papka-partial"
 
 
@@ -43,20 +45,18 @@ def new_output_file(destination: str | os.PathLike[str], *,
     with contextlib.suppress(FileNotFoundError):
         if not partial.is_symlink() and partial.is_file():
             partial.unlink()                # what a killed run left behind
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | \
-        getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(partial, flags, 0o600)
+    created = host.create_new_file(partial)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with created as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            host.flush_durably(out.fileno())
         move_into_place(partial, target, replace=replace)
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
-    _sync_folder(target.parent)
+    host.flush_folder(target.parent)
 
 
 def move_into_place(partial: Path, target: Path, *, replace: bool = False) -> None:
@@ -76,15 +76,3 @@ def move_into_place(partial: Path, target: Path, *, replace: bool = False) -> No
         os.rename(partial, target)
         return
     partial.unlink()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable where the system lets a folder be flushed (POSIX)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -36,7 +36,33 @@ def test_extraction_finds_the_messages_of_every_module() -> None:
     ({}, "en"),
 ])
 def test_language_comes_from_the_locale(environ: dict[str, str], expected: str) -> None:
-    assert language_from_environment(environ) == expected
+    assert language_from_environment(environ, system_language=lambda: None) == expected
+    # A locale variable that names a language wins over the system's interface language.
+    if environ:
+        assert language_from_environment(environ, system_language=lambda: "ru_RU") == expected
+
+
+@pytest.mark.parametrize(("environ", "system", "expected"), [
+    ({}, "ru_RU", "ru"),            # Windows: GetUserDefaultUILanguage 0x0419
+    ({}, "ru-RU", "ru"),
+    ({}, "en_US", "en"),
+    ({}, None, "en"),
+    ({"LANG": "C.UTF-8"}, "ru_RU", "ru"),   # "C" names no language: ask the system
+    ({"LC_ALL": "POSIX"}, "ru_RU", "ru"),
+    ({"LANG": "C.UTF-8"}, None, "en"),
+])
+def test_without_a_locale_variable_the_system_language_decides(
+        environ: dict[str, str], system: str | None, expected: str) -> None:
+    assert language_from_environment(environ, system_language=lambda: system) == expected
+
+
+def test_the_system_language_is_asked_through_the_host_layer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka import host
+
+    monkeypatch.setattr(host, "system_ui_language", lambda: "ru_RU")
+    assert language_from_environment({}) == "ru"
+    assert language_from_environment({"LANG": "en_US.UTF-8"}) == "en"
 
 
 def test_every_command_has_russian_help() -> None:
@@ -72,3 +98,19 @@ def test_library_errors_are_translated(decoy_only: Papka) -> None:
     assert missing.stderr.splitlines()[0] == "papka: ошибка: Документа с таким номером нет."
     bad_option = decoy_only("--lang", "ru", "list", "--nope")
     assert bad_option.exit_code == 1 and "Нет такого параметра" in bad_option.stderr
+
+
+def test_a_russian_system_without_locale_variables_gets_russian_help(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka import host
+    from papka.cli.i18n import set_language
+
+    monkeypatch.setattr(host, "system_ui_language", lambda: "ru_RU")
+    unset = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+    try:
+        russian = CliRunner().invoke(cli, ["--help"], env=unset)
+        english = CliRunner().invoke(cli, ["--lang", "en", "--help"], env=unset)
+    finally:
+        set_language("en")
+    assert russian.exit_code == 0 and "Использование:" in russian.stdout
+    assert english.exit_code == 0 and "Usage:" in english.stdout

@@ -1,4 +1,4 @@
-"""A papka process that crashes while it holds keys leaves no core file (docs/security.md G20).
+"""A papka process that crashes while it holds keys leaves no core file (docs/security.md G24).
 
 Each case has a control: the same kind of process without papka's protection, killed the same
 way, must leave a core file, which shows that the test can see one where the machine writes it.

@@ -30,10 +30,13 @@ def chi_square(data: bytes) -> float:
 
 
 def assert_random_looking(data: bytes) -> None:
-    # 255 degrees of freedom: the 99.99th percentile is about 330.
+    # 255 degrees of freedom: random bytes exceed 380 with a chance of about 6 in 10 million
+    # per block (330, the earlier limit, is exceeded once in a thousand blocks, so a suite of
+    # dozens of blocks failed by chance now and then); anything that is not random
+    # (plaintext, zeros, a pattern) scores in the thousands.
     for start in range(0, len(data), 4 * MiB):
         block = data[start:start + 4 * MiB]
-        assert chi_square(block) < 330, f"byte frequencies at {start} are not uniform"
+        assert chi_square(block) < 380, f"byte frequencies at {start} are not uniform"
         assert len(zlib.compress(block[:MiB], 9)) > MiB, f"bytes at {start} compress"
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from papka import host
 from papka.vault.bundle import age, sshsig
 from papka.vault.bundle.addressbook import AddressBook, SignerCheck
 from papka.vault.bundle.archive import (
@@ -94,8 +95,8 @@ class OpenedBundle:
 
 
 class _Extraction:
-    """Writes members into the output folder through directory file descriptors, creating each
-    file exclusively and never following a link, and can take back everything it wrote."""
+    """Writes members into the output folder, creating each file exclusively and never following
+    a link (papka.host.ExtractionFolder), and can take back everything it wrote."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
@@ -107,77 +108,51 @@ class _Extraction:
                 raise BundleUsageError("papka cannot create the output folder.") from exc
             self.created_dir = True
         try:
-            self._fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self._folder: host.ExtractionFolder | None = host.ExtractionFolder(out_dir)
         except OSError as exc:
             raise BundleUsageError("The output path is not a folder papka can write to.") from exc
-        self._files_fd: int | None = None
-        self.created_files_dir = False
         self.written: list[str] = []
 
-    def _folder_for(self, name: str) -> tuple[int, str]:
-        if "/" not in name:
-            return self._fd, name
-        folder, base = name.split("/", 1)
-        if self._files_fd is None:
-            try:
-                os.mkdir(folder, 0o700, dir_fd=self._fd)
-                self.created_files_dir = True
-            except FileExistsError:
-                pass
-            try:
-                self._files_fd = os.open(
-                    folder,
-                    os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                    dir_fd=self._fd,
-                )
-            except OSError:  # a link or a file where the files/ folder belongs
-                raise BundleUsageError(
-                    "The output folder holds something other than a plain files/ folder.",
-                    hint="Open the bundle into a new, empty folder.",
-                ) from None
-        return self._files_fd, base
+    def _opened_folder(self) -> host.ExtractionFolder:
+        if self._folder is None:
+            raise BundleUsageError("The output folder was already closed.")
+        return self._folder
 
     def create(self, name: str) -> BinaryIO:
-        folder_fd, base = self._folder_for(name)
         try:
-            fd = os.open(
-                base,
-                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                0o600,
-                dir_fd=folder_fd,
-            )
+            target = self._opened_folder().create_file(name)
         except FileExistsError:
             raise BundleUsageError(
                 "The output folder already holds a file with a name from this bundle.",
                 hint="Open the bundle into a new, empty folder.",
             ) from None
+        except host.NotAPlainFolder:  # a link or a file where the files/ folder belongs
+            raise BundleUsageError(
+                "The output folder holds something other than a plain files/ folder.",
+                hint="Open the bundle into a new, empty folder.",
+            ) from None
         self.written.append(name)
-        return os.fdopen(fd, "wb")
+        return target
 
     def remove(self, name: str) -> None:
-        folder_fd, base = self._folder_for(name)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(base, dir_fd=folder_fd)
+        self._opened_folder().remove_file(name)
         self.written.remove(name)
 
     def discard(self) -> None:
         for name in list(self.written):
-            self.remove(name)
-        self.close()
-        if self.created_files_dir:
             with contextlib.suppress(OSError):
-                os.rmdir(self.out_dir / "files")
+                self.remove(name)
+        if self._folder is not None:
+            self._folder.remove_created_folders()
+        self.close()
         if self.created_dir:
             with contextlib.suppress(OSError):
                 os.rmdir(self.out_dir)
 
     def close(self) -> None:
-        if self._files_fd is not None:
-            os.close(self._files_fd)
-            self._files_fd = None
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        if self._folder is not None:
+            self._folder.close()
+            self._folder = None
 
     def paths(self) -> tuple[Path, ...]:
         return tuple(self.out_dir / name for name in self.written)
@@ -428,7 +403,7 @@ def _mark_unverified(extraction: _Extraction, text: str) -> None:
     with extraction.create(UNVERIFIED_MARK) as mark:
         mark.write(text.encode())
         mark.flush()
-        os.fsync(mark.fileno())
+        host.flush_durably(mark.fileno())
 
 
 def import_bundle(
