@@ -20,6 +20,7 @@ import click
 from .command import PapkaCommand, PapkaGroup
 from .context import Config, pass_config
 from .i18n import N_, _
+from .kinds import kind_label
 from .output import Progress, human_size, note, print_json, render_fields, render_table
 from .passphrases import PassphraseInputError, prompt_hidden, read_lines_from_fd
 from .problems import CommandDamagedError, CommandUsageError
@@ -45,7 +46,14 @@ def read_hide_file(path: str | None) -> list[str]:
     from the command line, where shell history would keep them."""
     if path is None:
         return []
-    if path == "-":
+    if path == "-" and sys.stdin.isatty():
+        from .questions import read_hidden_lines
+
+        # Typed names are not echoed, so they do not stay on the screen.
+        data = read_hidden_lines(_(
+            "Type the names and words to hide, one per line; they are not shown. "
+            "Finish with an empty line or Ctrl-D.")).encode("utf-8")
+    elif path == "-":
         data = sys.stdin.buffer.read(MAX_HIDE_BYTES + 1)
     else:
         try:
@@ -264,10 +272,14 @@ def _warn_about_metadata(documents: Sequence[Any]) -> None:
 
 def _redaction_text(redaction: Any) -> str:
     if redaction is None:
-        return _("whole")
+        # Not "whole": next to "withheld" it read as "blacked out entirely".
+        return _("nothing: original, unchanged")
     if not redaction:
         return _("nothing found")
-    return ", ".join(f"{shown(category)} {count}" for category, count in sorted(redaction.items()))
+    from .categories import category_label
+
+    return ", ".join(f"{shown(category_label(category))} {count}"
+                     for category, count in sorted(redaction.items()))
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -437,7 +449,7 @@ def list_profiles(config: Config) -> None:
                                  for p in found.values()]})
         return
     rows = [[p.name, p.preset or _("originals"), ", ".join(p.metadata), p.titles,
-             ", ".join(p.kinds)] for p in found.values()]
+             ", ".join(map(kind_label, p.kinds))] for p in found.values()]
     click.echo(render_table([_("NAME"), _("REDACTION"), _("METADATA"), _("TITLES"), _("KINDS")],
                             rows, flexible=2))
 
@@ -595,7 +607,7 @@ def _report(config: Config, verified: VerifiedBundle, pin_sentence: str | None,
     else:
         click.echo(_("Signer: not checked against an address book (give -c CONTAINER to pin "
                      "it)."))
-    rows = [[f.name, shown(f.kind), shown(f.title), human_size(f.size),
+    rows = [[f.name, shown(kind_label(f.kind)), shown(f.title), human_size(f.size),
              _redaction_text(f.redaction)] for f in manifest.files]
     click.echo(render_table([_("FILE"), _("KIND"), _("TITLE"), _("SIZE"), _("REDACTED")],
                             rows, flexible=2))

@@ -45,6 +45,17 @@ MESSAGES = (
     N_("Choose from:\n\t{choices}"),
 )
 
+#: The placeholders in usage lines and option lists (swapped for their translation when help
+#: is shown; see command.py). A test checks that every one in papka's commands has Russian.
+METAVARS = (
+    N_("[OPTIONS]"), N_("COMMAND [ARGS]..."), N_("[COMMAND] [ARGS]..."),
+    N_("BUNDLE"), N_("CODE"), N_("DIR"), N_("FILE"),
+    N_("FILE..."), N_("FILE|-"), N_("ID"), N_("KIND"), N_("LEVEL"), N_("NAME"),
+    N_("PAGE:X0,Y0,X1,Y1"), N_("PATH"), N_("PATH|-"), N_("RECIPIENT"), N_("SELECTOR"),
+    N_("SIZE"), N_("TAG"), N_("TEXT"), N_("YYYY-MM-DD"), N_("[WORDS]..."), N_("KEY"),
+    N_("DEST"),
+)
+
 PLURAL_MESSAGES = (
     ngettext_noop("Got unexpected extra argument ({args})",
                   "Got unexpected extra arguments ({args})"),

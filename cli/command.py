@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from .dispatch import report_error
-from .i18n import _, language_from_environment, route_click_messages, set_language
+from .i18n import LANGUAGES, _, language_from_environment, route_click_messages, set_language
 
 
 @contextmanager
@@ -27,13 +27,22 @@ def _translated_help(command: click.Command) -> Iterator[None]:
     swap(command, "help")
     swap(command, "short_help")
     swap(command, "epilog")
+    swap(command, "options_metavar")
+    swap(command, "subcommand_metavar")
     for param in command.params:
         swap(param, "help")
+        if isinstance(param, click.Argument) and param.metavar is None and param.name:
+            # click writes an argument without a metavar as its name in capitals.
+            saved.append((param, "metavar", None))
+            param.metavar = _(param.name.upper())
+        else:
+            swap(param, "metavar")
     try:
         yield
     finally:
         for owner, attribute, value in reversed(saved):
             setattr(owner, attribute, value)
+
 
 
 class PapkaCommand(click.Command):
@@ -42,6 +51,10 @@ class PapkaCommand(click.Command):
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _translated_help(self):
             super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self):
+            super().format_usage(ctx, formatter)
 
     def get_short_help_str(self, limit: int = 45) -> str:
         with _translated_help(self):
@@ -57,6 +70,10 @@ class PapkaGroup(click.Group):
         with _translated_help(self):
             super().format_help(ctx, formatter)
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self):
+            super().format_usage(ctx, formatter)
+
     def get_short_help_str(self, limit: int = 45) -> str:
         with _translated_help(self):
             return super().get_short_help_str(limit)
@@ -68,6 +85,9 @@ class PapkaGroup(click.Group):
         # The language must be known before click parses anything, so that even a parsing
         # error or `--help --lang ru` comes out in the chosen language.
         chosen = language_from_arguments(arguments)
+        if chosen not in LANGUAGES:
+            # An unknown --lang is refused in the language of the locale.
+            chosen = None
         if chosen:
             set_language(chosen)
         elif standalone_mode:

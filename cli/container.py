@@ -14,6 +14,7 @@ from .context import Config, pass_config
 from .i18n import N_, _
 from .output import Progress, human_size, note, print_json, render_fields
 from .problems import CommandDamagedError, CommandUsageError
+from .terminal import busy_notice, keystrokes_held
 
 MIN_SIZE = 16 * 1024 * 1024
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4,
@@ -55,19 +56,25 @@ def _is_block_device(path: Path) -> bool:
 @click.option("--size", required=True, metavar="SIZE", callback=_size_option,
               help=N_("The container's size, e.g. 64M, 512M, 2G (at least 16M). It never "
                       "changes, and it does not depend on how many compartments there are."))
+@click.option("--generate", is_flag=True,
+              help=N_("Make a passphrase of six random words for you, show it once, and ask "
+                      "for two of its words to check that you wrote it down."))
 @pass_config
-def init(config: Config, size: int) -> None:
+def init(config: Config, size: int, generate: bool) -> None:
     path = config.require_container_path()
     if path.exists() and not _is_block_device(path):
         raise CommandUsageError(
             _("Something already exists at this path; papka never overwrites it."),
             hint=_("Choose a new file name for the container."))
-    passphrase = config.read_new_passphrase()
     from papka.vault import Container
 
-    with Progress(_("Creating the container")) as progress:
-        Container.create(path, size, passphrase, work_factor=config.work_factor,
-                         progress=progress)
+    with keystrokes_held():
+        passphrase = config.read_new_passphrase(
+            _("New passphrase for the first compartment (the decoy, the one you can reveal)"),
+            generate=generate)
+        with Progress(_("Creating the container")) as progress:
+            Container.create(path, size, passphrase, work_factor=config.work_factor,
+                             progress=progress)
     if config.json:
         print_json({"created": True, "size": size})
     else:
@@ -94,13 +101,18 @@ def compartment() -> None:
 )
 @click.option("--yes", is_flag=True,
               help=N_("Do not ask for confirmation (for scripts)."))
+@click.option("--generate", is_flag=True,
+              help=N_("Make the new passphrase of six random words for you, show it once, and "
+                      "ask for two of its words to check that you wrote it down."))
 @pass_config
-def compartment_add(config: Config, yes: bool) -> None:
+def compartment_add(config: Config, yes: bool, generate: bool) -> None:
     if not yes:
         _confirm_compartment_add()
-    with config.container(write=True, several=True) as container:
-        new_passphrase = config.read_new_passphrase()
-        created = container.add_compartment(new_passphrase, work_factor=config.work_factor)
+    with config.container(write=True, several=True, adding_compartment=True) as container:
+        new_passphrase = config.read_new_passphrase(
+            _("New passphrase for the new compartment"), generate=generate)
+        with busy_notice(_("Making the new passphrase's keys…")):
+            created = container.add_compartment(new_passphrase, work_factor=config.work_factor)
     if config.json:
         print_json({"level": created.level})
     else:
@@ -211,8 +223,10 @@ def check(config: Config, repair: bool) -> None:
 def passwd(config: Config) -> None:
     with config.container(write=True) as container:
         target = config.compartment(container)
-        new_passphrase = config.read_new_passphrase()
-        container.change_passphrase(target, new_passphrase, work_factor=config.work_factor)
+        new_passphrase = config.read_new_passphrase(
+            _("New passphrase for the compartment at level {level}").format(level=target.level))
+        with busy_notice(_("Making the new passphrase's keys…")):
+            container.change_passphrase(target, new_passphrase, work_factor=config.work_factor)
     if config.json:
         print_json({"level": target.level, "changed": True})
     else:
@@ -255,6 +269,18 @@ def panic(config: Config, yes: bool) -> None:
 
 
 @click.command(
+    "passphrase", cls=PapkaCommand,
+    help=N_("Print one new passphrase of six random words (from a list of 7,776) on standard "
+            "output, and nothing else: about 77 bits, beyond guessing."),
+    epilog=N_("Examples:\n\n\b\n  papka passphrase\n  papka passphrase > new.txt"),
+)
+def passphrase_command() -> None:
+    from .passphrase_words import generate_passphrase
+
+    click.echo(generate_passphrase())
+
+
+@click.command(
     "backup", cls=PapkaCommand,
     help=N_("Make a second copy of the container in a new file, and check it by reading it "
             "back. No passphrase is needed: the copy is as unreadable as the original. Keep it "
@@ -279,4 +305,5 @@ def backup(config: Config, destination: Path) -> None:
         click.echo(_("The copy is complete and reads back intact."))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic, backup)
+COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic, backup,
+                                       passphrase_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from .passphrases import (
     describe_strength,
     prompt_hidden,
     read_lines_from_fd,
+    show_generated_passphrase,
 )
 from .problems import CommandUsageError
+from .terminal import busy_notice, keystrokes_held
 
 if TYPE_CHECKING:
     from papka.vault import Compartment, Container, Document
@@ -81,8 +84,24 @@ class Config:
             passphrases.append(more)
         return passphrases
 
-    def read_new_passphrase(self) -> str:
-        """The new passphrase for init, compartment add and passwd."""
+    def read_new_passphrase(self, prompt: str | None = None, *, generate: bool = False) -> str:
+        """The new passphrase for init, compartment add and passwd: from the descriptor, made
+        by papka (``generate``, shown once on the terminal), or asked twice (``prompt`` names
+        the compartment it is for)."""
+        if generate:
+            if self.new_passphrase_fd is not None:
+                raise CommandUsageError(
+                    _("--generate and --new-passphrase-fd cannot be used together."))
+            if not (sys.stdin.isatty() and sys.stderr.isatty()):
+                raise CommandUsageError(
+                    _("--generate shows the passphrase, so it needs a terminal."),
+                    hint=_("In a script, make one with `papka passphrase > FILE` and give it "
+                           "with --new-passphrase-fd."))
+            from .passphrase_words import generate_passphrase
+
+            passphrase = generate_passphrase()
+            show_generated_passphrase(passphrase)
+            return passphrase
         if self.new_passphrase_fd is not None:
             lines = read_lines_from_fd(self.new_passphrase_fd)
             if len(lines) != 1:
@@ -91,39 +110,50 @@ class Config:
             if not self.json:
                 note(describe_strength(lines[0]))
             return lines[0]
-        return ask_new_passphrase()
+        return ask_new_passphrase(prompt)
 
     @contextmanager
-    def container(self, *, write: bool, several: bool = False) -> Iterator[Container]:
-        """The open container: the session's own, or one opened now and closed afterwards."""
+    def container(self, *, write: bool, several: bool = False,
+                  adding_compartment: bool = False) -> Iterator[Container]:
+        """The open container: the session's own, or one opened now and closed afterwards.
+
+        ``adding_compartment``: `compartment add` has said what a write may overwrite in its
+        own confirmation, so the general one-compartment note is not repeated.
+        """
         if self.open_container_ is not None:
             if write:
-                self.before_writing(self.open_container_)
+                self.before_writing(self.open_container_,
+                                    one_compartment_note=not adding_compartment)
             yield self.open_container_
             if write:
                 self.warn_if_decoy_large(self.open_container_)
             return
         path = self.existing_container_path()
-        passphrases = self.read_passphrases(several=several)
-        container = self.open_path(path, passphrases, write=write)
-        try:
-            self.notes_after_open(container)
-            if write:
-                self.before_writing(container)
-            yield container
-            if write:
-                self.warn_if_decoy_large(container)
-        finally:
-            container.close()
-            self.warn_if_times_kept(container)
+        # Echo stays off from the passphrase prompt to the end of the command, and whatever is
+        # typed meanwhile is discarded (see terminal.py: it would reach the shell otherwise).
+        with keystrokes_held():
+            passphrases = self.read_passphrases(several=several)
+            container = self.open_path(path, passphrases, write=write)
+            try:
+                self.notes_after_open(container)
+                if write:
+                    self.before_writing(container, one_compartment_note=not adding_compartment)
+                yield container
+                if write:
+                    self.warn_if_decoy_large(container)
+            finally:
+                container.close()
+                self.warn_if_times_kept(container)
 
     def open_path(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
         """Open for writing (no repair yet: that is a write, and comes after the note), or
         read-only: reading commands never write, not even a header repair."""
         from papka.vault import Container
 
-        return Container.open(path, passphrases, work_factor=self.work_factor, writable=write,
-                              repair=False)
+        # The KDF takes seconds: say so at once, or the keeper types the passphrase again.
+        with busy_notice(_("Opening the container…")):
+            return Container.open(path, passphrases, work_factor=self.work_factor,
+                                  writable=write, repair=False)
 
     def notes_after_open(self, container: Container) -> None:
         if container.fell_back:
@@ -135,9 +165,10 @@ class Config:
                 "Note: a passphrase opened a compartment whose index is damaged; the other "
                 "compartments are open. Run `papka check`."))
 
-    def before_writing(self, container: Container) -> None:
+    def before_writing(self, container: Container, *, one_compartment_note: bool = True) -> None:
         """Every session that writes: the one-compartment note first, then header repairs."""
-        self.warn_if_one_compartment(container)
+        if one_compartment_note:
+            self.warn_if_one_compartment(container)
         container.repair_headers()
 
     # -- compartments and documents --------------------------------------------------------

@@ -6,9 +6,9 @@ adding its step function to the list.
 
 from __future__ import annotations
 
-import secrets
 import shlex
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,18 +30,6 @@ if TYPE_CHECKING:
     from papka.vault import Container
 
 DEMO_SIZE = 32 * 1024 * 1024
-#: Easy words for the demo's passphrases; they are shown on screen, so they protect nothing.
-WORDS = (
-    "lipa", "reka", "gora", "veter", "sneg", "more", "les", "pole", "zvezda", "luna", "dom",
-    "most", "sad", "kot", "sova", "lisa", "volk", "ryba", "hleb", "chai", "sol", "med", "sok",
-    "okno", "dver", "stul", "kniga", "pero", "ruchka", "lampa", "chasy", "klyuch", "gorod",
-    "put", "doroga", "poezd", "lodka", "parus", "ostrov", "bereg", "kamen", "pesok", "trava",
-    "cvetok", "yabloko", "grusha", "sliva", "vishnya", "oreh", "grib", "tucha", "dozhd",
-    "raduga", "solnce", "zarya", "vecher", "utro", "noch", "den", "leto", "zima", "osen",
-    "vesna", "tuman",
-)
-
-
 class DemoStepFailed(AlreadyTranslated, PapkaError):
     """A command the demo ran did not succeed; its own message was shown already."""
 
@@ -51,8 +39,12 @@ class DemoStepFailed(AlreadyTranslated, PapkaError):
         self.exit_code = exit_code
 
 
-def demo_passphrase(words: int = 4) -> str:
-    return "-".join(secrets.choice(WORDS) for _ in range(words))
+def demo_passphrase() -> str:
+    """Six random words, made as `papka passphrase` makes them (shown on screen, so the demo's
+    passphrases protect nothing)."""
+    from .passphrase_words import generate_passphrase
+
+    return generate_passphrase()
 
 
 @dataclass
@@ -143,7 +135,8 @@ def step_create(run: DemoRun) -> None:
     decoy.open_container_.add_compartment(run.hidden_passphrase, work_factor=run.work_factor)
     run.close()
     say(_("The demo typed these passphrases for you. Real ones are never shown or written "
-          "down next to the container; use six random words."))
+          "down next to the container; six random words are strong: `papka passphrase` or "
+          "`papka init --generate` makes them."))
     click.echo(_("  decoy compartment:  {passphrase}").format(passphrase=run.decoy_passphrase))
     click.echo(_("  hidden compartment: {passphrase}").format(passphrase=run.hidden_passphrase))
 
@@ -294,6 +287,23 @@ def demo(config: Config, folder: Path | None) -> None:
     heading(_("Done"))
     say(_("Everything is in {folder}. Remove it with: rm -r {folder}").format(
         folder=shlex.quote(str(run.folder))))
+    say(how_to_run_papka())
+
+
+def how_to_run_papka(which: Callable[[str], str | None] = shutil.which) -> str:
+    """How to type `papka` next time: `make demo` installs it only into .venv, which is not on
+    the keeper's PATH."""
+    if which("papka") is not None:
+        return _("To use papka on your own papers, type `papka --help` to begin.")
+    command = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if command is not None and command.name == "papka" and command.exists():
+        return _("papka is not on your PATH yet: run it as {command} (for example "
+                 "`{command} --help`), or install it for your user with `pipx install .` (or "
+                 "`pip install .`) in papka's folder, and then type `papka`.").format(
+                     command=shlex.quote(str(command)))
+    return _("papka is not on your PATH yet: run `.venv/bin/papka` in papka's folder, or "
+             "install it for your user with `pipx install .` (or `pip install .`) there, and "
+             "then type `papka`.")
 
 
 COMMANDS: tuple[click.Command, ...] = (demo,)

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.shell_completion import CompletionItem
 
+from .categories import tag_from_label, tag_label
 from .command import PapkaCommand
 from .context import Config, pass_config
 from .i18n import N_, _
+from .kinds import kind_label, resolve_kind
 from .output import Progress, human_size, note, print_json, render_fields, render_table
 from .problems import CommandUsageError
+from .questions import confirm
 
 if TYPE_CHECKING:
     from papka.vault import Compartment, Document
@@ -90,17 +93,25 @@ def add(config: Config, files: tuple[Path, ...], tags: tuple[str, ...], **fields
         if not path.exists():
             raise CommandUsageError(_("A file or folder that was given does not exist."),
                              hint=_("Check the path and try again."))
-    if fields.get("title") and (len(files) > 1 or files[0].is_dir()):
+    single = len(files) == 1 and not files[0].is_dir()
+    if fields.get("title") and not single:
         raise CommandUsageError(_("--title can only be given for a single file."),
                          hint=_("Add the files one by one, or set titles later with "
                                 "`papka edit`."))
-    metadata = _present(**fields)
-    if tags:
-        metadata["tags"] = tags
     added: list[Document] = []
     with config.container(write=True) as container:
         compartment = config.compartment(container)
         store = compartment.documents
+        known = store.known_kinds()
+        if _asks_on_terminal(config) and not tags and not any(fields.values()):
+            # `papka add FILE` alone: the description is asked for, so that it stays out of
+            # shell history and the process list.
+            tags = _ask_description(fields, tags, known, single=single)
+        if fields.get("kind") is not None:
+            fields["kind"] = resolve_kind(fields["kind"], known)
+        metadata = _present(**fields)
+        if tags:
+            metadata["tags"] = tags
         for path in files:
             if path.is_dir():
                 added.extend(store.import_folder(path, **metadata))
@@ -115,6 +126,45 @@ def add(config: Config, files: tuple[Path, ...], tags: tuple[str, ...], **fields
     note(_("Documents added: {count}.").format(count=len(added)))
 
 
+def _asks_on_terminal(config: Config) -> bool:
+    return not config.json and sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _ask_description(fields: dict[str, Any], tags: tuple[str, ...], known: Sequence[str], *,
+                     single: bool) -> tuple[str, ...]:
+    """Ask for what was not given on the command line: kind, title, tags, date."""
+    from .questions import ask_text
+
+    if fields.get("kind") is None:
+        while True:
+            typed = ask_text(_("Kind (e.g. повестка, criminal-case; Enter for \"other\"; "
+                               "`papka kinds` lists them)"))
+            if not typed:
+                fields["kind"] = "other"
+                break
+            try:
+                fields["kind"] = resolve_kind(typed, known)
+                break
+            except CommandUsageError as error:
+                note(error.message)
+                if error.hint:
+                    note(error.hint)
+    if single and fields.get("title") is None:
+        fields["title"] = ask_text(_("Title (Enter for the file name)")) or None
+    if not tags:
+        typed = ask_text(_("Tags, separated by commas (Enter for none)"))
+        tags = tuple(t.strip() for t in typed.split(",") if t.strip())
+    while fields.get("date") is None:
+        typed = ask_text(_("Date on the paper, YYYY-MM-DD (Enter for none)"))
+        if not typed:
+            break
+        try:
+            fields["date"] = datetime.date.fromisoformat(typed)
+        except ValueError:
+            note(_("Write the date as YYYY-MM-DD, e.g. 2024-03-15."))
+    return tags
+
+
 def _date_text(document: Document) -> str:
     return document.date.isoformat() if document.date else ""
 
@@ -122,16 +172,17 @@ def _date_text(document: Document) -> str:
 @click.command(
     "list", cls=PapkaCommand,
     help=N_("List the documents of the compartment you work in (or of every open one with "
-            "--all). QUERY searches titles and metadata, ignoring case and ё/е, in Cyrillic "
-            "or Latin letters."),
+            "--all). WORDS search titles and metadata in any grammatical form (повестки finds "
+            "Повестка), ignoring case and ё/е, in Cyrillic or Latin letters; every word must "
+            "match. In `papka shell` the words stay out of the shell's history."),
     epilog=N_("Examples:\n\n\b\n"
               "  papka list\n"
               "  papka list --kind summons --since 2024-01-01\n"
-              "  papka list повестка\n"
-              "  papka list povestka\n"
+              "  papka list --kind повестка\n"
+              "  papka list приказ 217\n"
               "  papka --json list --tag court"),
 )
-@click.argument("query", required=False)
+@click.argument("query", nargs=-1, metavar="[WORDS]...")
 @click.option("--kind", metavar="KIND", shell_complete=_complete_kind,
               help=N_("Only documents of this kind."))
 @click.option("--tag", metavar="TAG", help=N_("Only documents with this tag."))
@@ -141,16 +192,21 @@ def _date_text(document: Document) -> str:
               help=N_("Only documents dated on or before this day."))
 @click.option("--all", "every", is_flag=True, help=N_("List every open compartment."))
 @pass_config
-def list_documents(config: Config, query: str | None, kind: str | None, tag: str | None,
+def list_documents(config: Config, query: tuple[str, ...], kind: str | None, tag: str | None,
                    since: datetime.date | None, until: datetime.date | None,
                    every: bool) -> None:
     found: list[tuple[int, Document]] = []
+    words = " ".join(query).strip()
     with config.container(write=False) as container:
         compartments: Sequence[Compartment] = (
             list(reversed(container.compartments)) if every else [config.compartment(container)])
+        if kind is not None:
+            known = [k for c in compartments for k in c.documents.known_kinds()]
+            kind = resolve_kind(kind, known)
         for compartment in compartments:
-            documents = compartment.documents.list(kind=kind, tag=tag, since=since, until=until,
-                                                   query=query or None)
+            documents = compartment.documents.list(
+                kind=kind, tag=tag_from_label(tag) if tag else None, since=since, until=until,
+                query=words or None)
             found.extend((compartment.level, d) for d in documents)
     if config.json:
         print_json({"documents": [_document_json(d, level) for level, d in found]})
@@ -159,7 +215,8 @@ def list_documents(config: Config, query: str | None, kind: str | None, tag: str
         note(_("No documents match."))
         return
     headers = [_("ID"), _("KIND"), _("DATE"), _("TITLE"), _("TAGS"), _("SIZE")]
-    rows = [[d.id, d.kind, _date_text(d), d.title, ",".join(d.tags), human_size(d.size)]
+    rows = [[d.id, kind_label(d.kind), _date_text(d), d.title, ",".join(map(tag_label, d.tags)),
+             human_size(d.size)]
             for _level, d in found]
     if every:
         headers.insert(0, _("LEVEL"))
@@ -183,10 +240,12 @@ def show(config: Config, doc_id: str) -> None:
         print_json(_document_json(document, compartment.level))
         return
     pairs = [
-        (_("ID"), document.id), (_("Title"), document.title), (_("Kind"), document.kind),
+        (_("ID"), document.id), (_("Title"), document.title),
+        (_("Kind"), _kind_text(document.kind)),
         (_("Date"), _date_text(document)), (_("Issuer"), document.issuer or ""),
         (_("Number"), document.number or ""), (_("Country"), document.country or ""),
-        (_("Language"), document.language or ""), (_("Tags"), ", ".join(document.tags)),
+        (_("Language"), document.language or ""),
+        (_("Tags"), ", ".join(map(tag_label, document.tags))),
         (_("Note"), document.notes or ""), (_("File name"), document.filename or ""),
         (_("Type"), document.media_type), (_("Size"), human_size(document.size)),
         (_("SHA-256"), document.sha256),
@@ -195,6 +254,11 @@ def show(config: Config, doc_id: str) -> None:
         (_("Compartment"), str(compartment.level)),
     ]
     click.echo(render_fields([(label, value) for label, value in pairs if value]))
+
+
+def _kind_text(kind: str) -> str:
+    label = kind_label(kind)
+    return kind if label == kind else f"{label} ({kind})"
 
 
 _CLEARABLE = ("date", "issuer", "number", "country", "language", "notes", "tags")
@@ -229,6 +293,8 @@ def edit(config: Config, doc_id: str, tags: tuple[str, ...], add_tags: tuple[str
                          hint=_("Run `papka edit --help` to see what can be changed."))
     with config.container(write=True) as container:
         compartment, document = config.find_document(container, doc_id)
+        if changes.get("kind") is not None:
+            changes["kind"] = resolve_kind(changes["kind"], compartment.documents.known_kinds())
         if tags or add_tags or remove_tags:
             current = list(tags) if tags else list(document.tags)
             current += [t for t in add_tags if t not in current]
@@ -301,10 +367,9 @@ def get(config: Config, doc_id: str, output: str | None, force: bool) -> None:
 def remove(config: Config, doc_id: str, yes: bool) -> None:
     with config.container(write=True) as container:
         compartment, document = config.find_document(container, doc_id)
-        if not yes and not click.confirm(
+        if not yes and not confirm(
                 _("Remove {id} \"{title}\" for good?").format(id=document.id,
-                                                              title=document.title),
-                default=False, err=True):
+                                                              title=document.title)):
             raise CommandUsageError(_("Nothing was removed."))
         compartment.documents.remove(document.id)
     if config.json:
@@ -319,18 +384,27 @@ def remove(config: Config, doc_id: str, yes: bool) -> None:
             "from standard input, never from the command line, so it stays out of shell "
             "history; on a terminal, type it and finish with Ctrl-D."),
     epilog=N_("Examples:\n\n\b\n"
-              "  papka note --title \"Даты и места\"\n"
-              "  papka note --title \"Даты и места\" --tag timeline < notes.txt"),
+              "  papka note\n"
+              "  papka note --tag timeline < notes.txt"),
 )
-@click.option("--title", required=True, metavar="TEXT", help=N_("The note's title."))
+@click.option("--title", metavar="TEXT",
+              help=N_("The note's title (asked on a terminal when not given)."))
 @click.option("--tag", "tags", multiple=True, metavar="TAG",
               help=N_("A tag; repeat for several."))
 @click.option("--date", callback=_parse_date, metavar="YYYY-MM-DD",
               help=N_("The date the note is about."))
 @pass_config
-def note_command(config: Config, title: str, tags: tuple[str, ...],
+def note_command(config: Config, title: str | None, tags: tuple[str, ...],
                  date: datetime.date | None) -> None:
     stdin = sys.stdin
+    if title is None and _asks_on_terminal(config):
+        from .questions import ask_text
+
+        title = ask_text(_("The note's title"))
+    if not title:
+        raise CommandUsageError(_("A note needs a title."),
+                                hint=_("Give it with --title, or run `papka note` on a terminal "
+                                       "to be asked for it."))
     if stdin.isatty():
         note(_("Type the note; finish with Ctrl-D on a line of its own."))
     text = stdin.read()
@@ -346,21 +420,5 @@ def note_command(config: Config, title: str, tags: tuple[str, ...],
         click.echo(f"{document.id}  {document.title}")
 
 
-@click.command(
-    "kinds", cls=PapkaCommand,
-    help=N_("List the document kinds papka knows. Any other lower-case-hyphenated word "
-            "works too."),
-    epilog=N_("Examples:\n\n\b\n  papka kinds"),
-)
-@pass_config
-def kinds(config: Config) -> None:
-    from papka.vault import KINDS
-
-    if config.json:
-        print_json({"kinds": list(KINDS)})
-    else:
-        click.echo("\n".join(KINDS))
-
-
-COMMANDS: tuple[click.Command, ...] = (add, note_command, list_documents, show, edit, get, remove,
-                                       kinds)
+COMMANDS: tuple[click.Command, ...] = (add, note_command, list_documents, show, edit, get,
+                                       remove)

@@ -101,3 +101,10 @@ def route_click_messages() -> None:
 
 
 set_language(language_from_environment())
+
+
+def translate_into(language: str, message: str) -> str:
+    """``message`` in ``language`` whatever the current one (to accept Russian input in an
+    English session and the other way round)."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language],
+                               fallback=True).gettext(message)

@@ -11,7 +11,7 @@ from papka import __version__
 
 from .command import PapkaGroup
 from .context import Config
-from .i18n import N_, _, set_language
+from .i18n import LANGUAGES, N_, _, set_language
 from .problems import CommandUsageError
 
 #: Each module defines ``COMMANDS``, a tuple of click commands or groups. Adding a command
@@ -19,6 +19,7 @@ from .problems import CommandUsageError
 COMMAND_MODULES = (
     "papka.cli.container",
     "papka.cli.documents",
+    "papka.cli.kinds",
     "papka.cli.shell",
     "papka.cli.demo",
     "papka.cli.bundles",
@@ -29,8 +30,18 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value:
-        set_language(value)
+    if value is None:
+        return
+    if value not in LANGUAGES:
+        raise click.BadParameter(_("choose ru (Russian) or en (English)."))
+    set_language(value)
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(_("papka, version {version}").format(version=__version__))
+    ctx.exit()
 
 
 @click.group(
@@ -42,13 +53,16 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
             "(--passphrase-fd), never on the command line or in the environment."),
     epilog=N_("Examples:\n\n"
               "\b\n"
-              "  papka -c /media/stick/papers.papka init --size 256M\n"
-              "  export PAPKA_CONTAINER=/media/stick/papers.papka\n"
-              "  papka add scan.jpg --kind summons --tag court\n"
-              "  papka list\n"
-              "  papka get 3f2a -o summons.jpg\n"
-              "  papka shell\n"
-              "  papka demo"),
+              "  papka -c /media/stick/papers.papka init --size 256M --generate\n"
+              "  papka -c /media/stick/papers.papka shell\n"
+              "  papka> add scan-0412.jpg\n"
+              "  papka> list повестки\n"
+              "  papka> get 3f2a -o /media/stick/out.jpg\n"
+              "  papka demo\n\n"
+              "Titles, tags and searches typed after `papka` stay in the shell's history: type "
+              "them at papka's prompts or in `papka shell`. For a second copy, a forgotten "
+              "passphrase, the airport room and crossing a border, read docs/keeper.md in papka's "
+              "source folder (in Russian and English)."),
 )
 @click.option("-c", "--container", "container_path", envvar="PAPKA_CONTAINER", metavar="PATH",
               show_envvar=True, help=N_("The container file (or device) to work with."))
@@ -60,16 +74,18 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
                       "descriptor M (one line, not asked twice)."))
 @click.option("--json", "json_output", is_flag=True,
               help=N_("Print results as one JSON document on stdout."))
-@click.option("--lang", type=click.Choice(["ru", "en"]), callback=_choose_language,
+@click.option("--lang", metavar="ru|en", callback=_choose_language,
               is_eager=True, expose_value=False,
               help=N_("Language of messages (default: from the locale)."))
 @click.option("--level", type=click.IntRange(min=0), metavar="LEVEL",
               help=N_("Work in the open compartment of this level (0 is the oldest); "
                       "default: the newest open one."))
 @click.option("--work-factor", type=click.IntRange(1, 64), default=1, show_default=True,
+              metavar="1-64",
               help=N_("The cost factor chosen when the container or the passphrase was made; "
                       "give the same one every time."))
-@click.version_option(__version__, "--version", prog_name="papka")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help=N_("Show papka's version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, container_path: str | None, passphrase_fd: int | None,
         new_passphrase_fd: int | None, json_output: bool, level: int | None,

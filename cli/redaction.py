@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .bundles import read_hide_file, shown
+from .categories import category_label
 from .command import PapkaCommand
 from .context import Config, pass_config
 from .i18n import N_, _
@@ -50,7 +51,8 @@ def _plan_options(function: Any) -> Any:
 
 
 def _log_rows(log: RedactionLog) -> list[list[str]]:
-    return [[category, str(count)] for category, count in log.as_dict()["categories"].items()]
+    return [[category_label(category), str(count)]
+            for category, count in log.as_dict()["categories"].items()]
 
 
 _VIEW_NAMES = {
@@ -226,7 +228,7 @@ def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | No
         note(line)
     click.echo(_log_text(log, plan))
     if show_values:
-        rows = [[str(b["number"]), str(b["page"]), b["category"], shown(b["text"])]
+        rows = [[str(b["number"]), str(b["page"]), category_label(b["category"]), shown(b["text"])]
                 for b in _boxes(plan, values=True)]
         click.echo(render_table([_("BOX"), _("PAGE"), _("CATEGORY"), _("TEXT")], rows,
                                 flexible=3))
@@ -308,7 +310,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
         return
     if written:
         sources = {"detected": _("found by papka"), "manual": _("yours")}
-        rows = [[str(b["number"]), str(b["page"]), b["category"],
+        rows = [[str(b["number"]), str(b["page"]), category_label(b["category"]),
                  sources.get(b["source"], b["source"])] for b in _boxes(plan, values=False)]
         click.echo(render_table([_("BOX"), _("PAGE"), _("CATEGORY"), _("FROM")], rows,
                                 flexible=2))

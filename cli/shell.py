@@ -18,6 +18,7 @@ from .dispatch import report_error
 from .i18n import N_, _
 from .output import note
 from .problems import CommandUsageError
+from .terminal import busy_notice, keystrokes_held
 
 #: Commands that make no sense with a container already open.
 NOT_IN_SHELL = frozenset({"shell", "demo", "init", "panic"})
@@ -108,18 +109,20 @@ def shell(config: Config) -> None:
     if config.open_container_ is not None:
         raise CommandUsageError(_("The shell is already running."))
     path = config.existing_container_path()
-    passphrases = config.read_passphrases(several=True)
     from papka.vault import Container
     from papka.vault.errors import ReadOnlyMedium
 
-    try:
-        container = Container.open(path, passphrases, work_factor=config.work_factor,
-                                   repair=False)
-    except ReadOnlyMedium:
-        container = Container.open(path, passphrases, work_factor=config.work_factor,
-                                   writable=False)
-        note(_("The container is read-only here: you can read and get documents, but not "
-               "change anything."))
+    with keystrokes_held():
+        passphrases = config.read_passphrases(several=True)
+        try:
+            with busy_notice(_("Opening the container…")):
+                container = Container.open(path, passphrases, work_factor=config.work_factor,
+                                           repair=False)
+        except ReadOnlyMedium:
+            container = Container.open(path, passphrases, work_factor=config.work_factor,
+                                       writable=False)
+            note(_("The container is read-only here: you can read and get documents, but not "
+                   "change anything."))
     with container:
         session = dataclasses.replace(config, open_container_=container, json=False,
                                       passphrase_fd=None)

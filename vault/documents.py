@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from papka.errors import EnvironmentProblem
 from papka.output_files import new_output_file
-from papka.text import search_keys
+from papka.text import lemma_keys, query_word_keys, search_keys
 from papka.vault.errors import (
     AmbiguousId,
     ContainerDamaged,
@@ -40,9 +40,13 @@ T = TypeVar("T")
 PAGES = 64
 MIN_ID_PREFIX = 4
 _MAX_TEXT = 20_000
-_KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
+# Cyrillic too, for the keeper's own kinds (справка-о-ранении); older catalogs hold only Latin.
+_KIND = re.compile(r"[a-zа-яё][a-zа-яё0-9-]{0,39}")
+#: How many kinds of his own a keeper may add to a compartment.
+MAX_OWN_KINDS = 200
 
-#: The kinds of papers people in papka's care carry. Any lowercase-hyphenated kind is accepted.
+#: The kinds of papers people in papka's care carry. The library accepts any lowercase-hyphenated
+#: kind; the command accepts these and the ones added with :meth:`DocumentStore.add_kind`.
 KINDS: tuple[str, ...] = (
     "criminal-case", "court-decision", "summons", "military-id", "internal-passport",
     "foreign-passport", "military-contract", "order", "medical", "service-record",
@@ -206,7 +210,10 @@ class DocumentStore:
             keys = {}
             for doc_id in self._ids_by_page[page]:
                 value = stored.get(doc_id)
-                keys[doc_id] = value if isinstance(value, str) else _search_text(self._docs[doc_id])
+                # Keys stored before word forms were indexed lack the mark: recomputed here, in
+                # memory, and stored with the page's next write.
+                fresh = isinstance(value, str) and value.startswith(_KEYS_WITH_LEMMAS)
+                keys[doc_id] = value if fresh else _search_text(self._docs[doc_id])
             self._keys[page] = keys
         return keys
 
@@ -295,11 +302,39 @@ class DocumentStore:
     def get(self, doc_id: str) -> Document:
         return self._docs[self.resolve(doc_id)]
 
+    # -- the keeper's own kinds -------------------------------------------------------------------
+    def own_kinds(self) -> tuple[str, ...]:
+        """Kinds the keeper added to this compartment (kept in its catalog root, key "kinds";
+        catalogs written before kinds could be added simply have none)."""
+        stored = self._compartment.root.get("kinds")
+        if not isinstance(stored, builtins.list):
+            return ()
+        return tuple(k for k in stored if isinstance(k, str) and _KIND.fullmatch(k))
+
+    def known_kinds(self) -> tuple[str, ...]:
+        """The built-in kinds, then the keeper's own."""
+        return KINDS + tuple(k for k in self.own_kinds() if k not in KINDS)
+
+    def add_kind(self, kind: str) -> bool:
+        """Add a kind of the keeper's own; commits. False when the kind was already known."""
+        if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+            raise InvalidInput("A kind is a short lowercase word with hyphens, such as "
+                               "criminal-case.")
+        if kind in self.known_kinds():
+            return False
+        own = builtins.list(self.own_kinds())
+        if len(own) >= MAX_OWN_KINDS:
+            raise InvalidInput("A compartment can hold at most 200 kinds of your own.")
+        with self._change():
+            self._compartment.root["kinds"] = [*own, kind]
+        return True
+
     def list(self, *, kind: str | None = None, tag: str | None = None,
              since: dt.date | None = None, until: dt.date | None = None,
              query: str | None = None) -> list[Document]:
         """Documents matching every filter given, oldest paper first."""
-        wanted = [w for w in search_keys(query) if w] if query else []
+        # Every word of the query must match, in any of its forms (papka.text.query_word_keys).
+        wanted = query_word_keys(query) if query else []
         keys: dict[str, str] = {}
         if query:
             for page in range(PAGES):
@@ -316,8 +351,10 @@ class DocumentStore:
                 when = doc.when
                 if (since is not None and when < since) or (until is not None and when > until):
                     continue
-            if query and not any(w in keys[doc.id] for w in wanted):
-                continue
+            if query:
+                text = keys[doc.id]
+                if not all(any(k in text for k in word) for word in wanted):
+                    continue
             found.append(doc)
         return sorted(found, key=lambda d: (d.when, d.added, d.id))
 
@@ -533,14 +570,19 @@ def _record(doc: Document, content: Pointer) -> dict[str, Any]:
     return record
 
 
+#: Starts the search keys of records indexed with word forms; older records lack it.
+_KEYS_WITH_LEMMAS = "\x01"
+
+
 def _search_text(doc: Document) -> str:
-    """The normalised forms search looks in (papka.text.search_keys of every text field),
-    joined by NUL."""
+    """The normalised forms search looks in (papka.text.search_keys of every text field, and
+    the dictionary forms of their words), joined by NUL after a version mark."""
     keys: set[str] = set()
     for word in (doc.title, doc.filename, doc.issuer, doc.number, doc.notes, *doc.tags):
         if word:
             keys |= search_keys(word)
-    return "\x00".join(sorted(k for k in keys if k))
+            keys |= lemma_keys(word)
+    return _KEYS_WITH_LEMMAS + "\x00".join(sorted(k for k in keys if k))
 
 
 def _page_of(doc_id: str) -> int:

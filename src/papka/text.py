@@ -8,14 +8,19 @@ it without pulling in the detection stack. See docs/detection.md for the schemes
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
+from typing import Any
 
 __all__ = [
+    "dictionary_form",
     "fold",
     "latin_skeleton",
+    "lemma_keys",
     "national_spellings",
+    "query_word_keys",
     "search_keys",
     "transliterate",
     "transliteration_variants",
@@ -347,3 +352,118 @@ def search_keys(s: str) -> set[str]:
     folded = fold(s)
     latin = fold(transliterate(folded))
     return {folded, latin, latin_skeleton(latin)}
+
+
+# -- word forms ----------------------------------------------------------------------------------
+# Russian inflects: a summons is «Повестка» on the paper and «повестки» in a search; a surname is
+# «Иванову» in an order and "ivanova" on a visa. Search therefore also compares dictionary forms
+# (lemmas, from pymorphy3's dictionary, loaded on first use and cached per word).
+
+_TOKEN = re.compile(r"[^\W\d_]{2,}")
+_CYRILLIC = re.compile(r"[а-яёіїєґў]")
+#: Words lemmatised per text: a long note is searched by the dictionary forms of its first ones.
+LEMMA_WORD_LIMIT = 2000
+
+# A Latin word read back into Cyrillic, to find its dictionary form ("ivanova" → «иванова»).
+# Longest spellings first; one reading is enough because the lemma is transliterated again.
+_READ_BACK: tuple[tuple[str, str], ...] = (
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
+    ("sh", "ш"), ("iu", "ю"), ("yu", "ю"), ("ju", "ю"), ("ia", "я"), ("ya", "я"), ("ja", "я"),
+    ("yo", "ё"), ("ye", "е"), ("a", "а"), ("b", "б"), ("v", "в"), ("w", "в"), ("g", "г"),
+    ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("y", "ы"), ("j", "й"), ("k", "к"),
+    ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"),
+    ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("x", "кс"), ("q", "к"),
+)
+_ENDINGS_BACK: tuple[tuple[str, str], ...] = (("iy", "ий"), ("ii", "ий"), ("yi", "ый"),
+                                              ("ij", "ий"))
+
+
+@functools.cache
+def _morph() -> Any:
+    try:
+        import pymorphy3
+    except ImportError:  # pragma: no cover - a dependency; without it search keeps exact forms
+        return None
+    return pymorphy3.MorphAnalyzer()
+
+
+def _read_back(latin: str) -> str:
+    ending = ""
+    for spelling, letters in _ENDINGS_BACK:
+        if latin.endswith(spelling) and len(latin) > len(spelling) + 1:
+            latin, ending = latin[: -len(spelling)], letters
+            break
+    out: list[str] = []
+    i = 0
+    while i < len(latin):
+        for spelling, letters in _READ_BACK:
+            if latin.startswith(spelling, i):
+                out.append(letters)
+                i += len(spelling)
+                break
+        else:
+            out.append(latin[i])
+            i += 1
+    return "".join(out) + ending
+
+
+@functools.lru_cache(maxsize=131072)
+def _word_lemmas(word: str) -> frozenset[str]:
+    """Folded dictionary forms of one folded word (every reading pymorphy3 offers), with their
+    Latin transliteration and skeleton; empty for a word that is not Russian or Latin."""
+    morph = _morph()
+    if morph is None:
+        return frozenset()
+    if _CYRILLIC.search(word):
+        cyrillic = word
+    elif word.isascii() and len(word) >= 3:
+        cyrillic = _read_back(word)
+    else:
+        return frozenset()
+    lemmas = {fold(parse.normal_form) for parse in morph.parse(cyrillic)}
+    keys: set[str] = set()
+    for lemma in lemmas:
+        latin = fold(transliterate(lemma))
+        keys |= {lemma, latin, latin_skeleton(latin)}
+    keys.discard("")
+    return frozenset(keys)
+
+
+def dictionary_form(word: str) -> str:
+    """The likeliest dictionary form of one word, folded («повестки» → «повестка»); the word
+    itself, folded, when it is not a Russian word."""
+    folded = fold(word)
+    morph = _morph()
+    if morph is None or not _CYRILLIC.search(folded) or " " in folded:
+        return folded
+    return fold(morph.parse(folded)[0].normal_form)
+
+
+def lemma_keys(s: str) -> set[str]:
+    """The dictionary forms of the words of ``s`` (see :func:`search_keys` for how they are
+    compared): «Повестки Иванову» gives повестка, povestka, иванов, ivanov…"""
+    keys: set[str] = set()
+    seen: set[str] = set()
+    for token in _TOKEN.findall(fold(s)):
+        if token in seen:
+            continue
+        seen.add(token)
+        if len(seen) > LEMMA_WORD_LIMIT:
+            break
+        keys |= _word_lemmas(token)
+    return keys
+
+
+def query_word_keys(query: str) -> list[set[str]]:
+    """A search query as one set of keys per word; a document matches when, for every word,
+    one of its keys is a substring of one of the document's keys. Each word's keys are its
+    :func:`search_keys` and the :func:`lemma_keys` of its own dictionary forms."""
+    words: list[set[str]] = []
+    for word in fold(query).split(" "):
+        if not word:
+            continue
+        keys = {k for k in search_keys(word) if k}
+        keys |= lemma_keys(word)
+        if keys:
+            words.append(keys)
+    return words

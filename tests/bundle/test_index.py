@@ -26,7 +26,7 @@ def test_index_lists_documents_hashes_and_withheld(make_bundle: BundleMaker, law
     assert "Воробей" in text
     assert "Уголовное дело" in text and "Повестка о явке / Summons" in text
     assert "address: 1, name: 2" in text
-    assert "оригинал, целиком / original, whole" in text
+    assert "ничего (оригинал, без изменений) / nothing (original, unchanged)" in text
     assert signer.fingerprint().openssh in text
     assert signer.fingerprint().spoken in text
     assert verified.manifest_sha256 in text

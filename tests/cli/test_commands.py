@@ -135,7 +135,7 @@ def test_add_errors(decoy_only: Papka, paper: Path, workdir: Path) -> None:
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
     assert "nope" not in missing.stderr
     bad_kind = decoy_only("add", str(paper), "--kind", "Bad Kind!", passphrases=[DECOY])
-    assert bad_kind.exit_code == 1 and "A kind is" in bad_kind.stderr
+    assert bad_kind.exit_code == 1 and "does not know this kind" in bad_kind.stderr
     bad_date = decoy_only("add", str(paper), "--date", "02.04.2024", passphrases=[DECOY])
     assert bad_date.exit_code == 1 and "YYYY-MM-DD" in bad_date.stderr
     two_titles = decoy_only("add", str(paper), str(paper), "--title", "x", passphrases=[DECOY])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import sys
 from pathlib import Path
 
 import pexpect
@@ -31,18 +34,18 @@ def finish(child: pexpect.spawn) -> int:
 def test_init_asks_twice_without_echo_and_warns_about_weak_passphrases(workdir: Path) -> None:
     box = str(workdir / "box.papka")
     child = spawn("-c", box, "init", "--size", "16M", cwd=workdir)
-    child.expect("New passphrase: ")
+    child.expect(r"New passphrase[^:]*: ")
     child.sendline("masha1995")
     child.expect("weak")
     child.expect(r"Use this weak passphrase anyway\? \[y/N\]")
     child.sendline("n")
-    child.expect("New passphrase: ")
+    child.expect(r"New passphrase[^:]*: ")
     child.sendline(DECOY)
     child.expect("strength: ")
     child.expect("Type the new passphrase again: ")
     child.sendline(DECOY + " typo")
     child.expect("differ")
-    child.expect("New passphrase: ")
+    child.expect(r"New passphrase[^:]*: ")
     child.sendline(DECOY)
     child.expect("Type the new passphrase again: ")
     child.sendline(DECOY)
@@ -56,7 +59,7 @@ def test_init_asks_twice_without_echo_and_warns_about_weak_passphrases(workdir: 
 def test_shell_runs_commands_on_one_unlock_and_keeps_no_history(workdir: Path) -> None:
     box = str(workdir / "box.papka")
     child = spawn("-c", box, "init", "--size", "16M", cwd=workdir)
-    for prompt in ("New passphrase: ", "Type the new passphrase again: "):
+    for prompt in (r"New passphrase[^:]*: ", "Type the new passphrase again: "):
         child.expect(prompt)
         child.sendline(DECOY)
     assert finish(child) == 0
@@ -68,7 +71,7 @@ def test_shell_runs_commands_on_one_unlock_and_keeps_no_history(workdir: Path) -
     child.sendline(DECOY)
     child.expect(r"Another passphrase to open \(press Enter when there are no more\): ")
     child.sendline("")
-    for prompt in ("New passphrase: ", "Type the new passphrase again: "):
+    for prompt in (r"New passphrase[^:]*: ", "Type the new passphrase again: "):
         child.expect(prompt)
         child.sendline(HIDDEN)
     child.expect("level 1")
@@ -144,3 +147,144 @@ def test_panic_asks_for_the_typed_word(workdir: Path, answer: str) -> None:
     child.expect("Nothing in this container can be opened any more.")
     assert finish(child) == 0
     assert box.read_bytes()[:4096] != before
+
+
+def _real_kdf_env() -> dict[str, str]:
+    """For papka run as `python -m papka.cli`: the real KDF (only WEAK_PAPKA weakens it), so
+    that the unlock lasts long enough to type during it."""
+    return {**os.environ, "LANGUAGE": "en", "COLUMNS": "120", "TERM": "dumb", "PS1": "READY$ "}
+
+
+@pytest.mark.slow
+def test_keys_typed_during_the_unlock_never_reach_the_shell(workdir: Path) -> None:
+    canary = workdir / "canary"
+    env = _real_kdf_env()
+    papka = f"{sys.executable} -m papka.cli"
+    child = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], cwd=str(workdir), env=env,
+                          encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 120))
+    log = io.StringIO()
+    child.logfile_read = log
+    child.expect("READY\\$ ")
+    child.sendline(f"printf '%s\\n' '{DECOY}' | {papka} -c box.papka --new-passphrase-fd 0 "
+                   "init --size 16M")
+    child.expect("ready")
+    child.expect("READY\\$ ")
+    child.sendline(f"{papka} -c box.papka list; echo papka-exit=$?")
+    child.expect("Passphrase: ")
+    child.sendline(DECOY)
+    # The notice comes at once, while the KDF still runs for a second or more.
+    child.expect("Opening the container…")
+    typed = f"touch {canary}"
+    child.sendline(typed)
+    child.expect("papka-exit=0")
+    child.expect("READY\\$ ")
+    # If the typed line had reached bash, it would run now, before this one.
+    child.sendline("echo after-papka")
+    child.expect("after-papka")
+    child.expect("READY\\$ ")
+    # Ctrl-C during the unlock: papka stops, and the terminal echoes again.
+    child.sendline(f"{papka} -c box.papka list; echo papka-exit=$?")
+    child.expect("Passphrase: ")
+    child.sendline(DECOY)
+    child.expect("Opening the container…")
+    child.sendintr()
+    child.expect("papka-exit=130")
+    child.expect("READY\\$ ")
+    child.sendline("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo | sed 's/^/mode:/'")
+    child.expect(r"mode:(-?echo)\r?\n")
+    assert child.match.group(1) == "echo"
+    child.expect("READY\\$ ")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    # Not echoed while papka ran, and not run by bash afterwards.
+    assert str(canary) not in log.getvalue(), log.getvalue()
+    assert not canary.exists()
+
+
+def test_add_alone_asks_for_the_description_on_a_terminal(workdir: Path) -> None:
+    box = str(workdir / "box.papka")
+    child = spawn("-c", box, "--new-passphrase-fd", "0", "init", "--size", "16M", cwd=workdir)
+    child.sendline(DECOY)
+    child.sendeof()
+    assert finish(child) == 0
+    (workdir / "scan.txt").write_text("Повестка\n", encoding="utf-8")
+    child = spawn("-c", box, "add", "scan.txt", cwd=workdir)
+    child.expect("Passphrase: ")
+    child.sendline(DECOY)
+    child.expect(r"Kind \(")
+    child.sendline("criminal-cse")
+    child.expect("Did you mean: criminal-case")
+    child.expect(r"Kind \(")
+    child.sendline("повестка")
+    child.expect(r"Title \(Enter for the file name\)")
+    child.sendline("Повестка в суд")
+    child.expect(r"Tags, separated by commas")
+    child.sendline("суд, армия")
+    child.expect(r"Date on the paper")
+    child.sendline("15.03.2024")
+    child.expect("YYYY-MM-DD, e.g.")
+    child.expect(r"Date on the paper")
+    child.sendline("2024-03-15")
+    child.expect(r"([0-9a-f]{8})  Повестка в суд")
+    assert finish(child) == 0
+    child = spawn("-c", box, "--passphrase-fd", "0", "--json", "list", cwd=workdir)
+    child.sendline(DECOY)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    listed = child.before or ""
+    body = json.loads(listed[listed.index("{"):])
+    (document,) = body["documents"]
+    assert document["kind"] == "summons"
+    assert document["tags"] == ["суд", "армия"]
+    assert document["date"] == "2024-03-15"
+
+
+def test_init_generate_shows_six_words_once_and_checks_two(workdir: Path) -> None:
+    from papka.cli.passphrase_words import words
+
+    box = str(workdir / "box.papka")
+    child = spawn("-c", box, "init", "--size", "16M", "--generate", cwd=workdir)
+    # The phrase is printed in bold: skip the terminal's style codes around it.
+    child.expect(r"shown only this once\):\s+(?:\x1b\[[0-9;]*m)?([a-z ]+?)(?:\x1b\[[0-9;]*m)*\r?\n")
+    phrase = child.match.group(1).strip().split(" ")
+    assert len(phrase) == 6 and set(phrase) <= set(words())
+    child.expect(r"type word number (\d)")
+    first = int(child.match.group(1))
+    child.sendline("wrong")
+    child.expect(r"and word number (\d)")
+    child.sendline("words")
+    child.expect("does not match")
+    child.expect(r"type word number (\d)")
+    first = int(child.match.group(1))
+    child.sendline(phrase[first - 1])
+    child.expect(r"and word number (\d)")
+    second = int(child.match.group(1))
+    assert second > first
+    child.sendline(phrase[second - 1])
+    child.expect("Correct.")
+    child.expect("ready")
+    assert finish(child) == 0
+    child = spawn("-c", box, "usage", cwd=workdir)
+    child.expect("Passphrase: ")
+    child.sendline(" ".join(phrase))
+    child.expect(r"Open levels: +0")
+    assert finish(child) == 0
+
+
+def test_strings_to_hide_typed_on_a_terminal_are_not_echoed(workdir: Path) -> None:
+    script = ("from papka.cli.bundles import read_hide_file; "
+              "print('read', len(read_hide_file('-')), 'lines')")
+    child = pexpect.spawn(sys.executable, ["-c", script], cwd=str(workdir),
+                          env={**os.environ, "LANGUAGE": "en", "TERM": "dumb"},
+                          encoding="utf-8", timeout=TIMEOUT)
+    log = io.StringIO()
+    child.logfile_read = log
+    child.expect("Finish with an empty line or Ctrl-D")
+    child.sendline("Иванова Мария Петровна")
+    child.expect("Lines typed: 1")
+    child.sendline("ул. Ленина, 5")
+    child.expect("Lines typed: 2")
+    child.sendline("")
+    child.expect("read 2 lines")
+    child.expect(pexpect.EOF)
+    assert "Иванова" not in log.getvalue() and "Ленина" not in log.getvalue()

@@ -55,7 +55,7 @@ def test_repl_keeps_going_after_errors(decoy_only: Papka, paper: Path,
     assert "No document has this id." in out.err
     assert "This command does not run inside the shell." in out.err
     assert "The shell works on the container it opened." in out.err
-    assert "QUERY" in out.out  # `help list` shows the list command's help
+    assert "[WORDS]..." in out.out  # `help list` shows the list command's help
     # The one-compartment warning is said once per shell session, not once per command.
     assert out.err.count("only one compartment is open") == 1
     assert out.err.rstrip().endswith("The container is locked.")

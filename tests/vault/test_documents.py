@@ -83,6 +83,49 @@ def test_latin_titles_are_found_by_cyrillic_queries(box: Container) -> None:
     assert [d.id for d in box.newest.documents.list(query="Иванова")] == [doc.id]
 
 
+def test_any_word_form_finds_any_other_in_cyrillic_and_latin(box: Container) -> None:
+    docs = box.newest.documents
+    summons = add_bytes(box, PDF, kind="summons", title="Повестка")
+    order = add_bytes(box, PDF, kind="order", title="Приказ № 217 о переводе Иванову")
+    assert [d.id for d in docs.list(query="повестки")] == [summons.id]
+    assert [d.id for d in docs.list(query="повесткой")] == [summons.id]
+    assert [d.id for d in docs.list(query="povestki")] == [summons.id]
+    assert [d.id for d in docs.list(query="ivanova")] == [order.id]
+    assert [d.id for d in docs.list(query="Иванов")] == [order.id]
+    # Several words: every one must match, in any order.
+    assert [d.id for d in docs.list(query="приказ 217")] == [order.id]
+    assert [d.id for d in docs.list(query="217 приказа")] == [order.id]
+    assert docs.list(query="приказ 218") == []
+    assert docs.list(query="повестка 217") == []
+
+
+def test_search_keys_stored_before_word_forms_still_work(workdir: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import papka.vault.documents as documents
+    from papka.text import search_keys
+
+    def keys_without_word_forms(doc: documents.Document) -> str:
+        keys: set[str] = set()
+        for word in (doc.title, doc.filename, doc.issuer, doc.number, doc.notes, *doc.tags):
+            if word:
+                keys |= search_keys(word)
+        return "\x00".join(sorted(k for k in keys if k))
+
+    path = new_container(workdir / "old")
+    with monkeypatch.context() as patch:
+        patch.setattr(documents, "_search_text", keys_without_word_forms)
+        with Container.open(path, [DECOY]) as old:
+            doc = add_bytes(old, PDF, title="Повестка в суд")
+            stored = old.newest.documents._page_keys(documents._page_of(doc.id))[doc.id]
+            assert not stored.startswith("\x01")
+    with Container.open(path, [DECOY]) as box:
+        assert [d.id for d in box.newest.documents.list(query="повестки")] == [doc.id]
+        assert [d.id for d in box.newest.documents.list(query="povestka")] == [doc.id]
+        add_bytes(box, PDF, title="Другое")      # rewrites a page with the new keys
+    with Container.open(path, [DECOY]) as box:
+        assert [d.id for d in box.newest.documents.list(query="повестки")] == [doc.id]
+
+
 def test_update_changes_metadata_only(box: Container) -> None:
     doc = add_bytes(box, PDF, title="old", tags=["a"])
     updated = box.newest.documents.update(doc.id, title="новое", tags=["b", "c"], notes="n")

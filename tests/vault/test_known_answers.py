@@ -15,7 +15,7 @@ from papka.vault.storage import MemoryStorage
 
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
-CONTAINER_ANSWER = "34689b63b2ba2286b054f6999487b2cbb13060adc831bb1f6610733494c27516"
+CONTAINER_ANSWER = "debff9d0cc1cdb63cfd0d4483703b2a0cd94fd2ef6f54a2351457d2c5a2ee86d"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:

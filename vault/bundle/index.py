@@ -64,7 +64,7 @@ def _escape(text: str) -> str:
 
 def _withheld(redaction: Mapping[str, int] | None) -> str:
     if redaction is None:
-        return "оригинал, целиком / original, whole"
+        return "ничего (оригинал, без изменений) / nothing (original, unchanged)"
     if not redaction:
         return "обработан, ничего не скрыто / processed, nothing withheld"
     return ", ".join(f"{category}: {count}" for category, count in sorted(redaction.items()))
