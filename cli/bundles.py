@@ -108,11 +108,22 @@ def _bundle_passphrase(config: Config, *, new: bool) -> str:
 def _needs_passphrase(path: Path) -> bool:
     """Whether a bundle is encrypted to a passphrase (an age scrypt stanza), read from its
     header, so a lawyer need not say so."""
+    return _age_header(path).startswith(b"age-encryption.org/v1\n-> scrypt ")
+
+
+def _needs_key(path: Path) -> bool:
+    """Whether a bundle is encrypted to recipients' keys (age, not a passphrase)."""
+    head = _age_header(path)
+    return head.startswith(b"age-encryption.org/v1\n") and not _needs_passphrase(path)
+
+
+def _age_header(path: Path) -> bytes:
+    """The start of a bundle's age header, armour removed; b"" when unreadable."""
     try:
         with path.open("rb") as source:
             head = source.read(4096)
     except OSError:
-        return False
+        return b""
     if head.lstrip().startswith(b"-----BEGIN AGE"):
         import base64
         import binascii
@@ -121,8 +132,8 @@ def _needs_passphrase(path: Path) -> bool:
         try:
             head = base64.b64decode(body + b"=" * (-len(body) % 4))
         except binascii.Error:
-            return False
-    return head.startswith(b"age-encryption.org/v1\n-> scrypt ")
+            return b""
+    return head
 
 
 def _recipients(book: AddressBook, names_or_keys: Sequence[str]) -> list[Recipient]:
@@ -538,6 +549,11 @@ def _keys(config: Config, bundle: Path, identity_files: Sequence[Path]
     passphrase = None
     if not identities and _needs_passphrase(bundle):
         passphrase = _bundle_passphrase(config, new=False)
+    elif not identities and _needs_key(bundle):
+        raise CommandUsageError(
+            _("This bundle is encrypted to a recipient's key, and no key was given."),
+            hint=_("Give your key file with -i FILE: the one `papka keygen` made, or your age "
+                   "or OpenSSH key."))
     return identities, passphrase
 
 

@@ -133,6 +133,9 @@ def test_export_verify_open_round_trip_in_subprocesses(keeper: tuple[Papka, list
     assert made.returncode == 0, made.stderr
     exported = json.loads(made.stdout)
     assert {d["id"] for d in exported["documents"]} == set(ids)
+    keyless = run(["bundle", "verify", str(bundle)])
+    assert keyless.returncode == 1
+    assert b"no key was given" in keyless.stderr and b"-i FILE" in keyless.stderr
     checked = run(["--json", "bundle", "verify", str(bundle), "-i", str(key)])
     assert checked.returncode == 0, checked.stderr
     report = json.loads(checked.stdout)
