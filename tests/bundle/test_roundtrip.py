@@ -105,6 +105,9 @@ def test_open_writes_the_tar_layout(make_bundle: BundleMaker, lawyer: Lawyer,
     assert names == ["files/01-case-file.pdf", "files/02-summons.jpg", "index.pdf",
                      "index.pdf.sig", "manifest.json", "manifest.json.sig"]
     assert (tmp_path / "out" / "index.pdf").read_bytes().startswith(b"%PDF-")
+    # The manifest a lawyer opens in any editor keeps Cyrillic readable: UTF-8, no \u escapes.
+    manifest = (tmp_path / "out" / "manifest.json").read_bytes()
+    assert "Уголовное дело".encode() in manifest and b"\\u04" not in manifest
 
 
 def test_open_refuses_to_overwrite(make_bundle: BundleMaker, lawyer: Lawyer,
