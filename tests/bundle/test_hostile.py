@@ -4,6 +4,7 @@ written outside the chosen folder (nor, without --force, inside it)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import tarfile
@@ -467,3 +468,42 @@ def test_a_plain_bundle_with_a_nameless_member_is_refused(tmp_path: Path) -> Non
         archive.writestr(zipfile.ZipInfo(""), b"nameless")
     with pytest.raises(BundleError):
         verify_bundle(bundle)
+
+
+def _with_stock_check(signer: SigningKey, files: list[tuple[str, bytes]], *,
+                      listed: dict[str, bytes] | None = None, sign_with: SigningKey | None = None,
+                      leave_out: str = "") -> bytes:
+    """A tar with README.txt, SHA256SUMS and its signature (checksums of `listed`, by default
+    exactly the members); one of them can be left out or signed by another key."""
+    from papka.vault.bundle.stockcheck import checksums
+
+    fixed = signed_members(signer, manifest_tree(signer, files))
+    readme = b"README"
+    members = dict(files)
+    for raw in fixed:
+        info = tarfile.TarInfo.frombuf(raw[:512], "utf-8", "surrogateescape")
+        members[info.name] = raw[512:512 + info.size]
+    members["README.txt"] = readme
+    sums = checksums({name: hashlib.sha256(data).hexdigest()
+                      for name, data in (listed or members).items()})
+    extra = {"README.txt": readme, "SHA256SUMS": sums,
+             "SHA256SUMS.sig": (sign_with or signer).sign(sums)}
+    return tar_of([*(member(n, d) for n, d in files), *fixed,
+                   *(member(n, d) for n, d in extra.items() if n != leave_out)])
+
+
+def test_the_checksum_list_must_be_whole_signed_and_true(lawyer: Lawyer,
+                                                         signer: SigningKey) -> None:
+    files = [("files/01-summons.pdf", DOC)]
+    good = encrypt_to(lawyer.public, _with_stock_check(signer, files))
+    assert verify_bundle(io.BytesIO(good), identities=lawyer.identities).files
+    other = SigningKey.generate()
+    for crafted, error in (
+        (_with_stock_check(signer, files, leave_out="SHA256SUMS.sig"), ManifestError),
+        (_with_stock_check(signer, files, sign_with=other), SignatureError),
+        (_with_stock_check(signer, files, listed={"files/01-summons.pdf": b"other"}),
+         BundleDamagedError),
+    ):
+        with pytest.raises(error):
+            verify_bundle(io.BytesIO(encrypt_to(lawyer.public, crafted)),
+                          identities=lawyer.identities)

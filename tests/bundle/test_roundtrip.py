@@ -102,8 +102,9 @@ def test_open_writes_the_tar_layout(make_bundle: BundleMaker, lawyer: Lawyer,
     opened = open_bundle(source, tmp_path / "out", identities=lawyer.identities)
     assert opened.verified and opened.problem is None
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in opened.written)
-    assert names == ["files/01-case-file.pdf", "files/02-summons.jpg", "index.pdf",
-                     "index.pdf.sig", "manifest.json", "manifest.json.sig"]
+    assert names == ["README.txt", "SHA256SUMS", "SHA256SUMS.sig", "files/01-case-file.pdf",
+                     "files/02-summons.jpg", "index.pdf", "index.pdf.sig", "manifest.json",
+                     "manifest.json.sig"]
     assert (tmp_path / "out" / "index.pdf").read_bytes().startswith(b"%PDF-")
     # The manifest a lawyer opens in any editor keeps Cyrillic readable: UTF-8, no \u escapes.
     manifest = (tmp_path / "out" / "manifest.json").read_bytes()
@@ -170,6 +171,44 @@ def test_age_cli_opens_papka_bundle(make_bundle: BundleMaker, lawyer: Lawyer,
             data = (out / entry["name"]).read_bytes()
             assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert (out / "index.pdf").is_file()
+
+
+def test_a_lawyer_checks_a_bundle_with_stock_tools_following_its_readme(
+        make_bundle: BundleMaker, lawyer: Lawyer, signer: SigningKey, tmp_path: Path) -> None:
+    """age + tar to open it, then only what README.txt says: the key line it shows, the
+    fingerprint to compare by phone, `ssh-keygen -Y verify` and `sha256sum -c`."""
+    age, tar = require_tool("age"), require_tool("tar")
+    require_tool("ssh-keygen")
+    require_tool("sha256sum")
+    key = tmp_path / "key.txt"
+    key.write_text(identity_file_text(lawyer.secret, lawyer.public, "2026-11-22T00:50:00Z"))
+    bundle = tmp_path / "bundle.age"
+    bundle.write_bytes(make_bundle())
+    out = tmp_path / "out"
+    out.mkdir()
+    plain = subprocess.run([age, "-d", "-i", str(key), str(bundle)], check=True,
+                           capture_output=True).stdout
+    subprocess.run([tar, "-x", "-C", str(out)], input=plain, check=True)
+    readme = (out / "README.txt").read_text("utf-8")
+    english = readme.split("== What this is ==")[1].split("== ")[0]
+    lines = english.splitlines()
+    key_line = lines[lines.index("1. Save the sender's key in a file named sender.pub "
+                                 "(one line):") + 1].strip()
+    (out / "sender.pub").write_text(key_line + "\n")
+    shown = subprocess.run(["ssh-keygen", "-lf", "sender.pub"], cwd=out, check=True,
+                           capture_output=True, text=True).stdout
+    assert signer.fingerprint().openssh in shown and signer.fingerprint().openssh in english
+    start = lines.index("3. In this folder, run:") + 1
+    commands = [line.strip() for line in lines[start:start + 3]]
+    checked = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(commands)], cwd=out,
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    assert 'Good "papka-bundle-v1" signature' in checked.stdout + checked.stderr
+    assert checked.stdout.count(": OK") == 7   # 2 documents, manifest, index, 2 signatures, README
+    (out / "files" / "01-case-file.pdf").write_bytes(b"changed")
+    broken = subprocess.run(["bash", "-c", commands[-1]], cwd=out, capture_output=True,
+                            check=False)
+    assert broken.returncode != 0
 
 
 def test_papka_opens_bundle_built_with_age_and_gnu_tar(make_bundle: BundleMaker, lawyer: Lawyer,

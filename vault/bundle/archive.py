@@ -30,13 +30,20 @@ MANIFEST_SIGNATURE = "manifest.json.sig"
 INDEX = "index.pdf"
 INDEX_SIGNATURE = "index.pdf.sig"
 FIXED_MEMBERS = (MANIFEST, MANIFEST_SIGNATURE, INDEX, INDEX_SIGNATURE)
+README = "README.txt"
+CHECKSUMS = "SHA256SUMS"
+CHECKSUMS_SIGNATURE = "SHA256SUMS.sig"
+#: Written since papka 0.2 so that a recipient can check a bundle with `ssh-keygen` and
+#: `sha256sum` alone; a bundle has all three or none (docs/FORMAT.md Part II).
+STOCK_CHECK_MEMBERS = (README, CHECKSUMS, CHECKSUMS_SIGNATURE)
+KNOWN_MEMBERS = FIXED_MEMBERS + STOCK_CHECK_MEMBERS
 #: The only directory entry tolerated (GNU tar adds one when given the folder).
 FILES_FOLDER = "files/"
 
 #: The printable index is held in memory by readers.
 MAX_INDEX_BYTES = 64 * 1024 * 1024
-#: Documents plus the four fixed members.
-MAX_MEMBERS = MAX_FILES + len(FIXED_MEMBERS)
+#: Documents plus the fixed and stock-check members.
+MAX_MEMBERS = MAX_FILES + len(KNOWN_MEMBERS)
 #: Sum of all members; what `papka bundle open` may put on a disk.
 MAX_TOTAL_SIZE = 64 * 1024**3
 #: Zero padding accepted after the end-of-archive marker (tar pads to 10 KiB records).
@@ -71,7 +78,7 @@ def check_member_name(name: str) -> None:
         raise UnsafeMemberError("The bundle contains a member with an absolute path.")
     if ".." in name.split("/"):
         raise UnsafeMemberError("The bundle contains a member whose name leads out of its folder.")
-    if name not in FIXED_MEMBERS and not FILE_NAME.fullmatch(name):
+    if name not in KNOWN_MEMBERS and not FILE_NAME.fullmatch(name):
         raise UnsafeMemberError("The bundle contains a member a papka bundle does not have.")
 
 

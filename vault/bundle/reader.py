@@ -19,15 +19,20 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from papka import host
-from papka.vault.bundle import age, sshsig
+from papka.vault.bundle import age, sshsig, stockcheck
 from papka.vault.bundle.addressbook import AddressBook, SignerCheck
 from papka.vault.bundle.archive import (
+    CHECKSUMS,
+    CHECKSUMS_SIGNATURE,
     FIXED_MEMBERS,
     INDEX,
     INDEX_SIGNATURE,
+    KNOWN_MEMBERS,
     MANIFEST,
     MANIFEST_SIGNATURE,
     MAX_INDEX_BYTES,
+    README,
+    STOCK_CHECK_MEMBERS,
     StrictTarReader,
     read_zip,
 )
@@ -53,6 +58,9 @@ FIXED_LIMITS = {
     MANIFEST_SIGNATURE: sshsig.SIGNATURE_LIMIT,
     INDEX: MAX_INDEX_BYTES,
     INDEX_SIGNATURE: sshsig.SIGNATURE_LIMIT,
+    README: 64 * 1024,
+    CHECKSUMS: 1024 * 1024,
+    CHECKSUMS_SIGNATURE: sshsig.SIGNATURE_LIMIT,
 }
 #: Written into the folder when ``force`` opened a bundle that did not verify.
 UNVERIFIED_MARK = "UNVERIFIED.txt"
@@ -219,7 +227,7 @@ class _Collector:
         self.fixed: dict[str, bytes] = {}
 
     def begin(self, name: str, size: int) -> _DocumentSink | _FixedSink:
-        if name in FIXED_MEMBERS:
+        if name in KNOWN_MEMBERS:
             if size > FIXED_LIMITS[name]:
                 raise LimitExceededError("A bundle's manifest, signature or index is oversize.")
             return _FixedSink(self, name)
@@ -310,6 +318,7 @@ def _check(collector: _Collector, encrypted: bool, book: AddressBook | None) -> 
     for name, (size, sha256) in collector.documents.items():
         if listed[name].size != size or listed[name].sha256 != sha256:
             raise BundleDamagedError("A document in the bundle does not match its manifest.")
+    _check_stock_members(collector, signer_blob)
     return VerifiedBundle(
         manifest=manifest,
         manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
@@ -318,6 +327,25 @@ def _check(collector: _Collector, encrypted: bool, book: AddressBook | None) -> 
         pin=None if book is None else book.check_signer(manifest.signer, manifest.sender),
         encrypted=encrypted,
     )
+
+
+def _check_stock_members(collector: _Collector, signer_blob: bytes) -> None:
+    """SHA256SUMS, its signature and README.txt: all or none (bundles before papka 0.2 have
+    none); when there, signed by the manifest's signer and listing exactly every other member
+    with its SHA-256, so the recipient's stock check says what papka says."""
+    present = [name for name in STOCK_CHECK_MEMBERS if name in collector.fixed]
+    if not present:
+        return
+    if len(present) != len(STOCK_CHECK_MEMBERS):
+        raise ManifestError("The bundle has part of its checksum list, signature and README.")
+    sums = collector.fixed[CHECKSUMS]
+    if sshsig.verify(collector.fixed[CHECKSUMS_SIGNATURE], sums) != signer_blob:
+        raise SignatureError("The bundle is signed by a key other than the one it names.")
+    expected = {name: sha256 for name, (_size, sha256) in collector.documents.items()}
+    expected.update({name: hashlib.sha256(collector.fixed[name]).hexdigest()
+                     for name in (*FIXED_MEMBERS, README)})
+    if stockcheck.parse_checksums(sums) != expected:
+        raise BundleDamagedError("The bundle's checksum list does not match its files.")
 
 
 def verify_bundle(
@@ -382,7 +410,7 @@ def open_bundle(
     )
     if position is not None and not isinstance(source, str | os.PathLike):
         source.seek(position)
-    _refuse_collisions(target, [*FIXED_MEMBERS, UNVERIFIED_MARK, *(f.name for f in first.files)])
+    _refuse_collisions(target, [*KNOWN_MEMBERS, UNVERIFIED_MARK, *(f.name for f in first.files)])
     extraction = _Extraction(target)
     try:
         _mark_unverified(extraction, _IN_PROGRESS_TEXT)

@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from papka.vault.bundle import age
+from papka.vault.bundle import age, stockcheck
 from papka.vault.bundle.archive import (
+    CHECKSUMS,
+    CHECKSUMS_SIGNATURE,
     INDEX,
     INDEX_SIGNATURE,
     MANIFEST,
     MANIFEST_SIGNATURE,
     MAX_INDEX_BYTES,
+    README,
     Member,
     tar_stream,
     write_zip,
@@ -180,12 +183,21 @@ class _Export:
                 "The printable index of this selection is too large for one bundle.",
                 hint="Send the documents in several smaller bundles.",
             )
-        for name, data in (
-            (MANIFEST, manifest_bytes),
-            (MANIFEST_SIGNATURE, self._signer.sign(manifest_bytes)),
-            (INDEX, index),
-            (INDEX_SIGNATURE, self._signer.sign(index)),
-        ):
+        fingerprint = self._signer.fingerprint()
+        fixed = {
+            MANIFEST: manifest_bytes,
+            MANIFEST_SIGNATURE: self._signer.sign(manifest_bytes),
+            INDEX: index,
+            INDEX_SIGNATURE: self._signer.sign(index),
+            README: stockcheck.readme(self._signer.public_openssh(), fingerprint.openssh),
+        }
+        # Every other member's SHA-256, signed: the recipient's stock check (stockcheck.py).
+        hashes = dict(zip(self._names, self._hashes, strict=True))
+        hashes.update({name: hashlib.sha256(data).hexdigest() for name, data in fixed.items()})
+        sums = stockcheck.checksums(hashes)
+        fixed[CHECKSUMS] = sums
+        fixed[CHECKSUMS_SIGNATURE] = self._signer.sign(sums)
+        for name, data in fixed.items():
             yield name, len(data), (data,)
 
 
