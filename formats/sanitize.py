@@ -8,7 +8,7 @@ docs/redaction.md for exactly what each step removes and what it leaves.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -132,27 +132,35 @@ def _clean_triggers(holder: pikepdf.Dictionary, unwanted: Unwanted,
     return removed
 
 
+def _kids_tree(roots: Iterable[object], *, prune: bool) -> Iterator[pikepdf.Dictionary]:
+    """Every dictionary of a /Kids tree (form fields, name trees) from ``roots``, each once,
+    down to MAX_DEPTH; with ``prune``, /Kids deeper than that are deleted, so those levels are
+    dropped rather than left unread."""
+    seen: set[tuple[int, int]] = set()
+    pending: list[tuple[object, int]] = [(root, 0) for root in roots]
+    while pending:
+        node, depth = pending.pop()
+        if not isinstance(node, pikepdf.Dictionary) or depth > MAX_DEPTH:
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                continue
+            seen.add(node.objgen)
+        yield node
+        kids = node.get("/Kids")
+        if not isinstance(kids, pikepdf.Array):
+            continue
+        if depth < MAX_DEPTH:
+            pending.extend((kid, depth + 1) for kid in kids)
+        elif prune:
+            del node["/Kids"]
+
+
 def _fields(document: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
     """Every form field, walking /Kids, each once; levels below MAX_DEPTH are cut off."""
     form = document.Root.get("/AcroForm")
-    if not isinstance(form, pikepdf.Dictionary):
-        return
-    seen: set[tuple[int, int]] = set()
-    pending: list[tuple[object, int]] = [(item, 0) for item in form.get("/Fields", ())]
-    while pending:
-        form_field, depth = pending.pop()
-        if not isinstance(form_field, pikepdf.Dictionary) or depth > MAX_DEPTH:
-            continue
-        if form_field.is_indirect:
-            if form_field.objgen in seen:
-                continue
-            seen.add(form_field.objgen)
-        yield form_field
-        kids = form_field.get("/Kids")
-        if isinstance(kids, pikepdf.Array) and depth >= MAX_DEPTH:
-            del form_field["/Kids"]  # deeper fields are dropped rather than left unread
-        elif isinstance(kids, pikepdf.Array):
-            pending.extend((kid, depth + 1) for kid in kids)
+    if isinstance(form, pikepdf.Dictionary):
+        yield from _kids_tree(form.get("/Fields", ()), prune=True)
 
 
 def _outline_items(document: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
@@ -217,24 +225,8 @@ def _remove_actions(document: pikepdf.Pdf, unwanted: Unwanted) -> int:
 
 def _name_tree_leaves(tree: object) -> int:
     """How many entries a name tree holds (walking /Kids, each node once)."""
-    count = 0
-    seen: set[tuple[int, int]] = set()
-    pending: list[tuple[object, int]] = [(tree, 0)]
-    while pending:
-        node, depth = pending.pop()
-        if not isinstance(node, pikepdf.Dictionary) or depth > MAX_DEPTH:
-            continue
-        if node.is_indirect:
-            if node.objgen in seen:
-                continue
-            seen.add(node.objgen)
-        names = node.get("/Names")
-        if isinstance(names, pikepdf.Array):
-            count += len(names) // 2
-        kids = node.get("/Kids")
-        if isinstance(kids, pikepdf.Array):
-            pending.extend((kid, depth + 1) for kid in kids)
-    return count
+    return sum(len(names) // 2 for node in _kids_tree([tree], prune=False)
+               if isinstance(names := node.get("/Names"), pikepdf.Array))
 
 
 def remove_javascript(document: pikepdf.Pdf) -> int:
