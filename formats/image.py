@@ -46,12 +46,17 @@ def _open(data: bytes) -> Image.Image:
         raise _bomb(error) from error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error) as error:
         raise limits.DamagedImageError() from error
+    _check_size(image)
+    return image
+
+
+def _check_size(image: Image.Image) -> None:
+    """The current frame's size is real and under the pixel cap."""
     width, height = image.size
     if width <= 0 or height <= 0:
         raise limits.DamagedImageError()
     if width * height > limits.MAX_IMAGE_PIXELS:
         raise limits.image_too_large(width * height)
-    return image
 
 
 class UnsupportedHeicError(limits.UnsupportedFormatError):
@@ -115,11 +120,7 @@ def pages(data: bytes) -> Iterator[Image.Image]:
             image.seek(index)
         except (OSError, ValueError, SyntaxError, struct.error, EOFError) as error:
             raise limits.DamagedImageError() from error
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise limits.DamagedImageError()
-        if width * height > limits.MAX_IMAGE_PIXELS:
-            raise limits.image_too_large(width * height)
+        _check_size(image)
         yield fresh_copy(_displayed(image))
 
 

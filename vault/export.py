@@ -452,7 +452,7 @@ def _redacted_item(
         raise CannotRedactForProfile(document.id)
     result = redact(_read_limited(documents, document), document.media_type,
                     preset=profile.preset, hide=list(hide), ocr=profile.ocr,
-                    unreadable=_unreadable_choice(unreadable))
+                    unreadable=cast("UnreadableChoice | None", unreadable))
     cleaned = sanitize(result.data, result.media_type)
     data, media_type = cleaned.data, cleaned.media_type
     counts = result.log.by_category()
@@ -480,15 +480,6 @@ def _redacted_item(
     )
     return item, ExportedDocument(document.id, stored_as, media_type, len(data), counts,
                                   tuple(cleaned.removed), REDACTED)
-
-
-def _unreadable_choice(choice: str | None) -> UnreadableChoice | None:
-    """The keeper's choice for pages papka cannot read (papka.formats.plan)."""
-    if choice is None:
-        return None
-    if choice not in ("box", "drop", "accept"):
-        raise ExportError("Choose box, drop or accept for a page papka could not read.")
-    return cast("UnreadableChoice", choice)
 
 
 def _stored_redaction(document: Document) -> dict[str, int] | None:
