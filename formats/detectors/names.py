@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from papka.formats.detectors import Hit
-from papka.text import fold, transliterate, transliteration_variants
+from papka.text import fold, morph_analyzer, transliterate, transliteration_variants
 
 # A word as OCR and PDF extraction deliver it: letters with stress marks and apostrophes,
 # possibly broken over a line with a hyphen or a soft hyphen.
@@ -53,11 +53,11 @@ def word_key(word: str) -> str:
     return key
 
 
-@functools.cache
 def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
+    analyzer = morph_analyzer()
+    if analyzer is None:  # pragma: no cover - pymorphy3 is a dependency
+        raise ImportError("name detection needs pymorphy3")
+    return analyzer
 
 
 def _inflections_with_family(word: str) -> tuple[set[str], set[str], set[str], bool]:

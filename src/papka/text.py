@@ -379,7 +379,9 @@ _ENDINGS_BACK: tuple[tuple[str, str], ...] = (("iy", "ий"), ("ii", "ий"), ("
 
 
 @functools.cache
-def _morph() -> Any:
+def morph_analyzer() -> Any:
+    """The process's one pymorphy3 analyzer, loaded on first use (None without pymorphy3);
+    search and the name detectors share it, so its dictionary loads once."""
     try:
         import pymorphy3
     except ImportError:  # pragma: no cover - a dependency; without it search keeps exact forms
@@ -411,7 +413,7 @@ def _read_back(latin: str) -> str:
 def _word_lemmas(word: str) -> frozenset[str]:
     """Folded dictionary forms of one folded word (every reading pymorphy3 offers), with their
     Latin transliteration and skeleton; empty for a word that is not Russian or Latin."""
-    morph = _morph()
+    morph = morph_analyzer()
     if morph is None:
         return frozenset()
     if _CYRILLIC.search(word):
@@ -433,7 +435,7 @@ def dictionary_form(word: str) -> str:
     """The likeliest dictionary form of one word, folded («повестки» → «повестка»); the word
     itself, folded, when it is not a Russian word."""
     folded = fold(word)
-    morph = _morph()
+    morph = morph_analyzer()
     if morph is None or not _CYRILLIC.search(folded) or " " in folded:
         return folded
     return fold(morph.parse(folded)[0].normal_form)
