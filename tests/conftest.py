@@ -18,6 +18,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -46,14 +47,19 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def unavailable(message: str) -> NoReturn:
+    """A real component this test needs is missing: skip on a developer's machine, fail in CI,
+    where every such test must run for real."""
+    if in_ci():
+        pytest.fail(f"{message}, and CI must run this test for real")
+    pytest.skip(message)
+
+
 def require_tool(name: str) -> str:
     """Return the path of an external program, skipping (or, in CI, failing) when it is absent."""
     path = shutil.which(name)
     if path is None:
-        message = f"the external program {name!r} is not installed"
-        if in_ci():
-            pytest.fail(f"{message}, and CI must run this test for real")
-        pytest.skip(message)
+        unavailable(f"the external program {name!r} is not installed")
     return path
 
 
