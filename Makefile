@@ -32,7 +32,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check vault cli formats tests bench src packaging
+	$(BIN)/ruff check vault cli formats exchange tests bench src packaging
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -29,7 +29,7 @@ _MIB = 1024 * 1024
 
 
 def _child_export(folder: Path, out: Path, public: str) -> None:
-    from papka.vault.bundle import BundleItem, SigningKey, parse_recipient, write_bundle
+    from papka.formats.bundle import BundleItem, SigningKey, parse_recipient, write_bundle
 
     files = sorted(folder.iterdir())
     items = [
@@ -43,7 +43,7 @@ def _child_export(folder: Path, out: Path, public: str) -> None:
 
 
 def _child_verify(bundle: Path, key: Path) -> None:
-    from papka.vault.bundle import parse_identities, verify_bundle
+    from papka.formats.bundle import parse_identities, verify_bundle
 
     verify_bundle(bundle, identities=parse_identities(key.read_text()))
 
@@ -67,7 +67,7 @@ class _Endless(io.RawIOBase):
 
 
 def _child_stream(size: int, public: str) -> None:
-    from papka.vault.bundle import BundleItem, SigningKey, parse_recipient, write_bundle
+    from papka.formats.bundle import BundleItem, SigningKey, parse_recipient, write_bundle
 
     class Discard(io.RawIOBase):
         def writable(self) -> bool:
@@ -136,7 +136,7 @@ def main() -> None:
     for tool in ("age", "tar"):
         if shutil.which(tool) is None:
             sys.exit(f"bench needs the {tool} command")
-    from papka.vault.bundle import generate_identity, identity_file_text
+    from papka.formats.bundle import generate_identity, identity_file_text
 
     secret, public = generate_identity()
     me = [sys.executable, str(Path(__file__).resolve()), "--child"]

@@ -40,7 +40,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from papka.formats import fonts, media
+from papka import media
+from papka.formats import fonts
 from papka.formats.burn import burn, plan_redaction
 from papka.formats.verify import verify
 

@@ -96,8 +96,8 @@ def bench_export(work: Path, size_mib: int) -> dict[str, float]:
     age, keygen = shutil.which("age"), shutil.which("age-keygen")
     if not (age and keygen):
         return {}
-    from papka.vault.bundle import parse_recipient
-    from papka.vault.export import Selection, export_bundle
+    from papka.exchange import Selection, export_bundle
+    from papka.formats.bundle import parse_recipient
 
     files = [work / f"part{i}" for i in range(4)]
     for file in files:

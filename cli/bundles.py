@@ -26,8 +26,8 @@ from .passphrases import PassphraseInputError, prompt_hidden, read_lines_from_fd
 from .problems import CommandDamagedError, CommandUsageError
 
 if TYPE_CHECKING:
+    from papka.formats.bundle import AddressBook, Identity, Recipient, VerifiedBundle
     from papka.vault import Compartment
-    from papka.vault.bundle import AddressBook, Identity, Recipient, VerifiedBundle
 
 #: An identity file is a few lines; a larger file is not one.
 MAX_IDENTITY_BYTES = 64 * 1024
@@ -72,7 +72,7 @@ def read_hide_file(path: str | None) -> list[str]:
 
 
 def _read_identities(paths: Sequence[Path]) -> list[Identity]:
-    from papka.vault.bundle import parse_identities
+    from papka.formats.bundle import parse_identities
 
     identities: list[Identity] = []
     for path in paths:
@@ -137,7 +137,7 @@ def _age_header(path: Path) -> bytes:
 
 
 def _recipients(book: AddressBook, names_or_keys: Sequence[str]) -> list[Recipient]:
-    from papka.vault.bundle import parse_recipient
+    from papka.formats.bundle import parse_recipient
 
     found: list[Recipient] = []
     for text in names_or_keys:
@@ -203,7 +203,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
            passphrase_recipient: bool, plain: bool, hide_file: str | None, sender: str,
            store_redacted: bool, strip_image_metadata: bool, unreadable: str | None,
            armor: bool, output: Path) -> None:
-    from papka.vault.export import CannotRedactForProfile, Selection, export_bundle
+    from papka.exchange import CannotRedactForProfile, Selection, address_book, export_bundle
 
     if sum([bool(to), passphrase_recipient, plain]) != 1:
         raise CommandUsageError(
@@ -218,7 +218,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                "every document in it. Send it only where the recipient asked for it."))
     with config.container(write=store_redacted) as container:
         compartment = config.compartment(container)
-        recipients = _recipients(compartment.address_book(), to) if to else []
+        recipients = _recipients(address_book(compartment), to) if to else []
         passphrase = _bundle_passphrase(config, new=True) if passphrase_recipient else None
         try:
             with Progress(_("Exporting")) as progress:
@@ -266,7 +266,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
 def _warn_about_metadata(documents: Sequence[Any]) -> None:
     """Tell the keeper which originals went out with a GPS position or camera details, and
     which went as copies without them (on stderr, also with --json)."""
-    from papka.vault.export import ORIGINAL, STRIPPED
+    from papka.exchange import ORIGINAL, STRIPPED
 
     for document in documents:
         what = ", ".join(_(kind) for kind in document.carries)
@@ -308,7 +308,7 @@ def _redaction_text(redaction: Any) -> str:
               help=N_("The new identity file (never overwritten)."))
 @pass_config
 def keygen(config: Config, output: Path) -> None:
-    from papka.vault.bundle import generate_identity, identity_file_text
+    from papka.formats.bundle import generate_identity, identity_file_text
 
     secret, public = generate_identity()
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -339,8 +339,9 @@ def keygen(config: Config, output: Path) -> None:
 @click.option("--qr", is_flag=True, help=N_("Also draw the fingerprint as a QR code."))
 @pass_config
 def identity(config: Config, qr: bool) -> None:
+    from papka.exchange import signing_key
     with config.container(write=False) as container:
-        key = config.compartment(container).signing_key()
+        key = signing_key(config.compartment(container))
     fingerprint = key.fingerprint()
     if config.json:
         print_json({"public_key": key.public_openssh(), "fingerprint": fingerprint.openssh,
@@ -378,11 +379,12 @@ def recipients(ctx: click.Context) -> None:
 @click.argument("key")
 @pass_config
 def add_recipient(config: Config, name: str, key: str) -> None:
+    from papka.exchange import address_book, save_address_book
     with config.container(write=True) as container:
         compartment = config.compartment(container)
-        book = compartment.address_book()
+        book = address_book(compartment)
         recipient = book.add_recipient(name, key)
-        compartment.save_address_book(book)
+        save_address_book(compartment, book)
     if config.json:
         print_json({"name": name.strip(), "key": recipient.text, "kind": recipient.kind})
     else:
@@ -392,11 +394,12 @@ def add_recipient(config: Config, name: str, key: str) -> None:
 @recipients.command("list", cls=PapkaCommand, help=N_("List recipients and pinned signers."))
 @pass_config
 def list_recipients(config: Config) -> None:
-    from papka.vault.bundle import Fingerprint
-    from papka.vault.bundle.signer import public_blob_from_openssh
+    from papka.exchange import address_book
+    from papka.formats.bundle import Fingerprint
+    from papka.formats.bundle.signer import public_blob_from_openssh
 
     with config.container(write=False) as container:
-        book = config.compartment(container).address_book()
+        book = address_book(config.compartment(container))
     signers = {name: [Fingerprint.of_public_blob(public_blob_from_openssh(k)).openssh
                       for k in keys] for name, keys in book.signers.items()}
     if config.json:
@@ -417,14 +420,15 @@ def list_recipients(config: Config) -> None:
                                                  "recipient."))
 @pass_config
 def remove_recipient(config: Config, name: str, signer: bool) -> None:
+    from papka.exchange import address_book, save_address_book
     with config.container(write=True) as container:
         compartment = config.compartment(container)
-        book = compartment.address_book()
+        book = address_book(compartment)
         if signer:
             book.forget_signer(name)
         else:
             book.remove_recipient(name)
-        compartment.save_address_book(book)
+        save_address_book(compartment, book)
     if config.json:
         print_json({"removed": name.strip()})
     else:
@@ -451,7 +455,7 @@ def profiles_group(ctx: click.Context) -> None:
 @profiles_group.command("list", cls=PapkaCommand, help=N_("List the export profiles."))
 @pass_config
 def list_profiles(config: Config) -> None:
-    from papka.vault.export import profiles
+    from papka.exchange import profiles
 
     with config.container(write=False) as container:
         found = profiles(config.compartment(container))
@@ -486,7 +490,7 @@ def list_profiles(config: Config) -> None:
 def add_profile(config: Config, name: str, preset: str | None, hide_file: str | None,
                 fields: tuple[str, ...], titles: str | None, kinds: tuple[str, ...],
                 no_provenance: bool, no_ocr: bool) -> None:
-    from papka.vault.export import Profile, save_profile
+    from papka.exchange import Profile, save_profile
 
     profile = Profile(name=name, preset=preset, hide=tuple(read_hide_file(hide_file)),
                       metadata=fields, titles=titles or ("redact" if preset else "keep"),
@@ -503,7 +507,7 @@ def add_profile(config: Config, name: str, preset: str | None, hide_file: str | 
 @click.argument("name")
 @pass_config
 def remove_profile_command(config: Config, name: str) -> None:
-    from papka.vault.export import remove_profile
+    from papka.exchange import remove_profile
 
     with config.container(write=True) as container:
         remove_profile(config.compartment(container), name)
@@ -559,7 +563,7 @@ def _keys(config: Config, bundle: Path, identity_files: Sequence[Path]
 
 def _refuse_changed_key(verified: VerifiedBundle, accept_new_key: bool) -> None:
     """A changed key for a known sender stops the command (exit 2) unless accepted."""
-    from papka.vault.bundle import PinStatus
+    from papka.formats.bundle import PinStatus
 
     pin = verified.pin
     if pin is not None and pin.status is PinStatus.CHANGED and not accept_new_key:
@@ -575,7 +579,8 @@ def _refuse_changed_key(verified: VerifiedBundle, accept_new_key: bool) -> None:
 def _pin(compartment: Compartment, book: AddressBook, verified: VerifiedBundle,
          accept_new_key: bool, pin_name: str | None) -> str:
     """Check the signer against the address book and record it; returns a sentence to show."""
-    from papka.vault.bundle import PinStatus
+    from papka.exchange import save_address_book
+    from papka.formats.bundle import PinStatus
 
     _refuse_changed_key(verified, accept_new_key)
     pin = verified.pin
@@ -585,7 +590,7 @@ def _pin(compartment: Compartment, book: AddressBook, verified: VerifiedBundle,
     name = pin_name or (pin.known_as if pin.status is PinStatus.CHANGED else None) \
         or verified.manifest.sender or verified.fingerprint.openssh
     book.pin_signer(name, verified.signer, replace=pin.status is PinStatus.CHANGED)
-    compartment.save_address_book(book)
+    save_address_book(compartment, book)
     if pin.status is PinStatus.CHANGED:
         return _("Signer: the new key of {name} is now pinned in place of the old one.").format(
             name=shown(name))
@@ -632,13 +637,14 @@ def _report(config: Config, verified: VerifiedBundle, pin_sentence: str | None,
 def _verify_with_book(config: Config, bundle: Path, identities: list[Identity],
                       passphrase: str | None, accept_new_key: bool, pin_name: str | None
                       ) -> tuple[VerifiedBundle, str | None]:
-    from papka.vault.bundle import verify_bundle
+    from papka.exchange import address_book
+    from papka.formats.bundle import verify_bundle
 
     if not config.container_path and config.open_container_ is None:
         return verify_bundle(bundle, identities=identities, passphrase=passphrase), None
     with config.container(write=True) as container:
         compartment = config.compartment(container)
-        book = compartment.address_book()
+        book = address_book(compartment)
         verified = verify_bundle(bundle, identities=identities, passphrase=passphrase,
                                  address_book=book)
         return verified, _pin(compartment, book, verified, accept_new_key, pin_name)
@@ -682,7 +688,7 @@ def verify_command(config: Config, bundle: Path, identity_files: tuple[Path, ...
 @pass_config
 def open_command(config: Config, bundle: Path, identity_files: tuple[Path, ...],
                  accept_new_key: bool, pin_name: str | None, output: Path, force: bool) -> None:
-    from papka.vault.bundle import open_bundle
+    from papka.formats.bundle import open_bundle
 
     identities, passphrase = _keys(config, bundle, identity_files)
     pin_sentence: str | None = None
@@ -715,12 +721,12 @@ def open_command(config: Config, bundle: Path, identity_files: tuple[Path, ...],
 @pass_config
 def import_command(config: Config, bundle: Path, identity_files: tuple[Path, ...],
                    accept_new_key: bool, pin_name: str | None, tags: tuple[str, ...]) -> None:
-    from papka.vault.export import import_into
+    from papka.exchange import address_book, import_into
 
     identities, passphrase = _keys(config, bundle, identity_files)
     with config.container(write=True) as container:
         compartment = config.compartment(container)
-        book = compartment.address_book()
+        book = address_book(compartment)
         result = import_into(compartment, bundle, identities=identities,
                              passphrase=passphrase, tags=tags, address_book=book,
                              check=lambda verified: _refuse_changed_key(verified,

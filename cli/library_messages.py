@@ -94,7 +94,7 @@ MESSAGES = (
     N_("This path is neither a file nor a block device."),
     N_("The disk is full."),
     N_("The container is read-only."),
-    # papka.vault.bundle (the rest fall back to their class's sentence below)
+    # papka.formats.bundle (the rest fall back to their class's sentence below)
     N_("The bundle could not be processed."),
     N_("The bundle request is not usable."),
     N_("This file is not a papka bundle."),
@@ -147,7 +147,7 @@ MESSAGES = (
     N_("Send the documents in several smaller bundles, or with fewer metadata fields."),
     N_("A passphrase bundle is limited to 512 MiB; encrypt to a key instead."),
     N_("The passphrase is empty."),
-    # papka.vault.export
+    # papka.exchange
     N_("The export was refused; nothing was written."),
     N_("This profile sends only redacted copies, and papka cannot redact one of the selected "
        "documents (for example a video); nothing was exported."),

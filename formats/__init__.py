@@ -1,6 +1,6 @@
 """Document formats and real redaction.
 
-Works on bytes: sniffing media types (:mod:`.media`), planning redactions (:mod:`.plan`,
+Works on bytes: planning redactions (:mod:`.plan`,
 :mod:`.burn`), burning them into fresh pixels (:mod:`.burn`), stripping metadata
 (:mod:`.sanitize`) and checking the result independently (:mod:`.verify`). What each step does
 and does not handle is written down in docs/redaction.md.
@@ -17,7 +17,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "sniff_media_type": "papka.formats.media",
+    "sniff_media_type": "papka.media",
     "Box": "papka.formats.plan",
     "PagePlan": "papka.formats.plan",
     "RedactionPlan": "papka.formats.plan",

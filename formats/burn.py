@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from papka.errors import PapkaError, UsageError
-from papka.formats import docx, email, fonts, image, limits, media, pdf, typeset, views
+from papka import media
+from papka.errors import UsageError
+from papka.formats import docx, email, fonts, image, limits, pdf, typeset, views
 from papka.formats import ocr as ocr_engine
 from papka.formats.finding import Span, find_spans
 from papka.formats.plan import (
@@ -61,7 +62,7 @@ class Leftover:
     box: tuple[float, float, float, float] | None
 
 
-class RedactionNotVerified(PapkaError):
+class RedactionNotVerified(UsageError):
     """The redacted copy still carried something it had to hide; it was not kept."""
 
     exit_code = 1

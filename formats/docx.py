@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from papka.errors import DamagedError
 from papka.formats import limits
 from papka.formats.typeset import Block
 
@@ -25,7 +26,7 @@ _HIDDEN_OFF = {"0", "false", "off"}
 _SKIP_ANCESTORS = {W + "del", W + "moveFrom", W + "comment"}
 
 
-class DamagedDocxError(limits.HostileInputError):
+class DamagedDocxError(limits.HostileInputError, DamagedError):
     default_message = "This DOCX file is damaged or not a DOCX file."
 
 

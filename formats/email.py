@@ -15,6 +15,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from html.parser import HTMLParser
 
+from papka.errors import DamagedError
 from papka.formats import limits
 from papka.formats.typeset import Block
 
@@ -40,7 +41,7 @@ _BREAKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5",
                      "table", "blockquote", "section", "article", "ul", "ol", "pre", "hr"})
 
 
-class DamagedEmailError(limits.HostileInputError):
+class DamagedEmailError(limits.HostileInputError, DamagedError):
     default_message = "This e-mail is damaged or not an e-mail."
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from papka.formats import limits, media
+from papka import media
+from papka.formats import limits
 
 _FORMATS = {
     media.JPEG: "JPEG",

@@ -6,7 +6,7 @@ one of the errors below: one clear sentence, never the file's contents or name.
 
 from __future__ import annotations
 
-from papka.errors import UsageError
+from papka.errors import DamagedError, PapkaError, UsageError
 
 #: Largest input papka reads into memory for redaction or sanitising.
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -30,26 +30,28 @@ MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_PARTS = 2000
 
 
-class HostileInputError(UsageError):
-    """The file is damaged, encrypted, or bigger than papka is willing to handle."""
+class HostileInputError(PapkaError):
+    """The file is damaged, encrypted, or bigger than papka is willing to handle: a family that
+    spans categories (damaged data exits 2, an encrypted or too large file 1), never raised
+    itself."""
 
     default_message = "This file is damaged or not in a format papka handles."
 
 
-class DamagedPdfError(HostileInputError):
+class DamagedPdfError(HostileInputError, DamagedError):
     default_message = "This PDF is damaged or not a PDF."
 
 
-class EncryptedPdfError(HostileInputError):
+class EncryptedPdfError(HostileInputError, UsageError):
     default_message = "This PDF is encrypted; papka needs a copy without a password."
     hint = "Open it with its password in a PDF reader and print it to a new PDF."
 
 
-class DamagedImageError(HostileInputError):
+class DamagedImageError(HostileInputError, DamagedError):
     default_message = "This image is damaged or not an image."
 
 
-class TooLargeError(HostileInputError):
+class TooLargeError(HostileInputError, UsageError):
     default_message = "This file is larger than papka handles."
 
 

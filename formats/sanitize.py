@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import pikepdf
 from PIL import Image
 
-from papka.formats import docx, email, image, limits, media
+from papka import media
+from papka.formats import docx, email, image, limits
 from papka.formats.pdf import check_pdf
 
 

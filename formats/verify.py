@@ -27,7 +27,8 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, IptcImagePlugin
 
-from papka.formats import limits, media
+from papka import media
+from papka.formats import limits
 from papka.formats import ocr as ocr_engine
 from papka.formats.image import jpeg_layout, png_chunks
 from papka.formats.views import MIN_INK_READ, View, ink_read, look, make_view, reads_well, skew

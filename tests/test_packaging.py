@@ -15,7 +15,8 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 def test_the_command_line_and_the_library_import_with_warnings_as_errors() -> None:
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c",
-         "import papka.cli.main, papka.vault, papka.vault.bundle, papka.formats, papka.host"],
+         "import papka.cli.main, papka.vault, papka.formats.bundle, papka.formats, "
+         "papka.exchange, papka.host, papka.media"],
         capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

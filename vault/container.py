@@ -15,11 +15,11 @@ import secrets
 import shutil
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from papka import host
 from papka.errors import EnvironmentProblem, UsageError
@@ -54,12 +54,12 @@ from papka.vault.header import (
 from papka.vault.objects import FREE, USED, ChunkDamaged, Extent, ObjectStore, Pointer, SpaceMap
 from papka.vault.storage import FileStorage, Storage
 
-if TYPE_CHECKING:
-    from papka.vault.bundle import AddressBook, SigningKey
-
 Progress = Callable[[int, int], None]
 _FILL_CHUNK = 8 * 1024 * 1024
 _ROOT_DIRECT, _ROOT_INDIRECT = 0, 1
+#: Catalog sections kept for the layers above the store: the exchange layer's address book
+#: ("book") and export profiles ("profiles"); the store only checks that each is a JSON object.
+SECTIONS = ("book", "profiles")
 
 
 def _utc_now() -> dt.datetime:
@@ -270,28 +270,25 @@ class Compartment:
     def link(self) -> dict[str, Any]:
         return {"slot": self.slot, "a": self.masters[0].hex(), "b": self.masters[1].hex()}
 
+    # -- what the compartment keeps for the layers above the store ----------------------------
     @property
-    def signing_seed(self) -> bytes:
-        """The 32-byte Ed25519 seed of this compartment's signing identity (never leaves it)."""
+    def identity_seed(self) -> bytes:
+        """32 random bytes made with the compartment, which never leave it: the exchange layer
+        makes the compartment's signing identity from them (docs/ARCHITECTURE.md)."""
         return bytes.fromhex(self.root["identity"])
 
-    def signing_key(self) -> SigningKey:
-        """This compartment's signing identity, for bundles (created with the compartment)."""
-        from papka.vault.bundle import SigningKey
+    def section(self, name: str) -> dict[str, Any]:
+        """A copy of a section the store keeps, encrypted in the catalog, for the layers above
+        it (SECTIONS: the address book, export profiles); empty when never written."""
+        if name not in SECTIONS:
+            raise ValueError(f"no catalog section is called {name!r}")
+        return json.loads(json.dumps(self.root.get(name) or {}))  # type: ignore[no-any-return]
 
-        return SigningKey.from_private_bytes(self.signing_seed)
-
-    def address_book(self) -> AddressBook:
-        """Recipients and pinned signers this compartment knows (a copy; save to keep changes)."""
-        from papka.vault.bundle import AddressBook
-
-        stored = self.root.get("book")
-        return AddressBook.from_dict(stored) if stored else AddressBook()
-
-    def save_address_book(self, book: AddressBook) -> None:
-        """Store the address book in this compartment, in one commit."""
-        self.root["book"] = book.to_dict()
-        self.commit()
+    def set_section(self, name: str, value: Mapping[str, Any]) -> None:
+        """Replace a section (plain JSON data); durable with the next commit."""
+        if name not in SECTIONS:
+            raise ValueError(f"no catalog section is called {name!r}")
+        self.root[name] = json.loads(json.dumps(dict(value)))
 
     # -- commits ---------------------------------------------------------------------------------
     def commit(self) -> None:
@@ -862,13 +859,13 @@ def _validated_root(root: Any) -> dict[str, Any]:
                 and ("next" not in link or _is_key_pair(link["next"]))):
             raise ValueError("older compartment link has the wrong shape")
     if not isinstance(root.get("identity"), str) or len(root["identity"]) != 64:
-        raise ValueError("signing identity has the wrong shape")
+        raise ValueError("identity seed has the wrong shape")
     search = root.get("search", [])
     if not isinstance(search, list) or len(search) > 64 or not all(
             p is None or isinstance(p, dict) for p in search):
         raise ValueError("search index pointers have the wrong shape")
-    if not isinstance(root.get("book", {}), dict):
-        raise ValueError("address book has the wrong shape")
+    if not all(isinstance(root.get(name, {}), dict) for name in SECTIONS):
+        raise ValueError("a section of the catalog has the wrong shape")
     return root
 
 

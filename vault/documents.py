@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from papka.errors import EnvironmentProblem
+from papka.media import sniff_media_type
 from papka.output_files import new_output_file
 from papka.text import lemma_keys, query_word_keys, search_keys
 from papka.vault.errors import (
@@ -31,7 +32,7 @@ from papka.vault.errors import (
     DocumentNotFound,
     InvalidInput,
 )
-from papka.vault.objects import ChunkDamaged, Extent, ObjectReader, Pointer
+from papka.vault.objects import ChunkDamaged, Extent, ObjectReader, ObjectWriter, Pointer
 
 if TYPE_CHECKING:
     from papka.vault.container import Compartment
@@ -424,25 +425,36 @@ class DocumentStore:
                                 language=language, tags=tags, notes=notes,
                                 derived_from=derived_from, derivation=derivation,
                                 progress=_sized(progress, size))
-        fields = _clean_fields(dict(kind=kind, title=title, filename=filename, date=date,
-                                    issuer=issuer, number=number, country=country,
-                                    language=language, tags=tags, notes=notes,
-                                    derived_from=derived_from, derivation=derivation))
-        if fields["derived_from"] is not None:
-            fields["derived_from"] = self.resolve(fields["derived_from"])
-        store = self._compartment.store
+        incoming = self.receive(kind=kind, title=title, filename=filename, date=date,
+                                issuer=issuer, number=number, country=country,
+                                language=language, tags=tags, notes=notes,
+                                derived_from=derived_from, derivation=derivation,
+                                progress=progress)
         with self._change():
             try:
-                pointer, digest, head = store.write_stream(source, progress=progress)
+                while incoming.fill_from(source):
+                    pass
             except OSError as error:
+                incoming.abort()
                 raise InvalidInput(f"papka could not read the file ({error.strerror}); "
                                    "nothing was added.") from None
-            doc_id = self._new_id()
-            title = fields.pop("title") or _default_title(fields["filename"], fields["kind"])
-            doc = Document(id=doc_id, title=title, media_type=_sniff(head, fields["filename"]),
-                           size=pointer.length, sha256=digest, added=self._clock(), **fields)
-            self._put(doc, pointer)
-        return self._docs[doc_id]
+            except BaseException:
+                incoming.abort()
+                raise
+            return incoming.close()
+
+    def receive(self, *, progress: Progress | None = None, **metadata: Any) -> IncomingDocument:
+        """A new document whose bytes are pushed into it (IncomingDocument.write), for a source
+        that hands bytes over rather than being read (a bundle being decrypted). Its close()
+        stores it, committing unless inside batch(); metadata as for add()."""
+        unknown = set(metadata) - _FIELDS
+        if unknown:
+            raise InvalidInput("A document has no field called " + ", ".join(sorted(unknown)))
+        fields = _clean_fields({"kind": "other", **metadata})
+        if fields["derived_from"] is not None:
+            fields["derived_from"] = self.resolve(fields["derived_from"])
+        writer = self._compartment.store.writer(progress=progress)
+        return IncomingDocument(self, writer, fields)
 
     def add_note(self, text: str, *, title: str, **metadata: Any) -> Document:
         """A typed note (dates, places, names) stored as a UTF-8 text document."""
@@ -508,6 +520,47 @@ class DocumentStore:
     def check_room(self, size: int) -> None:
         if not self._compartment.store.fits(size):
             raise ContainerFull()
+
+
+class IncomingDocument:
+    """A document being stored from bytes pushed into it; see DocumentStore.receive."""
+
+    def __init__(self, documents: DocumentStore, writer: ObjectWriter,
+                 fields: dict[str, Any]) -> None:
+        self._documents = documents
+        self._writer = writer
+        self._fields = fields
+        self.document: Document | None = None
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:
+        try:
+            return self._writer.write(data)
+        except BaseException:
+            self.abort()
+            raise
+
+    def fill_from(self, source: BinaryIO) -> int:
+        """Read the next chunk's worth from ``source``; 0 at its end."""
+        return self._writer.fill_from(source)
+
+    def close(self) -> Document:
+        """Store the document with its metadata (one commit unless inside batch())."""
+        documents = self._documents
+        with documents._change():
+            pointer, digest, head = self._writer.close()
+            fields = dict(self._fields)
+            doc_id = documents._new_id()
+            title = fields.pop("title") or _default_title(fields["filename"], fields["kind"])
+            doc = Document(id=doc_id, title=title, media_type=sniff_media_type(head),
+                           size=pointer.length, sha256=digest, added=documents._clock(),
+                           **fields)
+            documents._put(doc, pointer)
+        self.document = documents._docs[doc_id]
+        return self.document
+
+    def abort(self) -> None:
+        """Give the document up: nothing of it is stored, its sectors are freed."""
+        self._writer.abort()
 
 
 class _Lazy(Generic[T]):
@@ -667,9 +720,3 @@ def _default_title(filename: str | None, kind: str) -> str:
     if filename:
         return Path(filename).stem or filename
     return kind
-
-
-def _sniff(head: bytes, filename: str | None) -> str:
-    from papka.formats.media import sniff_media_type
-
-    return sniff_media_type(head)

@@ -196,18 +196,6 @@ class ObjectStore:
         self.tx.cursors[copy] = start if self.descending else start + count
         return run
 
-    def _give_back(self, run: Extent, keep: int, copy: int = 0) -> Extent:
-        """Keep `keep` sectors of a freshly allocated run, return the rest to the free space."""
-        start, count = run
-        self.tx.allocated.remove(run)
-        kept = (start + count - keep, keep) if self.descending else (start, keep)
-        rest = (start, count - keep) if self.descending else (start + keep, count - keep)
-        self._space.mark([rest], FREE)
-        if keep:
-            self.tx.allocated.append(kept)
-        self.tx.cursors[copy] = kept[0] if self.descending else kept[0] + keep
-        return kept
-
     def free(self, pointer: Pointer) -> None:
         self.tx.freed.extend(pointer.extents)
 
@@ -227,44 +215,24 @@ class ObjectStore:
         return b"papka/v1/chunk" + struct.pack(">QQI", index, start, count)
 
     # -- writing --------------------------------------------------------------------------------
+    def writer(self, *, progress: Progress | None = None, expected: int = 0,
+               copy: int = 0) -> ObjectWriter:
+        """A new object, written by pushing bytes into it (ObjectWriter.write) or by letting it
+        read a stream (write_stream)."""
+        return ObjectWriter(self, progress=progress, expected=expected, copy=copy)
+
     def write_stream(self, source: BinaryIO, *, progress: Progress | None = None,
                      expected: int = 0, copy: int = 0) -> tuple[Pointer, str, bytes]:
         """Store everything `source` yields. Returns the pointer, the SHA-256 hex and the first
         bytes (for media-type detection). Memory stays at about one chunk."""
-        seed = self._random(32)
-        cipher = self._cipher(seed)
-        digest = hashlib.sha256()
-        buffer = bytearray(MAX_CHUNK_SECTORS * SECTOR)
-        extents: list[Extent] = []
-        head = b""
-        length = 0
-        index = 0
-        while True:
-            run = self._allocate(MAX_CHUNK_SECTORS, copy)
-            capacity = run[1] * SECTOR - TAG
-            filled = _read_into(source, memoryview(buffer)[:capacity])
-            if filled == 0:
-                self._give_back(run, 0, copy)
-                break
-            if filled < capacity:
-                run = self._give_back(run, -(-(filled + TAG) // SECTOR), copy)
-            start, count = run
-            data = memoryview(buffer)[:filled]
-            digest.update(data)
-            if not head:
-                head = bytes(data[:8192])
-            nonce = index.to_bytes(12, "big")
-            sealed = cipher.encrypt(nonce, data, self._aad(index, start, count))
-            padding = self._padding(count * SECTOR - len(sealed))
-            self._storage.write(start * SECTOR, sealed + padding)
-            extents.append(run)
-            length += filled
-            index += 1
-            if progress is not None:
-                progress(length, expected)
-            if filled < capacity:
-                break
-        return Pointer(seed, length, tuple(extents)), digest.hexdigest(), head
+        writer = self.writer(progress=progress, expected=expected, copy=copy)
+        try:
+            while writer.fill_from(source):
+                pass
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.close()
 
     def write_bytes(self, data: bytes, copy: int = 0) -> Pointer:
         return self.write_stream(io.BytesIO(data), copy=copy)[0]
@@ -294,6 +262,94 @@ class ObjectStore:
 
     def open(self, pointer: Pointer, on_damage: Callable[[], Exception]) -> ObjectReader:
         return ObjectReader(self.chunks(pointer), pointer.length, on_damage)
+
+
+class ObjectWriter:
+    """One object being written, chunk by chunk, from bytes pushed into it.
+
+    Bytes gather in a buffer of one chunk; a full chunk is sealed into the next free run of
+    sectors, and close() seals the rest. A reader that pushes decrypted bytes (a bundle being
+    imported) and a stream that is pulled (a file being added) both end here, so neither needs a
+    thread to meet the other.
+    """
+
+    def __init__(self, store: ObjectStore, *, progress: Progress | None, expected: int,
+                 copy: int) -> None:
+        self._store = store
+        self._progress = progress
+        self._expected = expected
+        self._copy = copy
+        self._seed = store._random(32)
+        self._cipher = store._cipher(self._seed)
+        self._digest = hashlib.sha256()
+        self._buffer = bytearray(MAX_CHUNK_SECTORS * SECTOR - TAG)   # a full chunk's bytes
+        self._filled = 0
+        self._extents: list[Extent] = []
+        self._head = b""
+        self._length = 0
+        self._closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Take `data` (copied; the caller may reuse its buffer)."""
+        view = memoryview(data).cast("B")
+        taken = 0
+        while taken < len(view):
+            room = memoryview(self._buffer)[self._filled:]
+            n = min(len(room), len(view) - taken)
+            room[:n] = view[taken:taken + n]
+            taken += n
+            self._advance(n)
+        return taken
+
+    def fill_from(self, source: BinaryIO) -> int:
+        """Read from `source` straight into the chunk buffer; 0 at the end of the stream."""
+        n = _read_into(source, memoryview(self._buffer)[self._filled:])
+        self._advance(n)
+        return n
+
+    def _advance(self, n: int) -> None:
+        self._filled += n
+        if self._filled == len(self._buffer):
+            self._seal(MAX_CHUNK_SECTORS)
+
+    def _seal(self, wanted_sectors: int) -> None:
+        """Seal the front of the buffer into one run of at most `wanted_sectors` sectors."""
+        store = self._store
+        start, count = store._allocate(wanted_sectors, self._copy)
+        size = min(self._filled, count * SECTOR - TAG)
+        data = memoryview(self._buffer)[:size]
+        self._digest.update(data)
+        if not self._head:
+            self._head = bytes(data[:8192])
+        index = len(self._extents)
+        sealed = self._cipher.encrypt(index.to_bytes(12, "big"), data,
+                                      store._aad(index, start, count))
+        padding = store._padding(count * SECTOR - len(sealed))
+        store._storage.write(start * SECTOR, sealed + padding)
+        self._extents.append((start, count))
+        self._length += size
+        rest = self._filled - size
+        if rest:                                 # a short run: keep what did not fit
+            self._buffer[:rest] = self._buffer[size:self._filled]
+        self._filled = rest
+        if self._progress is not None:
+            self._progress(self._length, self._expected)
+
+    def close(self) -> tuple[Pointer, str, bytes]:
+        """Seal what is left. Returns the pointer, the SHA-256 hex and the first bytes."""
+        if self._closed:
+            raise ValueError("this object is already closed")
+        self._closed = True
+        while self._filled:                      # the object's end: the pointer keeps its length
+            self._seal(-(-(self._filled + TAG) // SECTOR))
+        return (Pointer(self._seed, self._length, tuple(self._extents)),
+                self._digest.hexdigest(), self._head)
+
+    def abort(self) -> None:
+        """Give up this object: its sectors are freed with the next commit."""
+        if not self._closed:
+            self._closed = True
+            self._store.free(Pointer(self._seed, self._length, tuple(self._extents)))
 
 
 def _read_into(source: BinaryIO, view: memoryview) -> int:

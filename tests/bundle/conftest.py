@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from papka.vault.bundle import (
+from papka.formats.bundle import (
     BundleItem,
     Identity,
     Recipient,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyrage
 
-from papka.vault.bundle import SigningKey
-from papka.vault.bundle.manifest import canonical_json
+from papka.formats.bundle import SigningKey
+from papka.formats.bundle.manifest import canonical_json
 
 BLOCK = 512
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from papka.vault.bundle.age import decrypt, parse_identities
-from papka.vault.bundle.errors import (
+from papka.formats.bundle.age import decrypt, parse_identities
+from papka.formats.bundle.errors import (
     ArmorError,
     BundleError,
     CannotDecryptError,

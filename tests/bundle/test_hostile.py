@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from papka.vault.bundle import (
+from papka.formats.bundle import (
     BundleDamagedError,
     BundleError,
     CannotDecryptError,
@@ -30,8 +30,8 @@ from papka.vault.bundle import (
     open_bundle,
     verify_bundle,
 )
-from papka.vault.bundle import age as age_module
-from papka.vault.bundle.manifest import canonical_json
+from papka.formats.bundle import age as age_module
+from papka.formats.bundle.manifest import canonical_json
 from tests.bundle.conftest import BundleMaker, Lawyer, make_lawyer, sample_items
 from tests.bundle.craft import (
     CountingChunks,
@@ -102,7 +102,7 @@ def _flip_bundle() -> tuple[bytes, Lawyer]:
     if "bundle" not in _FLIP_CACHE:
         lawyer = make_lawyer()
         out = io.BytesIO()
-        from papka.vault.bundle import write_bundle
+        from papka.formats.bundle import write_bundle
 
         write_bundle(out, sample_items(), signer=SigningKey.generate(),
                      recipients=[lawyer.recipient])
@@ -475,7 +475,7 @@ def _with_stock_check(signer: SigningKey, files: list[tuple[str, bytes]], *,
                       leave_out: str = "") -> bytes:
     """A tar with README.txt, SHA256SUMS and its signature (checksums of `listed`, by default
     exactly the members); one of them can be left out or signed by another key."""
-    from papka.vault.bundle.stockcheck import checksums
+    from papka.formats.bundle.stockcheck import checksums
 
     fixed = signed_members(signer, manifest_tree(signer, files))
     readme = b"README"

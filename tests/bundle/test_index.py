@@ -7,9 +7,9 @@ import io
 
 from pdfminer.high_level import extract_text
 
-from papka.vault.bundle import SigningKey, verify_bundle
-from papka.vault.bundle.archive import INDEX
-from papka.vault.bundle.reader import _Collector, _read
+from papka.formats.bundle import SigningKey, verify_bundle
+from papka.formats.bundle.archive import INDEX
+from papka.formats.bundle.reader import _Collector, _read
 from tests.bundle.conftest import BundleMaker, Lawyer
 
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from papka.vault.bundle import BundleItem, ManifestError, SigningKey, verify_bundle, write_bundle
-from papka.vault.bundle.archive import StrictTarReader, tar_stream
-from papka.vault.bundle.manifest import Manifest
+from papka.formats.bundle import BundleItem, ManifestError, SigningKey, verify_bundle, write_bundle
+from papka.formats.bundle.archive import StrictTarReader, tar_stream
+from papka.formats.bundle.manifest import Manifest
 from tests.bundle.conftest import clock, make_lawyer
 
 LAWYER = make_lawyer()

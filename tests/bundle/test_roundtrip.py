@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from papka.vault.bundle import (
+from papka.formats.bundle import (
     AddressBook,
     BundleError,
     BundleUsageError,
@@ -316,7 +316,7 @@ def test_a_document_that_changes_size_is_not_exported(signer: SigningKey,
                                                       lawyer: Lawyer) -> None:
     from dataclasses import replace
 
-    from papka.vault.bundle import BundleDamagedError
+    from papka.formats.bundle import BundleDamagedError
 
     for wrong_size in (5, 500):
         liar = replace(item(b"x" * 100), size=wrong_size)
@@ -336,7 +336,7 @@ def test_progress_reports_document_bytes(signer: SigningKey, lawyer: Lawyer) -> 
 
 def test_import_hands_documents_over_in_memory(make_bundle: BundleMaker, lawyer: Lawyer,
                                                tmp_path: Path) -> None:
-    from papka.vault.bundle import ManifestFile, import_bundle
+    from papka.formats.bundle import ManifestFile, import_bundle
 
     received: dict[str, bytearray] = {}
     closed: list[str] = []
@@ -362,7 +362,7 @@ def test_import_hands_documents_over_in_memory(make_bundle: BundleMaker, lawyer:
 
 def test_import_receives_nothing_from_a_bundle_that_fails(make_bundle: BundleMaker,
                                                           lawyer: Lawyer) -> None:
-    from papka.vault.bundle import BundleDamagedError, import_bundle
+    from papka.formats.bundle import BundleDamagedError, import_bundle
 
     bundle = bytearray(make_bundle())
     bundle[-100] ^= 1
@@ -426,7 +426,7 @@ class _FullDisk(io.RawIOBase):
 @pytest.mark.parametrize("mode", ["recipients", "plain"])
 def test_a_full_disk_is_an_environment_problem(signer: SigningKey, lawyer: Lawyer,
                                                mode: str) -> None:
-    from papka.vault.bundle import BundleStorageError
+    from papka.formats.bundle import BundleStorageError
 
     options: dict[str, object] = ({"recipients": [lawyer.recipient]} if mode == "recipients"
                                   else {"plain": True})
@@ -437,7 +437,7 @@ def test_a_full_disk_is_an_environment_problem(signer: SigningKey, lawyer: Lawye
 
 def test_a_failing_source_is_an_environment_problem(make_bundle: BundleMaker,
                                                     lawyer: Lawyer) -> None:
-    from papka.vault.bundle import BundleStorageError
+    from papka.formats.bundle import BundleStorageError
 
     class PulledStick(io.BytesIO):
         def read(self, size: int | None = -1) -> bytes:

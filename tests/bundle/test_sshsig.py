@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papka.vault.bundle import SIGNATURE_NAMESPACE, SignatureError, SigningKey, sshsig
-from papka.vault.bundle.signer import public_blob_from_openssh
+from papka.formats.bundle import SIGNATURE_NAMESPACE, SignatureError, SigningKey, sshsig
+from papka.formats.bundle.signer import public_blob_from_openssh
 from tests.conftest import require_tool
 
 MESSAGE = '{"files":[],"title":"Повестка"}'.encode()

@@ -10,7 +10,7 @@ import io
 import tracemalloc
 from pathlib import Path
 
-from papka.vault.bundle import BundleItem, SigningKey, verify_bundle, write_bundle
+from papka.formats.bundle import BundleItem, SigningKey, verify_bundle, write_bundle
 from tests.bundle.conftest import Lawyer, clock
 
 _MIB = 1024 * 1024

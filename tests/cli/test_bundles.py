@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from papka.vault.bundle import SigningKey
+from papka.formats.bundle import SigningKey
 from tests.bundle.craft import encrypt_to, manifest_tree, member, signed_members, snapshot, tar_of
 from tests.conftest import WEAK_PAPKA, require_tool
 
@@ -346,7 +346,7 @@ def test_a_profile_that_redacts_refuses_a_video(keeper: tuple[Papka, list[str]],
 def test_embassy_export_from_the_command_line_hides_the_canary(decoy_only: Papka,
                                                                workdir: Path) -> None:
     from papka.formats.verify import verify
-    from tests.vault.test_export import CANARY, canary_pdf
+    from tests.exchange.test_export import CANARY, canary_pdf
 
     (workdir / "summons.pdf").write_bytes(canary_pdf())
     added = decoy_only("--json", "add", str(workdir / "summons.pdf"), "--kind", "summons",
@@ -383,7 +383,7 @@ def _hostile(signer: SigningKey, public: str) -> dict[str, tuple[bytes, int]]:
     altered[len(altered) // 2] ^= 0x20
     tree = manifest_tree(signer, [("files/01-summons.pdf", DOC)])
     tree["files"][0]["title"] = "Повестка (изменена)"
-    from papka.vault.bundle.manifest import canonical_json
+    from papka.formats.bundle.manifest import canonical_json
 
     unsigned_manifest = canonical_json(tree)
     resigned = signed_members(signer, manifest_tree(signer, [("files/01-summons.pdf", DOC)]))

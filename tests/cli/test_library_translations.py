@@ -7,6 +7,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+import papka.exchange
 import papka.formats
 import papka.vault
 from papka.cli.i18n import translate_into
@@ -14,11 +15,11 @@ from papka.cli.library_messages import MESSAGES
 from papka.errors import PapkaError
 
 ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = (ROOT / "vault", ROOT / "formats", ROOT / "src" / "papka")
+LIBRARY = (ROOT / "vault", ROOT / "formats", ROOT / "exchange", ROOT / "src" / "papka")
 
 
 def _error_classes() -> set[type[PapkaError]]:
-    for package in (papka.vault, papka.formats):
+    for package in (papka.vault, papka.formats, papka.exchange):
         for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             importlib.import_module(module.name)
     found: set[type[PapkaError]] = set()

@@ -10,7 +10,7 @@ import pikepdf
 from pdfminer.high_level import extract_text
 
 from papka.formats.verify import verify
-from tests.vault.test_export import CANARY, KEPT, canary_pdf
+from tests.exchange.test_export import CANARY, KEPT, canary_pdf
 
 from .conftest import DECOY, Papka
 

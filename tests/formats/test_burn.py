@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from papka.formats import media
+from papka import media
 from papka.formats.burn import (
     WITHHELD,
     RedactionNotVerified,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from papka.formats import media
+from papka import media
 from papka.formats.burn import redact
 from papka.formats.detect import detect
 from papka.formats.detectors import Hit, identifiers, joined, names

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from papka.formats import media
+from papka import media
 from papka.formats.burn import WITHHELD, plan_redaction, redact
 from papka.formats.docx import visible_blocks
 from papka.formats.email import html_visible_text

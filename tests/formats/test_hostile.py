@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from papka import media
 from papka.errors import UsageError
-from papka.formats import limits, media
+from papka.formats import limits
 from papka.formats.burn import plan_redaction, redact
 from papka.formats.sanitize import sanitize
 from papka.formats.verify import verify
@@ -198,8 +199,8 @@ def test_a_docx_with_a_nameless_member_is_refused_cleanly() -> None:
     import io
     import zipfile
 
+    from papka import media
     from papka.errors import PapkaError
-    from papka.formats import media
     from papka.formats.sanitize import sanitize
 
     out = io.BytesIO()

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from papka.formats import media
+from papka import media
 from papka.formats.burn import plan_redaction, redact
 from papka.formats.verify import verify
 from tests.conftest import require_tool

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from papka.formats import media
-from papka.formats.media import sniff_media_type
+from papka import media
+from papka.media import sniff_media_type
 from tests.formats import planted
 
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from papka.formats import limits, media, ocr
+from papka import media
+from papka.formats import limits, ocr
 from papka.formats.burn import plan_redaction, redact, render_preview
 from papka.formats.sanitize import sanitize
 from papka.formats.verify import verify, verify_text

@@ -12,7 +12,7 @@ import io
 import pikepdf
 import pytest
 
-from papka.formats import media
+from papka import media
 from papka.formats.burn import redact
 from papka.formats.verify import verify
 from tests.conftest import require_tool

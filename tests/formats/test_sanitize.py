@@ -8,7 +8,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from papka.formats import media
+from papka import media
 from papka.formats.sanitize import sanitize
 from papka.formats.verify import verify
 from tests.formats import planted
@@ -330,7 +330,8 @@ def test_a_multi_page_tiff_keeps_every_page_and_loses_its_metadata() -> None:
 
     from PIL import Image, ImageDraw, TiffImagePlugin
 
-    from papka.formats import image, media
+    from papka import media
+    from papka.formats import image
     from papka.formats.sanitize import sanitize
 
     frames = []

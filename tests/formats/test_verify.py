@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from papka.formats import media
+from papka import media
 from papka.formats.verify import Needles, fold, verify, verify_text
 from tests.formats import planted
 

@@ -14,8 +14,9 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
+from papka import media
 from papka.errors import UsageError
-from papka.formats import fonts, media, ocr, views
+from papka.formats import fonts, ocr, views
 from papka.formats.burn import (
     RedactionNotVerified,
     UnreadablePages,

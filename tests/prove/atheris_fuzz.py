@@ -27,10 +27,10 @@ _crypto.weaken_for_tests()
 
 with atheris.instrument_imports(include=["papka"]):
     # Imported here so that libFuzzer sees coverage of papka's own parsers.
+    import papka.formats.bundle
     import papka.formats.burn
     import papka.formats.sanitize
     import papka.formats.verify
-    import papka.vault.bundle
     import papka.vault.container
     import papka.vault.documents  # noqa: F401
     from papka.errors import PapkaError

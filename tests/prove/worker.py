@@ -139,7 +139,7 @@ def target_container_crafted_catalog(arg: dict[str, Any]) -> None:
 @functools.cache
 def lawyer() -> tuple[list[Any], Any]:
     """The recipient's identities and public key (X25519: fast, unlike a passphrase's scrypt)."""
-    from papka.vault.bundle import parse_identities, parse_recipient
+    from papka.formats.bundle import parse_identities, parse_recipient
 
     return parse_identities(TEST_IDENTITY), parse_recipient(TEST_RECIPIENT)
 
@@ -153,7 +153,7 @@ def private_folder() -> Path:
 
 @functools.cache
 def real_bundles() -> dict[str, bytes]:
-    from papka.vault.bundle import BundleItem, SigningKey, write_bundle
+    from papka.formats.bundle import BundleItem, SigningKey, write_bundle
 
     def item(data: bytes, kind: str, title: str, ext: str, media: str) -> BundleItem:
         return BundleItem(kind=kind, title=title, media_type=media, size=len(data),
@@ -187,7 +187,7 @@ def target_bundle(arg: dict[str, Any]) -> None:
 
 
 def target_bundle_file(arg: dict[str, Any]) -> None:
-    from papka.vault.bundle import verify_bundle
+    from papka.formats.bundle import verify_bundle
 
     data = arg["data"]
     if arg["kind"] == "plain":
@@ -207,7 +207,7 @@ def target_bundle_open(arg: dict[str, Any]) -> None:
     written anywhere else, and without force nothing at all unless the bundle verifies."""
     import shutil
 
-    from papka.vault.bundle import open_bundle
+    from papka.formats.bundle import open_bundle
 
     data = mutated_bundle(arg)
     folder = private_folder()
@@ -238,7 +238,7 @@ def target_bundle_open(arg: dict[str, Any]) -> None:
 def real_files() -> dict[str, tuple[bytes, str]]:
     from PIL import Image
 
-    from papka.formats import media
+    from papka import media
 
     def picture(kind: str) -> bytes:
         image = Image.new("RGB", (60, 40), "white")
@@ -273,11 +273,11 @@ def target_formats(arg: dict[str, Any]) -> None:
 
 
 def target_formats_file(arg: dict[str, Any]) -> None:
-    from papka.formats import media
+    from papka import media
     from papka.formats.burn import plan_redaction, supported
-    from papka.formats.media import sniff_media_type
     from papka.formats.sanitize import sanitize
     from papka.formats.verify import verify
+    from papka.media import sniff_media_type
 
     data, step = arg["data"], arg["step"]
     media_type = {"pdf": media.PDF, "jpeg": media.JPEG, "png": media.PNG, "docx": media.DOCX,
@@ -292,7 +292,7 @@ def target_formats_file(arg: dict[str, Any]) -> None:
 
 
 def target_sniff(arg: dict[str, Any]) -> None:
-    from papka.formats.media import sniff_media_type
+    from papka.media import sniff_media_type
 
     sniff_media_type(arg["raw"])
 

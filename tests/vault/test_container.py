@@ -286,22 +286,6 @@ def test_a_directory_or_missing_path_is_not_a_container(workdir: Path) -> None:
         Container.open(workdir / "missing", [DECOY])
 
 
-def test_each_compartment_has_its_own_signing_identity_and_address_book(workdir: Path) -> None:
-    path = new_container(workdir / "box")
-    with Container.open(path, [DECOY]) as box:
-        hidden = box.add_compartment(HIDDEN)
-        decoy = box.compartments[0]
-        assert decoy.signing_key().public_openssh() != hidden.signing_key().public_openssh()
-        book = hidden.address_book()
-        book.pin_signer("адвокат", decoy.signing_key().public_openssh())
-        hidden.save_address_book(book)
-        key = hidden.signing_key().public_openssh()
-    with Container.open(path, [HIDDEN]) as box:
-        assert box.newest.signing_key().public_openssh() == key
-        assert "адвокат" in box.newest.address_book().to_dict()["signers"]
-        assert box.compartments[0].address_book().to_dict()["signers"] == {}
-
-
 def test_a_read_only_session_never_writes_not_even_repairs(workdir: Path) -> None:
     path = new_container(workdir / "box")
     with Container.open(path, [DECOY]) as box:

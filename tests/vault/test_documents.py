@@ -360,3 +360,47 @@ def test_a_record_read_back_equals_the_document_that_was_stored(box: Container) 
     assert again == doc and repr(again) == repr(doc)
     import dataclasses
     assert set(again.__dict__) == {f.name for f in dataclasses.fields(Document)}
+
+
+@given(data=st.binary(max_size=3 * MiB), cuts=st.lists(st.integers(1, 700_000), max_size=12))
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_bytes_pushed_in_any_pieces_store_the_same_document_as_a_stream(
+        workdir: Path, data: bytes, cuts: list[int]) -> None:
+    path = new_container(workdir / f"push-{len(data)}-{len(cuts)}", size=16 * MiB)
+    with Container.open(path, [DECOY]) as box:
+        incoming = box.newest.documents.receive(kind="order", title="Приказ")
+        position = 0
+        for cut in cuts:
+            incoming.write(data[position:position + cut])
+            position += cut
+        incoming.write(memoryview(data)[position:])
+        pushed = incoming.close()
+        pulled = box.newest.documents.add(io.BytesIO(data), kind="order")
+        assert pushed.sha256 == pulled.sha256 and pushed.size == pulled.size == len(data)
+        assert pushed.media_type == pulled.media_type
+    with Container.open(path, [DECOY]) as box:
+        assert box.newest.documents.read_bytes(pushed.id) == data
+
+
+def test_an_abandoned_incoming_document_leaves_nothing_behind(workdir: Path) -> None:
+    path = new_container(workdir / "abandoned", size=16 * MiB)
+    with Container.open(path, [DECOY]) as box:
+        documents = box.newest.documents
+        free_before = box.usage().free
+        with pytest.raises(RuntimeError), documents.batch():
+            incoming = documents.receive(kind="order")
+            incoming.write(os.urandom(3 * MiB))
+            raise RuntimeError("the bundle failed to verify")
+        assert len(documents) == 0
+        assert box.usage().free == free_before
+        kept = documents.add(io.BytesIO(b"still works"), kind="note")
+    with Container.open(path, [DECOY]) as box:
+        assert [d.id for d in box.newest.documents.list()] == [kept.id]
+
+
+def test_receiving_refuses_unknown_fields_before_writing(box: Container) -> None:
+    with pytest.raises(InvalidInput):
+        box.newest.documents.receive(kind="order", colour="red")
+    with pytest.raises(InvalidInput):
+        box.newest.documents.receive(kind="Not A Kind")

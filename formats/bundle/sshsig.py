@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from papka.vault.bundle.errors import SignatureError
+from papka.formats.bundle.errors import SignatureError
 
 #: The namespace of bundle signatures: a signature made for anything else never verifies here.
 NAMESPACE = "papka-bundle-v1"

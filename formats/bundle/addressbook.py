@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from papka.vault.bundle.age import Recipient, parse_recipient
-from papka.vault.bundle.errors import BundleUsageError
-from papka.vault.bundle.fingerprint import Fingerprint
-from papka.vault.bundle.signer import public_blob_from_openssh, public_openssh_line
+from papka.formats.bundle.age import Recipient, parse_recipient
+from papka.formats.bundle.errors import BundleUsageError
+from papka.formats.bundle.fingerprint import Fingerprint
+from papka.formats.bundle.signer import public_blob_from_openssh, public_openssh_line
 
 _MAX_NAME = 200
 _FORMAT_VERSION = 1

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from papka.vault.bundle.errors import LimitExceededError, ManifestError
+from papka.formats.bundle.errors import LimitExceededError, ManifestError
 
 FORMAT = "papka-bundle"
 VERSION = 1

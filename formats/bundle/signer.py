@@ -8,9 +8,9 @@ import binascii
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from papka.vault.bundle import sshsig
-from papka.vault.bundle.errors import BundleUsageError
-from papka.vault.bundle.fingerprint import Fingerprint
+from papka.formats.bundle import sshsig
+from papka.formats.bundle.errors import BundleUsageError
+from papka.formats.bundle.fingerprint import Fingerprint
 
 
 class SigningKey:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from papka import host
-from papka.vault.bundle import age, sshsig, stockcheck
-from papka.vault.bundle.addressbook import AddressBook, SignerCheck
-from papka.vault.bundle.archive import (
+from papka.formats.bundle import age, sshsig, stockcheck
+from papka.formats.bundle.addressbook import AddressBook, SignerCheck
+from papka.formats.bundle.archive import (
     CHECKSUMS,
     CHECKSUMS_SIGNATURE,
     FIXED_MEMBERS,
@@ -36,7 +36,7 @@ from papka.vault.bundle.archive import (
     StrictTarReader,
     read_zip,
 )
-from papka.vault.bundle.errors import (
+from papka.formats.bundle.errors import (
     BundleDamagedError,
     BundleStorageError,
     BundleUsageError,
@@ -46,9 +46,9 @@ from papka.vault.bundle.errors import (
     SignatureError,
     UnsafeMemberError,
 )
-from papka.vault.bundle.fingerprint import Fingerprint
-from papka.vault.bundle.manifest import MAX_MANIFEST_BYTES, Manifest, ManifestFile
-from papka.vault.bundle.signer import public_blob_from_openssh
+from papka.formats.bundle.fingerprint import Fingerprint
+from papka.formats.bundle.manifest import MAX_MANIFEST_BYTES, Manifest, ManifestFile
+from papka.formats.bundle.signer import public_blob_from_openssh
 
 Source = BinaryIO | str | os.PathLike[str]
 
@@ -171,7 +171,7 @@ class DocumentReceiver(Protocol):
 
     def write(self, data: bytes, /) -> object: ...
 
-    def close(self) -> None: ...
+    def close(self) -> object: ...
 
 
 class _DocumentSink:

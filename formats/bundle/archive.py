@@ -17,13 +17,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Protocol
 
-from papka.vault.bundle.errors import (
+from papka.formats.bundle.errors import (
     BundleDamagedError,
     DuplicateMemberError,
     LimitExceededError,
     UnsafeMemberError,
 )
-from papka.vault.bundle.manifest import FILE_NAME, MAX_FILE_SIZE, MAX_FILES
+from papka.formats.bundle.manifest import FILE_NAME, MAX_FILE_SIZE, MAX_FILES
 
 MANIFEST = "manifest.json"
 MANIFEST_SIGNATURE = "manifest.json.sig"

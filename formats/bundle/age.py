@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Protocol
 
 import pyrage
 
-from papka.vault.bundle.errors import (
+from papka.formats.bundle.errors import (
     ArmorError,
     BundleStorageError,
     BundleUsageError,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from papka.vault.bundle.errors import ManifestError
-from papka.vault.bundle.sshsig import NAMESPACE
+from papka.formats.bundle.errors import ManifestError
+from papka.formats.bundle.sshsig import NAMESPACE
 
 #: The commands, as printed in README.txt; tests run them as they stand.
 CHECK_COMMANDS = (

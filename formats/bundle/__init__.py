@@ -8,8 +8,8 @@ recipient needs only ``age -d -i KEY BUNDLE | tar x`` and ``ssh-keygen -Y verify
 without papka. The format and its security argument are in docs/FORMAT.md, "Bundles".
 """
 
-from papka.vault.bundle.addressbook import AddressBook, PinStatus, SignerCheck
-from papka.vault.bundle.age import (
+from papka.formats.bundle.addressbook import AddressBook, PinStatus, SignerCheck
+from papka.formats.bundle.age import (
     Identity,
     Recipient,
     generate_identity,
@@ -17,7 +17,7 @@ from papka.vault.bundle.age import (
     parse_identities,
     parse_recipient,
 )
-from papka.vault.bundle.errors import (
+from papka.formats.bundle.errors import (
     ArmorError,
     BundleDamagedError,
     BundleError,
@@ -33,9 +33,9 @@ from papka.vault.bundle.errors import (
     SignatureError,
     UnsafeMemberError,
 )
-from papka.vault.bundle.fingerprint import Fingerprint, terminal_qr
-from papka.vault.bundle.manifest import Manifest, ManifestFile
-from papka.vault.bundle.reader import (
+from papka.formats.bundle.fingerprint import Fingerprint, terminal_qr
+from papka.formats.bundle.manifest import Manifest, ManifestFile
+from papka.formats.bundle.reader import (
     DocumentReceiver,
     OpenedBundle,
     VerifiedBundle,
@@ -43,9 +43,9 @@ from papka.vault.bundle.reader import (
     open_bundle,
     verify_bundle,
 )
-from papka.vault.bundle.signer import SigningKey
-from papka.vault.bundle.sshsig import NAMESPACE as SIGNATURE_NAMESPACE
-from papka.vault.bundle.writer import BundleItem, BundleSummary, write_bundle
+from papka.formats.bundle.signer import SigningKey
+from papka.formats.bundle.sshsig import NAMESPACE as SIGNATURE_NAMESPACE
+from papka.formats.bundle.writer import BundleItem, BundleSummary, write_bundle
 
 __all__ = [
     "AddressBook",

@@ -36,6 +36,24 @@ _EMAIL_HEADER = re.compile(
 )
 
 
+_EXTENSIONS = {
+    "application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
+    "image/webp": "webp", "image/tiff": "tif", "image/heic": "heic", "video/mp4": "mp4",
+    "video/quicktime": "mov", "message/rfc822": "eml", "text/plain": "txt",
+    "application/zip": "zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+
+
+def extension_for(media_type: str) -> str:
+    """The usual file-name extension for a media type, without the dot (\"bin\" if unknown)."""
+    return _EXTENSIONS.get(media_type, "bin")
+
+
 def is_image(media_type: str) -> bool:
     return media_type in _IMAGE_TYPES
 

@@ -17,18 +17,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from papka.errors import PapkaError
-from papka.formats import fonts
-from papka.formats.verify import verify
-from papka.vault import Container
-from papka.vault.bundle import (
-    BundleDamagedError,
-    generate_identity,
-    open_bundle,
-    parse_identities,
-    parse_recipient,
-    verify_bundle,
-)
-from papka.vault.export import (
+from papka.exchange import (
     BUILTIN_PROFILES,
     BundleFileExists,
     CannotRedactForProfile,
@@ -41,7 +30,19 @@ from papka.vault.export import (
     profiles,
     remove_profile,
     save_profile,
+    signing_key,
 )
+from papka.formats import fonts
+from papka.formats.bundle import (
+    BundleDamagedError,
+    generate_identity,
+    open_bundle,
+    parse_identities,
+    parse_recipient,
+    verify_bundle,
+)
+from papka.formats.verify import verify
+from papka.vault import Container
 
 CANARY = "Канарейкина Ольга Степановна"
 KEPT = "Повестка о явке в военный комиссариат"
@@ -128,7 +129,7 @@ def test_lawyer_bundle_carries_originals_and_metadata(box: Container, workdir: P
     assert entry.metadata == {"date": "2024-03-15", "number": "123", "tags": "court"}
     assert entry.provenance == ({"action": "added", "document": doc},)
     assert opened.bundle.manifest.sender == "Sparrow"
-    assert result.summary.fingerprint == box.newest.signing_key().fingerprint()
+    assert result.summary.fingerprint == signing_key(box.newest).fingerprint()
 
 
 def _photo_with_gps() -> bytes:
@@ -144,8 +145,8 @@ def _photo_with_gps() -> bytes:
 
 def test_lawyer_gets_the_original_photo_and_the_keeper_is_told_what_it_carries(
         box: Container, workdir: Path, lawyer_key: tuple[str, str]) -> None:
+    from papka.exchange import ORIGINAL, STRIPPED
     from papka.formats.sanitize import CAMERA_AND_TIME, GPS_POSITION, carried_metadata
-    from papka.vault.export import ORIGINAL, STRIPPED
 
     secret, public = lawyer_key
     photo = _photo_with_gps()

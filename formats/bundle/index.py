@@ -19,8 +19,8 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from reportlab.platypus.flowables import KeepTogether
 
 from papka.formats import fonts
-from papka.vault.bundle.fingerprint import Fingerprint
-from papka.vault.bundle.manifest import Manifest
+from papka.formats.bundle.fingerprint import Fingerprint
+from papka.formats.bundle.manifest import Manifest
 
 _REGULAR = "PapkaDejaVuSans"
 _BOLD = "PapkaDejaVuSans-Bold"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from papka.vault.bundle import age, stockcheck
-from papka.vault.bundle.archive import (
+from papka.formats.bundle import age, stockcheck
+from papka.formats.bundle.archive import (
     CHECKSUMS,
     CHECKSUMS_SIGNATURE,
     INDEX,
@@ -28,15 +28,15 @@ from papka.vault.bundle.archive import (
     tar_stream,
     write_zip,
 )
-from papka.vault.bundle.errors import (
+from papka.formats.bundle.errors import (
     BundleDamagedError,
     BundleError,
     BundleStorageError,
     BundleUsageError,
     LimitExceededError,
 )
-from papka.vault.bundle.fingerprint import Fingerprint
-from papka.vault.bundle.manifest import (
+from papka.formats.bundle.fingerprint import Fingerprint
+from papka.formats.bundle.manifest import (
     EXTENSION,
     KIND,
     MAX_FILES,
@@ -48,7 +48,7 @@ from papka.vault.bundle.manifest import (
     check_sender,
     file_names,
 )
-from papka.vault.bundle.signer import SigningKey
+from papka.formats.bundle.signer import SigningKey
 
 _CHUNK = 1024 * 1024
 
@@ -175,7 +175,7 @@ class _Export:
         manifest_bytes = manifest.to_bytes()
         self.manifest = manifest
         self.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
-        from papka.vault.bundle.index import render_index  # reportlab loads only when needed
+        from papka.formats.bundle.index import render_index  # reportlab loads only when needed
 
         index = render_index(manifest, self.manifest_sha256, self._signer.fingerprint())
         if len(index) > MAX_INDEX_BYTES:

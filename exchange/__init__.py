@@ -1,0 +1,65 @@
+"""The exchange between the vault and the world: export profiles, selections, signed bundles out
+of a compartment and verified bundles into one.
+
+This is the one layer that joins the deniable store (papka.vault) and the file formats
+(papka.formats, including the bundle format papka.formats.bundle); neither of those imports it
+or each other (docs/ARCHITECTURE.md).
+
+    from papka.exchange import Selection, export_bundle
+    export_bundle(compartment, Selection.parse(["kind:summons"]), "out.papka",
+                  profile="embassy", recipients=[recipient])
+"""
+
+from papka.exchange.errors import (
+    BundleFileExists,
+    BundleFileProblem,
+    CannotRedactForProfile,
+    ExportError,
+)
+from papka.exchange.export import ExportResult, export_bundle
+from papka.exchange.identity import address_book, save_address_book, signing_key
+from papka.exchange.imports import ImportResult, import_into
+from papka.exchange.items import (
+    ORIGINAL,
+    REDACTED,
+    STRIPPED,
+    ExportedDocument,
+    build_items,
+)
+from papka.exchange.profiles import (
+    BUILTIN_PROFILES,
+    METADATA_FIELDS,
+    Profile,
+    find_profile,
+    profiles,
+    remove_profile,
+    save_profile,
+)
+from papka.exchange.selection import Selection
+
+__all__ = [
+    "BUILTIN_PROFILES",
+    "METADATA_FIELDS",
+    "ORIGINAL",
+    "REDACTED",
+    "STRIPPED",
+    "BundleFileExists",
+    "BundleFileProblem",
+    "CannotRedactForProfile",
+    "ExportError",
+    "ExportResult",
+    "ExportedDocument",
+    "ImportResult",
+    "Profile",
+    "Selection",
+    "address_book",
+    "build_items",
+    "export_bundle",
+    "find_profile",
+    "import_into",
+    "profiles",
+    "remove_profile",
+    "save_address_book",
+    "save_profile",
+    "signing_key",
+]

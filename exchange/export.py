@@ -1,0 +1,116 @@
+"""Export: chosen documents, whole or redacted, into one signed bundle for one recipient.
+
+Nothing of an export reaches the disk in plaintext except the bundle the keeper names: originals
+stream from the container into the encryption, and redaction works on bytes in memory. A profile
+that redacts never lets an unredacted document through: a document papka cannot redact (a video,
+a spreadsheet) makes the whole export refuse. See docs/FORMAT.md (Part II) for the bundle and
+docs/redaction.md for what redaction does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from papka.exchange.errors import BundleFileExists, BundleFileProblem, ExportError
+from papka.exchange.identity import signing_key
+from papka.exchange.items import ExportedDocument, build_items
+from papka.exchange.profiles import Profile, find_profile
+from papka.exchange.selection import Selection
+from papka.formats.bundle import BundleSummary, Recipient, write_bundle
+from papka.formats.bundle.writer import utc_now
+from papka.output_files import new_output_file
+
+if TYPE_CHECKING:
+    from papka.vault.container import Compartment
+    from papka.vault.documents import Document
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    summary: BundleSummary
+    path: Path
+    documents: tuple[ExportedDocument, ...]
+
+
+@contextlib.contextmanager
+def _new_file(path: Path) -> Iterator[BinaryIO]:
+    """A new file at ``path`` (never an existing one, never through a link), written under a
+    partial name and renamed only when complete, so a half-written bundle never stands under
+    the name the keeper gave, even if the run is killed (papka/output_files.py)."""
+    writing = False
+    try:
+        with new_output_file(path) as out:
+            writing = True
+            yield out
+    except FileExistsError:
+        if writing:
+            raise
+        raise BundleFileExists() from None
+    except OSError:
+        if writing:
+            raise
+        raise BundleFileProblem() from None
+
+
+def export_bundle(
+    compartment: Compartment,
+    selection: Selection | Sequence[Document],
+    path: str | os.PathLike[str],
+    *,
+    profile: Profile | str = "lawyer",
+    recipients: Sequence[Recipient] = (),
+    passphrase: str | None = None,
+    plain: bool = False,
+    armored: bool = False,
+    hide: Sequence[str] = (),
+    sender: str = "",
+    store_redacted: bool = False,
+    strip_image_metadata: bool = False,
+    unreadable: str | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    """Export the selected documents of ``compartment`` into a new bundle file at ``path``,
+    signed by the compartment's identity, encrypted to ``recipients`` (or ``passphrase``, or
+    ``plain``). The file is created exclusively and deleted if anything fails.
+
+    With ``store_redacted`` each redacted copy is also stored in the compartment as a document
+    derived from its original, with the redaction log (categories and counts) as derivation.
+    ``strip_image_metadata``: see build_items; ExportResult.documents says for each document
+    how it went out and, for originals, what metadata they carry. ``unreadable`` (box, drop or
+    accept) settles the pages of redacted documents that papka cannot read; without it such a
+    page refuses the export (papka.formats.burn.UnreadablePages).
+    """
+    chosen = profile if isinstance(profile, Profile) else find_profile(compartment, profile)
+    documents = compartment.documents
+    if isinstance(selection, Selection):
+        selected = selection.resolve(documents)
+    else:
+        selected = list(selection)
+        if not selected:
+            raise ExportError("Nothing was selected for export.")
+    if not (recipients or passphrase is not None or plain):
+        raise ExportError("A bundle needs a recipient, a passphrase, or the plain form.")
+    target = Path(path)
+    if target.exists() or target.is_symlink():
+        raise BundleFileExists()
+    # Redacted copies stored back are committed only once the bundle is complete.
+    with documents.batch() if store_redacted else contextlib.nullcontext():
+        items, exported = build_items(documents, selected, chosen, hide=hide,
+                                      store_redacted=store_redacted,
+                                      strip_image_metadata=strip_image_metadata,
+                                      unreadable=unreadable)
+        with _new_file(target) as out:
+            summary = write_bundle(out, items, signer=signing_key(compartment),
+                                   recipients=recipients, passphrase=passphrase, plain=plain,
+                                   armored=armored, sender=sender, clock=clock,
+                                   progress=progress)
+    return ExportResult(summary, target, tuple(exported))
+
+
