@@ -25,6 +25,7 @@ from papka import host
 from papka.errors import EnvironmentProblem, UsageError
 from papka.output_files import move_into_place, new_output_file, partial_path
 from papka.vault import _crypto
+from papka.vault.catalog import SECTIONS, CatalogRoot, KeyPair, Link
 from papka.vault.errors import (
     ContainerDamaged,
     FileTooLarge,
@@ -57,9 +58,6 @@ from papka.vault.storage import FileStorage, Storage
 Progress = Callable[[int, int], None]
 _FILL_CHUNK = 8 * 1024 * 1024
 _ROOT_DIRECT, _ROOT_INDIRECT = 0, 1
-#: Catalog sections kept for the layers above the store: the exchange layer's address book
-#: ("book") and export profiles ("profiles"); the store only checks that each is a JSON object.
-SECTIONS = ("book", "profiles")
 
 
 def _utc_now() -> dt.datetime:
@@ -202,11 +200,11 @@ class Compartment:
         # The slot points at both copies of the catalog (docs/FORMAT.md §6): use the first that
         # reads, and rewrite whatever did not.
         self._root_chains: dict[int, list[Pointer]] = {}
-        root: dict[str, Any] | None = None
+        root: CatalogRoot | None = None
         for copy, head in enumerate(unpack_roots(record.root)[:2]):
             try:
                 chain = self._load_root_chain(head)
-                loaded = _validated_root(json.loads(self.store.read_bytes(chain[-1])))
+                loaded = CatalogRoot.loads(self.store.read_bytes(chain[-1]))
             except (ContainerDamaged, ChunkDamaged, ValueError):
                 continue
             self._root_chains[copy] = chain
@@ -216,8 +214,8 @@ class Compartment:
                 "A compartment's index is damaged; its documents cannot be listed.",
                 hint="Run `papka check`; restore the container from a copy if you have one.")
         self.needs_repair = set(self._root_chains) != {0, 1}
-        self.root: dict[str, Any] = root
-        self._committed_root = json.dumps(root)
+        self.root: CatalogRoot = root
+        self._committed_root = root.dumps()
         self._written_root = self._committed_root
         self._committed_chains = dict(self._root_chains)
         self.documents = DocumentStore(self)
@@ -244,7 +242,7 @@ class Compartment:
     def _write_root(self) -> bytes:
         """Write the catalog root twice, far apart; return the slot's root field, which points
         at both copies."""
-        text = json.dumps(self.root, separators=(",", ":"))
+        text = self.root.dumps()
         self._written_root = text           # what the commit keeps for a later rollback
         data = text.encode()
         raws: list[bytes] = []
@@ -267,7 +265,7 @@ class Compartment:
         return pack_roots(raws)
 
     # -- keys a newer compartment keeps for this one -------------------------------------------
-    def link(self) -> dict[str, Any]:
+    def link(self) -> Link:
         return {"slot": self.slot, "a": self.masters[0].hex(), "b": self.masters[1].hex()}
 
     # -- what the compartment keeps for the layers above the store ----------------------------
@@ -275,20 +273,20 @@ class Compartment:
     def identity_seed(self) -> bytes:
         """32 random bytes made with the compartment, which never leave it: the exchange layer
         makes the compartment's signing identity from them (docs/ARCHITECTURE.md)."""
-        return bytes.fromhex(self.root["identity"])
+        return self.root.identity_seed
 
     def section(self, name: str) -> dict[str, Any]:
         """A copy of a section the store keeps, encrypted in the catalog, for the layers above
         it (SECTIONS: the address book, export profiles); empty when never written."""
         if name not in SECTIONS:
             raise ValueError(f"no catalog section is called {name!r}")
-        return json.loads(json.dumps(self.root.get(name) or {}))  # type: ignore[no-any-return]
+        return json.loads(json.dumps(self.root.sections.get(name, {})))  # type: ignore[no-any-return]
 
     def set_section(self, name: str, value: Mapping[str, Any]) -> None:
         """Replace a section (plain JSON data); durable with the next commit."""
         if name not in SECTIONS:
             raise ValueError(f"no catalog section is called {name!r}")
-        self.root[name] = json.loads(json.dumps(dict(value)))
+        self.root.sections[name] = json.loads(json.dumps(dict(value)))
 
     # -- commits ---------------------------------------------------------------------------------
     def commit(self) -> None:
@@ -349,7 +347,7 @@ class Compartment:
         tx.allocated.clear()
         tx.freed.clear()
         tx.cursors.clear()
-        self.root = json.loads(self._committed_root)
+        self.root = CatalogRoot.loads(self._committed_root)
         self._root_chains = dict(self._committed_chains)
         self.documents._reload()
 
@@ -582,7 +580,7 @@ class Container:
                 self.unreachable_older += 1
                 continue
             self._compartments.append(compartment)
-            for link in compartment.root.get("older", []):
+            for link in compartment.root.older:
                 if link["slot"] in failed or \
                         any(c.slot == link["slot"] for c in self._compartments) or \
                         any(u.slot == link["slot"] for u in queue):
@@ -608,11 +606,11 @@ class Container:
         the compartment as it opened now; the next writing commit stores them."""
         by_slot = {c.slot: c for c in self._compartments}
         for compartment in self._compartments:
-            links = compartment.root.get("older", [])
+            links = compartment.root.older
             fresh = [by_slot[link["slot"]].link() if link["slot"] in by_slot else link
                      for link in links]
             if fresh != links:
-                compartment.root["older"] = fresh
+                compartment.root.older = fresh
                 compartment.needs_repair = True
 
     @staticmethod
@@ -719,8 +717,7 @@ class Container:
             raise InvalidInput("The container has no free compartment slot left.")
         slot = free[int.from_bytes(self.random(2), "big") % len(free)]
         level = max((c.level for c in self._compartments), default=-1) + 1
-        root = {"format": 1, "older": [c.link() for c in self._compartments],
-                "identity": self.random(32).hex(), "pages": [], "book": {}}
+        root = CatalogRoot.new(self.random(32), [c.link() for c in self._compartments])
         data_key = bytearray(self.random(32))
         # The first catalog goes where neither the oldest compartment (from the start) nor the
         # newer ones (from the end) reach while each holds less than half of the container:
@@ -734,7 +731,7 @@ class Container:
         origins = (middle + draw % band, middle + band + (draw >> 16) % band)
         store = ObjectStore(self.storage, self.space, data_key, descending=False,
                             random=self.random, padding=self.padding, origins=origins)
-        data = json.dumps(root, separators=(",", ":")).encode()
+        data = root.dumps().encode()
         roots = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
                             for copy in (0, 1)])
         record = SlotRecord(0, self.geometry.size, level, data_key, roots)
@@ -767,12 +764,12 @@ class Container:
         # what it reached before or after (docs/FORMAT.md §7): first the newer compartments keep
         # the new keys beside the old ones, then the slot changes, then the old keys go.
         newer = [c for c in self._compartments
-                 if any(link["slot"] == compartment.slot for link in c.root.get("older", []))]
-        future = {"a": masters[0].hex(), "b": masters[1].hex()}
+                 if any(link["slot"] == compartment.slot for link in c.root.older)]
+        future = KeyPair(a=masters[0].hex(), b=masters[1].hex())
         for holder in newer:
-            holder.root["older"] = [{**link, "next": future}
-                                    if link["slot"] == compartment.slot else link
-                                    for link in holder.root["older"]]
+            holder.root.older = [Link(slot=link["slot"], a=link["a"], b=link["b"], next=future)
+                                 if link["slot"] == compartment.slot else link
+                                 for link in holder.root.older]
             holder.commit()
         old = compartment.masters
         compartment.masters = masters
@@ -784,8 +781,8 @@ class Container:
         for master in old:
             _crypto.wipe(master)
         for holder in newer:
-            holder.root["older"] = [compartment.link() if link["slot"] == compartment.slot
-                                    else link for link in holder.root["older"]]
+            holder.root.older = [compartment.link() if link["slot"] == compartment.slot
+                                 else link for link in holder.root.older]
             holder.commit()
 
     def usage(self) -> Usage:
@@ -838,46 +835,6 @@ class Container:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
-
-
-def _validated_root(root: Any) -> dict[str, Any]:
-    """The catalog root as papka writes it, or ValueError: authenticated data can still have been
-    crafted by someone who holds the passphrase, and must fail cleanly."""
-    if not isinstance(root, dict):
-        raise ValueError("catalog root is not an object")
-    pages = root.get("pages", [])
-    older = root.get("older", [])
-    if not isinstance(pages, list) or len(pages) > 64 or not isinstance(older, list):
-        raise ValueError("catalog root fields have the wrong shape")
-    for page in pages:
-        if page is not None and not (isinstance(page, list) and 1 <= len(page) <= 2
-                                     and all(isinstance(p, dict) for p in page)):
-            raise ValueError("catalog page pointer has the wrong shape")
-    for link in older:
-        if not (isinstance(link, dict) and isinstance(link.get("slot"), int)
-                and 0 <= link["slot"] < SLOT_COUNT and _is_key_pair(link)
-                and ("next" not in link or _is_key_pair(link["next"]))):
-            raise ValueError("older compartment link has the wrong shape")
-    if not isinstance(root.get("identity"), str) or len(root["identity"]) != 64:
-        raise ValueError("identity seed has the wrong shape")
-    search = root.get("search", [])
-    if not isinstance(search, list) or len(search) > 64 or not all(
-            p is None or isinstance(p, dict) for p in search):
-        raise ValueError("search index pointers have the wrong shape")
-    if not all(isinstance(root.get(name, {}), dict) for name in SECTIONS):
-        raise ValueError("a section of the catalog has the wrong shape")
-    return root
-
-
-def _is_key_pair(keys: Any) -> bool:
-    if not (isinstance(keys, dict) and all(
-            isinstance(keys.get(k), str) and len(keys[k]) == 64 for k in ("a", "b"))):
-        return False
-    try:
-        bytes.fromhex(keys["a"] + keys["b"])
-    except ValueError:
-        return False
-    return True
 
 
 def _check_passphrase(passphrase: str) -> None:

@@ -24,6 +24,7 @@ from papka.errors import EnvironmentProblem
 from papka.media import sniff_media_type
 from papka.output_files import new_output_file
 from papka.text import lemma_keys, query_word_keys, search_keys
+from papka.vault.catalog import PAGES
 from papka.vault.errors import (
     AmbiguousId,
     ContainerDamaged,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from papka.vault.container import Compartment
 
 T = TypeVar("T")
-PAGES = 64
 MIN_ID_PREFIX = 4
 _MAX_TEXT = 20_000
 # Cyrillic too, for the keeper's own kinds (справка-о-ранении); older catalogs hold only Latin.
@@ -142,7 +142,7 @@ class DocumentStore:
     # -- loading and saving the catalog pages --------------------------------------------------
     def _reload(self) -> None:
         root = self._compartment.root
-        pages = root.setdefault("pages", [])
+        pages = root.pages
         pages.extend([None] * (PAGES - len(pages)))
         # Records are kept as parsed JSON and turned into Document and Pointer objects on first
         # use: unlocking then costs one JSON parse per page and nothing per document.
@@ -156,7 +156,7 @@ class DocumentStore:
         try:
             self._page_pointers: list[list[Pointer] | None] = [
                 [Pointer.from_json(copy) for copy in p] if p else None for p in pages]
-            search = root.get("search") or [None] * PAGES
+            search = root.search or [None] * PAGES
             self._search_pointers: list[Pointer | None] = [
                 Pointer.from_json(p) if p else None for p in search]
             self._search_pointers.extend([None] * (PAGES - len(self._search_pointers)))
@@ -231,7 +231,7 @@ class DocumentStore:
             data = json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()
             new = [store.write_bytes(data, copy) for copy in (0, 1)] if records else None
             self._page_pointers[page] = new
-            self._compartment.root["pages"][page] = [p.to_json() for p in new] if new else None
+            self._compartment.root.pages[page] = [p.to_json() for p in new] if new else None
             keys = self._page_keys(page)
             old_search = self._search_pointers[page]
             if old_search is not None:
@@ -239,8 +239,8 @@ class DocumentStore:
             search = store.write_bytes(json.dumps(keys, separators=(",", ":"), ensure_ascii=False)
                                        .encode()) if keys else None
             self._search_pointers[page] = search
-            self._compartment.root["search"] = [p.to_json() if p else None
-                                                for p in self._search_pointers]
+            self._compartment.root.search = [p.to_json() if p else None
+                                             for p in self._search_pointers]
         self._dirty.clear()
 
     def extents(self) -> Iterator[Extent]:
@@ -307,8 +307,8 @@ class DocumentStore:
     def own_kinds(self) -> tuple[str, ...]:
         """Kinds the keeper added to this compartment (kept in its catalog root, key "kinds";
         catalogs written before kinds could be added simply have none)."""
-        stored = self._compartment.root.get("kinds")
-        if not isinstance(stored, builtins.list):
+        stored = self._compartment.root.kinds
+        if stored is None:
             return ()
         return tuple(k for k in stored if isinstance(k, str) and _KIND.fullmatch(k))
 
@@ -327,7 +327,7 @@ class DocumentStore:
         if len(own) >= MAX_OWN_KINDS:
             raise InvalidInput("A compartment can hold at most 200 kinds of your own.")
         with self._change():
-            self._compartment.root["kinds"] = [*own, kind]
+            self._compartment.root.kinds = [*own, kind]
         return True
 
     def list(self, *, kind: str | None = None, tag: str | None = None,

@@ -367,7 +367,7 @@ def test_a_record_read_back_equals_the_document_that_was_stored(box: Container) 
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_bytes_pushed_in_any_pieces_store_the_same_document_as_a_stream(
         workdir: Path, data: bytes, cuts: list[int]) -> None:
-    path = new_container(workdir / f"push-{len(data)}-{len(cuts)}", size=16 * MiB)
+    path = new_container(workdir / os.urandom(6).hex(), size=16 * MiB)
     with Container.open(path, [DECOY]) as box:
         incoming = box.newest.documents.receive(kind="order", title="Приказ")
         position = 0

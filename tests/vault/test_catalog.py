@@ -1,0 +1,89 @@
+"""The catalog's JSON: read and checked in one place, written back byte for byte (the files in
+vectors/catalog/ are known answers another implementation can use)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from papka.vault.catalog import PAGES, CatalogRoot
+from papka.vault.documents import Document, _record
+from papka.vault.objects import Pointer
+
+VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "catalog"
+
+
+@pytest.mark.parametrize("name", ["decoy", "hidden"])
+def test_a_root_is_written_back_exactly_as_it_was_read(name: str) -> None:
+    text = (VECTORS / f"root-{name}.json").read_text(encoding="ascii")
+    root = CatalogRoot.loads(text)
+    assert root.dumps() == text
+    assert len(root.pages) == PAGES and root.search is not None
+    assert root.sections == {"book": {}}
+    assert len(root.identity_seed) == 32
+    # The hidden compartment keeps the decoy's keys, so that it opens the decoy too.
+    assert [link["slot"] for link in root.older] == ([] if name == "decoy" else [3])
+
+
+@pytest.mark.parametrize("name", ["decoy", "hidden"])
+def test_a_page_of_records_is_written_back_exactly_as_it_was_read(name: str) -> None:
+    raw = (VECTORS / f"page-{name}.json").read_bytes()
+    records = json.loads(raw)
+    rebuilt = [_record(Document.from_json(r), Pointer.from_json(r["content"])) for r in records]
+    assert json.dumps(rebuilt, separators=(",", ":"), ensure_ascii=False).encode() == raw
+    assert {Document.from_json(r).title for r in records} <= {"Справка", "Дело"}
+
+
+def test_a_new_root_has_the_fields_in_their_historic_order() -> None:
+    root = CatalogRoot.new(bytes(32), [])
+    assert root.dumps() == ('{"format":1,"older":[],"identity":"' + "00" * 32
+                            + '","pages":[],"book":{}}')
+    root.pages.extend([None] * PAGES)
+    root.search = [None] * PAGES
+    root.kinds = ["справка-о-ранении"]
+    root.sections["profiles"] = {}
+    keys = list(json.loads(root.dumps()))
+    assert keys == ["format", "older", "identity", "pages", "book", "search", "kinds",
+                    "profiles"]
+
+
+def test_what_a_newer_papka_wrote_is_kept_where_it_was() -> None:
+    data = {"format": 1, "older": [], "identity": "11" * 32, "future": {"x": [1, 2]},
+            "pages": [], "book": {}}
+    root = CatalogRoot.from_json(data)
+    assert root.unknown == {"future": {"x": [1, 2]}}
+    assert list(root.to_json()) == list(data)
+    assert root.to_json() == data
+
+
+def _good() -> dict[str, Any]:
+    return {"format": 1, "older": [{"slot": 2, "a": "aa" * 32, "b": "bb" * 32}],
+            "identity": "11" * 32, "pages": [None, [{"p": 1}]], "book": {},
+            "search": [None], "kinds": ["x"], "profiles": {}}
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("identity", "11" * 31), ("identity", "zz" * 32), ("identity", None),
+    ("pages", {}), ("pages", [None] * (PAGES + 1)), ("pages", [[]]), ("pages", [["x"]]),
+    ("older", [{"slot": 16, "a": "aa" * 32, "b": "bb" * 32}]),
+    ("older", [{"slot": True, "a": "aa" * 32, "b": "bb" * 32}]),
+    ("older", [{"slot": 1, "a": "aa" * 32}]),
+    ("older", [{"slot": 1, "a": "aa" * 32, "b": "bb" * 32, "next": {"a": "x"}}]),
+    ("search", {}), ("search", ["x"]), ("kinds", "x"), ("kinds", [1]),
+    ("book", []), ("profiles", ["lawyer"]), ("format", "1"),
+])
+def test_every_malformed_field_is_refused(field: str, value: object) -> None:
+    CatalogRoot.from_json(_good())
+    data = _good()
+    data[field] = value
+    with pytest.raises(ValueError):
+        CatalogRoot.from_json(data)
+
+
+def test_a_root_that_is_not_an_object_is_refused() -> None:
+    for data in ([], "root", None, 1):
+        with pytest.raises(ValueError):
+            CatalogRoot.from_json(data)
