@@ -23,6 +23,7 @@ from papka.formats.bundle import (
     VerifiedBundle,
     import_bundle,
 )
+from papka.vault.documents import DocumentMeta
 
 if TYPE_CHECKING:
     from papka.vault.container import Compartment
@@ -39,7 +40,9 @@ class ImportResult:
     ids: tuple[str, ...]
 
 
-def _import_fields(entry: ManifestFile) -> dict[str, Any]:
+def _import_meta(entry: ManifestFile, tags: Sequence[str]) -> DocumentMeta:
+    """What a bundle says of one document, as the vault's metadata: the fields the sender's
+    profile let travel, and where the document came from."""
     fields: dict[str, Any] = {
         "kind": entry.kind if _VAULT_KIND.fullmatch(entry.kind) else "other",
         "title": entry.title.strip() or entry.kind,
@@ -55,10 +58,9 @@ def _import_fields(entry: ManifestFile) -> dict[str, Any]:
     if "date" in entry.metadata:
         with contextlib.suppress(ValueError):
             fields["date"] = dt.date.fromisoformat(entry.metadata["date"])
-    if "tags" in entry.metadata:
-        fields["tags"] = [t.strip()[:100] for t in entry.metadata["tags"].split(",")
-                          if t.strip()]
-    return fields
+    sent = entry.metadata.get("tags", "")
+    fields["tags"] = [*(t.strip()[:100] for t in sent.split(",") if t.strip()), *tags]
+    return DocumentMeta().with_changes(fields)
 
 
 def import_into(
@@ -84,10 +86,7 @@ def import_into(
     incoming: list[IncomingDocument] = []
 
     def receive(entry: ManifestFile) -> IncomingDocument:
-        fields = _import_fields(entry)
-        if tags:
-            fields["tags"] = [*fields.get("tags", []), *tags]
-        document = documents.receive(**fields)
+        document = documents.receive(_import_meta(entry, tags))
         incoming.append(document)
         return document
 

@@ -9,7 +9,7 @@ See docs/api.md for a worked example and docs/FORMAT.md for the on-disk format.
 """
 
 from papka.vault.container import CheckReport, Compartment, Container, Usage
-from papka.vault.documents import KINDS, Document, DocumentStore
+from papka.vault.documents import KINDS, Document, DocumentMeta, DocumentStore
 
-__all__ = ["CheckReport", "Compartment", "Container", "Document", "DocumentStore", "KINDS",
-           "Usage"]
+__all__ = ["CheckReport", "Compartment", "Container", "Document", "DocumentMeta", "DocumentStore",
+           "KINDS", "Usage"]

@@ -14,9 +14,10 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
@@ -55,32 +56,64 @@ KINDS: tuple[str, ...] = (
     "contract", "photo", "video", "audio", "note", "other",
 )
 
-_TEXT_FIELDS = ("title", "filename", "issuer", "number", "country", "language", "notes")
-_FIELDS = frozenset(_TEXT_FIELDS) | {"kind", "date", "tags", "derived_from", "derivation"}
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
-class Document:
+@dataclass(frozen=True, kw_only=True)
+class DocumentMeta:
+    """What the keeper says about a paper: everything of a document except its bytes and what
+    papka records itself (id, media type, size, hash, when it was added). add(), receive() and
+    update() take it (or its fields by name); a Document is one, with those records added."""
+
+    kind: str = "other"
+    #: None when adding: the file name's stem (or the kind) stands in.
+    title: str | None = None
+    filename: str | None = None
+    date: dt.date | None = None
+    issuer: str | None = None
+    number: str | None = None
+    country: str | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    #: The id of the document this one was made from (a redacted or sanitised copy).
+    derived_from: str | None = None
+    #: How it was made (plain JSON data: the action, the redaction log, the bundle...).
+    derivation: Mapping[str, Any] | None = None
+
+    def with_changes(self, changes: Mapping[str, Any]) -> DocumentMeta:
+        """These metadata with some fields replaced, given by name, checked and normalised
+        (dates from YYYY-MM-DD, tags stripped and each once); InvalidInput for a bad value or
+        a field that does not exist."""
+        unknown = set(changes) - META_FIELDS
+        if unknown:
+            raise InvalidInput(f"Unknown field: {sorted(unknown)[0]}.")
+        current = {name: getattr(self, name) for name in META_FIELDS}
+        current.update(changes)
+        return DocumentMeta(**_clean_fields(current))
+
+
+#: The names of DocumentMeta's fields.
+META_FIELDS = frozenset(f.name for f in dataclass_fields(DocumentMeta))
+#: The fields that are free text (checked for length and NUL characters).
+_TEXT_FIELDS = ("title", "filename", "issuer", "number", "country", "language", "notes")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document(DocumentMeta):
     """A document's record. Its bytes are read with DocumentStore.open()."""
 
     id: str
-    kind: str
     title: str
-    filename: str | None
     media_type: str
     size: int
     sha256: str
-    date: dt.date | None
-    issuer: str | None
-    number: str | None
-    country: str | None
-    language: str | None
-    tags: tuple[str, ...]
-    notes: str | None
     added: dt.datetime
-    derived_from: str | None = None
-    derivation: Mapping[str, Any] | None = None
+
+    @property
+    def meta(self) -> DocumentMeta:
+        """Only what the keeper says about it."""
+        return DocumentMeta(**{name: getattr(self, name) for name in META_FIELDS})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -406,30 +439,19 @@ class DocumentStore:
         return target
 
     # -- writing -------------------------------------------------------------------------------
-    def add(self, source: str | os.PathLike[str] | BinaryIO, *, kind: str = "other",
-            title: str | None = None, filename: str | None = None,
-            date: dt.date | str | None = None, issuer: str | None = None,
-            number: str | None = None, country: str | None = None, language: str | None = None,
-            tags: Iterable[str] = (), notes: str | None = None, derived_from: str | None = None,
-            derivation: Mapping[str, Any] | None = None,
-            progress: Progress | None = None) -> Document:
-        """Store a file (by path) or a binary stream, with its metadata; commits."""
+    def add(self, source: str | os.PathLike[str] | BinaryIO, meta: DocumentMeta | None = None,
+            /, *, progress: Progress | None = None, **fields: Any) -> Document:
+        """Store a file (by path) or a binary stream, with its metadata (``meta``, and/or its
+        fields by name: ``add(path, kind="summons", tags=["court"])``); commits."""
         if isinstance(source, (str, os.PathLike)):
             path = Path(source)
             with _open_regular_file(path) as stream:
                 size = os.fstat(stream.fileno()).st_size
                 self.check_room(size)            # refuse at once, before writing anything
-                return self.add(stream, kind=kind, title=title,
-                                filename=filename if filename is not None else path.name,
-                                date=date, issuer=issuer, number=number, country=country,
-                                language=language, tags=tags, notes=notes,
-                                derived_from=derived_from, derivation=derivation,
-                                progress=_sized(progress, size))
-        incoming = self.receive(kind=kind, title=title, filename=filename, date=date,
-                                issuer=issuer, number=number, country=country,
-                                language=language, tags=tags, notes=notes,
-                                derived_from=derived_from, derivation=derivation,
-                                progress=progress)
+                if meta is None or meta.filename is None:
+                    fields.setdefault("filename", path.name)
+                return self.add(stream, meta, progress=_sized(progress, size), **fields)
+        incoming = self.receive(meta, progress=progress, **fields)
         with self._change():
             try:
                 while incoming.fill_from(source):
@@ -443,18 +465,16 @@ class DocumentStore:
                 raise
             return incoming.close()
 
-    def receive(self, *, progress: Progress | None = None, **metadata: Any) -> IncomingDocument:
+    def receive(self, meta: DocumentMeta | None = None, /, *,
+                progress: Progress | None = None, **fields: Any) -> IncomingDocument:
         """A new document whose bytes are pushed into it (IncomingDocument.write), for a source
         that hands bytes over rather than being read (a bundle being decrypted). Its close()
         stores it, committing unless inside batch(); metadata as for add()."""
-        unknown = set(metadata) - _FIELDS
-        if unknown:
-            raise InvalidInput("A document has no field called " + ", ".join(sorted(unknown)))
-        fields = _clean_fields({"kind": "other", **metadata})
-        if fields["derived_from"] is not None:
-            fields["derived_from"] = self.resolve(fields["derived_from"])
+        checked = (meta or DocumentMeta()).with_changes(fields)
+        if checked.derived_from is not None:
+            checked = replace(checked, derived_from=self.resolve(checked.derived_from))
         writer = self._compartment.store.writer(progress=progress)
-        return IncomingDocument(self, writer, fields)
+        return IncomingDocument(self, writer, checked)
 
     def add_note(self, text: str, *, title: str, **metadata: Any) -> Document:
         """A typed note (dates, places, names) stored as a UTF-8 text document."""
@@ -477,18 +497,15 @@ class DocumentStore:
         return added
 
     def update(self, doc_id: str, **changes: Any) -> Document:
+        """Change some of a document's metadata, by field name (those of DocumentMeta)."""
         key = self.resolve(doc_id)
-        unknown = set(changes) - _FIELDS
-        if unknown:
-            raise InvalidInput(f"Unknown field: {sorted(unknown)[0]}.")
         doc = self._docs[key]
-        current = {name: getattr(doc, name) for name in _FIELDS}
-        current.update(changes)
-        fields = _clean_fields(current)
-        if not fields["title"]:
+        meta = doc.meta.with_changes(changes)
+        if not meta.title:
             raise InvalidInput("A document's title cannot be empty.")
         with self._change():
-            self._put(replace(doc, **fields), self._content[key])
+            self._put(replace(doc, **{name: getattr(meta, name) for name in META_FIELDS}),
+                      self._content[key])
         return self._docs[key]
 
     def remove(self, doc_id: str) -> None:
@@ -526,10 +543,10 @@ class IncomingDocument:
     """A document being stored from bytes pushed into it; see DocumentStore.receive."""
 
     def __init__(self, documents: DocumentStore, writer: ObjectWriter,
-                 fields: dict[str, Any]) -> None:
+                 meta: DocumentMeta) -> None:
         self._documents = documents
         self._writer = writer
-        self._fields = fields
+        self._meta = meta
         self.document: Document | None = None
 
     def write(self, data: bytes | bytearray | memoryview, /) -> int:
@@ -548,12 +565,12 @@ class IncomingDocument:
         documents = self._documents
         with documents._change():
             pointer, digest, head = self._writer.close()
-            fields = dict(self._fields)
+            meta = self._meta
             doc_id = documents._new_id()
-            title = fields.pop("title") or _default_title(fields["filename"], fields["kind"])
-            doc = Document(id=doc_id, title=title, media_type=sniff_media_type(head),
-                           size=pointer.length, sha256=digest, added=documents._clock(),
-                           **fields)
+            recorded = {name: getattr(meta, name) for name in META_FIELDS}
+            recorded["title"] = meta.title or _default_title(meta.filename, meta.kind)
+            doc = Document(**recorded, id=doc_id, media_type=sniff_media_type(head),
+                           size=pointer.length, sha256=digest, added=documents._clock())
             documents._put(doc, pointer)
         self.document = documents._docs[doc_id]
         return self.document

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from papka.vault import KINDS, Container
+from papka.vault import KINDS, Container, DocumentMeta
 from papka.vault.errors import (
     AmbiguousId,
     ContainerFull,
@@ -404,3 +405,28 @@ def test_receiving_refuses_unknown_fields_before_writing(box: Container) -> None
         box.newest.documents.receive(kind="order", colour="red")
     with pytest.raises(InvalidInput):
         box.newest.documents.receive(kind="Not A Kind")
+
+
+def test_one_metadata_value_serves_add_update_and_the_record(box: Container) -> None:
+    documents = box.newest.documents
+    meta = DocumentMeta(kind="summons", title="Повестка", tags=("суд",), number="17")
+    added = documents.add(io.BytesIO(b"%PDF-1.7 summons"), meta, date="2024-03-01")
+    assert added.meta == replace(meta, date=dt.date(2024, 3, 1))
+    assert isinstance(added, DocumentMeta) and added.media_type == "application/pdf"
+    changed = documents.update(added.id, tags=["суд", "оригинал"], notes="у адвоката")
+    assert changed.meta == replace(added.meta, tags=("суд", "оригинал"), notes="у адвоката")
+    pushed = documents.receive(changed.meta)
+    pushed.write(b"copy")
+    assert pushed.close().meta == changed.meta
+
+
+def test_metadata_is_checked_the_same_way_everywhere(box: Container) -> None:
+    documents = box.newest.documents
+    for bad in ({"colour": "red"}, {"date": "March"}, {"kind": "Не Вид"}, {"tags": ["x" * 101]},
+                {"title": "a\x00b"}):
+        with pytest.raises(InvalidInput):
+            DocumentMeta().with_changes(bad)
+        with pytest.raises(InvalidInput):
+            documents.add(io.BytesIO(b"x"), **bad)
+    assert len(documents) == 0
+    assert DocumentMeta().with_changes({"tags": [" a ", "a", "b"]}).tags == ("a", "b")
