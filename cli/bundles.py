@@ -11,7 +11,7 @@ import datetime
 import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,9 +71,10 @@ def read_hide_file(path: str | None) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _read_identities(paths: Sequence[Path]) -> list[Identity]:
+def _read_identities(config: Config, paths: Sequence[Path]) -> list[Identity]:
     from papka.formats.bundle import parse_identities
 
+    passphrases = _KeyFilePassphrases(config)
     identities: list[Identity] = []
     for path in paths:
         try:
@@ -85,18 +86,58 @@ def _read_identities(paths: Sequence[Path]) -> list[Identity]:
         except OSError:
             raise CommandUsageError(_("papka cannot read the identity file."),
                                     hint=_("Check the path given with -i.")) from None
-        identities.extend(parse_identities(data))
+        identities.extend(parse_identities(data, passphrase=passphrases.asker(path)))
+    passphrases.finish()
     return identities
+
+
+def _reading_passphrase_fd(config: Config) -> int | None:
+    """Where a reading command takes a bundle's or a key file's passphrase from:
+    --new-passphrase-fd, or --passphrase-fd when no container is used (with one, that
+    descriptor carries the container's passphrase)."""
+    fd = config.new_passphrase_fd
+    if fd is None and not config.container_path:
+        fd = config.passphrase_fd
+    return fd
+
+
+class _KeyFilePassphrases:
+    """Passphrases of identity files protected by one (`ssh-keygen -N`, `age -p`): asked without
+    echo for each such file, or read from the reading descriptor, one line per protected file
+    in the order of -i. Files without a passphrase never ask."""
+
+    def __init__(self, config: Config) -> None:
+        self._fd = _reading_passphrase_fd(config)
+        self._lines: list[str] | None = None
+
+    def asker(self, path: Path) -> Callable[[], str]:
+        def ask() -> str:
+            if self._fd is None:
+                return prompt_hidden(_("Passphrase of the key file {path}").format(
+                    path=shown(str(path))))
+            if self._lines is None:
+                self._lines = read_lines_from_fd(self._fd)
+            if not self._lines:
+                raise PassphraseInputError(self._one_line_each())
+            return self._lines.pop(0)
+        return ask
+
+    def finish(self) -> None:
+        if self._lines:
+            raise PassphraseInputError(self._one_line_each())
+
+    @staticmethod
+    def _one_line_each() -> str:
+        return _("Give one line for each key file protected by a passphrase, in the order of "
+                 "-i.")
 
 
 def _bundle_passphrase(config: Config, *, new: bool) -> str:
     """A bundle's passphrase: for a new bundle from --new-passphrase-fd or asked twice; for
-    reading, from --new-passphrase-fd (or --passphrase-fd when no container is used) or asked."""
+    reading, from the reading descriptor (_reading_passphrase_fd) or asked."""
     if new:
         return config.read_new_passphrase()
-    fd = config.new_passphrase_fd
-    if fd is None and not config.container_path:
-        fd = config.passphrase_fd
+    fd = _reading_passphrase_fd(config)
     if fd is not None:
         lines = read_lines_from_fd(fd)
         if len(lines) != 1:
@@ -530,8 +571,10 @@ def _reading_options(function: Any) -> Any:
         click.option("-i", "--identity", "identity_files", multiple=True,
                      type=click.Path(path_type=Path), metavar="FILE",
                      help=N_("Your identity file (from `papka keygen` or `age-keygen`, or an "
-                             "OpenSSH private key); without it, a passphrase is asked for "
-                             "bundles made with one.")),
+                             "OpenSSH private key), protected by a passphrase or not (`age -p`, "
+                             "`ssh-keygen -N`: the passphrase is asked, or read from "
+                             "--passphrase-fd, or --new-passphrase-fd with -c); without it, a "
+                             "passphrase is asked for bundles made with one.")),
         click.option("--accept-new-key", is_flag=True,
                      help=N_("With -c: accept that a known sender now signs with a new key "
                              "(only after comparing fingerprints with him by phone or in "
@@ -549,7 +592,7 @@ def _keys(config: Config, bundle: Path, identity_files: Sequence[Path]
           ) -> tuple[list[Identity], str | None]:
     if not bundle.is_file():
         raise CommandUsageError(_("There is no bundle file at this path."))
-    identities = _read_identities(identity_files)
+    identities = _read_identities(config, identity_files)
     passphrase = None
     if not identities and _needs_passphrase(bundle):
         passphrase = _bundle_passphrase(config, new=False)

@@ -14,7 +14,6 @@ from papka.formats.bundle.age import (
     Recipient,
     generate_identity,
     identity_file_text,
-    parse_identities,
     parse_recipient,
 )
 from papka.formats.bundle.errors import (
@@ -26,6 +25,7 @@ from papka.formats.bundle.errors import (
     CannotDecryptError,
     DuplicateMemberError,
     HeaderError,
+    KeyPassphraseError,
     LimitExceededError,
     ManifestError,
     NotABundleError,
@@ -34,6 +34,7 @@ from papka.formats.bundle.errors import (
     UnsafeMemberError,
 )
 from papka.formats.bundle.fingerprint import Fingerprint, terminal_qr
+from papka.formats.bundle.identities import KeyPassphrase, parse_identities
 from papka.formats.bundle.manifest import Manifest, ManifestFile
 from papka.formats.bundle.reader import (
     DocumentReceiver,
@@ -62,6 +63,8 @@ __all__ = [
     "Fingerprint",
     "HeaderError",
     "Identity",
+    "KeyPassphrase",
+    "KeyPassphraseError",
     "LimitExceededError",
     "Manifest",
     "ManifestError",
