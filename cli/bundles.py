@@ -280,7 +280,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
     if config.json:
         print_json({
             "bundle": str(result.path), "plain": summary.plain,
-            "manifest_sha256": summary.manifest_sha256,
+            "manifest_sha256": summary.manifest_sha256, "profile": profile_name,
             "fingerprint": summary.fingerprint.openssh,
             "documents": [{"id": d.doc_id, "stored_as": d.stored_as, "size": d.size,
                            "media_type": d.media_type,
@@ -298,7 +298,8 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                             rows, flexible=1))
     click.echo(render_fields([
         (_("Bundle"), str(result.path)),
-        (_("Signed by"), summary.fingerprint.openssh),
+        (_("Signed by"), _("{fingerprint} (the {profile} profile's key)").format(
+            fingerprint=summary.fingerprint.openssh, profile=profile_name)),
         (_("Manifest SHA-256"), summary.manifest_sha256),
     ]))
     _warn_about_metadata(result.documents)
@@ -371,24 +372,52 @@ def keygen(config: Config, output: Path) -> None:
 
 @click.command(
     "identity", cls=PapkaCommand,
-    help=N_("Show the signing identity of the compartment you work in: the public key as an "
+    help=N_("Show a signing identity of the compartment you work in: the public key as an "
             "OpenSSH line, its fingerprint, and the fingerprint in groups of digits to read "
-            "aloud over the phone, so a recipient can check that bundles come from you."),
-    epilog=N_("Examples:\n\n\b\n  papka identity\n  papka identity --qr\n"
-              "  papka --json identity"),
+            "aloud over the phone, so a recipient can check that bundles come from you. Each "
+            "export profile signs with its own key, so bundles sent under two profiles cannot "
+            "be linked by their signatures; the lawyer profile's key is the one papka always "
+            "used."),
+    epilog=N_("Examples:\n\n\b\n  papka identity\n  papka identity --profile public --qr\n"
+              "  papka identity --all\n  papka --json identity"),
 )
+@click.option("--profile", "profile_name", default="lawyer", show_default=True, metavar="NAME",
+              help=N_("The export profile whose key to show: lawyer, embassy, public, or one "
+                      "of your own."))
+@click.option("--all", "all_profiles", is_flag=True,
+              help=N_("List the fingerprint of every profile's key."))
 @click.option("--qr", is_flag=True, help=N_("Also draw the fingerprint as a QR code."))
 @pass_config
-def identity(config: Config, qr: bool) -> None:
-    from papka.exchange import signing_key
+def identity(config: Config, profile_name: str, all_profiles: bool, qr: bool) -> None:
+    from papka.exchange import signing_key, signing_keys
+    if all_profiles and qr:
+        raise CommandUsageError(_("Choose one: --all, or --qr for one profile."))
     with config.container(write=False) as container:
-        key = signing_key(config.compartment(container))
+        compartment = config.compartment(container)
+        keys = signing_keys(compartment) if all_profiles else \
+            {profile_name: signing_key(compartment, profile_name)}
+    if all_profiles:
+        if config.json:
+            print_json({"identities": [
+                {"profile": name, "public_key": key.public_openssh(),
+                 "fingerprint": key.fingerprint().openssh, "spoken": key.fingerprint().spoken}
+                for name, key in keys.items()]})
+            return
+        # Blocks rather than a table: a fingerprint is never cut to fit a narrow terminal.
+        click.echo("\n".join(render_fields([
+            (_("Profile"), name),
+            (_("Fingerprint"), key.fingerprint().openssh),
+            (_("Read aloud"), key.fingerprint().spoken),
+        ]) for name, key in keys.items()))
+        return
+    key = keys[profile_name]
     fingerprint = key.fingerprint()
     if config.json:
-        print_json({"public_key": key.public_openssh(), "fingerprint": fingerprint.openssh,
-                    "spoken": fingerprint.spoken})
+        print_json({"profile": profile_name, "public_key": key.public_openssh(),
+                    "fingerprint": fingerprint.openssh, "spoken": fingerprint.spoken})
         return
     click.echo(render_fields([
+        (_("Profile"), profile_name),
         (_("Public key"), key.public_openssh()),
         (_("Fingerprint"), fingerprint.openssh),
         (_("Read aloud"), fingerprint.spoken),

@@ -586,3 +586,51 @@ def test_a_key_passphrase_is_asked_without_echo(keeper: tuple[Papka, list[str]],
     assert child.exitstatus == 0, child.before
     assert "The bundle verifies" in (child.before or "")
     assert KEY_WORDS not in (child.before or "")
+
+
+# --- one signing key per export profile ---------------------------------------------------------
+
+def test_identity_shows_each_profiles_key_and_export_signs_with_it(
+        keeper: tuple[Papka, list[str]], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # so that no fingerprint wraps in the text checked
+    papka, ids = keeper
+    # A profile of the keeper's own (originals, titles replaced by the kind: the keeper's
+    # papers here are not real PDFs, which a redacting profile would refuse).
+    assert papka("profiles", "add", "journalist", "--titles", "kind",
+                 passphrases=[DECOY]).exit_code == 0
+    default = json.loads(papka("--json", "identity", passphrases=[DECOY]).stdout)
+    lawyer = json.loads(papka("--json", "identity", "--profile", "lawyer",
+                              passphrases=[DECOY]).stdout)
+    public = json.loads(papka("--json", "identity", "--profile", "public",
+                              passphrases=[DECOY]).stdout)
+    assert default == lawyer and lawyer["profile"] == "lawyer" and public["profile"] == "public"
+    assert lawyer["public_key"] != public["public_key"]
+    listed = json.loads(papka("--json", "identity", "--all", passphrases=[DECOY]).stdout)
+    by_profile = {entry["profile"]: entry for entry in listed["identities"]}
+    assert set(by_profile) == {"lawyer", "embassy", "public", "journalist"}
+    assert len({entry["fingerprint"] for entry in listed["identities"]}) == 4
+    assert by_profile["public"] == public and by_profile["lawyer"] == lawyer
+    table = papka("identity", "--all", passphrases=[DECOY])
+    assert table.exit_code == 0 and "journalist" in table.stdout
+    assert public["fingerprint"] in table.stdout and public["spoken"] in table.stdout
+    text = papka("identity", "--profile", "public", passphrases=[DECOY])
+    assert public["fingerprint"] in text.stdout and public["public_key"] in text.stdout
+    unknown = papka("identity", "--profile", "nobody", passphrases=[DECOY])
+    assert unknown.exit_code == 1 and "no export profile with this name" in unknown.stderr
+
+    # A journalist's bundle is signed with the journalist profile's key, and says so; the
+    # lawyer's with the lawyer's.
+    key, age_public = keygen(workdir)
+    journalist = json.loads(papka("--json", "identity", "--profile", "journalist",
+                                  passphrases=[DECOY]).stdout)
+    for profile, expected in (("journalist", journalist), ("lawyer", lawyer)):
+        bundle = workdir / f"{profile}.age"
+        made = run(["-c", str(papka.container), "export", "--select", ids[1], "--profile",
+                    profile, "--to", age_public, "-o", str(bundle)], passphrases=[DECOY])
+        assert made.returncode == 0, made.stderr
+        assert f"{expected['fingerprint']} (the {profile} profile's key)" in \
+            made.stdout.decode()
+        checked = json.loads(run(["--json", "bundle", "verify", str(bundle), "-i",
+                                  str(key)]).stdout)
+        assert checked["signer"] == expected["public_key"]
+        assert checked["fingerprint"] == expected["fingerprint"]
