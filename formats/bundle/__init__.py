@@ -3,9 +3,10 @@
 A bundle is an age v1 file holding a tar archive: ``files/NN-kind.ext`` (the documents, under
 neutral names), ``manifest.json`` (canonical JSON: hashes, kinds, titles, allowed metadata,
 redaction counts, provenance), ``manifest.json.sig`` (an OpenSSH SSHSIG signature by the
-compartment's Ed25519 key for the export profile), ``index.pdf`` (a printable index) and ``index.pdf.sig``. The
-recipient needs only ``age -d -i KEY BUNDLE | tar x`` and ``ssh-keygen -Y verify`` to use it
-without papka. The format and its security argument are in docs/FORMAT.md, "Bundles".
+compartment's Ed25519 key for the export profile), ``index.pdf`` (a printable index) and
+``index.pdf.sig``. The recipient needs only ``age -d -i KEY BUNDLE | tar x`` and
+``ssh-keygen -Y verify`` to use it without papka. The format and its security argument are in
+docs/FORMAT.md, "Bundles".
 """
 
 from papka.formats.bundle.addressbook import AddressBook, PinStatus, SignerCheck

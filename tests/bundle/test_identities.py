@@ -4,13 +4,18 @@ papka's library with the passphrase given as a parameter or a callback, never as
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import io
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from papka.formats.bundle import (
+    BundleError,
     BundleUsageError,
     KeyPassphraseError,
     LimitExceededError,
@@ -19,6 +24,7 @@ from papka.formats.bundle import (
     verify_bundle,
     write_bundle,
 )
+from papka.formats.bundle.identities import MAX_BCRYPT_ROUNDS
 from papka.formats.bundle.signer import SigningKey
 from tests.bundle.conftest import Lawyer, clock, sample_items
 from tests.bundle.protected_keys import age_identity_with_passphrase, ssh_key_with_passphrase
@@ -121,3 +127,67 @@ def test_an_age_file_encrypted_to_a_key_is_not_an_identity_file(lawyer: Lawyer,
     with pytest.raises(BundleUsageError, match="not one papka can use"):
         parse_identities(_bundle_to(lawyer.public, signer).getvalue(), passphrase=asker)
     assert asker.calls == 0
+
+
+def _with_bcrypt_rounds(key_file: bytes, rounds: int) -> bytes:
+    """The same OpenSSH key file with its bcrypt-pbkdf rounds field rewritten."""
+    lines = key_file.decode().strip().splitlines()
+    blob = bytearray(base64.b64decode("".join(lines[1:-1])))
+    at = len(b"openssh-key-v1\x00")
+    for _field in ("cipher", "kdf"):
+        at += 4 + int.from_bytes(blob[at : at + 4], "big")
+    salt_length = int.from_bytes(blob[at + 4 : at + 8], "big")
+    rounds_at = at + 8 + salt_length
+    assert int.from_bytes(blob[rounds_at : rounds_at + 4], "big") == 16  # ssh-keygen's default
+    blob[rounds_at : rounds_at + 4] = rounds.to_bytes(4, "big")
+    body = base64.b64encode(bytes(blob)).decode()
+    wrapped = [body[i : i + 70] for i in range(0, len(body), 70)]
+    return "\n".join([lines[0], *wrapped, lines[-1], ""]).encode()
+
+
+def test_an_openssh_key_asking_for_endless_bcrypt_rounds_is_refused_before_asking(
+        tmp_path: Path) -> None:
+    key, _public = ssh_key_with_passphrase(tmp_path / "id", "ed25519", PASSPHRASE)
+    # The rewriting itself is sound: with the same rounds the key still opens.
+    assert parse_identities(_with_bcrypt_rounds(key.read_bytes(), 16), passphrase=PASSPHRASE)
+    asker = Asker(PASSPHRASE)
+    with pytest.raises(LimitExceededError, match="identity file"):
+        parse_identities(_with_bcrypt_rounds(key.read_bytes(), 2**31), passphrase=asker)
+    assert asker.calls == 0
+    assert MAX_BCRYPT_ROUNDS == 1024
+
+
+class _Asked(Exception):
+    """Raised by the passphrase callback: parsing got as far as needing the passphrase."""
+
+
+def _refuse_to_answer() -> str:
+    raise _Asked
+
+
+@pytest.fixture(scope="module")
+def key_files(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    folder = tmp_path_factory.mktemp("keys")
+    return [ssh_key_with_passphrase(folder / "plain", "ed25519", "")[0].read_bytes(),
+            ssh_key_with_passphrase(folder / "locked", "ed25519", PASSPHRASE)[0].read_bytes(),
+            age_identity_with_passphrase(folder / "key.age", PASSPHRASE)[0].read_bytes(),
+            age_identity_with_passphrase(folder / "key.asc", PASSPHRASE,
+                                         armored=True)[0].read_bytes()]
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_damaged_or_hostile_identity_file_is_a_clear_error(key_files: list[bytes],
+                                                             data: st.DataObject) -> None:
+    original = data.draw(st.sampled_from(key_files))
+    at = data.draw(st.integers(0, len(original) - 1))
+    mutated = data.draw(st.one_of(
+        st.just(original[:at]),
+        st.binary(min_size=1, max_size=8).map(lambda b: original[:at] + b + original[at + 1:]),
+        st.binary(max_size=300),
+    ))
+    # Only a clear error, or getting far enough to need the passphrase (within the caps, so no
+    # KDF runs here): nothing else may escape.
+    with contextlib.suppress(BundleError, _Asked):
+        parse_identities(mutated, passphrase=_refuse_to_answer)
