@@ -11,7 +11,7 @@ import datetime
 import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,9 +71,10 @@ def read_hide_file(path: str | None) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _read_identities(paths: Sequence[Path]) -> list[Identity]:
+def _read_identities(config: Config, paths: Sequence[Path]) -> list[Identity]:
     from papka.formats.bundle import parse_identities
 
+    passphrases = _KeyFilePassphrases(config)
     identities: list[Identity] = []
     for path in paths:
         try:
@@ -85,18 +86,58 @@ def _read_identities(paths: Sequence[Path]) -> list[Identity]:
         except OSError:
             raise CommandUsageError(_("papka cannot read the identity file."),
                                     hint=_("Check the path given with -i.")) from None
-        identities.extend(parse_identities(data))
+        identities.extend(parse_identities(data, passphrase=passphrases.asker(path)))
+    passphrases.finish()
     return identities
+
+
+def _reading_passphrase_fd(config: Config) -> int | None:
+    """Where a reading command takes a bundle's or a key file's passphrase from:
+    --new-passphrase-fd, or --passphrase-fd when no container is used (with one, that
+    descriptor carries the container's passphrase)."""
+    fd = config.new_passphrase_fd
+    if fd is None and not config.container_path:
+        fd = config.passphrase_fd
+    return fd
+
+
+class _KeyFilePassphrases:
+    """Passphrases of identity files protected by one (`ssh-keygen -N`, `age -p`): asked without
+    echo for each such file, or read from the reading descriptor, one line per protected file
+    in the order of -i. Files without a passphrase never ask."""
+
+    def __init__(self, config: Config) -> None:
+        self._fd = _reading_passphrase_fd(config)
+        self._lines: list[str] | None = None
+
+    def asker(self, path: Path) -> Callable[[], str]:
+        def ask() -> str:
+            if self._fd is None:
+                return prompt_hidden(_("Passphrase of the key file {path}").format(
+                    path=shown(str(path))))
+            if self._lines is None:
+                self._lines = read_lines_from_fd(self._fd)
+            if not self._lines:
+                raise PassphraseInputError(self._one_line_each())
+            return self._lines.pop(0)
+        return ask
+
+    def finish(self) -> None:
+        if self._lines:
+            raise PassphraseInputError(self._one_line_each())
+
+    @staticmethod
+    def _one_line_each() -> str:
+        return _("Give one line for each key file protected by a passphrase, in the order of "
+                 "-i.")
 
 
 def _bundle_passphrase(config: Config, *, new: bool) -> str:
     """A bundle's passphrase: for a new bundle from --new-passphrase-fd or asked twice; for
-    reading, from --new-passphrase-fd (or --passphrase-fd when no container is used) or asked."""
+    reading, from the reading descriptor (_reading_passphrase_fd) or asked."""
     if new:
         return config.read_new_passphrase()
-    fd = config.new_passphrase_fd
-    if fd is None and not config.container_path:
-        fd = config.passphrase_fd
+    fd = _reading_passphrase_fd(config)
     if fd is not None:
         lines = read_lines_from_fd(fd)
         if len(lines) != 1:
@@ -239,7 +280,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
     if config.json:
         print_json({
             "bundle": str(result.path), "plain": summary.plain,
-            "manifest_sha256": summary.manifest_sha256,
+            "manifest_sha256": summary.manifest_sha256, "profile": profile_name,
             "fingerprint": summary.fingerprint.openssh,
             "documents": [{"id": d.doc_id, "stored_as": d.stored_as, "size": d.size,
                            "media_type": d.media_type,
@@ -257,7 +298,8 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                             rows, flexible=1))
     click.echo(render_fields([
         (_("Bundle"), str(result.path)),
-        (_("Signed by"), summary.fingerprint.openssh),
+        (_("Signed by"), _("{fingerprint} (the {profile} profile's key)").format(
+            fingerprint=summary.fingerprint.openssh, profile=profile_name)),
         (_("Manifest SHA-256"), summary.manifest_sha256),
     ]))
     _warn_about_metadata(result.documents)
@@ -330,24 +372,52 @@ def keygen(config: Config, output: Path) -> None:
 
 @click.command(
     "identity", cls=PapkaCommand,
-    help=N_("Show the signing identity of the compartment you work in: the public key as an "
+    help=N_("Show a signing identity of the compartment you work in: the public key as an "
             "OpenSSH line, its fingerprint, and the fingerprint in groups of digits to read "
-            "aloud over the phone, so a recipient can check that bundles come from you."),
-    epilog=N_("Examples:\n\n\b\n  papka identity\n  papka identity --qr\n"
-              "  papka --json identity"),
+            "aloud over the phone, so a recipient can check that bundles come from you. Each "
+            "export profile signs with its own key, so bundles sent under two profiles cannot "
+            "be linked by their signatures; the lawyer profile's key is the one papka always "
+            "used."),
+    epilog=N_("Examples:\n\n\b\n  papka identity\n  papka identity --profile public --qr\n"
+              "  papka identity --all\n  papka --json identity"),
 )
+@click.option("--profile", "profile_name", default="lawyer", show_default=True, metavar="NAME",
+              help=N_("The export profile whose key to show: lawyer, embassy, public, or one "
+                      "of your own."))
+@click.option("--all", "all_profiles", is_flag=True,
+              help=N_("List the fingerprint of every profile's key."))
 @click.option("--qr", is_flag=True, help=N_("Also draw the fingerprint as a QR code."))
 @pass_config
-def identity(config: Config, qr: bool) -> None:
-    from papka.exchange import signing_key
+def identity(config: Config, profile_name: str, all_profiles: bool, qr: bool) -> None:
+    from papka.exchange import signing_key, signing_keys
+    if all_profiles and qr:
+        raise CommandUsageError(_("Choose one: --all, or --qr for one profile."))
     with config.container(write=False) as container:
-        key = signing_key(config.compartment(container))
+        compartment = config.compartment(container)
+        keys = signing_keys(compartment) if all_profiles else \
+            {profile_name: signing_key(compartment, profile_name)}
+    if all_profiles:
+        if config.json:
+            print_json({"identities": [
+                {"profile": name, "public_key": key.public_openssh(),
+                 "fingerprint": key.fingerprint().openssh, "spoken": key.fingerprint().spoken}
+                for name, key in keys.items()]})
+            return
+        # Blocks rather than a table: a fingerprint is never cut to fit a narrow terminal.
+        click.echo("\n".join(render_fields([
+            (_("Profile"), name),
+            (_("Fingerprint"), key.fingerprint().openssh),
+            (_("Read aloud"), key.fingerprint().spoken),
+        ]) for name, key in keys.items()))
+        return
+    key = keys[profile_name]
     fingerprint = key.fingerprint()
     if config.json:
-        print_json({"public_key": key.public_openssh(), "fingerprint": fingerprint.openssh,
-                    "spoken": fingerprint.spoken})
+        print_json({"profile": profile_name, "public_key": key.public_openssh(),
+                    "fingerprint": fingerprint.openssh, "spoken": fingerprint.spoken})
         return
     click.echo(render_fields([
+        (_("Profile"), profile_name),
         (_("Public key"), key.public_openssh()),
         (_("Fingerprint"), fingerprint.openssh),
         (_("Read aloud"), fingerprint.spoken),
@@ -530,8 +600,10 @@ def _reading_options(function: Any) -> Any:
         click.option("-i", "--identity", "identity_files", multiple=True,
                      type=click.Path(path_type=Path), metavar="FILE",
                      help=N_("Your identity file (from `papka keygen` or `age-keygen`, or an "
-                             "OpenSSH private key); without it, a passphrase is asked for "
-                             "bundles made with one.")),
+                             "OpenSSH private key), protected by a passphrase or not (`age -p`, "
+                             "`ssh-keygen -N`: the passphrase is asked, or read from "
+                             "--passphrase-fd, or --new-passphrase-fd with -c); without it, a "
+                             "passphrase is asked for bundles made with one.")),
         click.option("--accept-new-key", is_flag=True,
                      help=N_("With -c: accept that a known sender now signs with a new key "
                              "(only after comparing fingerprints with him by phone or in "
@@ -549,7 +621,7 @@ def _keys(config: Config, bundle: Path, identity_files: Sequence[Path]
           ) -> tuple[list[Identity], str | None]:
     if not bundle.is_file():
         raise CommandUsageError(_("There is no bundle file at this path."))
-    identities = _read_identities(identity_files)
+    identities = _read_identities(config, identity_files)
     passphrase = None
     if not identities and _needs_passphrase(bundle):
         passphrase = _bundle_passphrase(config, new=False)

@@ -117,7 +117,15 @@ MESSAGES = (
     N_("The address book has no signer with this name."),
     N_("Run `papka recipients` to see the names."),
     N_("This identity file is not one papka can use."),
-    N_("Give the file `papka keygen` or `age-keygen` made, or an unencrypted OpenSSH key."),
+    N_("Give the file `papka keygen` or `age-keygen` made (protected with `age -p` or not), "
+       "or an OpenSSH private key."),
+    N_("This identity file does not open with this passphrase."),
+    N_("Type the passphrase that protects the key file (the one given to ssh-keygen or age -p "
+       "when it was made)."),
+    N_("This identity file is protected by a passphrase, and none was given."),
+    N_("The identity file's passphrase work factor is over papka's limit: a hostile file."),
+    N_("The encrypted identity file is damaged."),
+    N_("Use another copy of the key file."),
     N_("This is not a recipient papka knows."),
     N_("Give an age public key (age1...) or an ssh-ed25519 or ssh-rsa public key."),
     N_("This recipient key is malformed."),

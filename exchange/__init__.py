@@ -17,7 +17,13 @@ from papka.exchange.errors import (
     ExportError,
 )
 from papka.exchange.export import ExportResult, export_bundle
-from papka.exchange.identity import address_book, save_address_book, signing_key
+from papka.exchange.identity import (
+    address_book,
+    profile_signing_key,
+    save_address_book,
+    signing_key,
+    signing_keys,
+)
 from papka.exchange.imports import ImportResult, import_into
 from papka.exchange.items import (
     ORIGINAL,
@@ -57,9 +63,11 @@ __all__ = [
     "export_bundle",
     "find_profile",
     "import_into",
+    "profile_signing_key",
     "profiles",
     "remove_profile",
     "save_address_book",
     "save_profile",
     "signing_key",
+    "signing_keys",
 ]

@@ -77,8 +77,9 @@ def export_bundle(
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """Export the selected documents of ``compartment`` into a new bundle file at ``path``,
-    signed by the compartment's identity, encrypted to ``recipients`` (or ``passphrase``, or
-    ``plain``). The file is created exclusively and deleted if anything fails.
+    signed by the compartment's key for the profile (signing_key: each profile has its own),
+    encrypted to ``recipients`` (or ``passphrase``, or ``plain``). The file is created
+    exclusively and deleted if anything fails.
 
     With ``store_redacted`` each redacted copy is also stored in the compartment as a document
     derived from its original, with the redaction log (categories and counts) as derivation.
@@ -107,7 +108,8 @@ def export_bundle(
                                       strip_image_metadata=strip_image_metadata,
                                       unreadable=unreadable)
         with _new_file(target) as out:
-            summary = write_bundle(out, items, signer=signing_key(compartment),
+            # Each profile signs with its own key (exchange/identity.py).
+            summary = write_bundle(out, items, signer=signing_key(compartment, chosen),
                                    recipients=recipients, passphrase=passphrase, plain=plain,
                                    armored=armored, sender=sender, clock=clock,
                                    progress=progress)

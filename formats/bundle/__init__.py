@@ -3,9 +3,10 @@
 A bundle is an age v1 file holding a tar archive: ``files/NN-kind.ext`` (the documents, under
 neutral names), ``manifest.json`` (canonical JSON: hashes, kinds, titles, allowed metadata,
 redaction counts, provenance), ``manifest.json.sig`` (an OpenSSH SSHSIG signature by the
-compartment's Ed25519 identity), ``index.pdf`` (a printable index) and ``index.pdf.sig``. The
-recipient needs only ``age -d -i KEY BUNDLE | tar x`` and ``ssh-keygen -Y verify`` to use it
-without papka. The format and its security argument are in docs/FORMAT.md, "Bundles".
+compartment's Ed25519 key for the export profile), ``index.pdf`` (a printable index) and
+``index.pdf.sig``. The recipient needs only ``age -d -i KEY BUNDLE | tar x`` and
+``ssh-keygen -Y verify`` to use it without papka. The format and its security argument are in
+docs/FORMAT.md, "Bundles".
 """
 
 from papka.formats.bundle.addressbook import AddressBook, PinStatus, SignerCheck
@@ -14,7 +15,6 @@ from papka.formats.bundle.age import (
     Recipient,
     generate_identity,
     identity_file_text,
-    parse_identities,
     parse_recipient,
 )
 from papka.formats.bundle.errors import (
@@ -26,6 +26,7 @@ from papka.formats.bundle.errors import (
     CannotDecryptError,
     DuplicateMemberError,
     HeaderError,
+    KeyPassphraseError,
     LimitExceededError,
     ManifestError,
     NotABundleError,
@@ -34,6 +35,7 @@ from papka.formats.bundle.errors import (
     UnsafeMemberError,
 )
 from papka.formats.bundle.fingerprint import Fingerprint, terminal_qr
+from papka.formats.bundle.identities import KeyPassphrase, parse_identities
 from papka.formats.bundle.manifest import Manifest, ManifestFile
 from papka.formats.bundle.reader import (
     DocumentReceiver,
@@ -62,6 +64,8 @@ __all__ = [
     "Fingerprint",
     "HeaderError",
     "Identity",
+    "KeyPassphrase",
+    "KeyPassphraseError",
     "LimitExceededError",
     "Manifest",
     "ManifestError",

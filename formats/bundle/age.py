@@ -116,39 +116,6 @@ class Identity:
         return f"Identity(kind={self.kind!r})"
 
 
-def parse_identities(text: str | bytes) -> list[Identity]:
-    """Read an identity file: age-keygen's format (``AGE-SECRET-KEY-1...`` lines, ``#`` comments)
-    or an unencrypted OpenSSH private key (ssh-ed25519 or ssh-rsa)."""
-    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-    unusable = BundleUsageError(
-        "This identity file is not one papka can use.",
-        hint="Give the file `papka keygen` or `age-keygen` made, or an unencrypted OpenSSH key.",
-    )
-    if b"-----BEGIN OPENSSH PRIVATE KEY-----" in raw:
-        try:
-            return [Identity("ssh", pyrage.ssh.Identity.from_buffer(raw))]
-        except Exception as exc:
-            raise unusable from exc
-    identities: list[Identity] = []
-    try:
-        lines = raw.decode("ascii").splitlines()
-    except UnicodeDecodeError as exc:
-        raise unusable from exc
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if not line.startswith("AGE-SECRET-KEY-1"):
-            raise unusable
-        try:
-            identities.append(Identity("x25519", pyrage.x25519.Identity.from_str(line)))
-        except Exception as exc:
-            raise unusable from exc
-    if not identities:
-        raise unusable
-    return identities
-
-
 def generate_identity() -> tuple[str, str]:
     """Make a new age X25519 identity: (secret ``AGE-SECRET-KEY-1...``, public ``age1...``)."""
     identity = pyrage.x25519.Identity.generate()

@@ -34,6 +34,15 @@ class CannotDecryptError(BundleError, UsageError):
     hint = "Check that the bundle was made for this key, or ask the sender to export it again."
 
 
+class KeyPassphraseError(BundleUsageError):
+    """An identity file protected by a passphrase (`ssh-keygen -N`, `age -p`) did not open with
+    the passphrase given, or none was given."""
+
+    default_message = "This identity file does not open with this passphrase."
+    hint = ("Type the passphrase that protects the key file (the one given to ssh-keygen or "
+            "age -p when it was made).")
+
+
 class BundleDamagedError(BundleError, DamagedError):
     """The bundle is malformed, truncated or was altered on the way."""
 

@@ -1,4 +1,5 @@
-"""A compartment's signing identity: the Ed25519 key that signs its bundles."""
+"""A signing identity: the Ed25519 key that signs bundles (a compartment has one per export
+profile, papka.exchange.identity)."""
 
 from __future__ import annotations
 

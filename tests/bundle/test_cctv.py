@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from papka.formats.bundle.age import decrypt, parse_identities
+from papka.formats.bundle.age import decrypt
 from papka.formats.bundle.errors import (
     ArmorError,
     BundleError,
@@ -19,6 +19,7 @@ from papka.formats.bundle.errors import (
     LimitExceededError,
     PayloadError,
 )
+from papka.formats.bundle.identities import parse_identities
 
 #: A copy of C2SP/CCTV age/testdata (0BSD / CC0 / Unlicense); SOURCE.txt there says which commit.
 VECTORS = Path(__file__).resolve().parent / "cctv-age"

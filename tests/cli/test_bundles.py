@@ -25,7 +25,7 @@ LAWYER_VAULT = "lawyer's own vault words"
 
 
 def run(args: Sequence[str], *, passphrases: Sequence[str] = (), new: str | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+        cwd: Path | None = None, language: str = "en") -> subprocess.CompletedProcess[bytes]:
     """The real `papka` in a subprocess, passphrases on inherited descriptors."""
     fds: list[int] = []
     prefix: list[str] = []
@@ -37,7 +37,7 @@ def run(args: Sequence[str], *, passphrases: Sequence[str] = (), new: str | None
         prefix += ["--new-passphrase-fd", str(fds[-1])]
     try:
         return subprocess.run([*PAPKA, *prefix, *args], pass_fds=fds, capture_output=True,
-                              env={**os.environ, "LANGUAGE": "en"}, cwd=cwd, timeout=180,
+                              env={**os.environ, "LANGUAGE": language}, cwd=cwd, timeout=180,
                               check=False)
     finally:
         for fd in fds:
@@ -506,3 +506,131 @@ def test_profiles_of_ones_own_are_kept_and_never_show_their_hide_list(
     gone = papka("export", "--select", ids[1], "--to", public, "--profile", "court-only",
                  "-o", str(workdir / "y.age"), passphrases=[DECOY])
     assert gone.exit_code == 1 and "no export profile" in gone.stderr
+
+
+# --- identity files protected by a passphrase -----------------------------------------------------
+
+KEY_WORDS = "ключ адвоката под паролем"
+
+
+def test_keys_protected_by_a_passphrase_open_bundles_from_the_command_line(
+        keeper: tuple[Papka, list[str]], workdir: Path) -> None:
+    from tests.bundle.protected_keys import age_identity_with_passphrase, ssh_key_with_passphrase
+
+    papka, ids = keeper
+    keys = {
+        "ed25519": ssh_key_with_passphrase(workdir / "id_ed25519", "ed25519", KEY_WORDS),
+        "rsa": ssh_key_with_passphrase(workdir / "id_rsa", "rsa", KEY_WORDS),
+        "age": age_identity_with_passphrase(workdir / "key.txt.age", KEY_WORDS),
+    }
+    bundle = workdir / "b.age"
+    made = run(["-c", str(papka.container), "export", "--select", ids[1],
+                *(arg for _key, public in keys.values() for arg in ("--to", public)),
+                "-o", str(bundle)], passphrases=[DECOY])
+    assert made.returncode == 0, made.stderr
+    for name, (key, _public) in keys.items():
+        checked = run(["--json", "bundle", "verify", str(bundle), "-i", str(key)],
+                      passphrases=[KEY_WORDS])
+        assert checked.returncode == 0, (name, checked.stderr)
+        assert json.loads(checked.stdout)["verified"] is True
+        out = workdir / f"opened-{name}"
+        wrong = run(["bundle", "open", str(bundle), "-i", str(key), "-o", str(out)],
+                    passphrases=["не тот пароль"])
+        assert wrong.returncode == 1
+        assert wrong.stderr.decode().startswith(
+            "papka: error: This identity file does not open with this passphrase.\n"), name
+        assert not out.exists()
+        opened = run(["bundle", "open", str(bundle), "-i", str(key), "-o", str(out)],
+                     passphrases=[KEY_WORDS])
+        assert opened.returncode == 0, opened.stderr
+        assert (out / "files" / "01-summons.pdf").read_bytes() == b"%PDF-1.4 summons\n" * 40
+    russian = run(["bundle", "verify", str(bundle), "-i", str(keys["age"][0])],
+                  passphrases=["не тот пароль"], language="ru")
+    assert russian.returncode == 1
+    assert "papka: ошибка: Этот файл ключа не открывается этой парольной фразой." in \
+        russian.stderr.decode()
+    # Two protected key files: one line each, in the order of -i; a missing line is refused.
+    both = ["bundle", "verify", str(bundle), "-i", str(keys["rsa"][0]), "-i",
+            str(keys["age"][0])]
+    assert run(both, passphrases=[KEY_WORDS, KEY_WORDS]).returncode == 0
+    short = run(both, passphrases=[KEY_WORDS])
+    assert short.returncode == 1 and b"one line for each key file" in short.stderr
+    # With a container, --passphrase-fd is the container's; the key's comes on
+    # --new-passphrase-fd.
+    lawyer = _lawyer(workdir)
+    imported = run(["-c", str(lawyer.container), "--json", "bundle", "import", str(bundle),
+                    "-i", str(keys["ed25519"][0])], passphrases=[LAWYER_VAULT], new=KEY_WORDS)
+    assert imported.returncode == 0, imported.stderr
+    assert len(json.loads(imported.stdout)["imported"]) == 1
+
+
+def test_a_key_passphrase_is_asked_without_echo(keeper: tuple[Papka, list[str]],
+                                                workdir: Path) -> None:
+    import pexpect
+
+    from tests.bundle.protected_keys import ssh_key_with_passphrase
+
+    papka, ids = keeper
+    key, public = ssh_key_with_passphrase(workdir / "id_ed25519", "ed25519", KEY_WORDS)
+    made = run(["-c", str(papka.container), "export", "--select", ids[0], "--to", public,
+                "-o", str(workdir / "b.age")], passphrases=[DECOY])
+    assert made.returncode == 0, made.stderr
+    child = pexpect.spawn(PAPKA[0], [*PAPKA[1:], "bundle", "verify", str(workdir / "b.age"),
+                                     "-i", str(key)],
+                          env={**os.environ, "LANGUAGE": "en", "COLUMNS": "120"},
+                          encoding="utf-8", timeout=120)
+    child.expect("Passphrase of the key file [^:]*id_ed25519: ")
+    child.sendline(KEY_WORDS)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "The bundle verifies" in (child.before or "")
+    assert KEY_WORDS not in (child.before or "")
+
+
+# --- one signing key per export profile ---------------------------------------------------------
+
+def test_identity_shows_each_profiles_key_and_export_signs_with_it(
+        keeper: tuple[Papka, list[str]], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # so that no fingerprint wraps in the text checked
+    papka, ids = keeper
+    # A profile of the keeper's own (originals, titles replaced by the kind: the keeper's
+    # papers here are not real PDFs, which a redacting profile would refuse).
+    assert papka("profiles", "add", "journalist", "--titles", "kind",
+                 passphrases=[DECOY]).exit_code == 0
+    default = json.loads(papka("--json", "identity", passphrases=[DECOY]).stdout)
+    lawyer = json.loads(papka("--json", "identity", "--profile", "lawyer",
+                              passphrases=[DECOY]).stdout)
+    public = json.loads(papka("--json", "identity", "--profile", "public",
+                              passphrases=[DECOY]).stdout)
+    assert default == lawyer and lawyer["profile"] == "lawyer" and public["profile"] == "public"
+    assert lawyer["public_key"] != public["public_key"]
+    listed = json.loads(papka("--json", "identity", "--all", passphrases=[DECOY]).stdout)
+    by_profile = {entry["profile"]: entry for entry in listed["identities"]}
+    assert set(by_profile) == {"lawyer", "embassy", "public", "journalist"}
+    assert len({entry["fingerprint"] for entry in listed["identities"]}) == 4
+    assert by_profile["public"] == public and by_profile["lawyer"] == lawyer
+    table = papka("identity", "--all", passphrases=[DECOY])
+    assert table.exit_code == 0 and "journalist" in table.stdout
+    assert public["fingerprint"] in table.stdout and public["spoken"] in table.stdout
+    text = papka("identity", "--profile", "public", passphrases=[DECOY])
+    assert public["fingerprint"] in text.stdout and public["public_key"] in text.stdout
+    unknown = papka("identity", "--profile", "nobody", passphrases=[DECOY])
+    assert unknown.exit_code == 1 and "no export profile with this name" in unknown.stderr
+
+    # A journalist's bundle is signed with the journalist profile's key, and says so; the
+    # lawyer's with the lawyer's.
+    key, age_public = keygen(workdir)
+    journalist = json.loads(papka("--json", "identity", "--profile", "journalist",
+                                  passphrases=[DECOY]).stdout)
+    for profile, expected in (("journalist", journalist), ("lawyer", lawyer)):
+        bundle = workdir / f"{profile}.age"
+        made = run(["-c", str(papka.container), "export", "--select", ids[1], "--profile",
+                    profile, "--to", age_public, "-o", str(bundle)], passphrases=[DECOY])
+        assert made.returncode == 0, made.stderr
+        assert f"{expected['fingerprint']} (the {profile} profile's key)" in \
+            made.stdout.decode()
+        checked = json.loads(run(["--json", "bundle", "verify", str(bundle), "-i",
+                                  str(key)]).stdout)
+        assert checked["signer"] == expected["public_key"]
+        assert checked["fingerprint"] == expected["fingerprint"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pdfminer.high_level import extract_text
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -34,7 +36,11 @@ from papka.exchange import (
 )
 from papka.formats import fonts
 from papka.formats.bundle import (
+    SIGNATURE_NAMESPACE,
+    AddressBook,
     BundleDamagedError,
+    PinStatus,
+    SigningKey,
     generate_identity,
     open_bundle,
     parse_identities,
@@ -43,6 +49,7 @@ from papka.formats.bundle import (
 )
 from papka.formats.verify import verify
 from papka.vault import Container
+from tests.conftest import require_tool
 
 CANARY = "Канарейкина Ольга Степановна"
 KEPT = "Повестка о явке в военный комиссариат"
@@ -383,3 +390,61 @@ def test_any_selection_and_profile_verifies_and_any_changed_byte_fails(
     raw[flip % len(raw)] ^= 0x01 << (flip % 8)
     with pytest.raises(PapkaError):  # cannot decrypt (a header byte) or damaged
         verify_bundle(io.BytesIO(bytes(raw)), identities=identities)
+
+
+def _ssh_keygen_verifies(folder: Path, public_line: str, member: str) -> bool:
+    """`ssh-keygen -Y verify` of ``folder/member`` against ``folder/member.sig`` and one key."""
+    ssh_keygen = require_tool("ssh-keygen")
+    allowed = folder.parent / f"{folder.name}-allowed_signers"
+    allowed.write_text(f"sender {public_line}\n")
+    checked = subprocess.run(
+        [ssh_keygen, "-Y", "verify", "-f", str(allowed), "-I", "sender",
+         "-n", SIGNATURE_NAMESPACE, "-s", str(folder / f"{member}.sig")],
+        stdin=(folder / member).open("rb"), capture_output=True, check=False)
+    return checked.returncode == 0
+
+
+def test_lawyer_and_public_bundles_of_the_same_papers_carry_unlinkable_signers(
+        box: Container, workdir: Path, lawyer_key: tuple[str, str]) -> None:
+    secret, public = lawyer_key
+    doc = _add(box, canary_pdf(), kind="summons", title="Повестка")
+    signers = {}
+    for profile in ("lawyer", "public"):
+        result = export_bundle(box.newest, Selection.parse([doc]), workdir / f"{profile}.age",
+                               profile=profile, recipients=[parse_recipient(public)],
+                               hide=[CANARY], sender="Sparrow", clock=lambda: CLOCK)
+        key = signing_key(box.newest, profile)
+        assert result.summary.fingerprint == key.fingerprint()
+        out = workdir / profile
+        opened = open_bundle(workdir / f"{profile}.age", out,
+                             identities=parse_identities(secret))
+        assert opened.bundle is not None
+        assert opened.bundle.signer == key.public_openssh()
+        # What the recipient reads: the index's printed fingerprint and README's key line.
+        index_text = " ".join(extract_text(out / "index.pdf").split())
+        assert key.fingerprint().openssh in index_text and key.fingerprint().spoken in index_text
+        assert key.public_openssh() in (out / "README.txt").read_text()
+        signers[profile] = (key.public_openssh(), out)
+    lawyer_line, lawyer_out = signers["lawyer"]
+    public_line, public_out = signers["public"]
+    assert lawyer_line != public_line
+    # The lawyer's key is the one every bundle had before: the compartment's seed.
+    assert lawyer_line == SigningKey.from_private_bytes(box.newest.identity_seed).public_openssh()
+    for member in ("manifest.json", "index.pdf", "SHA256SUMS"):
+        assert _ssh_keygen_verifies(lawyer_out, lawyer_line, member)
+        assert _ssh_keygen_verifies(public_out, public_line, member)
+        assert not _ssh_keygen_verifies(lawyer_out, public_line, member)
+        assert not _ssh_keygen_verifies(public_out, lawyer_line, member)
+
+    # Pinning works for each key as it always did: a recipient of both sees a changed key
+    # under the same sender name, which is the point; each pins its own.
+    lawyers_book, journalists_book = AddressBook(), AddressBook()
+    lawyers_book.pin_signer("Sparrow", lawyer_line)
+    journalists_book.pin_signer("Sparrow", public_line)
+    for book, bundle in ((lawyers_book, "lawyer.age"), (journalists_book, "public.age")):
+        again = verify_bundle(workdir / bundle, identities=parse_identities(secret),
+                              address_book=book)
+        assert again.pin is not None and again.pin.status is PinStatus.PINNED
+    crossed = verify_bundle(workdir / "public.age", identities=parse_identities(secret),
+                            address_book=lawyers_book)
+    assert crossed.pin is not None and crossed.pin.status is PinStatus.CHANGED
