@@ -13,7 +13,7 @@ import pytest
 from papka.formats import media
 from papka.formats.burn import redact
 from papka.formats.detect import detect
-from papka.formats.detectors import Hit, identifiers, joined, names
+from papka.formats.detectors import Hit, identifiers, joined, name_forms
 from papka.formats.verify import verify_text
 from papka.text import national_spellings, transliteration_variants
 from tests.formats import detection_corpus, planted
@@ -195,7 +195,7 @@ def test_a_relative_listed_with_a_kinship_label() -> None:
     text = "Добрый день, Анна Петровна! Пишет Кузнецов Иван."
     assert found(text, "Анна Петровна", hide=hide) == {"relative"}
     assert found(text, "Кузнецов Иван", hide=hide) == {"keeper-name"}
-    assert names.is_name_entry("мать: Кузнецова Анна Петровна")
+    assert name_forms.is_name_entry("мать: Кузнецова Анна Петровна")
 
 
 # ---- what must stay readable ---------------------------------------------------------------
