@@ -42,7 +42,7 @@ def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool) -
         from papka.formats.verify.pdf_structure import verify_pdf
 
         verify_pdf(report, data, ocr)
-    elif media_type in (media.JPEG, media.PNG, media.GIF, media.WEBP, media.TIFF):
+    elif media_type in media.PICTURES:
         from papka.formats.verify.pictures import verify_image
 
         verify_image(report, data, media_type, ocr)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from papka.formats import media
-from papka.formats.burn import redact
+from papka.formats import media, redact
 from papka.formats.detect import detect
 from papka.formats.detectors import Hit, identifiers, joined, name_forms
 from papka.formats.verify import verify_text
@@ -344,7 +343,8 @@ def test_each_case_is_boxed_on_a_born_digital_pdf_page() -> None:
 
     from reportlab.pdfgen import canvas
 
-    from papka.formats.burn import _visible_text, plan_redaction
+    from papka.formats import plan_redaction
+    from papka.formats.burn import _visible_text
 
     lines = BODY.splitlines()
     buffer = _io.BytesIO()

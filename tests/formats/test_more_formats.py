@@ -7,8 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from papka.formats import limits, media, ocr
-from papka.formats.burn import plan_redaction, redact, render_preview
+from papka.formats import limits, media, ocr, plan_redaction, redact, render_preview
 from papka.formats.sanitize import sanitize
 from papka.formats.verify import verify, verify_text
 from tests.conftest import require_tool

@@ -12,8 +12,7 @@ import io
 import pikepdf
 import pytest
 
-from papka.formats import media
-from papka.formats.burn import redact
+from papka.formats import media, redact
 from papka.formats.verify import verify
 from tests.conftest import require_tool
 from tests.formats import planted
