@@ -15,10 +15,9 @@ import io
 import zlib
 from collections.abc import Iterable
 
-import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw
 
-from papka.formats import image, limits, media, pdf
+from papka.formats import image, media, pdf
 from papka.formats import ocr as ocr_engine
 from papka.formats.plan import Box, PagePlan, RedactionPlan
 from papka.formats.redaction import (
@@ -65,36 +64,27 @@ def _paint(picture: Image.Image, boxes: Iterable[Box], scale: float) -> None:
 def _visible_text(pdf_bytes: bytes, plan: RedactionPlan) -> str:
     """The typeset text with every character under a box replaced by WITHHELD."""
     lines: list[str] = []
-    with pdf.open_document(pdf_bytes) as document:
-        for index in range(len(document)):
-            try:
-                page = document[index]
-            except pdfium.PdfiumError:
-                raise limits.DamagedPdfError() from None
-            try:
-                layer = pdf.page_text(page)
-            finally:
-                page.close()
-            boxes = plan.pages[index].boxes if index < len(plan.pages) else []
-            out: list[str] = []
+    for index, layer in enumerate(pdf.page_texts(pdf_bytes)):
+        boxes = plan.pages[index].boxes if index < len(plan.pages) else []
+        out: list[str] = []
+        hidden = False
+        for char in layer.chars:
+            covered = False
+            if char.box is not None:
+                cx = (char.box[0] + char.box[2]) / 2
+                cy = (char.box[1] + char.box[3]) / 2
+                covered = any(b.x0 <= cx <= b.x1 and b.y0 <= cy <= b.y1 for b in boxes)
+            if covered:
+                if not hidden:
+                    out.append(WITHHELD)
+                hidden = True
+                continue
+            if hidden and char.char.isspace() and char.box is None:
+                # A generated space between two covered words stays inside one marker.
+                continue
             hidden = False
-            for char in layer.chars:
-                covered = False
-                if char.box is not None:
-                    cx = (char.box[0] + char.box[2]) / 2
-                    cy = (char.box[1] + char.box[3]) / 2
-                    covered = any(b.x0 <= cx <= b.x1 and b.y0 <= cy <= b.y1 for b in boxes)
-                if covered:
-                    if not hidden:
-                        out.append(WITHHELD)
-                    hidden = True
-                    continue
-                if hidden and char.char.isspace() and char.box is None:
-                    # A generated space between two covered words stays inside one marker.
-                    continue
-                hidden = False
-                out.append(char.char)
-            lines.append("".join(out))
+            out.append(char.char)
+        lines.append("".join(out))
     return "\n\f\n".join(lines)
 
 

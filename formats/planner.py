@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-import pypdfium2 as pdfium
 from PIL import Image
 
-from papka.formats import image, limits, media, pdf, views
+from papka.formats import image, media, pdf, views
 from papka.formats import ocr as ocr_engine
 from papka.formats.finding import Span, find_spans
 from papka.formats.plan import PagePlan, RedactionPlan, cover_text
@@ -187,24 +186,15 @@ def _rendered_pages(pdf_bytes: bytes) -> Iterator[tuple[Image.Image, int]]:
 def _plan_pdf(plan: RedactionPlan, pdf_bytes: bytes, *, preset: str | None,
               hide: Sequence[str], ocr_pages: bool, use_ner: bool) -> None:
     letters: list[int] = []
-    with pdf.open_document(pdf_bytes) as document:
-        for index in range(len(document)):
-            try:
-                page = document[index]
-            except pdfium.PdfiumError:
-                raise limits.DamagedPdfError() from None
-            try:
-                layer = pdf.page_text(page)
-                plan.pages.append(PagePlan(layer.width, layer.height))
-                text = layer.text
-                letters.append(sum(ch.isalnum() for ch in text))
-                for span in find_spans(text, preset=preset, hide=hide, use_ner=use_ner):
-                    plan.add_secret(span.text, span.category)
-                    rectangles = [c.box for c in layer.chars[span.start : span.end]
-                                  if c.box is not None and not c.char.isspace()]
-                    _add_detected(plan, index, span, rectangles)
-            finally:
-                page.close()
+    for index, layer in enumerate(pdf.page_texts(pdf_bytes)):
+        plan.pages.append(PagePlan(layer.width, layer.height))
+        text = layer.text
+        letters.append(sum(ch.isalnum() for ch in text))
+        for span in find_spans(text, preset=preset, hide=hide, use_ner=use_ner):
+            plan.add_secret(span.text, span.category)
+            rectangles = [c.box for c in layer.chars[span.start : span.end]
+                          if c.box is not None and not c.char.isspace()]
+            _add_detected(plan, index, span, rectangles)
     if ocr_pages:
         readings = _read_pictures(plan, _rendered_pages(pdf_bytes), 72.0 / PLAN_OCR_DPI,
                                   preset=preset, hide=hide, use_ner=use_ner)

@@ -107,16 +107,9 @@ def check_plan(plan: RedactionPlan, media_type: str) -> None:
         raise limits.UnsupportedFormatError("This plan was made for a different kind of file.")
 
 
-def plan_redaction(
-    data: bytes,
-    media_type: str,
-    *,
-    preset: str | None = "ru-personal",
-    hide: Sequence[str] = (),
-    boxes: Iterable[BoxSpec] = (),
-    ocr: bool = True,
-    use_ner: bool = True,
-) -> RedactionPlan:
+def plan_redaction(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
+                   hide: Sequence[str] = (), boxes: Iterable[BoxSpec] = (), ocr: bool = True,
+                   use_ner: bool = True) -> RedactionPlan:
     """Find what to hide and return the boxes for the keeper to review.
 
     preset None runs no detectors: only the keeper's strings (hide) and boxes are used.
@@ -159,19 +152,10 @@ def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
     return draw(data, media_type, plan, dpi=dpi, leftovers=leftovers)
 
 
-def redact(
-    data: bytes,
-    media_type: str,
-    *,
-    preset: str | None = "ru-personal",
-    hide: Sequence[str] = (),
-    boxes: Iterable[BoxSpec] = (),
-    ocr: bool = True,
-    ocr_layer: bool = False,
-    dpi: int = 200,
-    use_ner: bool = True,
-    unreadable: UnreadableChoice | None = None,
-) -> Redacted:
+def redact(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
+           hide: Sequence[str] = (), boxes: Iterable[BoxSpec] = (), ocr: bool = True,
+           ocr_layer: bool = False, dpi: int = 200, use_ner: bool = True,
+           unreadable: UnreadableChoice | None = None) -> Redacted:
     """Plan, burn and verify in one step, without the keeper's review.
 
     To burn a reviewed plan, use :func:`redact_as_planned`: a plan is made by
