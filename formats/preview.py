@@ -13,8 +13,8 @@ from papka.formats.redaction import Leftover
 from papka.formats.rendering import pages, pixel_box
 
 
-def draw(data: bytes, media_type: str, plan: RedactionPlan, *, dpi: int,
-         leftovers: Sequence[Leftover]) -> list[bytes]:
+def outlined_pages(data: bytes, media_type: str, plan: RedactionPlan, *, dpi: int,
+                   leftovers: Sequence[Leftover]) -> list[bytes]:
     """PNG pages for :func:`papka.formats.render_preview` (which checks its arguments)."""
     output: list[bytes] = []
     for index, (picture, scale) in enumerate(pages(data, media_type, dpi)):

@@ -147,9 +147,9 @@ def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
     """
     check_supported(media_type)
     check_plan(plan, media_type)
-    from papka.formats.preview import draw
+    from papka.formats.preview import outlined_pages
 
-    return draw(data, media_type, plan, dpi=dpi, leftovers=leftovers)
+    return outlined_pages(data, media_type, plan, dpi=dpi, leftovers=leftovers)
 
 
 def redact(data: bytes, media_type: str, *, preset: str | None = "ru-personal",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import pypdfium2 as pdfium
 from PIL import Image
 
 from papka.formats import docx, email, image, limits, media, pdf, typeset
@@ -39,7 +40,10 @@ def pages(data: bytes, media_type: str, dpi: float) -> Iterable[tuple[Image.Imag
         return
     with pdf.open_document(as_pdf(data, media_type)) as document:
         for index in range(len(document)):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                raise limits.DamagedPdfError() from None
             try:
                 yield pdf.render_page(page, dpi), dpi / 72.0
             finally:
