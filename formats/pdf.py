@@ -140,8 +140,9 @@ def page_text(page: pdfium.PdfPage) -> PageText:
     return PageText(width, height, chars)
 
 
-def page_texts(data: bytes) -> Iterator[PageText]:
-    """Every page's text layer, in order; a page pdfium cannot open makes the PDF damaged."""
+def each_page(data: bytes) -> Iterator[pdfium.PdfPage]:
+    """Every page in order, closed again when the next is asked for; a page pdfium cannot open
+    makes the PDF damaged."""
     with open_document(data) as document:
         for index in range(len(document)):
             try:
@@ -149,10 +150,15 @@ def page_texts(data: bytes) -> Iterator[PageText]:
             except pdfium.PdfiumError:
                 raise limits.DamagedPdfError() from None
             try:
-                layer = page_text(page)
+                yield page
             finally:
                 page.close()
-            yield layer
+
+
+def page_texts(data: bytes) -> Iterator[PageText]:
+    """Every page's text layer, in order."""
+    for page in each_page(data):
+        yield page_text(page)
 
 
 def render_page(page: pdfium.PdfPage, dpi: float) -> Image.Image:

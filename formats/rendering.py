@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-import pypdfium2 as pdfium
 from PIL import Image
 
 from papka.formats import docx, email, image, limits, media, pdf, typeset
@@ -38,16 +37,8 @@ def pages(data: bytes, media_type: str, dpi: float) -> Iterable[tuple[Image.Imag
         for picture in image.pages(data):
             yield picture, 1.0
         return
-    with pdf.open_document(as_pdf(data, media_type)) as document:
-        for index in range(len(document)):
-            try:
-                page = document[index]
-            except pdfium.PdfiumError:
-                raise limits.DamagedPdfError() from None
-            try:
-                yield pdf.render_page(page, dpi), dpi / 72.0
-            finally:
-                page.close()
+    for page in pdf.each_page(as_pdf(data, media_type)):
+        yield pdf.render_page(page, dpi), dpi / 72.0
 
 
 def pixel_box(box: Box, scale: float, size: tuple[int, int]) -> tuple[int, int, int, int]:
