@@ -41,8 +41,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from papka import media
-from papka.formats import fonts
-from papka.formats.burn import burn, plan_redaction
+from papka.formats import fonts, plan_redaction
+from papka.formats.burn import burn
 from papka.formats.verify import verify
 
 NAME = "Иванова Мария Петровна"

@@ -24,9 +24,7 @@ from .output import note, print_json, render_table
 from .problems import CommandUsageError
 
 if TYPE_CHECKING:
-    from papka.formats.burn import RedactionNotVerified
-    from papka.formats.plan import RedactionLog, RedactionPlan
-    from papka.formats.views import PageReading
+    from papka.formats import PageReading, RedactionLog, RedactionNotVerified, RedactionPlan
 
 PRESETS = ("ru-personal", "ru-strict", "hide-only")
 
@@ -212,7 +210,7 @@ def _write_previews(folder: Path, pictures: list[bytes]) -> list[Path]:
 @pass_config
 def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | None, ocr: bool,
                    show_values: bool) -> None:
-    from papka.formats.burn import plan_redaction
+    from papka.formats import plan_redaction
 
     hide = read_hide_file(hide_file)
     with config.container(write=False) as container:
@@ -264,7 +262,12 @@ def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | No
 def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | None, ocr: bool,
                    boxes: tuple[str, ...], drops: tuple[int, ...], preview: Path | None,
                    store: bool, unreadable: str | None) -> None:
-    from papka.formats.burn import RedactionNotVerified, plan_redaction, redact, render_preview
+    from papka.formats import (
+        RedactionNotVerified,
+        plan_redaction,
+        redact_as_planned,
+        render_preview,
+    )
     from papka.formats.plan import parse_box
 
     hide = read_hide_file(hide_file)
@@ -284,7 +287,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
         if storing:
             _settle_unreadable(plan, unreadable, ask=sys.stdin.isatty() and not config.json)
             try:
-                result = redact(data, document.media_type, plan=plan, ocr=ocr)
+                result = redact_as_planned(data, document.media_type, plan, ocr=ocr)
             except RedactionNotVerified as error:
                 refusal = error
         written: list[Path] = []

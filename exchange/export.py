@@ -86,7 +86,7 @@ def export_bundle(
     ``strip_image_metadata``: see build_items; ExportResult.documents says for each document
     how it went out and, for originals, what metadata they carry. ``unreadable`` (box, drop or
     accept) settles the pages of redacted documents that papka cannot read; without it such a
-    page refuses the export (papka.formats.burn.UnreadablePages).
+    page refuses the export (papka.formats.UnreadablePages).
     """
     chosen = profile if isinstance(profile, Profile) else find_profile(compartment, profile)
     documents = compartment.documents

@@ -140,7 +140,8 @@ def _redacted_item(
     store_redacted: bool,
     unreadable: str | None = None,
 ) -> tuple[BundleItem, ExportedDocument]:
-    from papka.formats.burn import redact, supported
+    from papka.formats import redact
+    from papka.formats.redaction import supported
     from papka.formats.sanitize import sanitize
 
     assert profile.preset is not None
@@ -287,7 +288,7 @@ def build_items(
                 raise ExportError("The profile does not send documents of one of the selected "
                                   "kinds; nothing was exported.")
     if profile.redacts:
-        from papka.formats.burn import supported
+        from papka.formats.redaction import supported
 
         for document in selected:
             if not supported(document.media_type):

@@ -1,41 +1,52 @@
 """Document formats and real redaction.
 
-Works on bytes: planning redactions (:mod:`.plan`,
-:mod:`.burn`), burning them into fresh pixels (:mod:`.burn`), stripping metadata
-(:mod:`.sanitize`) and checking the result independently (:mod:`.verify`). What each step does
-and does not handle is written down in docs/redaction.md.
+Works on bytes: sniffing media types (:mod:`.media`), planning redactions (:mod:`.planner`),
+the keeper's review (:mod:`.plan`, :mod:`.preview`), burning them into fresh pixels
+(:mod:`.burn`), checking the result independently (:mod:`.verify`) and stripping metadata
+(:mod:`.sanitize`). What each step does and does not handle is written down in
+docs/redaction.md.
 
-The main entry points are also reachable here (``papka.formats.redact``); they are imported on
-first use, so importing this package stays cheap. ``burn``, ``verify`` and ``sanitize`` are
-module names too: call them as ``papka.formats.burn.burn``, ``papka.formats.verify.verify`` and
-``papka.formats.sanitize.sanitize``.
+The names below are papka's library surface for documents. Importing this package loads no
+PDF, image or language library: the functions load what they need on first use.
+``verify`` and ``sanitize`` are module names: call them as ``papka.formats.verify.verify``
+and ``papka.formats.sanitize.sanitize``.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from papka.formats.plan import Box, PagePlan, RedactionLog, RedactionPlan, UnreadableChoice
+from papka.formats.reading import PageReading
+from papka.formats.redaction import (
+    BoxSpec,
+    Leftover,
+    Redacted,
+    RedactionNotVerified,
+    UnreadablePages,
+    plan_redaction,
+    redact,
+    redact_as_planned,
+    render_preview,
+)
+from papka.formats.verify import Leak, Verification
+from papka.media import sniff_media_type
 
-_EXPORTS = {
-    "sniff_media_type": "papka.media",
-    "Box": "papka.formats.plan",
-    "PagePlan": "papka.formats.plan",
-    "RedactionPlan": "papka.formats.plan",
-    "RedactionLog": "papka.formats.plan",
-    "plan_redaction": "papka.formats.burn",
-    "render_preview": "papka.formats.burn",
-    "redact": "papka.formats.burn",
-    "Redacted": "papka.formats.burn",
-    "RedactionNotVerified": "papka.formats.burn",
-    "Verification": "papka.formats.verify",
-    "Sanitized": "papka.formats.sanitize",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'papka.formats' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__all__ = [
+    "Box",
+    "BoxSpec",
+    "Leak",
+    "Leftover",
+    "PagePlan",
+    "PageReading",
+    "Redacted",
+    "RedactionLog",
+    "RedactionNotVerified",
+    "RedactionPlan",
+    "UnreadableChoice",
+    "UnreadablePages",
+    "Verification",
+    "plan_redaction",
+    "redact",
+    "redact_as_planned",
+    "render_preview",
+    "sniff_media_type",
+]

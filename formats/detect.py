@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from papka.errors import UsageError
-from papka.formats.detectors import Hit, addresses, identifiers, joined, links, names
+from papka.formats.detectors import (
+    Hit,
+    addresses,
+    identifiers,
+    joined,
+    links,
+    named_entities,
+    names,
+)
+from papka.formats.detectors.name_forms import forms_of, is_name_entry, link_keys
 
 __all__ = ["CATEGORIES", "PRESETS", "Finding", "detect", "name_forms"]
 
@@ -97,8 +106,8 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
         )
     if isinstance(hide, str):
         raise UsageError("The list of strings to hide must be a list, not a single string.")
-    name_entries = [entry for entry in hide if names.is_name_entry(entry)]
-    other_entries = [entry for entry in hide if not names.is_name_entry(entry)]
+    name_entries = [entry for entry in hide if is_name_entry(entry)]
+    other_entries = [entry for entry in hide if not is_name_entry(entry)]
 
     def shaped(view: str) -> Iterator[Hit]:
         # What has a shape: run on the text as it is, and again with letter-per-cell runs
@@ -118,7 +127,7 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
     hits: list[Hit] = list(shaped(text))
     hits.extend(joined.joined_hits(text, shaped))
     hits.extend(links.social_links(text))
-    in_links = list(links.names_in_links(text, names.link_keys(name_entries)))
+    in_links = list(links.names_in_links(text, link_keys(name_entries)))
     if in_links:
         # A name inside a link is judged with the whole link (whose it is), not as a word.
         hits = [hit for hit in hits if not (
@@ -128,7 +137,7 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
     if "person" in categories:
         hits.extend(names.latin_names(text))
     if use_ner and ({"person", "place"} & categories):
-        hits.extend(names.named_entities(text))
+        hits.extend(named_entities.named_entities(text))
     return _merged(text, (hit for hit in hits if hit.category in categories))
 
 
@@ -160,4 +169,4 @@ def name_forms(name: str) -> set[str]:
     For a name: every grammatical case of each word (a surname in both genders and the plural,
     a first name or patronymic in its own gender) and the Latin spellings of each form.
     """
-    return names.forms_of(name)
+    return forms_of(name)

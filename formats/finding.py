@@ -49,7 +49,7 @@ def _without_kinship_label(secret: str) -> str:
     # "мать: Кузнецова Анна" names a relative; the label itself is not a secret and must not
     # box the "Мать:" printed before her name.
     try:
-        from papka.formats.detectors.names import split_relative
+        from papka.formats.detectors.name_forms import split_relative
     except ImportError:
         return secret
     return split_relative(secret)[0]

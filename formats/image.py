@@ -19,13 +19,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from papka import media
 from papka.formats import limits
 
-_FORMATS = {
-    media.JPEG: "JPEG",
-    media.PNG: "PNG",
-    media.GIF: "GIF",
-    media.WEBP: "WEBP",
-    media.TIFF: "TIFF",
-}
+# Pillow's format names are the media subtypes in capitals ("image/jpeg": "JPEG").
+_FORMATS = {media_type: media_type.split("/")[1].upper() for media_type in sorted(media.PICTURES)}
 
 
 def _bomb(error: Exception) -> limits.TooLargeError:
@@ -280,7 +275,7 @@ def iter_png_text(chunks: list[PngChunk]) -> Iterator[bytes]:
 
 def is_supported(media_type: str) -> bool:
     """Images papka can decode, redact and sanitise (HEIC needs a plug-in papka does not ship)."""
-    return media_type in _FORMATS
+    return media_type in media.PICTURES
 
 
 def check_supported(media_type: str) -> None:

@@ -140,6 +140,27 @@ def page_text(page: pdfium.PdfPage) -> PageText:
     return PageText(width, height, chars)
 
 
+def each_page(data: bytes) -> Iterator[pdfium.PdfPage]:
+    """Every page in order, closed again when the next is asked for; a page pdfium cannot open
+    makes the PDF damaged."""
+    with open_document(data) as document:
+        for index in range(len(document)):
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                raise limits.DamagedPdfError() from None
+            try:
+                yield page
+            finally:
+                page.close()
+
+
+def page_texts(data: bytes) -> Iterator[PageText]:
+    """Every page's text layer, in order."""
+    for page in each_page(data):
+        yield page_text(page)
+
+
 def render_page(page: pdfium.PdfPage, dpi: float) -> Image.Image:
     """The page as displayed, annotations and form fields drawn, as an RGB image."""
     width, height = page_size(page)

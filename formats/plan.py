@@ -1,7 +1,7 @@
 """What to paint over, and why: the reviewable redaction plan.
 
 A plan lists, per page (or per image), opaque boxes with the reason each one is there. The
-keeper reviews it (see :func:`papka.formats.burn.render_preview`), drops false positives and adds
+keeper reviews it (see :func:`papka.formats.render_preview`), drops false positives and adds
 boxes by hand before anything is burned. The matched strings stay in memory only: they are what
 verification looks for, and they never enter a :class:`RedactionLog`.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from papka.errors import UsageError
-from papka.formats.views import PageReading
+from papka.formats.reading import PageReading
 
 Source = Literal["detected", "manual"]
 #: What to do with a page papka could not read: paint it all black, leave it out of the
@@ -137,7 +137,7 @@ class RedactionPlan:
         #: The category each secret was found as (the keeper's own strings: "custom").
         self.secret_categories: dict[str, str] = {}
         #: How well each page was read (one per page when text was read; see
-        #: papka.formats.views.PageReading).
+        #: papka.formats.reading.PageReading).
         self.readings: list[PageReading] = []
         #: The keeper's choice for each page papka could not read.
         self.unreadable_choices: dict[int, UnreadableChoice] = {}

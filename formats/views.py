@@ -5,8 +5,9 @@ dark-theme screenshot with light text. Tesseract reads none of these well as the
 module makes *views* of a page for recognition (turned by quarter turns, deskewed, background
 flattened and contrast stretched, inverted when the page is light on dark) and maps every box
 found on a view back to the pixels of the page as displayed, so that burning paints the right
-place. It also judges whether a page was read at all (see :class:`PageReading`): a page papka
-cannot read is reported, never passed as "nothing found".
+place. It also judges whether a page was read at all (see
+:class:`papka.formats.reading.PageReading`): a page papka cannot read is reported, never passed
+as "nothing found".
 
 The cheap checks (darkness, shading, ink) run on a downscaled copy in milliseconds; a second
 reading, and orientation detection, only when the first reading is poor or incomplete or the
@@ -17,11 +18,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, ImageOps, ImageStat
 
 from papka.formats import ocr as ocr_engine
+from papka.formats.reading import PageReading, Status
 
 #: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
 OCR_MIN_SIDE = 1800
@@ -49,9 +50,6 @@ MIN_SKEW = 0.6
 MAX_SKEW = 12.0
 #: Tesseract's orientation confidence below which its answer is not trusted.
 MIN_ORIENTATION_CONFIDENCE = 1.5
-
-Status = Literal["read", "text-layer", "blank", "unreadable", "not-read"]
-
 
 @dataclass(frozen=True)
 class _Turn:
@@ -102,26 +100,6 @@ class View:
             px, py = qx * cos - qy * sin, qx * sin + qy * cos
             x, y = px + turn.source[0] / 2, py + turn.source[1] / 2
         return x, y
-
-
-@dataclass(frozen=True)
-class PageReading:
-    """How well papka could read one page, in numbers (never the text read)."""
-
-    page: int
-    status: Status
-    #: Words read on the best view, and how many of them with confidence.
-    words: int = 0
-    confident_words: int = 0
-    #: The views that were read, in order ("plain", "contrast", "inverted", "turned-90",
-    #: "deskewed").
-    views: tuple[str, ...] = ()
-    #: Degrees the page had to be turned clockwise to stand upright.
-    turned: int = 0
-
-    @property
-    def unreadable(self) -> bool:
-        return self.status == "unreadable"
 
 
 @dataclass
@@ -406,15 +384,3 @@ def _orientation(evened: Image.Image) -> int:
     if found is not None and found.confidence >= MIN_ORIENTATION_CONFIDENCE:
         return found.clockwise
     return 0
-
-
-def not_read(page: int) -> PageReading:
-    return PageReading(page, "not-read")
-
-
-def merge_text_layer(reading: PageReading, letters: int) -> PageReading:
-    """A page whose text layer holds real text is readable whatever OCR made of it."""
-    if letters >= 20 and reading.status != "read":
-        return PageReading(reading.page, "text-layer", reading.words, reading.confident_words,
-                           reading.views, reading.turned)
-    return reading

@@ -98,10 +98,10 @@ _ADDRESS_WORD = re.compile(
 
 @functools.lru_cache(maxsize=4096)
 def _is_town(word: str, *, nouns_only: bool = False) -> bool:
-    from papka.formats.detectors.names import _morph
+    from papka.formats.detectors.name_forms import analyzer
 
     return any("Geox" in p.tag.grammemes and (not nouns_only or "NOUN" in p.tag.grammemes)
-               for p in _morph().parse(word.lower()))
+               for p in analyzer().parse(word.lower()))
 
 
 def bare_addresses(text: str) -> Iterator[Hit]:

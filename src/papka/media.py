@@ -23,10 +23,13 @@ ZIP = "application/zip"
 EML = "message/rfc822"
 TEXT = "text/plain"
 
+#: Pictures papka decodes, redacts and sanitises (HEIC needs a plug-in papka does not ship).
+PICTURES = frozenset({JPEG, PNG, GIF, WEBP, TIFF})
+
 #: How many leading bytes sniff_media_type wants to see (ZIP member names can sit a little in).
 SNIFF_BYTES = 8192
 
-_IMAGE_TYPES = frozenset({JPEG, PNG, GIF, WEBP, TIFF, HEIC})
+_IMAGE_TYPES = PICTURES | {HEIC}
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 _EMAIL_HEADER = re.compile(
     rb"^(?:received|return-path|from|to|subject|date|message-id|mime-version|delivered-to"

@@ -204,9 +204,10 @@ def test_embassy_profile_never_sends_the_unredacted_name(box: Container, workdir
     # Independent check of the exported bytes: the canary is gone from every channel...
     assert verify(data, "application/pdf", [CANARY], ocr=True).ok
     # ...while the story the embassy needs is still there (read back by OCR).
-    from papka.formats.verify import _pdf_ocr, fold
+    from papka.formats.verify import fold
+    from papka.formats.verify.pages import pdf_ocr
 
-    assert fold("военный комиссариат") in fold(" ".join(_pdf_ocr(data)))
+    assert fold("военный комиссариат") in fold(" ".join(pdf_ocr(data)))
     assert entry.redaction and sum(entry.redaction.values()) >= 1
     assert CANARY.split()[0] not in entry.title and "█" in entry.title
     assert "number" not in entry.metadata

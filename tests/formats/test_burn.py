@@ -9,15 +9,15 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from papka import media
-from papka.formats.burn import (
-    WITHHELD,
+from papka.formats import (
     RedactionNotVerified,
-    burn,
+    media,
     plan_redaction,
     redact,
+    redact_as_planned,
     render_preview,
 )
+from papka.formats.burn import WITHHELD, burn
 from papka.formats.verify import verify
 from tests.conftest import require_tool
 from tests.formats import planted
@@ -67,7 +67,7 @@ def test_dropping_a_box_keeps_that_text_and_the_gate_refuses() -> None:
     plan = plan_redaction(_letter(), media.PDF, preset=None, hide=[planted.NAME], ocr=False)
     plan.drop(plan.boxes()[0].number)
     with pytest.raises(RedactionNotVerified) as caught:
-        redact(_letter(), media.PDF, plan=plan, ocr=True, dpi=150)
+        redact_as_planned(_letter(), media.PDF, plan, ocr=True, dpi=150)
     assert "pdf-ocr" in caught.value.failures
     assert planted.NAME not in caught.value.message
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from papka import media
-from papka.formats.burn import redact
+from papka.formats import redact
 from papka.formats.detect import detect
-from papka.formats.detectors import Hit, identifiers, joined, names
+from papka.formats.detectors import Hit, identifiers, joined, name_forms
 from papka.formats.verify import verify_text
 from papka.text import national_spellings, transliteration_variants
 from tests.formats import detection_corpus, planted
@@ -195,7 +195,7 @@ def test_a_relative_listed_with_a_kinship_label() -> None:
     text = "Добрый день, Анна Петровна! Пишет Кузнецов Иван."
     assert found(text, "Анна Петровна", hide=hide) == {"relative"}
     assert found(text, "Кузнецов Иван", hide=hide) == {"keeper-name"}
-    assert names.is_name_entry("мать: Кузнецова Анна Петровна")
+    assert name_forms.is_name_entry("мать: Кузнецова Анна Петровна")
 
 
 # ---- what must stay readable ---------------------------------------------------------------
@@ -344,7 +344,8 @@ def test_each_case_is_boxed_on_a_born_digital_pdf_page() -> None:
 
     from reportlab.pdfgen import canvas
 
-    from papka.formats.burn import _visible_text, plan_redaction
+    from papka.formats import plan_redaction
+    from papka.formats.burn import _visible_text
 
     lines = BODY.splitlines()
     buffer = _io.BytesIO()

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from papka import media
-from papka.formats.burn import WITHHELD, plan_redaction, redact
+from papka.formats import plan_redaction, redact
+from papka.formats.burn import WITHHELD
 from papka.formats.docx import visible_blocks
 from papka.formats.email import html_visible_text
 from papka.formats.verify import verify, verify_text

@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 from papka import media
 from papka.errors import UsageError
-from papka.formats import limits
-from papka.formats.burn import plan_redaction, redact
+from papka.formats import limits, plan_redaction, redact_as_planned
 from papka.formats.sanitize import sanitize
 from papka.formats.verify import verify
 from tests.formats import planted
@@ -72,7 +71,7 @@ def test_page_that_would_render_too_many_pixels() -> None:
     data = _pdf(lambda d: d.add_blank_page(page_size=(14_000, 14_000)))
     plan = plan_redaction(data, media.PDF, preset=None, ocr=False)
     with pytest.raises(limits.TooLargeError):
-        redact(data, media.PDF, preset=None, ocr=False, plan=plan, dpi=600)
+        redact_as_planned(data, media.PDF, plan, ocr=False, dpi=600)
 
 
 def test_too_many_pages() -> None:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from papka import media
-from papka.formats.burn import plan_redaction, redact
+from papka.formats import plan_redaction, redact, redact_as_planned
 from papka.formats.verify import verify
 from tests.conftest import require_tool
 from tests.formats import planted
@@ -62,7 +62,7 @@ def test_orientation_is_applied_before_boxes() -> None:
     plan = plan_redaction(buffer.getvalue(), media.JPEG, preset=None, ocr=False,
                           boxes=[(0, 0, 0, 300, 150)])
     assert (plan.pages[0].width, plan.pages[0].height) == (600, 300)
-    redacted = redact(buffer.getvalue(), media.JPEG, preset=None, ocr=False, plan=plan)
+    redacted = redact_as_planned(buffer.getvalue(), media.JPEG, plan, ocr=False)
     with Image.open(io.BytesIO(redacted.data)) as picture:
         assert picture.size == (600, 300)
         assert not picture.getexif()

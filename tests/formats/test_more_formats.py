@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 from papka import media
-from papka.formats import limits, ocr
-from papka.formats.burn import plan_redaction, redact, render_preview
+from papka.formats import limits, ocr, plan_redaction, redact, render_preview
 from papka.formats.sanitize import sanitize
 from papka.formats.verify import verify, verify_text
 from tests.conftest import require_tool

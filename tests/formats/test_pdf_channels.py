@@ -13,7 +13,7 @@ import pikepdf
 import pytest
 
 from papka import media
-from papka.formats.burn import redact
+from papka.formats import redact
 from papka.formats.verify import verify
 from tests.conftest import require_tool
 from tests.formats import planted

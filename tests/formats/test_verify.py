@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -66,3 +71,59 @@ def test_failures_name_channels_never_values() -> None:
     outcome = verify(planted.pdf_channels()["docinfo"], media.PDF, [planted.NAME], ocr=False)
     assert outcome.failures
     assert all(planted.NAME not in failure for failure in outcome.failures)
+
+
+# --- independence from the code it checks ---------------------------------------------------
+
+VERIFIER = Path(__file__).resolve().parents[2] / "formats" / "verify"
+#: What the verifier may import from papka: the file readers and Tesseract it shares with
+#: planning (docs/redaction.md, section 5), never the planner, the plan or the burner.
+SHARED = {"papka", "papka.errors", "papka.formats", "papka.formats.limits", "papka.media",
+          "papka.formats.ocr", "papka.formats.image", "papka.formats.views",
+          "papka.formats.pdf", "papka.formats.docx", "papka.formats.email"}
+
+
+def _papka_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            found.add(node.module)
+            if node.module in ("papka", "papka.formats"):  # from papka import media
+                found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.split(".")[0] == "papka"}
+
+
+def test_the_verifier_imports_only_the_readers_it_shares_with_planning() -> None:
+    modules = sorted(VERIFIER.glob("*.py"))
+    assert len(modules) >= 5
+    strays = {f"{path.name}: {name}" for path in modules for name in _papka_imports(path)
+              if name not in SHARED and not name.startswith("papka.formats.verify")}
+    assert strays == set()
+
+
+def test_loading_the_whole_verifier_loads_no_planner_or_burner() -> None:
+    # In a fresh interpreter, so that what other tests imported does not count; this also
+    # catches a shared reader that starts importing the planner. The package's entry points
+    # (papka.formats: the plan and redaction's front) load with any submodule, so what the
+    # verifier adds is counted apart.
+    code = (
+        "import pkgutil, importlib, sys, papka.formats\n"
+        "front = set(sys.modules)\n"
+        "import papka.formats.verify as v\n"
+        "for m in pkgutil.walk_packages(v.__path__, 'papka.formats.verify.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print(' '.join(sorted(set(sys.modules) - front)))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    added, loaded = (set(line.split()) for line in subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.splitlines())
+    assert "papka.formats.verify.pdf_structure" in added
+    workers = {"papka.formats.burn", "papka.formats.planner", "papka.formats.preview",
+               "papka.formats.rendering", "papka.formats.finding", "papka.formats.detect"}
+    assert loaded & workers == set()
+    assert {name for name in added if name.startswith("papka.")} <= (
+        {f"papka.formats.{name}" for name in ("ocr", "image", "views", "pdf", "docx", "email")}
+        | {name for name in added if name.startswith("papka.formats.verify.")})

@@ -14,14 +14,17 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-from papka import media
 from papka.errors import UsageError
-from papka.formats import fonts, ocr, views
-from papka.formats.burn import (
+from papka.formats import (
     RedactionNotVerified,
     UnreadablePages,
+    fonts,
+    media,
+    ocr,
     plan_redaction,
     redact,
+    redact_as_planned,
+    views,
 )
 from papka.formats.image import UnsupportedHeicError
 from papka.formats.verify import verify
@@ -134,7 +137,7 @@ def test_a_turned_scan_is_read_upright_and_its_secrets_burned(turn: int) -> None
     (reading,) = plan.readings
     assert reading.status == "read" and reading.turned == turn  # rotate() turned it back
     assert {"phone", "military-unit"} <= set(plan.summary().by_category())
-    redacted = redact(data, media.PNG, plan=plan)
+    redacted = redact_as_planned(data, media.PNG, plan)
     assert _gone(redacted.data, redacted.media_type)
     assert _kept(redacted.data, redacted.media_type, KEEP_WORDS)
 
@@ -149,7 +152,7 @@ def test_a_low_contrast_photo_is_evened_out_and_read() -> None:
     (reading,) = plan.readings
     assert reading.status == "read" and "contrast" in reading.views
     assert reading.confident_words >= 15
-    redacted = redact(data, media.PNG, plan=plan)
+    redacted = redact_as_planned(data, media.PNG, plan)
     assert _gone(redacted.data, redacted.media_type)
     after = Image.open(io.BytesIO(redacted.data)).convert("L")
     # The name's line is black where the name was; the first line (kept) is untouched.
@@ -168,7 +171,7 @@ def test_a_dark_theme_screenshot_is_read_inverted() -> None:
     assert not verify(data, media.PNG, [planted.NAME], ocr=True).ok  # the verifier sees it
     plan = plan_redaction(data, media.PNG, preset="ru-personal", hide=[planted.NAME])
     assert "inverted" in plan.readings[0].views
-    redacted = redact(data, media.PNG, plan=plan)
+    redacted = redact_as_planned(data, media.PNG, plan)
     assert _gone(redacted.data, redacted.media_type)
     assert _kept(redacted.data, redacted.media_type, "отправлю завтра")
 
@@ -188,7 +191,7 @@ def test_tilted_text_is_straightened_and_boxed() -> None:
         area = abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1)
                        in zip(corners, corners[1:] + corners[:1], strict=True))) / 2
         assert area < 0.8 * box.width * box.height  # ... tighter than their rectangle
-    redacted = redact(data, media.PNG, plan=plan)
+    redacted = redact_as_planned(data, media.PNG, plan)
     assert _gone(redacted.data, redacted.media_type)
     assert _kept(redacted.data, redacted.media_type, KEEP_WORDS)
 
@@ -204,7 +207,7 @@ def test_every_page_of_a_tiff_fax_is_kept_and_redacted() -> None:
     plan = plan_redaction(data, media.TIFF, preset=None, hide=[planted.NAME])
     assert len(plan.pages) == 3
     assert [page.page for page in plan.summary().pages if page.total] == [0, 1, 2]
-    redacted = redact(data, media.TIFF, plan=plan, dpi=100)
+    redacted = redact_as_planned(data, media.TIFF, plan, dpi=100)
     assert redacted.media_type == media.PDF
     document = pdfium.PdfDocument(redacted.data)
     try:
@@ -234,12 +237,12 @@ def test_a_page_papka_cannot_read_is_refused_until_the_keeper_decides() -> None:
     plan = plan_redaction(data, media.PNG, preset="ru-personal")
     assert plan.unreadable_pages() == [0]
     with pytest.raises(UnreadablePages) as caught:
-        redact(data, media.PNG, plan=plan)
+        redact_as_planned(data, media.PNG, plan)
     assert caught.value.pages == [0] and "page 1" in caught.value.message
     with pytest.raises(UsageError):
         plan.settle_unreadable("drop")  # the only page: nothing would remain
     plan.unreadable_choices.clear()
-    boxed = redact(data, media.PNG, plan=plan, unreadable="box")
+    boxed = redact_as_planned(data, media.PNG, plan, unreadable="box")
     picture = Image.open(io.BytesIO(boxed.data)).convert("L")
     assert picture.getextrema() == (0, 0)
     assert boxed.log.as_dict()["unreadable_pages"] == [{"page": 1, "choice": "box"}]
@@ -254,7 +257,7 @@ def test_a_refusal_names_the_page_and_the_place_left_over() -> None:
     for box in plan.boxes():
         plan.drop(box.number)
     with pytest.raises(RedactionNotVerified) as caught:
-        redact(data, media.PNG, plan=plan)
+        redact_as_planned(data, media.PNG, plan)
     leftovers = [left for left in caught.value.leftovers if left.box is not None]
     assert leftovers and all(left.page == 0 for left in leftovers)
     assert leftovers[0].category == "custom"
@@ -262,7 +265,7 @@ def test_a_refusal_names_the_page_and_the_place_left_over() -> None:
     assert y0 < 50 + 95 + 20 < y1 and x1 > 300  # around the name's line
     assert planted.NAME not in caught.value.message
     plan.add_box(0, x0, y0, x1, y1)
-    assert verify(redact(data, media.PNG, plan=plan).data, media.PNG, [planted.NAME],
+    assert verify(redact_as_planned(data, media.PNG, plan).data, media.PNG, [planted.NAME],
                   ocr=True).ok
 
 
@@ -282,6 +285,6 @@ def test_a_sideways_scan_inside_a_pdf_is_read_and_burned() -> None:
     plan = plan_redaction(data, media.PDF, preset=None, hide=[planted.NAME, planted.PHONE])
     assert plan.readings[0].status == "read"
     assert plan.boxes() and all(box.height > box.width for box in plan.boxes())  # along lines
-    redacted = redact(data, media.PDF, plan=plan, dpi=150)
+    redacted = redact_as_planned(data, media.PDF, plan, dpi=150)
     assert verify(redacted.data, media.PDF, SECRETS, ocr=True).ok
     assert _kept(redacted.data, media.PDF, KEEP_WORDS)

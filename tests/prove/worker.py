@@ -274,7 +274,8 @@ def target_formats(arg: dict[str, Any]) -> None:
 
 def target_formats_file(arg: dict[str, Any]) -> None:
     from papka import media
-    from papka.formats.burn import plan_redaction, supported
+    from papka.formats import plan_redaction
+    from papka.formats.redaction import supported
     from papka.formats.sanitize import sanitize
     from papka.formats.verify import verify
     from papka.media import sniff_media_type

@@ -1,0 +1,45 @@
+"""How well papka read each page of a document: a page papka cannot read is reported, never
+passed as "nothing found".
+
+Kept apart from :mod:`.views` (which reads pages) so that a plan and its readings can be held
+and shown without loading Pillow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Status = Literal["read", "text-layer", "blank", "unreadable", "not-read"]
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """How well papka could read one page, in numbers (never the text read)."""
+
+    page: int
+    status: Status
+    #: Words read on the best view, and how many of them with confidence.
+    words: int = 0
+    confident_words: int = 0
+    #: The views that were read, in order ("plain", "contrast", "inverted", "turned-90",
+    #: "deskewed").
+    views: tuple[str, ...] = ()
+    #: Degrees the page had to be turned clockwise to stand upright.
+    turned: int = 0
+
+    @property
+    def unreadable(self) -> bool:
+        return self.status == "unreadable"
+
+
+def not_read(page: int) -> PageReading:
+    return PageReading(page, "not-read")
+
+
+def merge_text_layer(reading: PageReading, letters: int) -> PageReading:
+    """A page whose text layer holds real text is readable whatever OCR made of it."""
+    if letters >= 20 and reading.status != "read":
+        return PageReading(reading.page, "text-layer", reading.words, reading.confident_words,
+                           reading.views, reading.turned)
+    return reading

@@ -1,0 +1,230 @@
+"""Redaction's entry points, and what they return or raise.
+
+A redaction is planned (:func:`plan_redaction`: what to hide, as boxes), reviewed by the keeper
+(:func:`render_preview`, the plan's own methods), then burned and verified
+(:func:`redact_as_planned`). :func:`redact` does all three without the review. Burning never
+edits the original, and a copy that fails the independent verification is never returned
+(docs/redaction.md).
+
+This module is light on purpose: the workers (:mod:`.planner`, :mod:`.preview`, :mod:`.burn`,
+:mod:`.verify`) and what they load (Pillow, pypdfium2, pikepdf, natasha) are imported inside
+the functions, so that ``import papka.formats`` and the command's start stay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from papka import media
+from papka.errors import UsageError
+from papka.formats import limits
+from papka.formats.plan import Box, RedactionLog, RedactionPlan, UnreadableChoice
+from papka.formats.verify import Leak
+
+#: Pages of a multi-page image (a TIFF fax) become PDF pages at this many pixels per inch.
+FRAME_DPI = 200
+
+#: A box as the keeper gives it: a Box, or (page from 0, x0, y0, x1, y1) in the plan's units.
+BoxSpec = Box | tuple[int, float, float, float, float]
+
+#: Documents that are typeset into pages before planning and burning.
+TEXT_TYPES = frozenset({media.DOCX, media.EML, media.TEXT})
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """Where verification still found something it had to hide, for the keeper to box.
+
+    page counts from 0; box is in the plan's units (points for PDF pages, pixels for a
+    picture), already padded, or None where the channel has no place (metadata, bytes).
+    """
+
+    page: int | None
+    category: str
+    channel: str
+    box: tuple[float, float, float, float] | None
+
+
+class RedactionNotVerified(UsageError):
+    """The redacted copy still carried something it had to hide; it was not kept."""
+
+    exit_code = 1
+    default_message = (
+        "The redacted copy did not pass verification, so papka did not keep it."
+    )
+    hint = "Review the boxes with --preview and add boxes where text is still visible."
+
+    def __init__(self, failures: Sequence[str], leftovers: Sequence[Leftover] = ()) -> None:
+        channels = ", ".join(sorted(set(failures))) or "unknown"
+        pages = sorted({leftover.page + 1 for leftover in leftovers if leftover.page is not None})
+        where = f" on page {', '.join(map(str, pages))}" if pages else ""
+        super().__init__(
+            "The redacted copy did not pass verification "
+            f"(found{where} in: {channels}), so papka did not keep it."
+        )
+        self.failures = list(failures)
+        self.leftovers = list(leftovers)
+
+
+class UnreadablePages(UsageError):
+    """papka could not read some pages, so it cannot say what they show; nothing was kept."""
+
+    default_message = "papka could not read a page with confidence, so it kept no copy."
+    hint = ("Look at the page yourself, then choose what to do with it: --unreadable box "
+            "(black out the whole page), drop (leave it out) or accept (keep it as it is).")
+
+    def __init__(self, pages: Sequence[int]) -> None:
+        numbers = ", ".join(str(page + 1) for page in pages)
+        super().__init__(f"papka could not read page {numbers} with confidence, so it kept "
+                         "no copy.")
+        self.pages = list(pages)
+
+
+@dataclass(frozen=True)
+class Redacted:
+    data: bytes = field(repr=False)
+    media_type: str
+    log: RedactionLog
+    #: For DOCX and e-mail: the visible text with every withheld part replaced by WITHHELD.
+    text: str | None = field(default=None, repr=False)
+
+def supported(media_type: str) -> bool:
+    """Whether papka can redact this kind of file: PDF, pictures, DOCX, e-mail, plain text."""
+    return media_type == media.PDF or media_type in media.PICTURES or media_type in TEXT_TYPES
+
+
+def check_supported(media_type: str) -> None:
+    if supported(media_type):
+        return
+    from papka.formats import image  # only to name HEIC photos in the refusal
+
+    image.check_supported(media_type)
+    raise limits.UnsupportedFormatError()
+
+
+def check_plan(plan: RedactionPlan, media_type: str) -> None:
+    if plan.media_type != media_type:
+        raise limits.UnsupportedFormatError("This plan was made for a different kind of file.")
+
+
+def plan_redaction(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
+                   hide: Sequence[str] = (), boxes: Iterable[BoxSpec] = (), ocr: bool = True,
+                   use_ner: bool = True) -> RedactionPlan:
+    """Find what to hide and return the boxes for the keeper to review.
+
+    preset None runs no detectors: only the keeper's strings (hide) and boxes are used.
+    ocr: also recognise text in page pictures (scans, photos), with Tesseract.
+    """
+    check_supported(media_type)
+    hide = [h for h in (s.strip() for s in hide) if h]
+    plan = RedactionPlan(media_type, [])
+    for secret in hide:
+        plan.add_secret(secret)
+    from papka.formats.planner import find_boxes
+
+    find_boxes(plan, data, preset=preset, hide=hide, ocr=ocr, use_ner=use_ner)
+    _add_manual(plan, boxes)
+    return plan
+
+
+def _add_manual(plan: RedactionPlan, boxes: Iterable[BoxSpec]) -> None:
+    for spec in boxes:
+        if isinstance(spec, Box):
+            plan.add_box(spec.page, spec.x0, spec.y0, spec.x1, spec.y1, category=spec.category,
+                         detector=spec.detector, source="manual", corners=spec.corners)
+        else:
+            page, x0, y0, x1, y1 = spec
+            plan.add_box(int(page), float(x0), float(y0), float(x1), float(y1))
+
+
+def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
+                   dpi: int = 100, leftovers: Sequence[Leftover] = ()) -> list[bytes]:
+    """PNG pages with every planned box outlined and numbered, for the keeper to review.
+
+    leftovers (from a RedactionNotVerified) are outlined in orange and marked "!": what
+    verification still read after burning. These show the original content: they are for the
+    keeper's eyes and should be written only where the keeper asked.
+    """
+    check_supported(media_type)
+    check_plan(plan, media_type)
+    from papka.formats.preview import outlined_pages
+
+    return outlined_pages(data, media_type, plan, dpi=dpi, leftovers=leftovers)
+
+
+def redact(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
+           hide: Sequence[str] = (), boxes: Iterable[BoxSpec] = (), ocr: bool = True,
+           ocr_layer: bool = False, dpi: int = 200, use_ner: bool = True,
+           unreadable: UnreadableChoice | None = None) -> Redacted:
+    """Plan, burn and verify in one step, without the keeper's review.
+
+    To burn a reviewed plan, use :func:`redact_as_planned`: a plan is made by
+    :func:`plan_redaction` and applied by that function, so no option of one can be silently
+    ignored by the other. Raises like :func:`redact_as_planned`.
+    """
+    plan = plan_redaction(data, media_type, preset=preset, hide=hide, boxes=boxes, ocr=ocr,
+                          use_ner=use_ner)
+    return redact_as_planned(data, media_type, plan, ocr=ocr, ocr_layer=ocr_layer, dpi=dpi,
+                             unreadable=unreadable)
+
+
+def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool = True,
+                      ocr_layer: bool = False, dpi: int = 200,
+                      unreadable: UnreadableChoice | None = None) -> Redacted:
+    """Burn a (reviewed) plan into a new file and verify it independently.
+
+    ocr: verification also reads the burned pages with Tesseract. unreadable settles the pages
+    papka could not read (see :meth:`RedactionPlan.settle_unreadable`). Raises UnreadablePages
+    when such a page is left unsettled, and RedactionNotVerified rather than return a copy that
+    still carries a secret of the plan.
+    """
+    check_supported(media_type)
+    check_plan(plan, media_type)
+    if unreadable is not None:
+        plan.settle_unreadable(unreadable)
+    pending = plan.unsettled_pages()
+    if pending:
+        raise UnreadablePages(pending)
+    from papka.formats.burn import burn
+    from papka.formats.verify import verify, verify_text
+
+    result = burn(data, media_type, plan, dpi=dpi, ocr_layer=ocr_layer)
+    outcome = verify(result.data, result.media_type, plan.secrets, ocr=ocr)
+    failures = list(outcome.failures)
+    if result.text is not None:
+        failures += verify_text(result.text, plan.secrets).failures
+    if failures:
+        raise RedactionNotVerified(
+            failures, _leftovers(plan, media_type, result.media_type, outcome.leaks))
+    return result
+
+
+def _kept_pages(plan: RedactionPlan) -> list[int]:
+    """Page numbers of the original, in the order they appear in the copy."""
+    dropped = plan.dropped_pages()
+    return [index for index in range(len(plan.pages)) if index not in dropped]
+
+
+def _leftovers(plan: RedactionPlan, media_type: str, out_type: str,
+               leaks: Sequence[Leak]) -> list[Leftover]:
+    """Verification's findings in the original's pages and the plan's units, padded."""
+    kept = _kept_pages(plan)
+    found: list[Leftover] = []
+    for leak in leaks:
+        category = plan.secret_categories.get(plan.secrets[leak.secret], "custom") if (
+            0 <= leak.secret < len(plan.secrets)) else "custom"
+        page = kept[leak.page] if leak.page is not None and leak.page < len(kept) else None
+        box = None
+        if leak.box is not None and page is not None:
+            x0, y0, x1, y1 = leak.box
+            # The copy's units: points when a picture became a PDF, else the plan's own.
+            factor = FRAME_DPI / 72.0 if media_type in media.PICTURES and out_type == media.PDF \
+                else 1.0
+            x0, y0, x1, y1 = x0 * factor, y0 * factor, x1 * factor, y1 * factor
+            sheet = plan.pages[page]
+            pad = 0.25 * max(1.0, y1 - y0, x1 - x0 if (y1 - y0) > (x1 - x0) else 0.0)
+            box = (max(0.0, x0 - pad), max(0.0, y0 - pad), min(sheet.width, x1 + pad),
+                   min(sheet.height, y1 + pad))
+        found.append(Leftover(page, category, leak.channel, box))
+    return found

@@ -1,0 +1,172 @@
+"""Reading pages as a person would: the OCR channels.
+
+Written apart from papka.formats.views on purpose: the verifier's own evening-out and turning,
+so that a mistake in the planner's views is not repeated here. It shares with planning only
+Tesseract, the normalisation and the view geometry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from papka.formats import limits
+from papka.formats import ocr as ocr_engine
+from papka.formats.views import MIN_INK_READ, View, ink_read, look, make_view, reads_well, skew
+from papka.formats.views import PageLook as _Look
+
+OCR_DPI = 200
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """Each view's words in reading order, with their boxes in the page's units."""
+
+    views: list[tuple[list[str], list[tuple[float, float, float, float]]]]
+
+
+def _evened(page: Image.Image) -> Image.Image:
+    """The page evened out for reading (papka.formats.views.normalise: inverted if dark,
+    shading divided out, contrast stretched), after the boxes already burned in are taken
+    out of the way: large solid black areas would count as text and spoil the stretch."""
+    from PIL import ImageChops, ImageFilter
+
+    from papka.formats.views import normalise
+
+    solid = page.point(lambda v: 255 if v <= 8 else 0)
+    solid = solid.filter(ImageFilter.MinFilter(5)).filter(ImageFilter.MaxFilter(5))
+    if solid.getbbox() is None:
+        return normalise(page)
+    # Grow the paper around each box into it (thin strokes, text, are not touched), so the
+    # shading estimate sees paper there.
+    step = max(1, min(page.size) // 100)
+    small = page.reduce(step)
+    hole = solid.reduce(step).point(lambda v: 255 if v > 0 else 0)
+    for _ in range(100):
+        if hole.getbbox() is None:
+            break
+        grown = small.filter(ImageFilter.MaxFilter(3))
+        edge = ImageChops.subtract(hole, hole.filter(ImageFilter.MinFilter(3)))
+        small.paste(grown, mask=edge)
+        hole = ImageChops.subtract(hole, edge)
+    small.paste(255, mask=hole)
+    filled = page.copy()
+    filled.paste(small.resize(page.size, Image.Resampling.BILINEAR), mask=solid)
+    flat = normalise(filled)
+    # Shown black again, as burned: Tesseract's page layout takes plain white or textured
+    # blocks worse than the black boxes it meets on every redacted page.
+    flat.paste(0, mask=solid)
+    return flat
+
+
+def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None
+           ) -> tuple[list[str], list[tuple[float, float, float, float]], bool, bool]:
+    """Read a view; boxes mapped back to the page (through its turns) in the page's units.
+
+    Returns the words, their boxes, whether the reading was confident, and whether it also
+    covered most of the page's ink (only measured with checks)."""
+    read = ocr_engine.recognise(view.picture, dpi=round(dpi * view.scale))
+    words: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for word in read.words:
+        x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
+        words.append(word.text)
+        boxes.append((x0 * unit, y0 * unit, x1 * unit, y1 * unit))
+    confident = reads_well(read)
+    covered = confident
+    if confident and checks is not None:
+        covered = ink_read(checks.look, view, read, checks.size) >= MIN_INK_READ
+    return words, boxes, confident, covered
+
+
+#: The verifier reads pictures as they are unless they are smaller than this (long side);
+#: enlarging costs four times the work and adds little on phone photos and 200 dpi pages.
+READ_ENLARGE_BELOW = 1000
+
+
+@dataclass(frozen=True)
+class _Measured:
+    look: _Look
+    size: tuple[int, int]
+
+
+def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
+    """Read a page in the views that matter.
+
+    A light page is read as it is; if that reads poorly, leaves much of the page's ink unread,
+    or its lines are tilted, the evened-out view (straightened, and turned upright when
+    orientation detection says so) is read as well. A dark page is read evened out (inverted)
+    first, and as it is only if that reads poorly.
+    """
+    page = picture.convert("L")
+    views: list[tuple[list[str], list[tuple[float, float, float, float]]]] = []
+
+    def plain() -> tuple[bool, bool]:
+        words, boxes, confident, covered = _words(
+            make_view(page, name="plain", enlarge_below=READ_ENLARGE_BELOW), dpi, unit,
+            _Measured(checks, page.size))
+        views.append((words, boxes))
+        return confident, covered
+
+    def evened(turn_first: bool) -> bool:
+        flat = _evened(page)
+        small = flat.reduce(max(1, max(flat.size) // 1200))
+
+        def read(turn: int) -> bool:
+            tilt = skew(small.rotate(-turn, expand=True) if turn else small)
+            view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
+                             enlarge_below=READ_ENLARGE_BELOW)
+            words, boxes, confident, _ = _words(view, dpi, unit)
+            views.append((words, boxes))
+            return confident
+
+        # Orientation detection costs about one reading: asked first when the plain reading
+        # was poor (a turned page), else only when the upright evened-out view reads poorly.
+        if turn_first:
+            return read(_upright_turn(small))
+        if read(0):
+            return True
+        turn = _upright_turn(small)
+        return read(turn) if turn else False
+
+    checks = look(page)
+    if not (checks.dark or checks.shaded):
+        confident, covered = plain()
+        if not covered or skew(page.reduce(max(1, max(page.size) // 1200))):
+            evened(turn_first=not confident)
+    elif not evened(turn_first=False):
+        plain()
+    return PageRead(views)
+
+
+def _upright_turn(small: Image.Image) -> int:
+    found = ocr_engine.orientation(small)
+    return found.clockwise if found is not None and found.confidence >= 1.5 else 0
+
+
+def _rendered_pages(data: bytes) -> Iterator[tuple[Image.Image, int]]:
+    document = pdfium.PdfDocument(data)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            width, height = page.get_size()
+            # Huge pages are read at a lower resolution rather than exceed the pixel cap.
+            dpi = min(float(OCR_DPI),
+                      72.0 * (limits.MAX_IMAGE_PIXELS / max(1.0, width * height)) ** 0.5)
+            picture = page.render(scale=dpi / 72, draw_annots=True).to_pil().convert("L")
+            page.close()
+            yield picture, round(dpi)
+    finally:
+        document.close()
+
+
+def pdf_ocr(data: bytes) -> list[str]:
+    return ocr_engine.read_texts(_rendered_pages(data))
+
+
+def pdf_read_pages(data: bytes) -> list[PageRead]:
+    return ocr_engine.side_by_side(lambda picture, dpi: read_page(picture, dpi, 72.0 / dpi),
+                                   _rendered_pages(data), None)
