@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from papka import media
-from papka.errors import UsageError
+from papka.errors import PapkaError
 from papka.formats import limits, plan_redaction, redact_as_planned
 from papka.formats.sanitize import sanitize
 from papka.formats.verify import verify
@@ -23,7 +23,7 @@ from tests.formats import planted
 pytestmark = pytest.mark.timeout(60)
 
 
-def _refuses(data: bytes, kind: str, error: type[UsageError] = UsageError) -> UsageError:
+def _refuses(data: bytes, kind: str, error: type[PapkaError] = PapkaError) -> PapkaError:
     with pytest.raises(error) as caught:
         plan_redaction(data, kind, preset=None, hide=[planted.NAME], ocr=False)
     message = caught.value.message
@@ -179,7 +179,7 @@ def test_unsupported_type() -> None:
 def test_random_bytes_give_a_papka_error_or_a_plan(kind: str, body: bytes) -> None:
     prefix = {media.PDF: b"%PDF-1.4\n", media.JPEG: b"\xff\xd8\xff\xe0",
               media.PNG: b"\x89PNG\r\n\x1a\n", media.DOCX: b"PK\x03\x04", media.EML: b""}[kind]
-    with contextlib.suppress(UsageError):
+    with contextlib.suppress(PapkaError):
         plan_redaction(prefix + body, kind, preset=None, ocr=False)
 
 
@@ -187,7 +187,7 @@ def test_random_bytes_give_a_papka_error_or_a_plan(kind: str, body: bytes) -> No
 @given(body=st.binary(max_size=2048))
 def test_random_bytes_never_break_sanitising(body: bytes) -> None:
     for kind, prefix in ((media.JPEG, b"\xff\xd8"), (media.PNG, b"\x89PNG\r\n\x1a\n")):
-        with contextlib.suppress(UsageError):
+        with contextlib.suppress(PapkaError):
             sanitize(prefix + body, kind)
 
 
