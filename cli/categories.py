@@ -3,7 +3,10 @@ tag papka puts on redacted copies."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .i18n import N_, _
+from .output import shown
 
 #: Every category of papka.formats.detect.CATEGORIES (a test keeps the two in step).
 CATEGORY_NAMES: dict[str, str] = {
@@ -53,3 +56,14 @@ def tag_from_label(typed: str) -> str:
         if folded in {translate_into(language, name).casefold() for language in LANGUAGES}:
             return tag
     return typed
+
+
+def redaction_text(redaction: Mapping[str, int] | None) -> str:
+    """What a document's redaction withheld, for tables: categories and counts."""
+    if redaction is None:
+        # Not "whole": next to "withheld" it read as "blacked out entirely".
+        return _("nothing: original, unchanged")
+    if not redaction:
+        return _("nothing found")
+    return ", ".join(f"{shown(category_label(category))} {count}"
+                     for category, count in sorted(redaction.items()))

@@ -22,7 +22,11 @@ COMMAND_MODULES = (
     "papka.cli.kinds",
     "papka.cli.shell",
     "papka.cli.demo",
-    "papka.cli.bundles",
+    "papka.cli.export",
+    "papka.cli.profiles",
+    "papka.cli.recipients",
+    "papka.cli.identities",
+    "papka.cli.bundle",
     "papka.cli.redaction",
 )
 

@@ -143,3 +143,9 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(kind, value, traceback)
             self._bar = None
+
+
+def shown(text: str) -> str:
+    """Text from a bundle made safe for a terminal: control and format characters (which a
+    hostile manifest could use to rewrite the screen) become '?'."""
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .bundles import read_hide_file, shown
 from .categories import category_label
 from .command import PapkaCommand
 from .context import Config, pass_config
+from .hide_file import read_hide_file
 from .i18n import N_, _
-from .output import note, print_json, render_table
+from .output import note, print_json, render_table, shown
 from .problems import CommandUsageError
 
 if TYPE_CHECKING:

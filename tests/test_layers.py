@@ -99,7 +99,7 @@ def test_every_layer_imports_only_what_it_may() -> None:
     ("papka.exchange.export", "papka.vault.container", True),
     ("papka.exchange.items", "papka.formats.bundle", True),
     ("papka.vault.documents", "papka.media", True),
-    ("papka.cli.bundles", "papka.exchange", True),
+    ("papka.cli.export", "papka.exchange", True),
 ])
 def test_the_rule_itself(importer: str, imported: str, allowed: bool) -> None:
     assert _allowed(importer, imported) is allowed

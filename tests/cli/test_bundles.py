@@ -461,7 +461,7 @@ def test_hostile_bundles_get_clear_errors_and_write_nothing(workdir: Path) -> No
 
 
 def test_terminal_output_of_a_hostile_title_is_defused() -> None:
-    from papka.cli.bundles import shown
+    from papka.cli.output import shown
 
     assert shown("Повестка\x1b[2J\u009b31m") == "Повестка?[2J?31m"
 
@@ -469,7 +469,7 @@ def test_terminal_output_of_a_hostile_title_is_defused() -> None:
 def test_a_passphrase_bundle_is_recognised_binary_or_armoured(workdir: Path) -> None:
     import base64
 
-    from papka.cli.bundles import _needs_passphrase
+    from papka.cli.bundle_keys import needs_passphrase as _needs_passphrase
 
     header = b"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 18\n" + b"x" * 80
     (workdir / "binary.age").write_bytes(header)

@@ -272,7 +272,7 @@ def test_init_generate_shows_six_words_once_and_checks_two(workdir: Path) -> Non
 
 
 def test_strings_to_hide_typed_on_a_terminal_are_not_echoed(workdir: Path) -> None:
-    script = ("from papka.cli.bundles import read_hide_file; "
+    script = ("from papka.cli.hide_file import read_hide_file; "
               "print('read', len(read_hide_file('-')), 'lines')")
     child = pexpect.spawn(sys.executable, ["-c", script], cwd=str(workdir),
                           env={**os.environ, "LANGUAGE": "en", "TERM": "dumb"},

@@ -119,7 +119,7 @@ def test_every_redaction_category_has_a_name_in_both_languages() -> None:
 
 
 def test_an_unredacted_export_says_original_unchanged() -> None:
-    from papka.cli.bundles import _redaction_text
+    from papka.cli.categories import redaction_text as _redaction_text
     from papka.cli.i18n import set_language
 
     assert _redaction_text(None) == "nothing: original, unchanged"
