@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from papka.formats.bundle import Protection
+
 _MIB = 1024 * 1024
 
 
@@ -39,7 +41,7 @@ def _child_export(folder: Path, out: Path, public: str) -> None:
     ]
     with open(out, "wb") as target:
         write_bundle(target, items, signer=SigningKey.generate(),
-                     recipients=[parse_recipient(public)])
+                     protection=Protection.to([parse_recipient(public)]))
 
 
 def _child_verify(bundle: Path, key: Path) -> None:
@@ -78,7 +80,7 @@ def _child_stream(size: int, public: str) -> None:
 
     item = BundleItem("video", "Видео", "video/mp4", size, lambda: _Endless(size), "mp4")
     write_bundle(Discard(), [item], signer=SigningKey.generate(),
-                 recipients=[parse_recipient(public)])
+                 protection=Protection.to([parse_recipient(public)]))
 
 
 _TIMER = """

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from papka.formats.bundle import Protection
 from papka.vault import Container, _crypto
 
 MiB = 1024 * 1024
@@ -120,7 +121,7 @@ def bench_export(work: Path, size_mib: int) -> dict[str, float]:
             target = work / f"out{run}.age"
             runs_ours.append(timed(lambda target=target: export_bundle(  # type: ignore[misc]
                 box.newest, Selection.parse(["all"]), target, profile="lawyer",
-                recipients=[parse_recipient(recipient)])))
+                protection=Protection.to([parse_recipient(recipient)]))))
             drop(target)
     for file in files:
         drop(file)

@@ -73,10 +73,14 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
            store_redacted: bool, strip_image_metadata: bool, unreadable: str | None,
            armor: bool, output: Path) -> None:
     from papka.exchange import CannotRedactForProfile, Selection, address_book, export_bundle
+    from papka.formats.bundle import Protection
 
     if sum([bool(to), passphrase_recipient, plain]) != 1:
         raise CommandUsageError(
             _("Choose one: --to RECIPIENT, --passphrase-recipient, or --plain."))
+    if plain and armor:
+        raise CommandUsageError(_("--armor is for encrypted bundles; a plain bundle is a ZIP "
+                                  "file."))
     if output.exists() or output.is_symlink():
         raise CommandUsageError(_("The file already exists; nothing was overwritten."),
                                 hint=_("Choose another name for the bundle."))
@@ -87,13 +91,18 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                "every document in it. Send it only where the recipient asked for it."))
     with config.container(write=store_redacted) as container:
         compartment = config.compartment(container)
-        recipients = recipients_named(address_book(compartment), to) if to else []
-        passphrase = bundle_passphrase(config, new=True) if passphrase_recipient else None
+        if to:
+            protection = Protection.to(recipients_named(address_book(compartment), to),
+                                       armored=armor)
+        elif passphrase_recipient:
+            protection = Protection.with_passphrase(bundle_passphrase(config, new=True),
+                                                    armored=armor)
+        else:
+            protection = Protection.unencrypted()
         try:
             with Progress(_("Exporting")) as progress:
                 result = export_bundle(
-                    compartment, selection, output, profile=profile_name,
-                    recipients=recipients, passphrase=passphrase, plain=plain, armored=armor,
+                    compartment, selection, output, protection=protection, profile=profile_name,
                     hide=hide, sender=sender, store_redacted=store_redacted,
                     strip_image_metadata=strip_image_metadata, unreadable=unreadable,
                     progress=progress)

@@ -169,7 +169,7 @@ MESSAGES = (
     N_("There is no export profile with this name."),
     N_("Built in: lawyer, embassy, public."),
     N_("A document is too large to redact (over 256 MiB); nothing was exported."),
-    N_("A bundle needs a recipient, a passphrase, or the plain form."),
+    N_("A plain bundle is a ZIP file; only encrypted bundles can be armoured."),
     N_("Nothing was selected for export."),
     N_("No document matches the selection."),
     N_("A profile name is a short lowercase word, such as embassy-fr."),

@@ -22,7 +22,7 @@ from papka.exchange.identity import signing_key
 from papka.exchange.items import ExportedDocument, build_items
 from papka.exchange.profiles import Profile, find_profile
 from papka.exchange.selection import Selection
-from papka.formats.bundle import BundleSummary, Recipient, write_bundle
+from papka.formats.bundle import BundleSummary, Protection, write_bundle
 from papka.formats.bundle.writer import utc_now
 from papka.output_files import new_output_file
 
@@ -63,11 +63,8 @@ def export_bundle(
     selection: Selection | Sequence[Document],
     path: str | os.PathLike[str],
     *,
+    protection: Protection,
     profile: Profile | str = "lawyer",
-    recipients: Sequence[Recipient] = (),
-    passphrase: str | None = None,
-    plain: bool = False,
-    armored: bool = False,
     hide: Sequence[str] = (),
     sender: str = "",
     store_redacted: bool = False,
@@ -78,8 +75,8 @@ def export_bundle(
 ) -> ExportResult:
     """Export the selected documents of ``compartment`` into a new bundle file at ``path``,
     signed by the compartment's key for the profile (signing_key: each profile has its own),
-    encrypted to ``recipients`` (or ``passphrase``, or ``plain``). The file is created
-    exclusively and deleted if anything fails.
+    protected as ``protection`` says (recipients' keys, a passphrase, or plain). The file is
+    created exclusively and deleted if anything fails.
 
     With ``store_redacted`` each redacted copy is also stored in the compartment as a document
     derived from its original, with the redaction log (categories and counts) as derivation.
@@ -96,8 +93,6 @@ def export_bundle(
         selected = list(selection)
         if not selected:
             raise ExportError("Nothing was selected for export.")
-    if not (recipients or passphrase is not None or plain):
-        raise ExportError("A bundle needs a recipient, a passphrase, or the plain form.")
     target = Path(path)
     if target.exists() or target.is_symlink():
         raise BundleFileExists()
@@ -110,8 +105,7 @@ def export_bundle(
         with _new_file(target) as out:
             # Each profile signs with its own key (exchange/identity.py).
             summary = write_bundle(out, items, signer=signing_key(compartment, chosen),
-                                   recipients=recipients, passphrase=passphrase, plain=plain,
-                                   armored=armored, sender=sender, clock=clock,
+                                   protection=protection, sender=sender, clock=clock,
                                    progress=progress)
     return ExportResult(summary, target, tuple(exported))
 

@@ -37,6 +37,7 @@ from papka.formats.bundle.errors import (
 from papka.formats.bundle.fingerprint import Fingerprint, terminal_qr
 from papka.formats.bundle.identities import KeyPassphrase, parse_identities
 from papka.formats.bundle.manifest import Manifest, ManifestFile
+from papka.formats.bundle.protection import Protection
 from papka.formats.bundle.reader import (
     DocumentReceiver,
     OpenedBundle,
@@ -74,6 +75,7 @@ __all__ = [
     "OpenedBundle",
     "PayloadError",
     "PinStatus",
+    "Protection",
     "Recipient",
     "SIGNATURE_NAMESPACE",
     "SignatureError",

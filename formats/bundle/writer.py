@@ -28,6 +28,7 @@ from papka.formats.bundle.archive import (
     tar_stream,
     write_zip,
 )
+from papka.formats.bundle.protection import Protection
 from papka.formats.bundle.errors import (
     BundleDamagedError,
     BundleError,
@@ -223,26 +224,15 @@ def write_bundle(
     items: Sequence[BundleItem],
     *,
     signer: SigningKey,
-    recipients: Sequence[age.Recipient] = (),
-    passphrase: str | None = None,
-    plain: bool = False,
-    armored: bool = False,
+    protection: Protection,
     sender: str = "",
     clock: Callable[[], datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> BundleSummary:
-    """Write a signed bundle of ``items`` to ``out``.
-
-    Exactly one of: ``recipients`` (age X25519 or OpenSSH keys; streams any size), ``passphrase``
-    (in memory, up to age.PASSPHRASE_BUNDLE_LIMIT), or ``plain=True`` (an unencrypted ZIP for
-    upload portals; the caller warns). If this raises, what was written to ``out`` is garbage
-    and must be deleted. ``progress(done, total)`` counts document bytes.
+    """Write a signed bundle of ``items`` to ``out``, protected as ``protection`` says
+    (recipients' keys, a passphrase, or plain). If this raises, what was written to ``out`` is
+    garbage and must be deleted. ``progress(done, total)`` counts document bytes.
     """
-    modes = sum([bool(recipients), passphrase is not None, plain])
-    if modes != 1:
-        raise BundleUsageError(
-            "Choose exactly one of: recipients, a passphrase, or a plain bundle."
-        )
     names = _check_items(items)
     moment = clock().astimezone(UTC).replace(microsecond=0)
     created = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -261,9 +251,9 @@ def write_bundle(
         )
     export = _Export(items, names, signer, sender.strip(), created, progress)
     mtime = int(moment.timestamp())
-    if plain:
+    if protection.plain:
         write_zip(_GuardedOutput(out), export.members(), moment.timetuple()[:6])  # type: ignore[arg-type]
-    elif passphrase is not None:
+    elif protection.passphrase is not None:
         tar = io.BytesIO()
         for chunk in tar_stream(export.members(), mtime):
             tar.write(chunk)
@@ -271,13 +261,14 @@ def write_bundle(
                 raise LimitExceededError(
                     "A passphrase bundle is limited to 512 MiB; encrypt to a key instead."
                 )
-        age.encrypt_with_passphrase(tar.getvalue(), out, passphrase=passphrase, armored=armored)
+        age.encrypt_with_passphrase(tar.getvalue(), out, passphrase=protection.passphrase,
+                                    armored=protection.armored)
     else:
         age.encrypt(
             lambda: tar_stream(export.members(), mtime),
             out,
-            recipients=recipients,
-            armored=armored,
+            recipients=protection.recipients,
+            armored=protection.armored,
         )
     if export.manifest is None:
         raise BundleDamagedError("The bundle could not be completed.")
@@ -286,5 +277,5 @@ def write_bundle(
         manifest_sha256=export.manifest_sha256,
         fingerprint=signer.fingerprint(),
         documents_size=sum(item.size for item in items),
-        plain=plain,
+        plain=protection.plain,
     )

@@ -12,6 +12,7 @@ import pytest
 from papka.formats.bundle import (
     BundleItem,
     Identity,
+    Protection,
     Recipient,
     SigningKey,
     generate_identity,
@@ -85,11 +86,17 @@ BundleMaker = Callable[..., bytes]
 
 @pytest.fixture
 def make_bundle(lawyer: Lawyer, signer: SigningKey) -> BundleMaker:
-    def make(items: list[BundleItem] | None = None, **options: object) -> bytes:
+    def make(items: list[BundleItem] | None = None, *, plain: bool = False,
+             passphrase: str | None = None, armored: bool = False, **options: object) -> bytes:
         out = io.BytesIO()
-        if not options.get("plain") and "passphrase" not in options:
-            options.setdefault("recipients", [lawyer.recipient])
-        write_bundle(out, items or sample_items(), signer=signer, clock=clock, **options)  # type: ignore[arg-type]
+        if plain:
+            protection = Protection.unencrypted()
+        elif passphrase is not None:
+            protection = Protection.with_passphrase(passphrase, armored=armored)
+        else:
+            protection = Protection.to([lawyer.recipient], armored=armored)
+        write_bundle(out, items or sample_items(), signer=signer, protection=protection,
+                     clock=clock, **options)  # type: ignore[arg-type]
         return out.getvalue()
 
     return make

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from papka.formats.bundle import (
     BundleItem,
+    Protection,
     SigningKey,
     generate_identity,
     identity_file_text,
@@ -55,15 +56,15 @@ def main() -> None:
                                  encoding="ascii")
     public = identity_path.read_text(encoding="ascii").split("# public key: ")[1].split()[0]
     summaries = {}
-    for name, options in (
-            ("to-recipient.age", {"recipients": [parse_recipient(public)]}),
-            ("to-recipient-armored.age", {"recipients": [parse_recipient(public)],
-                                          "armored": True}),
-            ("to-passphrase.age", {"passphrase": PASSPHRASE}),
-            ("plain.zip", {"plain": True})):
+    recipient = parse_recipient(public)
+    for name, protection in (
+            ("to-recipient.age", Protection.to([recipient])),
+            ("to-recipient-armored.age", Protection.to([recipient], armored=True)),
+            ("to-passphrase.age", Protection.with_passphrase(PASSPHRASE)),
+            ("plain.zip", Protection.unencrypted())):
         out = io.BytesIO()
-        summary = write_bundle(out, items(), signer=signer, sender="Sparrow",
-                               clock=lambda: CREATED, **options)  # type: ignore[arg-type]
+        summary = write_bundle(out, items(), signer=signer, protection=protection,
+                               sender="Sparrow", clock=lambda: CREATED)
         (VECTORS / name).write_bytes(out.getvalue())
         summaries[name] = summary.manifest_sha256
     assert len(set(summaries.values())) == 1, "the manifest is the same whatever the protection"

@@ -24,6 +24,7 @@ from papka.formats.bundle import (
     LimitExceededError,
     ManifestError,
     NotABundleError,
+    Protection,
     SignatureError,
     SigningKey,
     UnsafeMemberError,
@@ -105,7 +106,7 @@ def _flip_bundle() -> tuple[bytes, Lawyer]:
         from papka.formats.bundle import write_bundle
 
         write_bundle(out, sample_items(), signer=SigningKey.generate(),
-                     recipients=[lawyer.recipient])
+                     protection=Protection.to([lawyer.recipient]))
         _FLIP_CACHE["bundle"] = (out.getvalue(), lawyer)
     return _FLIP_CACHE["bundle"]
 

@@ -19,6 +19,7 @@ from papka.formats.bundle import (
     BundleUsageError,
     KeyPassphraseError,
     LimitExceededError,
+    Protection,
     parse_identities,
     parse_recipient,
     verify_bundle,
@@ -46,7 +47,8 @@ class Asker:
 
 def _bundle_to(public: str, signer: SigningKey) -> io.BytesIO:
     out = io.BytesIO()
-    write_bundle(out, sample_items(), signer=signer, recipients=[parse_recipient(public)],
+    write_bundle(out, sample_items(), signer=signer,
+                 protection=Protection.to([parse_recipient(public)]),
                  clock=clock)
     out.seek(0)
     return out

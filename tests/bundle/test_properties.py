@@ -12,7 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from papka.formats.bundle import BundleItem, ManifestError, SigningKey, verify_bundle, write_bundle
+from papka.formats.bundle import (
+    BundleItem,
+    ManifestError,
+    Protection,
+    SigningKey,
+    verify_bundle,
+    write_bundle,
+)
 from papka.formats.bundle.archive import StrictTarReader, tar_stream
 from papka.formats.bundle.manifest import Manifest
 from tests.bundle.conftest import clock, make_lawyer
@@ -48,9 +55,9 @@ def items(draw: st.DrawFn) -> BundleItem:
 def test_any_selection_gives_a_bundle_that_verifies(selection: list[BundleItem], plain: bool,
                                                     armored: bool) -> None:
     out = io.BytesIO()
-    options: dict[str, object] = {"plain": True} if plain else {
-        "recipients": [LAWYER.recipient], "armored": armored}
-    summary = write_bundle(out, selection, signer=SIGNER, clock=clock, **options)  # type: ignore[arg-type]
+    protection = (Protection.unencrypted() if plain
+                  else Protection.to([LAWYER.recipient], armored=armored))
+    summary = write_bundle(out, selection, signer=SIGNER, clock=clock, protection=protection)
     out.seek(0)
     verified = verify_bundle(out, identities=LAWYER.identities)
     assert verified.manifest == summary.manifest
@@ -109,7 +116,7 @@ def _manifest_bytes() -> bytes:
     data = b"x"
     summary = write_bundle(out, [BundleItem("summons", "Повестка", "application/pdf", 1,
                                             lambda: io.BytesIO(data), "pdf")],
-                           signer=SIGNER, plain=True, clock=clock)
+                           signer=SIGNER, protection=Protection.unencrypted(), clock=clock)
     return summary.manifest.to_bytes()
 
 

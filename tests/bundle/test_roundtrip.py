@@ -16,6 +16,7 @@ from papka.formats.bundle import (
     BundleUsageError,
     CannotDecryptError,
     PinStatus,
+    Protection,
     SigningKey,
     generate_identity,
     identity_file_text,
@@ -50,7 +51,8 @@ def test_papka_to_papka(make_bundle: BundleMaker, lawyer: Lawyer, signer: Signin
 
 def test_summary_matches_what_the_reader_sees(lawyer: Lawyer, signer: SigningKey) -> None:
     out = io.BytesIO()
-    summary = write_bundle(out, sample_items(), signer=signer, recipients=[lawyer.recipient],
+    summary = write_bundle(out, sample_items(), signer=signer,
+                           protection=Protection.to([lawyer.recipient]),
                            clock=clock)
     out.seek(0)
     verified = verify_bundle(out, identities=lawyer.identities)
@@ -88,11 +90,15 @@ def test_plain_bundle_round_trips(make_bundle: BundleMaker, tmp_path: Path) -> N
 
 
 def test_exactly_one_protection_is_required(signer: SigningKey, lawyer: Lawyer) -> None:
-    with pytest.raises(BundleUsageError):
-        write_bundle(io.BytesIO(), sample_items(), signer=signer)
-    with pytest.raises(BundleUsageError):
-        write_bundle(io.BytesIO(), sample_items(), signer=signer, recipients=[lawyer.recipient],
-                     plain=True)
+    """The choice is one value that cannot hold a contradiction."""
+    for contradictory in ({}, {"recipients": (lawyer.recipient,), "plain": True},
+                          {"passphrase": "p", "plain": True},
+                          {"recipients": (lawyer.recipient,), "passphrase": "p"},
+                          {"plain": True, "armored": True}):
+        with pytest.raises(BundleUsageError):
+            Protection(**contradictory)  # type: ignore[arg-type]
+    assert Protection.unencrypted().encrypted is False
+    assert Protection.to([lawyer.recipient], armored=True).armored
 
 
 def test_open_writes_the_tar_layout(make_bundle: BundleMaker, lawyer: Lawyer,
@@ -143,7 +149,8 @@ def test_bundle_to_ssh_keys(signer: SigningKey, tmp_path: Path) -> None:
                        check=True)
         recipient = parse_recipient(key.with_suffix(".pub").read_text())
         out = io.BytesIO()
-        write_bundle(out, sample_items(), signer=signer, recipients=[recipient], clock=clock)
+        write_bundle(out, sample_items(), signer=signer, protection=Protection.to([recipient]),
+                     clock=clock)
         out.seek(0)
         verified = verify_bundle(out, identities=parse_identities(key.read_bytes()))
         assert len(verified.files) == 2
@@ -266,7 +273,7 @@ def test_pinning(make_bundle: BundleMaker, lawyer: Lawyer, signer: SigningKey) -
 
     impostor = SigningKey.generate()
     out = io.BytesIO()
-    write_bundle(out, sample_items(), signer=impostor, recipients=[lawyer.recipient],
+    write_bundle(out, sample_items(), signer=impostor, protection=Protection.to([lawyer.recipient]),
                  sender="Sparrow", clock=clock)
     out.seek(0)
     changed = verify_bundle(out, identities=lawyer.identities, address_book=book)
@@ -294,7 +301,8 @@ def test_item_limits_are_usage_errors(signer: SigningKey, lawyer: Lawyer) -> Non
                 item(b"x", extension="p/df"), item(b"x", title="right\u202eleft"),
                 item(b"x", redaction={"Иванов Иван": 1})):
         with pytest.raises(BundleUsageError):
-            write_bundle(io.BytesIO(), [bad], signer=signer, recipients=[lawyer.recipient])
+            write_bundle(io.BytesIO(), [bad], signer=signer,
+                         protection=Protection.to([lawyer.recipient]))
 
 
 def test_open_refuses_a_linked_files_folder(make_bundle: BundleMaker, lawyer: Lawyer,
@@ -321,13 +329,14 @@ def test_a_document_that_changes_size_is_not_exported(signer: SigningKey,
     for wrong_size in (5, 500):
         liar = replace(item(b"x" * 100), size=wrong_size)
         with pytest.raises(BundleDamagedError):
-            write_bundle(io.BytesIO(), [liar], signer=signer, recipients=[lawyer.recipient])
+            write_bundle(io.BytesIO(), [liar], signer=signer,
+                         protection=Protection.to([lawyer.recipient]))
 
 
 def test_progress_reports_document_bytes(signer: SigningKey, lawyer: Lawyer) -> None:
     seen: list[tuple[int, int]] = []
     items = sample_items()
-    write_bundle(io.BytesIO(), items, signer=signer, recipients=[lawyer.recipient],
+    write_bundle(io.BytesIO(), items, signer=signer, protection=Protection.to([lawyer.recipient]),
                  progress=lambda done, total: seen.append((done, total)))
     total = sum(i.size for i in items)
     assert seen[-1] == (total, total)
@@ -402,7 +411,8 @@ def test_plain_bundle_streams_to_an_unseekable_output(signer: SigningKey, tmp_pa
             return len(data)
 
     pipe = Pipe()
-    write_bundle(pipe, sample_items(), signer=signer, plain=True, clock=clock)  # type: ignore[arg-type]
+    write_bundle(pipe, sample_items(), signer=signer, protection=Protection.unencrypted(),
+                 clock=clock)  # type: ignore[arg-type]
     verified = verify_bundle(io.BytesIO(bytes(pipe.data)))
     assert len(verified.files) == 2 and not verified.encrypted
 
@@ -428,10 +438,11 @@ def test_a_full_disk_is_an_environment_problem(signer: SigningKey, lawyer: Lawye
                                                mode: str) -> None:
     from papka.formats.bundle import BundleStorageError
 
-    options: dict[str, object] = ({"recipients": [lawyer.recipient]} if mode == "recipients"
-                                  else {"plain": True})
+    protection = (Protection.to([lawyer.recipient]) if mode == "recipients"
+                  else Protection.unencrypted())
     with pytest.raises(BundleStorageError) as caught:
-        write_bundle(_FullDisk(), sample_items(), signer=signer, **options)  # type: ignore[arg-type]
+        write_bundle(_FullDisk(), sample_items(), signer=signer,  # type: ignore[arg-type]
+                     protection=protection)
     assert caught.value.exit_code == 3
 
 
@@ -462,7 +473,8 @@ def test_a_manifest_too_large_to_read_is_refused_before_any_document_is_read(
     heavy = replace(item(b"x"), open=never,
                     metadata={f"field{n}": "Я" * 2000 for n in range(64)})
     with pytest.raises(BundleUsageError):
-        write_bundle(io.BytesIO(), [heavy] * 40, signer=signer, recipients=[lawyer.recipient])
+        write_bundle(io.BytesIO(), [heavy] * 40, signer=signer,
+                     protection=Protection.to([lawyer.recipient]))
     assert opened == []
 
 
@@ -474,12 +486,15 @@ def test_a_known_hash_gives_the_same_manifest_and_a_wrong_one_fails_verification
     known = [dataclasses.replace(i, sha256=hashlib.sha256(i.open().read()).hexdigest())
              for i in items]
     plain, fast = io.BytesIO(), io.BytesIO()
-    first = write_bundle(plain, items, signer=signer, recipients=[lawyer.recipient], clock=clock)
-    second = write_bundle(fast, known, signer=signer, recipients=[lawyer.recipient], clock=clock)
+    first = write_bundle(plain, items, signer=signer, protection=Protection.to([lawyer.recipient]),
+                         clock=clock)
+    second = write_bundle(fast, known, signer=signer, protection=Protection.to([lawyer.recipient]),
+                          clock=clock)
     assert first.manifest == second.manifest
     wrong = [dataclasses.replace(items[0], sha256="0" * 64), *items[1:]]
     bad = io.BytesIO()
-    write_bundle(bad, wrong, signer=signer, recipients=[lawyer.recipient], clock=clock)
+    write_bundle(bad, wrong, signer=signer, protection=Protection.to([lawyer.recipient]),
+                 clock=clock)
     bad.seek(0)
     with pytest.raises(BundleError):
         verify_bundle(bad, identities=lawyer.identities)

@@ -10,7 +10,7 @@ import io
 import tracemalloc
 from pathlib import Path
 
-from papka.formats.bundle import BundleItem, SigningKey, verify_bundle, write_bundle
+from papka.formats.bundle import BundleItem, Protection, SigningKey, verify_bundle, write_bundle
 from tests.bundle.conftest import Lawyer, clock
 
 _MIB = 1024 * 1024
@@ -41,12 +41,13 @@ def test_export_and_verify_do_not_hold_the_document(lawyer: Lawyer, signer: Sign
     target = tmp_path / "bundle.age"
     # Load fonts and modules first, so the measurement is of the streaming alone.
     tiny = BundleItem("note", "n", "text/plain", 1, lambda: io.BytesIO(b"n"), "txt")
-    write_bundle(io.BytesIO(), [tiny], signer=signer, recipients=[lawyer.recipient])
+    write_bundle(io.BytesIO(), [tiny], signer=signer, protection=Protection.to([lawyer.recipient]))
     seen: list[tuple[int, int]] = []
     tracemalloc.start()
     try:
         with open(target, "wb") as out:
-            write_bundle(out, [item], signer=signer, recipients=[lawyer.recipient], clock=clock,
+            write_bundle(out, [item], signer=signer, protection=Protection.to([lawyer.recipient]),
+                         clock=clock,
                          progress=lambda done, total: seen.append((done, total)))
         _, write_peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()

@@ -199,6 +199,11 @@ def test_plain_export_warns_and_still_verifies(keeper: tuple[Papka, list[str]],
     both = papka("export", "--select", ids[1], "--plain", "--to", "lawyer", "-o",
                  str(workdir / "c.zip"), passphrases=[DECOY])
     assert both.exit_code == 1 and not (workdir / "c.zip").exists()
+    # Armour is for age files; a plain ZIP is refused rather than written unarmoured.
+    armoured = papka("export", "--select", ids[1], "--plain", "--armor", "-o",
+                     str(workdir / "d.zip"), passphrases=[DECOY])
+    assert armoured.exit_code == 1 and "--armor" in armoured.stderr
+    assert not (workdir / "d.zip").exists()
 
 
 def test_lawyer_export_warns_about_a_photo_with_gps_and_can_strip_it(

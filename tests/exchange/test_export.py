@@ -40,6 +40,7 @@ from papka.formats.bundle import (
     AddressBook,
     BundleDamagedError,
     PinStatus,
+    Protection,
     SigningKey,
     generate_identity,
     open_bundle,
@@ -124,7 +125,7 @@ def test_lawyer_bundle_carries_originals_and_metadata(box: Container, workdir: P
     doc = _add(box, original, kind="criminal-case", title="Дело", number="123",
                tags=["court"], date="2024-03-15")
     result = export_bundle(box.newest, Selection.parse([doc]), workdir / "b.age",
-                           recipients=[parse_recipient(public)], sender="Sparrow",
+                           protection=Protection.to([parse_recipient(public)]), sender="Sparrow",
                            clock=lambda: CLOCK)
     assert (workdir / "b.age").stat().st_mode & 0o777 == 0o600
     out = workdir / "opened"
@@ -161,7 +162,7 @@ def test_lawyer_gets_the_original_photo_and_the_keeper_is_told_what_it_carries(
     doc = _add(box, photo, kind="photo", title="Фото")
     pdf = _add(box, summons, kind="summons", title="Повестка")
     result = export_bundle(box.newest, Selection.parse([doc, pdf]), workdir / "l.age",
-                           recipients=[parse_recipient(public)], clock=lambda: CLOCK)
+                           protection=Protection.to([parse_recipient(public)]), clock=lambda: CLOCK)
     by_id = {d.doc_id: d for d in result.documents}
     # The original goes out byte for byte (its hash is the vault's); the keeper is warned.
     assert by_id[doc].sent_as == ORIGINAL
@@ -174,7 +175,8 @@ def test_lawyer_gets_the_original_photo_and_the_keeper_is_told_what_it_carries(
 
     # Asked for, the photo goes as a copy without its metadata; the PDF is still the original.
     result = export_bundle(box.newest, Selection.parse([doc, pdf]), workdir / "s.age",
-                           recipients=[parse_recipient(public)], strip_image_metadata=True,
+                           protection=Protection.to([parse_recipient(public)]),
+                               strip_image_metadata=True,
                            clock=lambda: CLOCK)
     by_id = {d.doc_id: d for d in result.documents}
     assert by_id[doc].sent_as == STRIPPED and by_id[doc].removed
@@ -195,7 +197,7 @@ def test_embassy_profile_never_sends_the_unredacted_name(box: Container, workdir
                issuer=f"Военкомат, инспектор {CANARY}", number="77-123")
     assert verify(canary_pdf(), "application/pdf", [CANARY], ocr=False).ok is False
     result = export_bundle(box.newest, Selection.parse([doc]), workdir / "e.age",
-                           profile="embassy", recipients=[parse_recipient(public)],
+                           profile="embassy", protection=Protection.to([parse_recipient(public)]),
                            hide=[CANARY], store_redacted=True, clock=lambda: CLOCK)
     opened = open_bundle(workdir / "e.age", workdir / "o", identities=parse_identities(secret))
     assert opened.bundle is not None
@@ -222,7 +224,7 @@ def test_embassy_profile_never_sends_the_unredacted_name(box: Container, workdir
     assert CANARY not in repr(copy.derivation)
     # Sent later as it is (lawyer profile), the stored copy still says what it withholds.
     export_bundle(box.newest, [copy], workdir / "again.age",
-                  recipients=[parse_recipient(public)])
+                  protection=Protection.to([parse_recipient(public)]))
     again = verify_bundle(workdir / "again.age", identities=parse_identities(secret))
     assert again.files[0].redaction == entry.redaction
 
@@ -240,7 +242,7 @@ def test_originals_stream_from_the_vault_and_are_never_read_whole(
     monkeypatch.setattr(DocumentStore, "read_bytes", refuse)
     pieces: list[int] = []
     export_bundle(box.newest, Selection.parse([doc]), workdir / "v.age",
-                  recipients=[parse_recipient(lawyer_key[1])],
+                  protection=Protection.to([parse_recipient(lawyer_key[1])]),
                   progress=lambda done, total: pieces.append(done))
     assert len(pieces) >= 5 and pieces[-1] == 5 * 2**20  # 1 MiB at a time, in order
 
@@ -253,12 +255,12 @@ def test_redacting_profile_refuses_a_video(box: Container, workdir: Path,
     for name in ("embassy", "public"):
         with pytest.raises(CannotRedactForProfile) as caught:
             export_bundle(box.newest, Selection.parse([doc]), workdir / f"{name}.age",
-                          profile=name, recipients=[parse_recipient(lawyer_key[1])])
+                          profile=name, protection=Protection.to([parse_recipient(lawyer_key[1])]))
         assert caught.value.doc_id == doc
         assert not (workdir / f"{name}.age").exists()
     # The lawyer profile sends it whole.
     export_bundle(box.newest, Selection.parse([doc]), workdir / "l.age",
-                  recipients=[parse_recipient(lawyer_key[1])])
+                  protection=Protection.to([parse_recipient(lawyer_key[1])]))
 
 
 def test_existing_file_is_never_overwritten_and_failures_leave_nothing(
@@ -268,7 +270,7 @@ def test_existing_file_is_never_overwritten_and_failures_leave_nothing(
     target.write_bytes(b"keep me")
     with pytest.raises(BundleFileExists):
         export_bundle(box.newest, [box.newest.documents.get(doc)], target,
-                      recipients=[parse_recipient(lawyer_key[1])])
+                      protection=Protection.to([parse_recipient(lawyer_key[1])]))
     assert target.read_bytes() == b"keep me"
     # A document whose bytes cannot be read midway: the partial bundle is removed.
     broken = workdir / "broken.age"
@@ -281,7 +283,7 @@ def test_existing_file_is_never_overwritten_and_failures_leave_nothing(
 
     with pytest.raises(Failing):
         export_bundle(box.newest, [box.newest.documents.get(doc)], broken,
-                      recipients=[parse_recipient(lawyer_key[1])], progress=explode)
+                      protection=Protection.to([parse_recipient(lawyer_key[1])]), progress=explode)
     assert not broken.exists()
 
 
@@ -300,7 +302,7 @@ def test_custom_profiles_are_kept_inside_the_compartment(box: Container, workdir
     cv = _add(box, b"%PDF-1.4 cv", kind="cv")
     with pytest.raises(ExportError):
         export_bundle(box.newest, Selection.parse([cv]), workdir / "x.age", profile="embassy-fr",
-                      plain=True)
+                      protection=Protection.unencrypted())
     remove_profile(box.newest, "embassy-fr")
     with pytest.raises(ExportError):
         find_profile(box.newest, "embassy-fr")
@@ -312,7 +314,7 @@ def test_import_stores_documents_with_provenance(box: Container, workdir: Path,
     data = os.urandom(3 * 2**20 + 17)  # over several queue chunks
     doc = _add(box, data, kind="summons", title="Повестка", date="2024-04-02")
     export_bundle(box.newest, Selection.parse([doc]), workdir / "b.age",
-                  recipients=[parse_recipient(public)])
+                  protection=Protection.to([parse_recipient(public)]))
     lawyer_path = workdir / "lawyer.papka"
     Container.create(lawyer_path, 32 * 2**20, "lawyer vault words")
     with Container.open(lawyer_path, ["lawyer vault words"]) as lawyer:
@@ -333,7 +335,7 @@ def test_import_of_an_altered_bundle_stores_nothing(box: Container, workdir: Pat
     secret, public = lawyer_key
     doc = _add(box, os.urandom(100_000), kind="summons")
     export_bundle(box.newest, Selection.parse([doc]), workdir / "b.age",
-                  recipients=[parse_recipient(public)])
+                  protection=Protection.to([parse_recipient(public)]))
     raw = bytearray((workdir / "b.age").read_bytes())
     raw[len(raw) // 2] ^= 1
     (workdir / "bad.age").write_bytes(bytes(raw))
@@ -373,8 +375,9 @@ def test_any_selection_and_profile_verifies_and_any_changed_byte_fails(
         "public-no-ocr": Profile("public-no-ocr", preset="ru-personal", titles="kind",
                                  provenance=False, ocr=False),
     }.get(profile_name, "lawyer")
-    export_bundle(box.newest, chosen, target, profile=profile, plain=plain,
-                  recipients=() if plain else [parse_recipient(public)])
+    protection = (Protection.unencrypted() if plain
+                  else Protection.to([parse_recipient(public)]))
+    export_bundle(box.newest, chosen, target, protection=protection, profile=profile)
     identities = parse_identities(secret)
     checked = verify_bundle(target, identities=identities)
     assert len(checked.files) == len(chosen)
@@ -412,7 +415,7 @@ def test_lawyer_and_public_bundles_of_the_same_papers_carry_unlinkable_signers(
     signers = {}
     for profile in ("lawyer", "public"):
         result = export_bundle(box.newest, Selection.parse([doc]), workdir / f"{profile}.age",
-                               profile=profile, recipients=[parse_recipient(public)],
+                               profile=profile, protection=Protection.to([parse_recipient(public)]),
                                hide=[CANARY], sender="Sparrow", clock=lambda: CLOCK)
         key = signing_key(box.newest, profile)
         assert result.summary.fingerprint == key.fingerprint()

@@ -153,7 +153,7 @@ def private_folder() -> Path:
 
 @functools.cache
 def real_bundles() -> dict[str, bytes]:
-    from papka.formats.bundle import BundleItem, SigningKey, write_bundle
+    from papka.formats.bundle import BundleItem, Protection, SigningKey, write_bundle
 
     def item(data: bytes, kind: str, title: str, ext: str, media: str) -> BundleItem:
         return BundleItem(kind=kind, title=title, media_type=media, size=len(data),
@@ -165,11 +165,11 @@ def real_bundles() -> dict[str, bytes]:
              item(b"note text", "note", "Заметка", "txt", "text/plain")]
     signer = SigningKey.from_private_bytes(bytes(range(32)))
     out = {}
-    for name, options in {"plain": {"plain": True},
-                          "x25519": {"recipients": [lawyer()[1]]}}.items():
+    for name, protection in {"plain": Protection.unencrypted(),
+                             "x25519": Protection.to([lawyer()[1]])}.items():
         buffer = io.BytesIO()
         write_bundle(buffer, items, signer=signer, clock=lambda: FIXED_TIME,
-                     **options)  # type: ignore[arg-type]
+                     protection=protection)
         out[name] = buffer.getvalue()
     return out
 
