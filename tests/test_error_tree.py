@@ -3,14 +3,12 @@ exit code is that category's (1 the request, 2 damaged data, 3 the environment).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import papka.cli
 import papka.exchange
 import papka.formats
 import papka.vault
 from papka.errors import DamagedError, EnvironmentProblem, PapkaError, UsageError
+from tests.error_classes import every_error_class
 
 CATEGORIES: dict[type[PapkaError], int] = {UsageError: 1, DamagedError: 2, EnvironmentProblem: 3}
 #: Families group one format's errors across categories; they are never raised themselves.
@@ -20,18 +18,7 @@ PASS_THROUGH = {"DemoStepFailed"}
 
 
 def _every_error_class() -> set[type[PapkaError]]:
-    for package in (papka.vault, papka.formats, papka.exchange, papka.cli):
-        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if module.name.endswith(("__main__", "i18n_build", "make_samples")):
-                continue
-            importlib.import_module(module.name)
-    found: set[type[PapkaError]] = set()
-    waiting: list[type[PapkaError]] = [PapkaError]
-    while waiting:
-        cls = waiting.pop()
-        if cls not in found:
-            found.add(cls)
-            waiting.extend(cls.__subclasses__())
+    found = every_error_class(papka.vault, papka.formats, papka.exchange, papka.cli)
     return {c for c in found - {PapkaError, *CATEGORIES}
             if c.__name__ not in FAMILIES | PASS_THROUGH}
 

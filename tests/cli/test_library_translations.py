@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib
-import pkgutil
 from pathlib import Path
 
 import papka.exchange
@@ -13,22 +11,14 @@ import papka.vault
 from papka.cli.i18n import translate_into
 from papka.cli.library_messages import MESSAGES
 from papka.errors import PapkaError
+from tests.error_classes import every_error_class
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = (ROOT / "vault", ROOT / "formats", ROOT / "exchange", ROOT / "src" / "papka")
 
 
 def _error_classes() -> set[type[PapkaError]]:
-    for package in (papka.vault, papka.formats, papka.exchange):
-        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            importlib.import_module(module.name)
-    found: set[type[PapkaError]] = set()
-    waiting: list[type[PapkaError]] = [PapkaError]
-    while waiting:
-        cls = waiting.pop()
-        if cls not in found:
-            found.add(cls)
-            waiting.extend(cls.__subclasses__())
+    found = every_error_class(papka.vault, papka.formats, papka.exchange)
     # The command's own errors are translated where they are raised.
     return {c for c in found if not c.__module__.startswith("papka.cli")}
 
