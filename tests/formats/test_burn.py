@@ -9,9 +9,9 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
+from papka import media
 from papka.formats import (
     RedactionNotVerified,
-    media,
     plan_redaction,
     redact,
     redact_as_planned,

@@ -14,12 +14,12 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
+from papka import media
 from papka.errors import UsageError
 from papka.formats import (
     RedactionNotVerified,
     UnreadablePages,
     fonts,
-    media,
     ocr,
     plan_redaction,
     redact,
