@@ -77,6 +77,9 @@ class _Unlocked:
     masters: tuple[bytearray, bytearray]
     records: dict[int, SlotRecord]          # region -> record, only the newest generation
     older: dict[int, SlotRecord] = field(default_factory=dict)   # the other copy, if older
+    #: Region A's record carried a region B key that region B's own salt does not give: the
+    #: next write must carry the right one (docs/FORMAT.md §3, step 4).
+    rekeyed: bool = False
 
     @property
     def record(self) -> SlotRecord:
@@ -133,6 +136,7 @@ def _unlock(raw: list[list[bytes]], master_a: bytearray,
     its key does not open region B. Returns the slot's newest valid copy; an older copy is
     stale (a commit was cut between writing the two copies) and is repaired on the next write."""
     hits: dict[int, dict[int, SlotRecord]] = {}
+    rekeyed = False
     _try_region(raw, 0, master_a, only, hits)
     carried = next((h[0].region_b_master for _, h in sorted(hits.items())
                     if h[0].region_b_master is not None), None)
@@ -146,14 +150,15 @@ def _unlock(raw: list[list[bytes]], master_a: bytearray,
         if not _crypto.equal(bytes(own), bytes(carried)):
             _try_region(raw, 1, own, only, hits)
             if from_passphrase or any(1 in h for h in hits.values()):
-                master_b = own
+                master_b, rekeyed = own, True
     if not hits:
         return None
     slot = min(hits)            # a passphrase opens one slot: creation refuses duplicates
     newest = max(rec.generation for rec in hits[slot].values())
     return _Unlocked(slot, (master_a, master_b),
                      {r: rec for r, rec in hits[slot].items() if rec.generation == newest},
-                     {r: rec for r, rec in hits[slot].items() if rec.generation != newest})
+                     {r: rec for r, rec in hits[slot].items() if rec.generation != newest},
+                     rekeyed)
 
 
 def _unlock_stored(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
@@ -220,6 +225,7 @@ class Compartment:
             break
         else:
             raise failure or ContainerDamaged()
+        self.needs_repair = self.needs_repair or unlocked.rekeyed
         container.space.mark(self._root_extents(), USED)
         try:
             container.space.mark(self.documents.extents(), USED)
