@@ -7,8 +7,8 @@ ciphertext followed by an HMAC commitment.
 
 Format version 2 (this one) differs from version 1 (papka 0.1.0) only in its slots: region A's
 record also carries the compartment's key for region B, so one Argon2id run opens both copies
-(docs/FORMAT.md §3). Version 1 slots are still read, and rewritten as version 2 by the next
-commit.
+(docs/FORMAT.md §3). Version 1 slots are still read, and the first session that writes
+rewrites them as version 2.
 """
 
 from __future__ import annotations
