@@ -126,9 +126,9 @@ def write(name: str, format_version: int, unlock_kdf_runs: int) -> None:
     # mtime 0 and no file name: the .gz file is the same bytes on every machine.
     (ROOT / name).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
     weak = _crypto.kdf_parameters()
-    table = {"kdf": {"algorithm": "Argon2id", "version": 19, "memory_kib": weak.memory_kib,
-                     "iterations": weak.iterations, "lanes": weak.lanes, "output_bytes": 32},
-             "containers": descriptions()["containers"] if DESCRIPTION.exists() else {}}
+    table = descriptions() if DESCRIPTION.exists() else {"containers": {}}
+    table["kdf"] = {"algorithm": "Argon2id", "version": 19, "memory_kib": weak.memory_kib,
+                    "iterations": weak.iterations, "lanes": weak.lanes, "output_bytes": 32}
     table["containers"][name] = {"format_version": format_version,
                                  "unlock_kdf_runs": unlock_kdf_runs, **describe(data)}
     DESCRIPTION.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n",

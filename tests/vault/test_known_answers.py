@@ -27,12 +27,16 @@ CURRENT = "v2.papka.gz"
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
     params = _crypto.KDF_V1
     assert (params.memory_kib, params.iterations, params.lanes) == (512 * 1024, 2, 4)
-    secret = _crypto.passphrase_bytes("папка: known answer")
-    ours = _crypto.argon2id(secret, bytes(range(32)), params).hex()
+    vector = vectors.descriptions()["format_kdf"]
+    assert (vector["memory_kib"], vector["iterations"], vector["lanes"]) == \
+        (params.memory_kib, params.iterations, params.lanes)
+    secret = _crypto.passphrase_bytes(vector["passphrase"])
+    salt = bytes.fromhex(vector["salt"])
+    ours = _crypto.argon2id(secret, salt, params).hex()
     # An independent implementation (OpenSSL's, through cryptography) agrees.
-    theirs = Argon2id(salt=bytes(range(32)), length=32, iterations=2, lanes=4,
+    theirs = Argon2id(salt=salt, length=32, iterations=2, lanes=4,
                       memory_cost=512 * 1024).derive(secret).hex()
-    assert ours == theirs == KDF_ANSWER
+    assert ours == theirs == vector["master"] == KDF_ANSWER
 
 
 def test_passphrases_are_nfc_normalised() -> None:
