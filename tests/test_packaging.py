@@ -51,7 +51,8 @@ def test_the_sdist_carries_docs_tests_data_and_the_licence_and_no_links(tmp_path
     for name in ("LICENSE", "docs/api.md", "docs/platforms.md", "requirements.lock",
                  "tests/bundle/cctv-age/README.md", "tests/conftest.py", "vault/storage.py",
                  "src/papka/host.py", "cli/locale/ru/LC_MESSAGES/papka.mo",
-                 "formats/fonts/DejaVuSans.ttf", "packaging/papka.spec"):
+                 "formats/fonts/DejaVuSans.ttf", "packaging/papka.spec",
+                 "vectors/container/vectors.json", "vectors/container/v1-0.1.0.papka.gz"):
         assert name in members, name
     assert any(name.startswith("tests/prove/corpus/") for name in members)
     assert not any(name.startswith(("src/papka/vault", "src/papka/cli", "src/papka/formats"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ import shutil
 import struct
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,8 +37,10 @@ from papka.vault.errors import (
 )
 from papka.vault.header import (
     CHAIN_HEAD_MAX,
+    FORMAT_VERSION,
     MAX_CONTAINER_SIZE,
     MIN_CONTAINER_SIZE,
+    READABLE_VERSIONS,
     REGION_SIZE,
     SALT_SIZE,
     SECTOR,
@@ -72,6 +75,9 @@ class _Unlocked:
     masters: tuple[bytearray, bytearray]
     records: dict[int, SlotRecord]          # region -> record, only the newest generation
     older: dict[int, SlotRecord] = field(default_factory=dict)   # the other copy, if older
+    #: Region A's record carried a region B key that region B's own salt does not give: the
+    #: next write must carry the right one (docs/FORMAT.md §3, step 4).
+    rekeyed: bool = False
 
     @property
     def record(self) -> SlotRecord:
@@ -82,13 +88,21 @@ class _Unlocked:
         return [self.records, self.older] if self.older else [self.records]
 
 
-def _derive_masters(storage: Storage, geometry: Geometry, passphrase: str,
-                    work_factor: int) -> tuple[bytearray, bytearray]:
+def _master_deriver(storage: Storage, geometry: Geometry, passphrase: str,
+                    work_factor: int) -> Callable[[int], bytearray]:
+    """Region r's master for this passphrase: one Argon2id run over that region's salt."""
     params = _crypto.kdf_parameters(work_factor)
     secret = _crypto.passphrase_bytes(passphrase)
-    return tuple(  # type: ignore[return-value]
-        _crypto.argon2id(secret, storage.read(geometry.region_offset(r), SALT_SIZE), params)
-        for r in (0, 1))
+    return lambda region: _crypto.argon2id(
+        secret, storage.read(geometry.region_offset(region), SALT_SIZE), params)
+
+
+def _derive_masters(storage: Storage, geometry: Geometry, passphrase: str,
+                    work_factor: int) -> tuple[bytearray, bytearray]:
+    """Both regions' masters (two runs): for a new compartment or passphrase, whose slots are
+    written in both regions."""
+    derive = _master_deriver(storage, geometry, passphrase, work_factor)
+    return derive(0), derive(1)
 
 
 def _read_slots(storage: Storage, geometry: Geometry) -> list[list[bytes]]:
@@ -97,27 +111,58 @@ def _read_slots(storage: Storage, geometry: Geometry) -> list[list[bytes]]:
              for i in range(SLOT_COUNT)] for region in regions]
 
 
-def _try_slots(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
-               only: int | None = None) -> _Unlocked | None:
-    """Try every slot in both regions: always all of them, so the work never depends on which
-    slot opens or whether any does (`only` is for keys a compartment keeps, not passphrases,
-    and tries that one slot). Returns the slot's newest valid copy; an older copy is stale
-    (a commit was cut between writing the two copies) and is repaired on the next write."""
-    hits: dict[int, dict[int, SlotRecord]] = {}
-    for region in (0, 1):
-        for slot in range(SLOT_COUNT) if only is None else (only,):
-            keys = SlotKeys.derive(masters[region], region, slot)
+def _try_region(raw: list[list[bytes]], region: int, master: bytearray, only: int | None,
+                hits: dict[int, dict[int, SlotRecord]]) -> None:
+    """Try every slot of one region under every readable format version: always all of them,
+    so the work never depends on which slot opens or whether any does (`only` is for keys a
+    compartment keeps, not passphrases, and tries that one slot)."""
+    for slot in range(SLOT_COUNT) if only is None else (only,):
+        for version in READABLE_VERSIONS:
+            keys = SlotKeys.derive(master, region, slot, version)
             record = open_slot(raw[region][slot], keys, region, slot)
             keys.wipe()
             if record is not None:
                 hits.setdefault(slot, {})[region] = record
+
+
+def _unlock(raw: list[list[bytes]], master_a: bytearray,
+            region_b_master: Callable[[], bytearray], *, only: int | None = None,
+            from_passphrase: bool = True) -> _Unlocked | None:
+    """Open a compartment's slot copies (docs/FORMAT.md §3): region A under `master_a`, region B
+    under the key region A's record carries; `region_b_master` (for a passphrase, the second
+    Argon2id run) only when region A carries none (it opened nothing, or a version 1 slot) or
+    its key does not open region B. Returns the slot's newest valid copy; an older copy is
+    stale (a commit was cut between writing the two copies) and is repaired on the next write."""
+    hits: dict[int, dict[int, SlotRecord]] = {}
+    rekeyed = False
+    _try_region(raw, 0, master_a, only, hits)
+    carried = next((h[0].region_b_master for _, h in sorted(hits.items())
+                    if h[0].region_b_master is not None), None)
+    master_b = carried if carried is not None else region_b_master()
+    _try_region(raw, 1, master_b, only, hits)
+    if carried is not None and all(1 not in h for h in hits.values()):
+        # Region B's copy did not open under the carried key: torn, written under another
+        # passphrase by a cut-short change, or region B was overwritten and has a new salt.
+        # A passphrase's own key is what region B must be rewritten under to stand alone.
+        own = region_b_master()
+        if not _crypto.equal(bytes(own), bytes(carried)):
+            _try_region(raw, 1, own, only, hits)
+            if from_passphrase or any(1 in h for h in hits.values()):
+                master_b, rekeyed = own, True
     if not hits:
         return None
     slot = min(hits)            # a passphrase opens one slot: creation refuses duplicates
     newest = max(rec.generation for rec in hits[slot].values())
-    return _Unlocked(slot, masters,
+    return _Unlocked(slot, (master_a, master_b),
                      {r: rec for r, rec in hits[slot].items() if rec.generation == newest},
-                     {r: rec for r, rec in hits[slot].items() if rec.generation != newest})
+                     {r: rec for r, rec in hits[slot].items() if rec.generation != newest},
+                     rekeyed)
+
+
+def _unlock_stored(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
+                   slot: int) -> _Unlocked | None:
+    """Open one slot with keys a compartment keeps (no KDF run)."""
+    return _unlock(raw, masters[0], lambda: masters[1], only=slot, from_passphrase=False)
 
 
 @dataclass
@@ -178,6 +223,7 @@ class Compartment:
             break
         else:
             raise failure or ContainerDamaged()
+        self.needs_repair = self.needs_repair or unlocked.rekeyed
         container.space.mark(self._root_extents(), USED)
         try:
             container.space.mark(self.documents.extents(), USED)
@@ -191,6 +237,8 @@ class Compartment:
         record = records[min(records)]
         self.generation = record.generation
         self.level = record.level
+        #: Opened from a slot of an older format version: the next commit rewrites it.
+        self.outdated = any(r.version < FORMAT_VERSION for r in records.values())
         self._data_key = record.data_key
         self._valid_regions = set(records)
         self.store = ObjectStore(container.storage, container.space, self._data_key,
@@ -308,16 +356,19 @@ class Compartment:
         self._finish_transaction()
 
     def _write_slots(self, roots: bytes) -> None:
+        """Region A first, then region B, each flushed (docs/FORMAT.md §5)."""
         container = self._container
         for region in (0, 1):
             record = SlotRecord(self.generation, container.geometry.size, self.level,
-                                self._data_key, roots)
+                                self._data_key, roots,
+                                self.masters[1] if region == 0 else None)
             keys = SlotKeys.derive(self.masters[region], region, self.slot)
             sealed = seal_slot(record, keys, region, self.slot, container.random)
             keys.wipe()
             container.storage.write(container.geometry.slot_offset(region, self.slot), sealed)
             container.storage.flush()
         self._valid_regions = {0, 1}
+        self.outdated = False
 
     def _finish_transaction(self) -> None:
         """After a durable commit: the sectors the commit before it freed are overwritten with
@@ -357,12 +408,13 @@ class Compartment:
 
     def repair_headers(self) -> bool:
         """Rewrite a slot copy or catalog copy that is missing, stale or damaged, from the good
-        one, by committing: every copy is written afresh."""
-        if self._container.read_only or (self._valid_regions == {0, 1}
-                                          and not self.needs_repair):
+        one, by committing: every copy is written afresh. A slot of an older format version is
+        rewritten in the current one the same way, without counting as a repair."""
+        damaged = self._valid_regions != {0, 1} or self.needs_repair
+        if self._container.read_only or not (damaged or self.outdated):
             return False
         self.commit()
-        return True
+        return damaged
 
     def _wipe(self) -> None:
         _crypto.wipe(self._data_key)
@@ -502,9 +554,10 @@ class Container:
         found: list[_Unlocked] = []
         failed = False
         for passphrase in passphrases:
-            # Every passphrase costs the same two KDF runs and 32 slot trials, whatever happens.
-            unlocked = _try_slots(raw, _derive_masters(storage, container.geometry, passphrase,
-                                                      work_factor))
+            # One Argon2id run when the passphrase opens a compartment, two when it opens
+            # nothing, whatever the container holds; 64 slot trials (docs/FORMAT.md §3).
+            derive = _master_deriver(storage, container.geometry, passphrase, work_factor)
+            unlocked = _unlock(raw, derive(0), functools.partial(derive, 1))
             if unlocked is None:
                 failed = True
             elif all(u.slot != unlocked.slot for u in found):
@@ -555,7 +608,7 @@ class Container:
             self.space = SpaceMap(self.geometry, limit=self.storage.size)
             if recorded <= self.storage.size:
                 raw = _read_slots(self.storage, self.geometry)
-                found = [_try_slots(raw, u.masters, only=u.slot) or u for u in found]
+                found = [_unlock_stored(raw, u.masters, u.slot) or u for u in found]
         # Reach the older compartments through the keys the newer ones keep.
         queue = list(found)
         direct = {u.slot for u in found}
@@ -590,7 +643,7 @@ class Container:
                 for keys in (link, link.get("next")):
                     if older is None and keys is not None:
                         masters = (bytearray.fromhex(keys["a"]), bytearray.fromhex(keys["b"]))
-                        older = _try_slots(raw, masters, only=int(link["slot"]))
+                        older = _unlock_stored(raw, masters, int(link["slot"]))
                 if older is None:
                     self.unreachable_older += 1
                 else:
@@ -709,7 +762,8 @@ class Container:
         self._check_writable()
         if masters is None:
             masters = _derive_masters(self.storage, self.geometry, passphrase, work_factor)
-        if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
+        if _unlock(_read_slots(self.storage, self.geometry), masters[0],
+                   lambda: masters[1]) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
         taken = {c.slot for c in self._compartments}
         free = [s for s in range(SLOT_COUNT) if s not in taken]
@@ -739,8 +793,9 @@ class Container:
         unlocked = _Unlocked(slot, masters, {0: record, 1: record})
         for region in (0, 1):
             keys = SlotKeys.derive(masters[region], region, slot)
-            self.storage.write(self.geometry.slot_offset(region, slot),
-                               seal_slot(record, keys, region, slot, self.random))
+            sealed = seal_slot(replace(record, region_b_master=masters[1] if region == 0
+                                       else None), keys, region, slot, self.random)
+            self.storage.write(self.geometry.slot_offset(region, slot), sealed)
             keys.wipe()
             self.storage.flush()
         store.tx.allocated.clear()
@@ -758,7 +813,8 @@ class Container:
         _check_passphrase(new_passphrase)
         self._check_writable()
         masters = _derive_masters(self.storage, self.geometry, new_passphrase, work_factor)
-        if _try_slots(_read_slots(self.storage, self.geometry), masters) is not None:
+        if _unlock(_read_slots(self.storage, self.geometry), masters[0],
+                   lambda: masters[1]) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
         # Three commits, each atomic, so that a crash anywhere leaves every passphrase reaching
         # what it reached before or after (docs/FORMAT.md §7): first the newer compartments keep

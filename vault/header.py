@@ -4,6 +4,11 @@ A container of N bytes (a multiple of 4096) has two header regions of 64 KiB, on
 and data sectors between them. Each region holds a 32-byte salt and 16 slots of 2048 bytes.
 Everything is random-looking: salts are random, unused slots are random, used slots are
 ciphertext followed by an HMAC commitment.
+
+Format version 2 (this one) differs from version 1 (papka 0.1.0) only in its slots: region A's
+record also carries the compartment's key for region B, so one Argon2id run opens both copies
+(docs/FORMAT.md §3). Version 1 slots are still read, and the first session that writes
+rewrites them as version 2.
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ _NONCE = 12
 _TAG = 16
 _COMMIT = 32
 SLOT_BODY_SIZE = SLOT_SIZE - _NONCE - _TAG - _COMMIT     # 1988
-# format version, generation, container size, level, data key, root pointer length
-_BODY_HEAD = struct.Struct(">BQQB32sH")
-FORMAT_VERSION = 1
-ROOT_MAX = SLOT_BODY_SIZE - _BODY_HEAD.size
+FORMAT_VERSION = 2
+#: The slot versions papka opens, newest first; it writes only FORMAT_VERSION.
+READABLE_VERSIONS = (2, 1)
+# Per version: format version, generation, container size, level, data key, [version 2: the
+# compartment's key for region B, in region A's record; zeros in region B's], root length.
+_BODY_HEADS = {2: struct.Struct(">BQQB32s32sH"), 1: struct.Struct(">BQQB32sH")}
+ROOT_MAX = SLOT_BODY_SIZE - _BODY_HEADS[FORMAT_VERSION].size
 #: Each slot holds the heads of both catalog copies' pointer chains, each behind a 2-byte length.
 CHAIN_HEAD_MAX = (ROOT_MAX - 4) // 2
 #: The largest container papka opens (its free-space map takes one byte per 4 KiB sector).
@@ -76,17 +84,25 @@ class Geometry:
         return (self.size - REGION_SIZE) // SECTOR
 
 
+def _label(version: int, region: int, slot: int) -> bytes:
+    return f"papka/v{version}/slot/{REGIONS[region]}/{slot}".encode()
+
+
 @dataclass
 class SlotKeys:
-    """The keys for one slot in one region, derived from that region's passphrase master."""
+    """The keys for one slot in one region and format version, derived from that region's
+    master. The version is in every label, so a key of one version never opens the other's."""
 
     encryption: bytearray
     commitment: bytearray
+    version: int = FORMAT_VERSION
 
     @classmethod
-    def derive(cls, master: bytes | bytearray, region: int, slot: int) -> SlotKeys:
-        label = f"papka/v1/slot/{REGIONS[region]}/{slot}".encode()
-        return cls(_crypto.hkdf(master, label + b"/enc"), _crypto.hkdf(master, label + b"/commit"))
+    def derive(cls, master: bytes | bytearray, region: int, slot: int,
+               version: int = FORMAT_VERSION) -> SlotKeys:
+        label = _label(version, region, slot)
+        return cls(_crypto.hkdf(master, label + b"/enc"), _crypto.hkdf(master, label + b"/commit"),
+                   version)
 
     def wipe(self) -> None:
         _crypto.wipe(self.encryption)
@@ -102,21 +118,27 @@ class SlotRecord:
     level: int
     data_key: bytearray
     root: bytes        # the serialised pointer to the compartment's catalog
-
-
-def _aad(region: int, slot: int) -> bytes:
-    return f"papka/v1/slot/{REGIONS[region]}/{slot}".encode()
+    #: In region A's record: the compartment's master for region B (None in region B's, and in
+    #: every version 1 record).
+    region_b_master: bytearray | None = None
+    version: int = FORMAT_VERSION
 
 
 def seal_slot(record: SlotRecord, keys: SlotKeys, region: int, slot: int,
               random: _crypto.RandomSource) -> bytes:
+    """A record of the current format version; region A's must carry region B's master."""
     if len(record.root) > ROOT_MAX:
         raise ValueError("root pointer too long for a slot")
-    body = _BODY_HEAD.pack(FORMAT_VERSION, record.generation, record.size, record.level,
-                           bytes(record.data_key), len(record.root)) + record.root
+    if keys.version != FORMAT_VERSION or (region == 0) != (record.region_b_master is not None):
+        raise ValueError("only region A's current-version record carries region B's master")
+    carried = bytes(record.region_b_master) if record.region_b_master is not None else bytes(32)
+    body = _BODY_HEADS[FORMAT_VERSION].pack(
+        FORMAT_VERSION, record.generation, record.size, record.level, bytes(record.data_key),
+        carried, len(record.root)) + record.root
     body += bytes(SLOT_BODY_SIZE - len(body))
     nonce = random(_NONCE)
-    sealed = nonce + _crypto.slot_cipher(keys.encryption).encrypt(nonce, body, _aad(region, slot))
+    aad = _label(FORMAT_VERSION, region, slot)
+    sealed = nonce + _crypto.slot_cipher(keys.encryption).encrypt(nonce, body, aad)
     return sealed + _crypto.hmac_sha256(keys.commitment, sealed)
 
 
@@ -131,11 +153,14 @@ def open_slot(raw: bytes, keys: SlotKeys, region: int, slot: int) -> SlotRecord 
         return None
     try:
         body = _crypto.slot_cipher(keys.encryption).decrypt(
-            sealed[:_NONCE], sealed[_NONCE:], _aad(region, slot))
+            sealed[:_NONCE], sealed[_NONCE:], _label(keys.version, region, slot))
     except Exception:       # InvalidTag: cannot happen after a valid commitment, but never trust
         return None
-    version, generation, size, level, data_key, root_length = _BODY_HEAD.unpack_from(body)
-    if version != FORMAT_VERSION or root_length > ROOT_MAX:
+    head = _BODY_HEADS[keys.version]
+    fields = head.unpack_from(body)
+    version, generation, size, level, data_key, root_length = fields[:5] + fields[-1:]
+    if version != keys.version or root_length > SLOT_BODY_SIZE - head.size:
         return None
-    root = body[_BODY_HEAD.size:_BODY_HEAD.size + root_length]
-    return SlotRecord(generation, size, level, bytearray(data_key), root)
+    carried = bytearray(fields[5]) if version >= 2 and region == 0 else None
+    root = body[head.size:head.size + root_length]
+    return SlotRecord(generation, size, level, bytearray(data_key), root, carried, version)

@@ -62,6 +62,7 @@ def slot_fields(sizes: st.SearchStrategy[int]) -> st.SearchStrategy[dict[str, An
         "generation": st.integers(0, 2**64 - 1), "size": sizes, "level": st.integers(0, 255),
         "key": st.binary(min_size=32, max_size=32), "slot": st.integers(0, 15),
         "regions": st.sampled_from([[0], [1], [0, 1]]),
+        "carried": st.none() | st.binary(min_size=32, max_size=32),
         "root": st.binary(max_size=200) | st.builds(
             lambda kind, body: bytes([kind]) + body, st.integers(0, 2),
             st.binary(min_size=44, max_size=44 + 12 * 4)),

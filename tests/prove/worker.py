@@ -107,14 +107,17 @@ def target_container_crafted_slot(arg: dict[str, Any]) -> None:
 
     data = bytearray(real_container())
     geometry = header.Geometry.for_size(len(data))
-    record = header.SlotRecord(arg["generation"], arg["size"], arg["level"],
-                               bytearray(arg["key"]), arg["root"][:header.ROOT_MAX])
     params = _crypto.kdf_parameters()
+    masters = [_crypto.argon2id(_crypto.passphrase_bytes(PASSPHRASE),
+                                bytes(data[geometry.region_offset(r):][:header.SALT_SIZE]),
+                                params) for r in (0, 1)]
+    # Region A's record carries a key for region B: the right one, or crafted bytes.
+    carried = bytearray(arg["carried"]) if arg.get("carried") is not None else masters[1]
     for region in arg["regions"]:
-        offset = geometry.region_offset(region)
-        salt = bytes(data[offset:offset + header.SALT_SIZE])
-        master = _crypto.argon2id(_crypto.passphrase_bytes(PASSPHRASE), salt, params)
-        keys = header.SlotKeys.derive(master, region, arg["slot"])
+        record = header.SlotRecord(arg["generation"], arg["size"], arg["level"],
+                                   bytearray(arg["key"]), arg["root"][:header.ROOT_MAX],
+                                   carried if region == 0 else None)
+        keys = header.SlotKeys.derive(masters[region], region, arg["slot"])
         sealed = header.seal_slot(record, keys, region, arg["slot"], random.Random(1).randbytes)
         at = geometry.slot_offset(region, arg["slot"])
         data[at:at + header.SLOT_SIZE] = sealed
