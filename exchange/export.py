@@ -27,7 +27,7 @@ from papka.formats.bundle.writer import utc_now
 from papka.output_files import new_output_file
 
 if TYPE_CHECKING:
-    from papka.vault.container import Compartment
+    from papka.vault.compartment import Compartment
     from papka.vault.documents import Document
 
 

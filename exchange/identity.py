@@ -21,7 +21,7 @@ from papka.exchange.profiles import Profile, find_profile, profiles
 from papka.formats.bundle import AddressBook, SigningKey
 
 if TYPE_CHECKING:
-    from papka.vault.container import Compartment
+    from papka.vault.compartment import Compartment
 
 #: The catalog section that holds the address book (papka.vault.container.SECTIONS).
 BOOK_SECTION = "book"

@@ -26,7 +26,7 @@ from papka.formats.bundle import (
 from papka.vault.documents import DocumentMeta
 
 if TYPE_CHECKING:
-    from papka.vault.container import Compartment
+    from papka.vault.compartment import Compartment
     from papka.vault.documents import IncomingDocument
 
 #: The kinds a vault accepts (a bundle's may also start with a digit).

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from papka.exchange.errors import ExportError
 
 if TYPE_CHECKING:
-    from papka.vault.container import Compartment
+    from papka.vault.compartment import Compartment
 
 #: Where a compartment keeps the profiles its keeper defined (inside its encrypted root).
 PROFILES_KEY = "profiles"   # a section of papka.vault.container.SECTIONS

@@ -8,7 +8,8 @@
 See docs/api.md for a worked example and docs/FORMAT.md for the on-disk format.
 """
 
-from papka.vault.container import CheckReport, Compartment, Container, Usage
+from papka.vault.compartment import Compartment
+from papka.vault.container import CheckReport, Container, Usage
 from papka.vault.documents import KINDS, Document, DocumentMeta, DocumentStore
 
 __all__ = ["CheckReport", "Compartment", "Container", "Document", "DocumentMeta", "DocumentStore",

@@ -10,13 +10,11 @@ import datetime as dt
 import errno
 import functools
 import hashlib
-import json
 import os
 import secrets
 import shutil
-import struct
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +24,8 @@ from papka import host
 from papka.errors import EnvironmentProblem, UsageError
 from papka.output_files import move_into_place, new_output_file, partial_path
 from papka.vault import _crypto
-from papka.vault.catalog import SECTIONS, CatalogRoot, KeyPair, Link
+from papka.vault.catalog import CatalogRoot, KeyPair, Link
+from papka.vault.compartment import _ROOT_DIRECT, Compartment
 from papka.vault.errors import (
     ContainerDamaged,
     FileTooLarge,
@@ -36,133 +35,34 @@ from papka.vault.errors import (
     NotEnoughSpace,
 )
 from papka.vault.header import (
-    CHAIN_HEAD_MAX,
-    FORMAT_VERSION,
     MAX_CONTAINER_SIZE,
     MIN_CONTAINER_SIZE,
-    READABLE_VERSIONS,
     REGION_SIZE,
-    SALT_SIZE,
     SECTOR,
     SLOT_COUNT,
-    SLOT_SIZE,
-    SLOTS_OFFSET,
     Geometry,
     SlotKeys,
     SlotRecord,
-    open_slot,
     pack_roots,
     seal_slot,
-    unpack_roots,
 )
-from papka.vault.objects import FREE, USED, ChunkDamaged, Extent, ObjectStore, Pointer, SpaceMap
+from papka.vault.objects import ChunkDamaged, ObjectStore, SpaceMap
 from papka.vault.storage import FileStorage, Storage
+from papka.vault.unlock import (
+    Unlocked,
+    derive_masters,
+    master_deriver,
+    read_slots,
+    unlock,
+    unlock_stored,
+)
 
 Progress = Callable[[int, int], None]
 _FILL_CHUNK = 8 * 1024 * 1024
-_ROOT_DIRECT, _ROOT_INDIRECT = 0, 1
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-@dataclass
-class _Unlocked:
-    """What one passphrase (or stored keys) opened: a slot and its newest valid copies."""
-
-    slot: int
-    masters: tuple[bytearray, bytearray]
-    records: dict[int, SlotRecord]          # region -> record, only the newest generation
-    older: dict[int, SlotRecord] = field(default_factory=dict)   # the other copy, if older
-    #: Region A's record carried a region B key that region B's own salt does not give: the
-    #: next write must carry the right one (docs/FORMAT.md §3, step 4).
-    rekeyed: bool = False
-
-    @property
-    def record(self) -> SlotRecord:
-        return self.records[min(self.records)]
-
-    def generations(self) -> list[dict[int, SlotRecord]]:
-        """The valid slot copies grouped by generation, newest first."""
-        return [self.records, self.older] if self.older else [self.records]
-
-
-def _master_deriver(storage: Storage, geometry: Geometry, passphrase: str,
-                    work_factor: int) -> Callable[[int], bytearray]:
-    """Region r's master for this passphrase: one Argon2id run over that region's salt."""
-    params = _crypto.kdf_parameters(work_factor)
-    secret = _crypto.passphrase_bytes(passphrase)
-    return lambda region: _crypto.argon2id(
-        secret, storage.read(geometry.region_offset(region), SALT_SIZE), params)
-
-
-def _derive_masters(storage: Storage, geometry: Geometry, passphrase: str,
-                    work_factor: int) -> tuple[bytearray, bytearray]:
-    """Both regions' masters (two runs): for a new compartment or passphrase, whose slots are
-    written in both regions."""
-    derive = _master_deriver(storage, geometry, passphrase, work_factor)
-    return derive(0), derive(1)
-
-
-def _read_slots(storage: Storage, geometry: Geometry) -> list[list[bytes]]:
-    regions = [storage.read(geometry.region_offset(r), REGION_SIZE) for r in (0, 1)]
-    return [[region[SLOTS_OFFSET + i * SLOT_SIZE:SLOTS_OFFSET + (i + 1) * SLOT_SIZE]
-             for i in range(SLOT_COUNT)] for region in regions]
-
-
-def _try_region(raw: list[list[bytes]], region: int, master: bytearray, only: int | None,
-                hits: dict[int, dict[int, SlotRecord]]) -> None:
-    """Try every slot of one region under every readable format version: always all of them,
-    so the work never depends on which slot opens or whether any does (`only` is for keys a
-    compartment keeps, not passphrases, and tries that one slot)."""
-    for slot in range(SLOT_COUNT) if only is None else (only,):
-        for version in READABLE_VERSIONS:
-            keys = SlotKeys.derive(master, region, slot, version)
-            record = open_slot(raw[region][slot], keys, region, slot)
-            keys.wipe()
-            if record is not None:
-                hits.setdefault(slot, {})[region] = record
-
-
-def _unlock(raw: list[list[bytes]], master_a: bytearray,
-            region_b_master: Callable[[], bytearray], *, only: int | None = None,
-            from_passphrase: bool = True) -> _Unlocked | None:
-    """Open a compartment's slot copies (docs/FORMAT.md §3): region A under `master_a`, region B
-    under the key region A's record carries; `region_b_master` (for a passphrase, the second
-    Argon2id run) only when region A carries none (it opened nothing, or a version 1 slot) or
-    its key does not open region B. Returns the slot's newest valid copy; an older copy is
-    stale (a commit was cut between writing the two copies) and is repaired on the next write."""
-    hits: dict[int, dict[int, SlotRecord]] = {}
-    rekeyed = False
-    _try_region(raw, 0, master_a, only, hits)
-    carried = next((h[0].region_b_master for _, h in sorted(hits.items())
-                    if h[0].region_b_master is not None), None)
-    master_b = carried if carried is not None else region_b_master()
-    _try_region(raw, 1, master_b, only, hits)
-    if carried is not None and all(1 not in h for h in hits.values()):
-        # Region B's copy did not open under the carried key: torn, written under another
-        # passphrase by a cut-short change, or region B was overwritten and has a new salt.
-        # A passphrase's own key is what region B must be rewritten under to stand alone.
-        own = region_b_master()
-        if not _crypto.equal(bytes(own), bytes(carried)):
-            _try_region(raw, 1, own, only, hits)
-            if from_passphrase or any(1 in h for h in hits.values()):
-                master_b, rekeyed = own, True
-    if not hits:
-        return None
-    slot = min(hits)            # a passphrase opens one slot: creation refuses duplicates
-    newest = max(rec.generation for rec in hits[slot].values())
-    return _Unlocked(slot, (master_a, master_b),
-                     {r: rec for r, rec in hits[slot].items() if rec.generation == newest},
-                     {r: rec for r, rec in hits[slot].items() if rec.generation != newest},
-                     rekeyed)
-
-
-def _unlock_stored(raw: list[list[bytes]], masters: tuple[bytearray, bytearray],
-                   slot: int) -> _Unlocked | None:
-    """Open one slot with keys a compartment keeps (no KDF run)."""
-    return _unlock(raw, masters[0], lambda: masters[1], only=slot, from_passphrase=False)
 
 
 @dataclass
@@ -194,232 +94,6 @@ class CheckReport:
                 "unreachable_older": self.unreachable_older,
                 "headers_needing_repair": self.headers_needing_repair,
                 "damaged_opened": self.damaged_opened}
-
-
-class Compartment:
-    """One compartment of an open container: its catalog root and its documents."""
-
-    def __init__(self, container: Container, unlocked: _Unlocked) -> None:
-        self._container = container
-        self.slot = unlocked.slot
-        self.masters = unlocked.masters
-        #: Sectors the last commit freed: kept intact until the next commit lands (or the
-        #: session closes), so the previous generation stays readable (docs/FORMAT.md §5).
-        self._pending_free: list[Extent] = []
-        #: True when the newest generation did not load and an older one was opened.
-        self.fell_back = False
-        # Newest generation first; the other slot copy's older generation if that one fails,
-        # as after a copy of the stick taken while a commit was being written.
-        failure: ContainerDamaged | None = None
-        for attempt, records in enumerate(unlocked.generations()):
-            try:
-                self._load_generation(records)
-            except ContainerDamaged as error:
-                failure = failure or error
-                continue
-            if attempt:
-                self.fell_back = True
-                self.needs_repair = True
-            break
-        else:
-            raise failure or ContainerDamaged()
-        self.needs_repair = self.needs_repair or unlocked.rekeyed
-        container.space.mark(self._root_extents(), USED)
-        try:
-            container.space.mark(self.documents.extents(), USED)
-        except (TypeError, ValueError, KeyError, IndexError):
-            raise ContainerDamaged("A compartment's index is malformed.") from None
-
-    def _load_generation(self, records: dict[int, SlotRecord]) -> None:
-        from papka.vault.documents import DocumentStore
-
-        container = self._container
-        record = records[min(records)]
-        self.generation = record.generation
-        self.level = record.level
-        #: Opened from a slot of an older format version: the next commit rewrites it.
-        self.outdated = any(r.version < FORMAT_VERSION for r in records.values())
-        self._data_key = record.data_key
-        self._valid_regions = set(records)
-        self.store = ObjectStore(container.storage, container.space, self._data_key,
-                                 descending=self.level > 0, random=container.random,
-                                 padding=container.padding,
-                                 before_write=container._check_writable)
-        # The slot points at both copies of the catalog (docs/FORMAT.md §6): use the first that
-        # reads, and rewrite whatever did not.
-        self._root_chains: dict[int, list[Pointer]] = {}
-        root: CatalogRoot | None = None
-        for copy, head in enumerate(unpack_roots(record.root)[:2]):
-            try:
-                chain = self._load_root_chain(head)
-                loaded = CatalogRoot.loads(self.store.read_bytes(chain[-1]))
-            except (ContainerDamaged, ChunkDamaged, ValueError):
-                continue
-            self._root_chains[copy] = chain
-            root = root if root is not None else loaded
-        if root is None:
-            raise ContainerDamaged(
-                "A compartment's index is damaged; its documents cannot be listed.",
-                hint="Run `papka check`; restore the container from a copy if you have one.")
-        self.needs_repair = set(self._root_chains) != {0, 1}
-        self.root: CatalogRoot = root
-        self._committed_root = root.dumps()
-        self._written_root = self._committed_root
-        self._committed_chains = dict(self._root_chains)
-        self.documents = DocumentStore(self)
-
-    # -- the root pointer in the slot ------------------------------------------------------------
-    def _load_root_chain(self, raw: bytes) -> list[Pointer]:
-        """The chain from the slot to the catalog: usually one pointer, more when fragmented."""
-        chain: list[Pointer] = []
-        try:
-            while True:
-                kind, pointer = raw[0], Pointer.from_bytes(raw[1:])
-                chain.append(pointer)
-                if kind == _ROOT_DIRECT:
-                    return chain
-                if kind != _ROOT_INDIRECT or len(chain) > 8:
-                    raise ValueError
-                raw = self.store.read_bytes(pointer)
-        except (ChunkDamaged, ValueError, IndexError, struct.error):
-            raise ContainerDamaged("A compartment's index pointer is damaged.") from None
-
-    def _root_extents(self) -> list[Extent]:
-        return [e for chain in self._root_chains.values() for p in chain for e in p.extents]
-
-    def _write_root(self) -> bytes:
-        """Write the catalog root twice, far apart; return the slot's root field, which points
-        at both copies."""
-        text = self.root.dumps()
-        self._written_root = text           # what the commit keeps for a later rollback
-        data = text.encode()
-        raws: list[bytes] = []
-        chains: dict[int, list[Pointer]] = {}
-        for copy in (0, 1):
-            pointer = self.store.write_bytes(data, copy)
-            chain = [pointer]
-            raw = bytes([_ROOT_DIRECT]) + pointer.to_bytes()
-            while len(raw) > CHAIN_HEAD_MAX:
-                pointer = self.store.write_bytes(raw, copy)
-                chain.append(pointer)
-                raw = bytes([_ROOT_INDIRECT]) + pointer.to_bytes()
-            chain.reverse()
-            chains[copy] = chain
-            raws.append(raw)
-        for old_chain in self._root_chains.values():
-            for old in old_chain:
-                self.store.free(old)
-        self._root_chains = chains
-        return pack_roots(raws)
-
-    # -- keys a newer compartment keeps for this one -------------------------------------------
-    def link(self) -> Link:
-        return {"slot": self.slot, "a": self.masters[0].hex(), "b": self.masters[1].hex()}
-
-    # -- what the compartment keeps for the layers above the store ----------------------------
-    @property
-    def identity_seed(self) -> bytes:
-        """32 random bytes made with the compartment, which never leave it: the exchange layer
-        makes the compartment's signing identity from them (docs/ARCHITECTURE.md)."""
-        return self.root.identity_seed
-
-    def section(self, name: str) -> dict[str, Any]:
-        """A copy of a section the store keeps, encrypted in the catalog, for the layers above
-        it (SECTIONS: the address book, export profiles); empty when never written."""
-        if name not in SECTIONS:
-            raise ValueError(f"no catalog section is called {name!r}")
-        return json.loads(json.dumps(self.root.sections.get(name, {})))  # type: ignore[no-any-return]
-
-    def set_section(self, name: str, value: Mapping[str, Any]) -> None:
-        """Replace a section (plain JSON data); durable with the next commit."""
-        if name not in SECTIONS:
-            raise ValueError(f"no catalog section is called {name!r}")
-        self.root.sections[name] = json.loads(json.dumps(dict(value)))
-
-    # -- commits ---------------------------------------------------------------------------------
-    def commit(self) -> None:
-        """Make every change since the last commit durable, atomically (docs/FORMAT.md §5)."""
-        container = self._container
-        container._check_writable()
-        try:
-            self.documents._flush_pages()
-            roots = self._write_root()
-            container.storage.flush()
-            self.generation += 1
-            self._write_slots(roots)
-        except BaseException:
-            self.rollback()
-            raise
-        self._committed_root = self._written_root
-        self._committed_chains = dict(self._root_chains)
-        self.needs_repair = False
-        self._finish_transaction()
-
-    def _write_slots(self, roots: bytes) -> None:
-        """Region A first, then region B, each flushed (docs/FORMAT.md §5)."""
-        container = self._container
-        for region in (0, 1):
-            record = SlotRecord(self.generation, container.geometry.size, self.level,
-                                self._data_key, roots,
-                                self.masters[1] if region == 0 else None)
-            keys = SlotKeys.derive(self.masters[region], region, self.slot)
-            sealed = seal_slot(record, keys, region, self.slot, container.random)
-            keys.wipe()
-            container.storage.write(container.geometry.slot_offset(region, self.slot), sealed)
-            container.storage.flush()
-        self._valid_regions = {0, 1}
-        self.outdated = False
-
-    def _finish_transaction(self) -> None:
-        """After a durable commit: the sectors the commit before it freed are overwritten with
-        random and become free; the ones this commit freed wait for the next commit, so that a
-        copy of the stick taken during that commit still finds this generation whole."""
-        tx = self.store.tx
-        self.release_pending()
-        self._pending_free = list(tx.freed)
-        tx.freed.clear()
-        tx.allocated.clear()
-        tx.cursors.clear()
-
-    def release_pending(self) -> None:
-        """Overwrite with random bytes the sectors that earlier commits freed, and free them."""
-        if not self._pending_free:
-            return
-        container = self._container
-        for start, count in self._pending_free:
-            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
-        container.space.mark(self._pending_free, FREE)
-        self._pending_free = []
-
-    def rollback(self) -> None:
-        """Forget every change since the last commit; nothing on disk refers to them."""
-        tx = self.store.tx
-        self._container.space.mark(tx.allocated, FREE)
-        tx.allocated.clear()
-        tx.freed.clear()
-        tx.cursors.clear()
-        self.root = CatalogRoot.loads(self._committed_root)
-        self._root_chains = dict(self._committed_chains)
-        self.documents._reload()
-
-    def used_sectors(self) -> int:
-        return sum(c for _, c in self._root_extents()) + sum(
-            c for _, c in self.documents.extents())
-
-    def repair_headers(self) -> bool:
-        """Rewrite a slot copy or catalog copy that is missing, stale or damaged, from the good
-        one, by committing: every copy is written afresh. A slot of an older format version is
-        rewritten in the current one the same way, without counting as a repair."""
-        damaged = self._valid_regions != {0, 1} or self.needs_repair
-        if self._container.read_only or not (damaged or self.outdated):
-            return False
-        self.commit()
-        return damaged
-
-    def _wipe(self) -> None:
-        _crypto.wipe(self._data_key)
-        for master in self.masters:
-            _crypto.wipe(master)
 
 
 class Container:
@@ -506,7 +180,7 @@ class Container:
             storage.write(geometry.region_offset(region), container.padding(REGION_SIZE))
         masters: list[tuple[bytearray, bytearray]] = []
         kdf = threading.Thread(target=lambda: masters.append(
-            _derive_masters(storage, geometry, passphrase, work_factor)))
+            derive_masters(storage, geometry, passphrase, work_factor)))
         kdf.start()
         try:
             start, end = REGION_SIZE, total - REGION_SIZE
@@ -550,14 +224,14 @@ class Container:
             raise NoCompartmentOpens()
         container = cls(storage, random=random, clock=clock or _utc_now)
         container.read_only = not writable
-        raw = _read_slots(storage, container.geometry)
-        found: list[_Unlocked] = []
+        raw = read_slots(storage, container.geometry)
+        found: list[Unlocked] = []
         failed = False
         for passphrase in passphrases:
             # One Argon2id run when the passphrase opens a compartment, two when it opens
             # nothing, whatever the container holds; 64 slot trials (docs/FORMAT.md §3).
-            derive = _master_deriver(storage, container.geometry, passphrase, work_factor)
-            unlocked = _unlock(raw, derive(0), functools.partial(derive, 1))
+            derive = master_deriver(storage, container.geometry, passphrase, work_factor)
+            unlocked = unlock(raw, derive(0), functools.partial(derive, 1))
             if unlocked is None:
                 failed = True
             elif all(u.slot != unlocked.slot for u in found):
@@ -596,7 +270,7 @@ class Container:
         """False when closing could not put the container file's times back."""
         return bool(getattr(self.storage, "times_restored", True))
 
-    def _load(self, found: list[_Unlocked], raw: list[list[bytes]]) -> None:
+    def _load(self, found: list[Unlocked], raw: list[list[bytes]]) -> None:
         recorded = max(u.record.size for u in found)
         if recorded % SECTOR or not MIN_CONTAINER_SIZE <= recorded <= MAX_CONTAINER_SIZE:
             raise ContainerDamaged("A compartment's header records an impossible container size.")
@@ -607,8 +281,8 @@ class Container:
             self.geometry = Geometry(recorded)
             self.space = SpaceMap(self.geometry, limit=self.storage.size)
             if recorded <= self.storage.size:
-                raw = _read_slots(self.storage, self.geometry)
-                found = [_unlock_stored(raw, u.masters, u.slot) or u for u in found]
+                raw = read_slots(self.storage, self.geometry)
+                found = [unlock_stored(raw, u.masters, u.slot) or u for u in found]
         # Reach the older compartments through the keys the newer ones keep.
         queue = list(found)
         direct = {u.slot for u in found}
@@ -643,7 +317,7 @@ class Container:
                 for keys in (link, link.get("next")):
                     if older is None and keys is not None:
                         masters = (bytearray.fromhex(keys["a"]), bytearray.fromhex(keys["b"]))
-                        older = _unlock_stored(raw, masters, int(link["slot"]))
+                        older = unlock_stored(raw, masters, int(link["slot"]))
                 if older is None:
                     self.unreachable_older += 1
                 else:
@@ -761,8 +435,8 @@ class Container:
         _check_passphrase(passphrase)
         self._check_writable()
         if masters is None:
-            masters = _derive_masters(self.storage, self.geometry, passphrase, work_factor)
-        if _unlock(_read_slots(self.storage, self.geometry), masters[0],
+            masters = derive_masters(self.storage, self.geometry, passphrase, work_factor)
+        if unlock(read_slots(self.storage, self.geometry), masters[0],
                    lambda: masters[1]) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
         taken = {c.slot for c in self._compartments}
@@ -790,7 +464,7 @@ class Container:
                             for copy in (0, 1)])
         record = SlotRecord(0, self.geometry.size, level, data_key, roots)
         self.storage.flush()
-        unlocked = _Unlocked(slot, masters, {0: record, 1: record})
+        unlocked = Unlocked(slot, masters, {0: record, 1: record})
         for region in (0, 1):
             keys = SlotKeys.derive(masters[region], region, slot)
             sealed = seal_slot(replace(record, region_b_master=masters[1] if region == 0
@@ -812,8 +486,8 @@ class Container:
                           work_factor: int = 1) -> None:
         _check_passphrase(new_passphrase)
         self._check_writable()
-        masters = _derive_masters(self.storage, self.geometry, new_passphrase, work_factor)
-        if _unlock(_read_slots(self.storage, self.geometry), masters[0],
+        masters = derive_masters(self.storage, self.geometry, new_passphrase, work_factor)
+        if unlock(read_slots(self.storage, self.geometry), masters[0],
                    lambda: masters[1]) is not None:
             raise InvalidInput("This passphrase already opens a compartment; choose another one.")
         # Three commits, each atomic, so that a crash anywhere leaves every passphrase reaching

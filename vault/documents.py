@@ -37,7 +37,7 @@ from papka.vault.errors import (
 from papka.vault.objects import ChunkDamaged, Extent, ObjectReader, ObjectWriter, Pointer
 
 if TYPE_CHECKING:
-    from papka.vault.container import Compartment
+    from papka.vault.compartment import Compartment
 
 T = TypeVar("T")
 MIN_ID_PREFIX = 4

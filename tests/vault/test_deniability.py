@@ -93,7 +93,7 @@ def test_unlock_work_is_the_same_for_every_right_and_every_wrong_passphrase(
     (docs/FORMAT.md §3). Right and wrong differ, which tells only what the person typing sees."""
     calls: Counter[str] = Counter()
     real_argon2, real_open = _crypto.argon2id, header.open_slot
-    from papka.vault import container as container_module
+    from papka.vault import unlock as unlock_module
 
     def counting_argon2(*args: object) -> bytearray:
         calls["kdf"] += 1
@@ -104,7 +104,7 @@ def test_unlock_work_is_the_same_for_every_right_and_every_wrong_passphrase(
         return real_open(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_crypto, "argon2id", counting_argon2)
-    monkeypatch.setattr(container_module, "open_slot", counting_open)
+    monkeypatch.setattr(unlock_module, "open_slot", counting_open)
 
     def work(memory: MemoryStorage, passphrase: str) -> tuple[int, int]:
         calls.clear()
