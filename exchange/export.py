@@ -27,8 +27,8 @@ from papka.formats.bundle.writer import utc_now
 from papka.output_files import new_output_file
 
 if TYPE_CHECKING:
+    from papka.vault import Document
     from papka.vault.compartment import Compartment
-    from papka.vault.documents import Document
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from papka.formats.bundle import (
     VerifiedBundle,
     import_bundle,
 )
-from papka.vault.documents import DocumentMeta
+from papka.vault import DocumentMeta
 
 if TYPE_CHECKING:
     from papka.vault.compartment import Compartment

@@ -17,7 +17,7 @@ from papka.media import extension_for
 
 if TYPE_CHECKING:
     from papka.formats.plan import UnreadableChoice
-    from papka.vault.documents import Document, DocumentStore
+    from papka.vault import Document, DocumentStore
 
 #: What stands in the manifest wherever a title or field lost something to redaction.
 WITHHELD = "█████"

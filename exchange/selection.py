@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from papka.exchange.errors import ExportError
 
 if TYPE_CHECKING:
-    from papka.vault.documents import Document, DocumentStore
+    from papka.vault import Document, DocumentStore
 
 _SELECTOR = re.compile(r"(id|kind|tag|since|until):(.+)")
 

@@ -10,7 +10,8 @@ See docs/api.md for a worked example and docs/FORMAT.md for the on-disk format.
 
 from papka.vault.compartment import Compartment
 from papka.vault.container import CheckReport, Container, Usage
-from papka.vault.documents import KINDS, Document, DocumentMeta, DocumentStore
+from papka.vault.documents import DocumentStore
+from papka.vault.records import KINDS, Document, DocumentMeta
 
 __all__ = ["CheckReport", "Compartment", "Container", "Document", "DocumentMeta", "DocumentStore",
            "KINDS", "Usage"]

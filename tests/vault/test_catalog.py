@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from papka.vault.catalog import PAGES, CatalogRoot
-from papka.vault.documents import Document, _record
 from papka.vault.objects import Pointer
+from papka.vault.records import Document
+from papka.vault.records import record as _record
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "catalog"
 

@@ -1,0 +1,193 @@
+"""What the catalog records of a document: the keeper's metadata (DocumentMeta), checked and
+normalised in one place, and the record papka keeps (Document), with its JSON form
+(docs/FORMAT.md §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
+from typing import Any
+
+from papka.vault.errors import InvalidInput
+from papka.vault.objects import Pointer
+
+_MAX_TEXT = 20_000
+# Cyrillic too, for the keeper's own kinds (справка-о-ранении); older catalogs hold only Latin.
+KIND = re.compile(r"[a-zа-яё][a-zа-яё0-9-]{0,39}")
+#: How many kinds of his own a keeper may add to a compartment.
+MAX_OWN_KINDS = 200
+
+#: The kinds of papers people in papka's care carry. The library accepts any lowercase-hyphenated
+#: kind; the command accepts these and the ones added with :meth:`DocumentStore.add_kind`.
+KINDS: tuple[str, ...] = (
+    "criminal-case", "court-decision", "summons", "military-id", "internal-passport",
+    "foreign-passport", "military-contract", "order", "medical", "service-record",
+    "asylum-application", "asylum-correspondence", "identity-other", "cv", "diploma",
+    "contract", "photo", "video", "audio", "note", "other",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentMeta:
+    """What the keeper says about a paper: everything of a document except its bytes and what
+    papka records itself (id, media type, size, hash, when it was added). add(), receive() and
+    update() take it (or its fields by name); a Document is one, with those records added."""
+
+    kind: str = "other"
+    #: None when adding: the file name's stem (or the kind) stands in.
+    title: str | None = None
+    filename: str | None = None
+    date: dt.date | None = None
+    issuer: str | None = None
+    number: str | None = None
+    country: str | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    #: The id of the document this one was made from (a redacted or sanitised copy).
+    derived_from: str | None = None
+    #: How it was made (plain JSON data: the action, the redaction log, the bundle...).
+    derivation: Mapping[str, Any] | None = None
+
+    def with_changes(self, changes: Mapping[str, Any]) -> DocumentMeta:
+        """These metadata with some fields replaced, given by name, checked and normalised
+        (dates from YYYY-MM-DD, tags stripped and each once); InvalidInput for a bad value or
+        a field that does not exist."""
+        unknown = set(changes) - META_FIELDS
+        if unknown:
+            raise InvalidInput(f"Unknown field: {sorted(unknown)[0]}.")
+        current = {name: getattr(self, name) for name in META_FIELDS}
+        current.update(changes)
+        return DocumentMeta(**clean_fields(current))
+
+
+#: The names of DocumentMeta's fields.
+META_FIELDS = frozenset(f.name for f in dataclass_fields(DocumentMeta))
+#: The fields that are free text (checked for length and NUL characters).
+_TEXT_FIELDS = ("title", "filename", "issuer", "number", "country", "language", "notes")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document(DocumentMeta):
+    """A document's record. Its bytes are read with DocumentStore.open()."""
+
+    id: str
+    title: str
+    media_type: str
+    size: int
+    sha256: str
+    added: dt.datetime
+
+    @property
+    def meta(self) -> DocumentMeta:
+        """Only what the keeper says about it."""
+        return DocumentMeta(**{name: getattr(self, name) for name in META_FIELDS})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "title": self.title, "filename": self.filename,
+            "media_type": self.media_type, "size": self.size, "sha256": self.sha256,
+            "date": self.date.isoformat() if self.date else None, "issuer": self.issuer,
+            "number": self.number, "country": self.country, "language": self.language,
+            "tags": list(self.tags), "notes": self.notes,
+            "added": self.added.isoformat(), "derived_from": self.derived_from,
+            "derivation": dict(self.derivation) if self.derivation is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Document:
+        get = data.get            # catalog records leave out empty fields (docs/FORMAT.md §6)
+        # Authenticated, but whoever holds the passphrase could have crafted it: check types
+        # (unrolled: this runs for every document on the first listing after unlock).
+        optional = (get("filename"), get("issuer"), get("number"), get("country"),
+                    get("language"), get("notes"), get("derived_from"), get("date"))
+        tags = get("tags", ())
+        if (type(data["id"]) is not str or type(data["kind"]) is not str
+                or type(data["title"]) is not str or type(data["media_type"]) is not str
+                or type(data["sha256"]) is not str or type(data["added"]) is not str
+                or type(data["size"]) is not int or type(tags) is not list and tags != ()
+                or any(v is not None and type(v) is not str for v in optional)
+                or any(type(t) is not str for t in tags)
+                or not (get("derivation") is None or type(get("derivation")) is dict)):
+            raise ValueError("a catalog record has fields of the wrong type")
+        date = get("date")
+        # Filled directly rather than through the frozen dataclass's __init__ (four times
+        # slower, and this runs for every document on the first listing after unlock); the
+        # fields are exactly the dataclass's, and it has no __post_init__.
+        doc = object.__new__(cls)
+        doc.__dict__.update(
+            id=data["id"], kind=data["kind"], title=data["title"], filename=get("filename"),
+            media_type=data["media_type"], size=data["size"], sha256=data["sha256"],
+            date=dt.date.fromisoformat(date) if date else None,
+            issuer=get("issuer"), number=get("number"), country=get("country"),
+            language=get("language"), tags=tuple(tags), notes=get("notes"),
+            added=dt.datetime.fromisoformat(data["added"]), derived_from=get("derived_from"),
+            derivation=get("derivation"))
+        return doc
+
+    @property
+    def when(self) -> dt.date:
+        """The paper's own date, or the day it was added when it has none."""
+        return self.date or self.added.date()
+
+
+def record(doc: Document, content: Pointer) -> dict[str, Any]:
+    """A catalog record: the document's fields without the empty ones, and its content pointer.
+    Leaving out nulls keeps the catalog small, which is what unlocking spends its time on."""
+    record = {k: v for k, v in doc.to_json().items() if v is not None and v != []}
+    record["content"] = content.to_json()
+    return record
+
+
+def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    kind = fields["kind"]
+    if not isinstance(kind, str) or not KIND.fullmatch(kind):
+        raise InvalidInput("A kind is a short lowercase word with hyphens, such as criminal-case.")
+    out: dict[str, Any] = {"kind": kind}
+    for name in _TEXT_FIELDS:
+        value = fields.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise InvalidInput(f"The {name} must be text.")
+            value = value.strip()
+            if len(value) > _MAX_TEXT or "\x00" in value:
+                raise InvalidInput(f"The {name} is too long or holds a NUL character.")
+            value = value or None
+        out[name] = value
+    date = fields.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise InvalidInput("A date is written YYYY-MM-DD.") from None
+    if date is not None and not isinstance(date, dt.date):
+        raise InvalidInput("A date is written YYYY-MM-DD.")
+    out["date"] = date
+    tags: list[str] = []
+    for tag in fields.get("tags") or ():
+        tag = str(tag).strip()
+        if tag and tag not in tags:
+            if len(tag) > 100:
+                raise InvalidInput("A tag can be at most 100 characters long.")
+            tags.append(tag)
+    out["tags"] = tuple(tags)
+    out["derived_from"] = fields.get("derived_from")
+    derivation = fields.get("derivation")
+    if derivation is not None:
+        try:
+            derivation = json.loads(json.dumps(dict(derivation)))
+        except (TypeError, ValueError):
+            raise InvalidInput("A derivation record must be plain JSON data.") from None
+    out["derivation"] = derivation
+    return out
+
+
+def default_title(filename: str | None, kind: str) -> str:
+    if filename:
+        return Path(filename).stem or filename
+    return kind
