@@ -18,21 +18,13 @@ from papka.formats.bundle.age import (
     parse_recipient,
 )
 from papka.formats.bundle.errors import (
-    ArmorError,
     BundleDamagedError,
     BundleError,
     BundleStorageError,
     BundleUsageError,
     CannotDecryptError,
-    DuplicateMemberError,
-    HeaderError,
     KeyPassphraseError,
-    LimitExceededError,
-    ManifestError,
-    NotABundleError,
-    PayloadError,
     SignatureError,
-    UnsafeMemberError,
 )
 from papka.formats.bundle.fingerprint import Fingerprint, terminal_qr
 from papka.formats.bundle.identities import KeyPassphrase, parse_identities
@@ -52,7 +44,6 @@ from papka.formats.bundle.writer import BundleItem, BundleSummary, write_bundle
 
 __all__ = [
     "AddressBook",
-    "ArmorError",
     "BundleDamagedError",
     "BundleError",
     "BundleItem",
@@ -61,19 +52,13 @@ __all__ = [
     "BundleUsageError",
     "CannotDecryptError",
     "DocumentReceiver",
-    "DuplicateMemberError",
     "Fingerprint",
-    "HeaderError",
     "Identity",
     "KeyPassphrase",
     "KeyPassphraseError",
-    "LimitExceededError",
     "Manifest",
-    "ManifestError",
     "ManifestFile",
-    "NotABundleError",
     "OpenedBundle",
-    "PayloadError",
     "PinStatus",
     "Protection",
     "Recipient",
@@ -81,7 +66,6 @@ __all__ = [
     "SignatureError",
     "SignerCheck",
     "SigningKey",
-    "UnsafeMemberError",
     "VerifiedBundle",
     "generate_identity",
     "identity_file_text",

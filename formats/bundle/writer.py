@@ -28,7 +28,6 @@ from papka.formats.bundle.archive import (
     tar_stream,
     write_zip,
 )
-from papka.formats.bundle.protection import Protection
 from papka.formats.bundle.errors import (
     BundleDamagedError,
     BundleError,
@@ -49,6 +48,7 @@ from papka.formats.bundle.manifest import (
     check_sender,
     file_names,
 )
+from papka.formats.bundle.protection import Protection
 from papka.formats.bundle.signer import SigningKey
 
 _CHUNK = 1024 * 1024

@@ -20,18 +20,20 @@ from papka.formats.bundle import (
     BundleDamagedError,
     BundleError,
     CannotDecryptError,
-    DuplicateMemberError,
-    LimitExceededError,
-    ManifestError,
-    NotABundleError,
     Protection,
     SignatureError,
     SigningKey,
-    UnsafeMemberError,
     open_bundle,
     verify_bundle,
 )
 from papka.formats.bundle import age as age_module
+from papka.formats.bundle.errors import (
+    DuplicateMemberError,
+    LimitExceededError,
+    ManifestError,
+    NotABundleError,
+    UnsafeMemberError,
+)
 from papka.formats.bundle.manifest import canonical_json
 from tests.bundle.conftest import BundleMaker, Lawyer, make_lawyer, sample_items
 from tests.bundle.craft import (

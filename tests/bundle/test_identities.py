@@ -18,12 +18,14 @@ from papka.formats.bundle import (
     BundleError,
     BundleUsageError,
     KeyPassphraseError,
-    LimitExceededError,
     Protection,
     parse_identities,
     parse_recipient,
     verify_bundle,
     write_bundle,
+)
+from papka.formats.bundle.errors import (
+    LimitExceededError,
 )
 from papka.formats.bundle.identities import MAX_BCRYPT_ROUNDS
 from papka.formats.bundle.signer import SigningKey

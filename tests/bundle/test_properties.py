@@ -14,13 +14,15 @@ from hypothesis import strategies as st
 
 from papka.formats.bundle import (
     BundleItem,
-    ManifestError,
     Protection,
     SigningKey,
     verify_bundle,
     write_bundle,
 )
 from papka.formats.bundle.archive import StrictTarReader, tar_stream
+from papka.formats.bundle.errors import (
+    ManifestError,
+)
 from papka.formats.bundle.manifest import Manifest
 from tests.bundle.conftest import clock, make_lawyer
 
