@@ -13,6 +13,7 @@ import hashlib
 import io
 import struct
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -102,6 +103,9 @@ class SpaceMap:
             end = min(end, limit // SECTOR)
         self.map = bytearray(max(end, 0))
         self.map[:geometry.first_data_sector] = b"\x01" * min(geometry.first_data_sector, end)
+        # Kept up to date by mark(), so that asking for room before every add does not count
+        # the whole map (which made importing many small files quadratic).
+        self._free = self.map.count(FREE)
 
     def mark(self, extents: Iterator[Extent] | tuple[Extent, ...] | list[Extent],
              value: int) -> None:
@@ -112,10 +116,12 @@ class SpaceMap:
                 raise ValueError("an extent outside the container")
             stop = min(start + count, size)
             if start < stop:                     # extents past a truncated end are not mapped
+                was_free = self.map.count(FREE, start, stop)
                 self.map[start:stop] = fill * (stop - start)
+                self._free += (stop - start if value == FREE else 0) - was_free
 
     def free_sectors(self) -> int:
-        return self.map.count(FREE)
+        return self._free
 
     def find(self, max_sectors: int, descending: bool, cursor: int) -> Extent | None:
         """The next free run at or beyond `cursor` in the allocation direction, capped in size."""
@@ -199,7 +205,12 @@ class ObjectStore:
     def _give_back(self, run: Extent, keep: int, copy: int = 0) -> Extent:
         """Keep `keep` sectors of a freshly allocated run, return the rest to the free space."""
         start, count = run
-        self.tx.allocated.remove(run)
+        # The run is the one just allocated, so it is almost always last: pop it instead of
+        # searching a list that grows with every object of the transaction.
+        if self.tx.allocated and self.tx.allocated[-1] == run:
+            self.tx.allocated.pop()
+        else:
+            self.tx.allocated.remove(run)
         kept = (start + count - keep, keep) if self.descending else (start, keep)
         rest = (start, count - keep) if self.descending else (start + keep, count - keep)
         self._space.mark([rest], FREE)
@@ -230,40 +241,62 @@ class ObjectStore:
     def write_stream(self, source: BinaryIO, *, progress: Progress | None = None,
                      expected: int = 0, copy: int = 0) -> tuple[Pointer, str, bytes]:
         """Store everything `source` yields. Returns the pointer, the SHA-256 hex and the first
-        bytes (for media-type detection). Memory stays at about one chunk."""
+        bytes (for media-type detection). Memory stays at about three chunks."""
         seed = self._random(32)
         cipher = self._cipher(seed)
         digest = hashlib.sha256()
-        buffer = bytearray(MAX_CHUNK_SECTORS * SECTOR)
+        # Two plaintext buffers, so that the SHA-256 of one chunk (hashlib lets go of the GIL)
+        # runs on a second thread while the next chunk is read, encrypted and written; and one
+        # buffer for the sealed chunk and its padding, written in one call.
+        buffers = [bytearray(MAX_CHUNK_SECTORS * SECTOR - TAG) for _ in range(2)]
+        sealed = bytearray(MAX_CHUNK_SECTORS * SECTOR)
+        hashing: Future[None] | None = None
+        hasher: ThreadPoolExecutor | None = None
         extents: list[Extent] = []
         head = b""
         length = 0
         index = 0
-        while True:
-            run = self._allocate(MAX_CHUNK_SECTORS, copy)
-            capacity = run[1] * SECTOR - TAG
-            filled = _read_into(source, memoryview(buffer)[:capacity])
-            if filled == 0:
-                self._give_back(run, 0, copy)
-                break
-            if filled < capacity:
-                run = self._give_back(run, -(-(filled + TAG) // SECTOR), copy)
-            start, count = run
-            data = memoryview(buffer)[:filled]
-            digest.update(data)
-            if not head:
-                head = bytes(data[:8192])
-            nonce = index.to_bytes(12, "big")
-            sealed = cipher.encrypt(nonce, data, self._aad(index, start, count))
-            padding = self._padding(count * SECTOR - len(sealed))
-            self._storage.write(start * SECTOR, sealed + padding)
-            extents.append(run)
-            length += filled
-            index += 1
-            if progress is not None:
-                progress(length, expected)
-            if filled < capacity:
-                break
+        try:
+            while True:
+                buffer = buffers[index % 2]
+                run = self._allocate(MAX_CHUNK_SECTORS, copy)
+                capacity = run[1] * SECTOR - TAG
+                filled = _read_into(source, memoryview(buffer)[:capacity])
+                if filled == 0:
+                    self._give_back(run, 0, copy)
+                    break
+                if filled < capacity:
+                    run = self._give_back(run, -(-(filled + TAG) // SECTOR), copy)
+                start, count = run
+                data = memoryview(buffer)[:filled]
+                if hashing is not None:
+                    hashing.result()             # chunks are hashed in order
+                    hashing = None
+                if index == 0:
+                    head = bytes(data[:8192])
+                    digest.update(data)          # one small object: no thread at all
+                else:
+                    if hasher is None:
+                        hasher = ThreadPoolExecutor(max_workers=1)
+                    hashing = hasher.submit(digest.update, data)
+                out = memoryview(sealed)[:count * SECTOR]
+                cipher.encrypt_into(index.to_bytes(12, "big"), data,
+                                    self._aad(index, start, count), out[:filled + TAG])
+                if count * SECTOR > filled + TAG:
+                    out[filled + TAG:] = self._padding(count * SECTOR - filled - TAG)
+                self._storage.write(start * SECTOR, out)
+                extents.append(run)
+                length += filled
+                index += 1
+                if progress is not None:
+                    progress(length, expected)
+                if filled < capacity:
+                    break
+            if hashing is not None:
+                hashing.result()
+        finally:
+            if hasher is not None:
+                hasher.shutdown(wait=True)
         return Pointer(seed, length, tuple(extents)), digest.hexdigest(), head
 
     def write_bytes(self, data: bytes, copy: int = 0) -> Pointer:
@@ -289,11 +322,43 @@ class ObjectStore:
         if remaining:
             raise ChunkDamaged()
 
+    def chunks_reusing(self, pointer: Pointer) -> Iterator[memoryview]:
+        """The object's chunks like chunks(), but read and decrypted into two buffers made once:
+        each view is valid only until the next one is asked for. Getting a large document back
+        then allocates nothing per chunk."""
+        cipher = self._cipher(pointer.seed)
+        sealed = bytearray(MAX_CHUNK_SECTORS * SECTOR)
+        plain = bytearray(MAX_CHUNK_SECTORS * SECTOR - TAG)
+        read_into = getattr(self._storage, "read_into", None)
+        remaining = pointer.length
+        for index, (start, count) in enumerate(pointer.extents):
+            size = min(remaining, count * SECTOR - TAG)
+            if size < 0 or size + TAG > len(sealed):
+                raise ChunkDamaged()             # an extent larger than any chunk papka writes
+            raw = memoryview(sealed)[:size + TAG]
+            try:
+                if read_into is not None:
+                    read_into(start * SECTOR, raw)
+                else:
+                    raw[:] = self._storage.read(start * SECTOR, size + TAG)
+            except EnvironmentProblem:          # a truncated container: the chunk is gone
+                raise ChunkDamaged() from None
+            out = memoryview(plain)[:size]
+            try:
+                cipher.decrypt_into(index.to_bytes(12, "big"), raw,
+                                    self._aad(index, start, count), out)
+            except InvalidTag:
+                raise ChunkDamaged() from None
+            remaining -= size
+            yield out
+        if remaining:
+            raise ChunkDamaged()
+
     def read_bytes(self, pointer: Pointer) -> bytes:
         return b"".join(self.chunks(pointer))
 
     def open(self, pointer: Pointer, on_damage: Callable[[], Exception]) -> ObjectReader:
-        return ObjectReader(self.chunks(pointer), pointer.length, on_damage)
+        return ObjectReader(self.chunks_reusing(pointer), pointer.length, on_damage)
 
 
 def _read_into(source: BinaryIO, view: memoryview) -> int:
@@ -315,7 +380,7 @@ def _read_into(source: BinaryIO, view: memoryview) -> int:
 class ObjectReader(io.RawIOBase):
     """A read-only stream over an object, decrypting one chunk at a time."""
 
-    def __init__(self, chunks: Iterator[bytes], length: int,
+    def __init__(self, chunks: Iterator[bytes] | Iterator[memoryview], length: int,
                  on_damage: Callable[[], Exception]) -> None:
         super().__init__()
         self._chunks = chunks

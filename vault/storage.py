@@ -46,6 +46,8 @@ class FileStorage:
         self.path = Path(path)
         #: False when closing could not put the file's times back (the CLI says so once).
         self.times_restored = True
+        # Positioned reads straight into a buffer, where the host reads by position at all.
+        self._preadv = hasattr(os, "preadv") and host.choices()["positioned_io"] == "pread"
         try:
             self._fd = host.open_file(self.path, writable=writable,
                                       create=create_size is not None)
@@ -105,6 +107,20 @@ class FileStorage:
             raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
         return data
 
+    def read_into(self, offset: int, view: memoryview) -> None:
+        """Fill `view` from `offset`: reading a large document reuses one buffer instead of
+        making a new one per chunk."""
+        if not self._preadv:
+            view[:] = self.read(offset, len(view))
+            return
+        done = 0
+        while done < len(view):
+            n = os.preadv(self._fd, [view[done:]], offset + done)
+            if n == 0:
+                raise EnvironmentProblem(
+                    "The container is shorter than expected; was it truncated?")
+            done += n
+
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
         while view:
@@ -160,6 +176,11 @@ class MemoryStorage:
         if offset + length > len(self.data):
             raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
         return bytes(self.data[offset:offset + length])
+
+    def read_into(self, offset: int, view: memoryview) -> None:
+        if offset + len(view) > len(self.data):
+            raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
+        view[:] = memoryview(self.data)[offset:offset + len(view)]
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         self.data[offset:offset + len(data)] = data
