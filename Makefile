@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-portable lint bench lock catalogs clean portable portable-smoke portable-lock
+.PHONY: demo test test-fast test-portable lint bench bench-quick lock catalogs clean portable portable-smoke portable-lock
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check vault cli formats tests bench src packaging
 	$(BIN)/mypy
 
+# Every benchmark against its reference tool in alternating rounds; writes bench/RESULTS.md,
+# which the README quotes (about ten minutes on 2 cores; bench-quick: about four, smaller sizes).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 catalogs: $(STAMP)
 	$(BIN)/python -m papka.cli.i18n_build
