@@ -380,7 +380,7 @@ def _read_into(source: BinaryIO, view: memoryview) -> int:
 class ObjectReader(io.RawIOBase):
     """A read-only stream over an object, decrypting one chunk at a time."""
 
-    def __init__(self, chunks: Iterator[bytes] | Iterator[memoryview], length: int,
+    def __init__(self, chunks: Iterator[bytes | memoryview], length: int,
                  on_damage: Callable[[], Exception]) -> None:
         super().__init__()
         self._chunks = chunks
