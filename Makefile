@@ -23,7 +23,8 @@ test: $(STAMP)
 # The vault, crash-point and bundle-extraction suites again, with papka.host forced onto the
 # portable paths Windows takes (no fcntl, pread/pwrite, O_NOFOLLOW, O_DIRECTORY; tests/conftest.py).
 PORTABLE_SUITES := tests/test_host.py tests/vault/test_container.py tests/vault/test_crash_model.py \
-	tests/vault/test_crash_points.py tests/vault/test_documents.py tests/bundle/test_hostile.py \
+	tests/vault/test_crash_points.py tests/vault/test_documents.py tests/vault/test_data_paths.py \
+	tests/bundle/test_hostile.py \
 	tests/bundle/test_roundtrip.py
 test-portable: $(STAMP)
 	PAPKA_TESTONLY_PORTABLE_HOST=1 $(BIN)/python -m pytest -n 2 --timeout 900 $(PORTABLE_SUITES)
