@@ -1,12 +1,13 @@
 """Run every benchmark in turn and write bench/RESULTS.md: `make bench` (or `python -m bench`).
 
-    python -m bench [--quick]
+    python -m bench [--quick] [--only vault,bundle,kdf,redact]
 
 Each benchmark compares papka with a reference tool in the same run, in alternating rounds;
 none of them is a test, and none asserts a time. The raw figures land in bench/results/ (not
 kept in git); bench/RESULTS.md, which is kept, states the conditions and the figures the
-README quotes. The full run takes about ten minutes on the project's 2-core machine; --quick
-(256 MiB instead of 1 GiB, fewer documents, a short redaction set) about three.
+README quotes. The full run takes about ten minutes on the project's 2-core machine when nobody
+else uses it (longer when others do); --quick (256 MiB instead of 1 GiB, fewer documents) about
+four. Redaction always runs its short set (4 and 10 pages).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ RESULTS = HERE / "results"
 
 
 def run(module: str, arguments: list[str]) -> tuple[bool, str]:
-    """Run one benchmark module; its output is kept for RESULTS.md."""
+    """Run one benchmark module; its output is kept (bench/results/NAME.txt) for RESULTS.md."""
     print(f"== bench/{module}.py {' '.join(arguments)}", flush=True)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", f"bench.{module}", *arguments],
@@ -32,7 +33,16 @@ def run(module: str, arguments: list[str]) -> tuple[bool, str]:
     sys.stdout.write(done.stdout)
     sys.stderr.write(done.stderr)
     print(f"   ({time.perf_counter() - start:.0f} s)", flush=True)
+    if done.returncode == 0:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"{module}.txt").write_text(done.stdout)
     return done.returncode == 0, done.stdout
+
+
+def earlier(module: str) -> tuple[bool, str]:
+    """The output an earlier run of this benchmark kept, for --only."""
+    kept = RESULTS / f"{module}.txt"
+    return (True, kept.read_text()) if kept.exists() else (False, "")
 
 
 def seconds(figure: dict[str, Any]) -> str:
@@ -108,11 +118,13 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
                   "(same round) | `papka list` of all, as a command | the command beyond unlock "
                   "| commit one small document |", "|---|---|---|---|---|---|---|"]
         for count, figure in scale.items():
+            command = figure.get("papka_list_command")
+            beyond = figure.get("papka_list_command_beyond_unlock")
             lines.append(f"| {int(count):,} | {seconds(figure['unlock'])} | "
                          f"{seconds(figure['first_list'])} | "
                          f"{seconds(figure['unlock_and_first_list_beyond_kdf'])} | "
-                         f"{seconds(figure['papka_list_command'])} | "
-                         f"{seconds(figure['papka_list_command_beyond_unlock'])} | "
+                         f"{seconds(command) if command else '–'} | "
+                         f"{seconds(beyond) if beyond else '–'} | "
                          f"{seconds(figure['commit_small'])} |")
         lines += ["", "The command's time includes starting Python and importing papka; "
                   "\"beyond unlock\" subtracts the in-process unlock of the same round.", ""]
@@ -138,14 +150,20 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", help="run only these (comma-separated: vault, bundle, kdf, "
+                        "redact); RESULTS.md takes the others from their last run")
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
-    outputs: dict[str, tuple[bool, str]] = {}
-    outputs["vault"] = run("vault", quick)
-    outputs["bundle"] = run("bundle", ["--size-mib", "256" if args.quick else "1024",
-                                       "--stream-gib", "0.5" if args.quick else "2"])
-    outputs["kdf"] = run("kdf", [])
-    outputs["redact"] = run("redact", ["--quick"] if args.quick else [])
+    benches = {
+        "vault": quick,
+        "bundle": ["--size-mib", "256" if args.quick else "1024",
+                   "--stream-gib", "0.5" if args.quick else "2"],
+        "kdf": [],
+        "redact": ["--quick"],   # 4 and 10 pages: the full set alone takes longer than the rest
+    }
+    chosen = args.only.split(",") if args.only else list(benches)
+    outputs = {name: run(name, arguments) if name in chosen else earlier(name)
+               for name, arguments in benches.items()}
     lines = ["# Benchmark results", "",
              "Written by `make bench` (`python -m bench`"
              f"{' --quick' if args.quick else ''}); the README's Figures table quotes this "
@@ -155,7 +173,8 @@ def main() -> int:
         lines += vault_section(json.loads(vault_json.read_text()))
     for name, title in (("bundle", "Bundles from plain files (bench/bundle.py)"),
                         ("kdf", "One passphrase guess (bench/kdf.py)"),
-                        ("redact", "Redaction (bench/redact.py)")):
+                        ("redact", "Redaction, 4-page scan and 10-page born-digital PDF "
+                                   "(bench/redact.py --quick)")):
         ok, text = outputs[name]
         lines += [f"## {title}", "", "```", text.rstrip() if ok else "(failed: see its output)",
                   "```", ""]
