@@ -18,7 +18,10 @@ from papka.vault.errors import ContainerLocked, FileTooLarge, NotAContainer, Rea
 
 
 class Storage(Protocol):
-    """Random-access bytes of a fixed size."""
+    """Random-access bytes of a fixed size.
+
+    A storage may also offer ``read_into(offset, view)``, filling a memoryview in place (both
+    here do); reading a document uses it when present, and read() when not."""
 
     @property
     def size(self) -> int: ...
