@@ -178,6 +178,9 @@ def main() -> int:
         ok, text = outputs[name]
         lines += [f"## {title}", "", "```", text.rstrip() if ok else "(failed: see its output)",
                   "```", ""]
+    history = HERE / "before-after.md"
+    if history.exists():
+        lines += [history.read_text().rstrip(), ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print(f"wrote {HERE / 'RESULTS.md'}")
     return 0 if all(ok for ok, _ in outputs.values()) else 1
