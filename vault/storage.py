@@ -49,8 +49,6 @@ class FileStorage:
         self.path = Path(path)
         #: False when closing could not put the file's times back (the CLI says so once).
         self.times_restored = True
-        # Positioned reads straight into a buffer, where the host reads by position at all.
-        self._preadv = hasattr(os, "preadv") and host.choices()["positioned_io"] == "pread"
         try:
             self._fd = host.open_file(self.path, writable=writable,
                                       create=create_size is not None)
@@ -113,16 +111,8 @@ class FileStorage:
     def read_into(self, offset: int, view: memoryview) -> None:
         """Fill `view` from `offset`: reading a large document reuses one buffer instead of
         making a new one per chunk."""
-        if not self._preadv:
-            view[:] = self.read(offset, len(view))
-            return
-        done = 0
-        while done < len(view):
-            n = os.preadv(self._fd, [view[done:]], offset + done)
-            if n == 0:
-                raise EnvironmentProblem(
-                    "The container is shorter than expected; was it truncated?")
-            done += n
+        if host.read_into_at(self._fd, view, offset) != len(view):
+            raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
