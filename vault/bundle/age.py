@@ -715,7 +715,7 @@ def x25519_public_bytes(text: str) -> bytes:
     """The 32-byte key inside an `age1...` recipient (Bech32, BIP 173, checksum checked)."""
     hrp, sep, rest = text.lower().rpartition("1")
     if not sep or hrp != "age" or len(rest) < 6 or any(c not in _BECH32 for c in rest):
-        raise BundleUsageError("This is not an age public key.")
+        raise BundleUsageError("This recipient key is malformed.")
     values = [_BECH32.index(c) for c in rest]
     check = 1
     for value in [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + values:
@@ -725,7 +725,7 @@ def x25519_public_bytes(text: str) -> bytes:
                                          0x2A1462B3)):
             check ^= generator if (top >> bit) & 1 else 0
     if check != 1:
-        raise BundleUsageError("This is not an age public key.")
+        raise BundleUsageError("This recipient key is malformed.")
     accumulator, bits, key = 0, 0, bytearray()
     for value in values[:-6]:
         accumulator = accumulator << 5 | value
@@ -734,7 +734,7 @@ def x25519_public_bytes(text: str) -> bytes:
             bits -= 8
             key.append(accumulator >> bits & 0xFF)
     if len(key) != 32 or bits >= 5 or accumulator & ((1 << bits) - 1):
-        raise BundleUsageError("This is not an age public key.")
+        raise BundleUsageError("This recipient key is malformed.")
     return bytes(key)
 
 
