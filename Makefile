@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-portable lint bench lock catalogs clean portable portable-smoke portable-lock
+.PHONY: demo test test-fast test-portable lint bench bench-quick lock catalogs clean portable portable-smoke portable-lock
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,8 @@ test: $(STAMP)
 # The vault, crash-point and bundle-extraction suites again, with papka.host forced onto the
 # portable paths Windows takes (no fcntl, pread/pwrite, O_NOFOLLOW, O_DIRECTORY; tests/conftest.py).
 PORTABLE_SUITES := tests/test_host.py tests/vault/test_container.py tests/vault/test_crash_model.py \
-	tests/vault/test_crash_points.py tests/vault/test_documents.py tests/bundle/test_hostile.py \
+	tests/vault/test_crash_points.py tests/vault/test_documents.py tests/vault/test_data_paths.py \
+	tests/bundle/test_hostile.py \
 	tests/bundle/test_roundtrip.py
 test-portable: $(STAMP)
 	PAPKA_TESTONLY_PORTABLE_HOST=1 $(BIN)/python -m pytest -n 2 --timeout 900 $(PORTABLE_SUITES)
@@ -35,8 +36,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check vault cli formats exchange tests bench src packaging
 	$(BIN)/mypy
 
+# Every benchmark against its reference tool in alternating rounds; writes bench/RESULTS.md,
+# which the README quotes (about ten minutes on 2 cores; bench-quick: about four, smaller sizes).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 catalogs: $(STAMP)
 	$(BIN)/python -m papka.cli.i18n_build

@@ -1,9 +1,14 @@
-"""Vault benchmarks, side by side with reference tools in the same run (never asserted in tests).
+"""Vault benchmarks against reference tools, in alternating rounds of one run (never asserted in
+tests).
 
-    python -m bench.vault [--size-mib 1024] [--docs 10000]
+    python -m bench.vault [--quick] [--rounds 3] [--size-mib 1024] [--peak-mib 2048]
 
-Prints one line per figure and ratios against the reference; writes bench/results/vault.json.
-Uses the format's real KDF (Argon2id, 512 MiB, twice per unlock).
+Every comparison runs papka and the reference tool one after the other in each round, papka
+first in even rounds and second in odd ones, so that a busy neighbour or a cold cache hurts both
+alike; each figure is the median of the rounds, with the fastest and slowest round beside it.
+Timings of add, get, export and folder import start after the container is unlocked (the KDF
+is timed on its own); creation includes it. Writes bench/results/vault.json, which
+`python -m bench` turns into bench/RESULTS.md. Uses the format's real KDF.
 """
 
 from __future__ import annotations
@@ -12,21 +17,25 @@ import argparse
 import io
 import json
 import os
-import resource
+import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from papka.formats.bundle import Protection
 from papka.vault import Container, _crypto
 
 MiB = 1024 * 1024
 HERE = Path(__file__).resolve().parent
 PASSPHRASE = "bench passphrase with several words"  # noqa: S105 (a benchmark's own)
+AGE, AGE_KEYGEN = shutil.which("age"), shutil.which("age-keygen")
+
+Figures = dict[str, Any]
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -35,211 +44,393 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def drop(path: Path) -> None:
-    path.unlink(missing_ok=True)
-
-
 def sh(command: str) -> None:
     subprocess.run(["bash", "-c", command], check=True)
 
 
-def bench_create(work: Path, size_mib: int) -> dict[str, float]:
-    reference = timed(lambda: sh(
-        f"head -c {size_mib}M /dev/urandom > {work}/ref && sync {work}/ref"))
-    drop(work / "ref")
-
-    def create() -> None:
-        Container.create(work / "c", size_mib * MiB, PASSPHRASE)
-        sh(f"sync {work}/c")
-
-    ours = timed(create)
-    drop(work / "c")
-    return {"create_s": ours, "urandom_s": reference, "create_ratio": reference / ours}
+def spread(times: list[float]) -> Figures:
+    """Median, fastest and slowest of the rounds, in seconds."""
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "rounds": len(times)}
 
 
-def bench_throughput(work: Path, size_mib: int) -> dict[str, float]:
+def side_by_side(rounds: int, ours: Callable[[int], float],
+                 theirs: Callable[[int], float]) -> Figures:
+    """Run both contenders once per round, alternating which goes first. Each callable gets the
+    round number and returns its own seconds (so set-up and clean-up stay outside the timing).
+    `ratio` is the reference's median time over papka's: above 1, papka is faster; the per-round
+    ratios show how much that moves."""
+    mine: list[float] = []
+    reference: list[float] = []
+    for number in range(rounds):
+        order = [(ours, mine), (theirs, reference)]
+        for contender, times in order if number % 2 == 0 else reversed(order):
+            os.sync()        # nobody pays for the writes the one before left in the cache
+            times.append(contender(number))
+    per_round = [r / m for m, r in zip(mine, reference, strict=True)]
+    return {"papka": spread(mine), "reference": spread(reference),
+            "ratio": statistics.median(reference) / statistics.median(mine),
+            "ratio_min": min(per_round), "ratio_max": max(per_round)}
+
+
+def age_key(work: Path) -> tuple[Path, str]:
+    key = work / "age-key.txt"
+    if not key.exists():
+        sh(f"{AGE_KEYGEN} -o {key} 2>/dev/null")
+    recipient = subprocess.run([str(AGE_KEYGEN), "-y", str(key)], capture_output=True, text=True,
+                               check=True).stdout.strip()
+    return key, recipient
+
+
+def random_file(path: Path, size_mib: int) -> None:
+    sh(f"head -c {size_mib}M /dev/urandom > {path}")
+
+
+def bench_kdf(work: Path, rounds: int) -> Figures:
+    """One unlock of an empty container: the KDF runs and slot trials, nothing to load."""
+    path = work / "empty"
+    Container.create(path, 64 * MiB, PASSPHRASE)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        Container.open(path, [PASSPHRASE]).close()
+        times.append(time.perf_counter() - start)
+    path.unlink()
+    return spread(times)
+
+
+def bench_create(work: Path, size_mib: int, rounds: int) -> Figures:
+    def ours(number: int) -> float:
+        target = work / f"create{number}"
+        seconds = timed(lambda: (Container.create(target, size_mib * MiB, PASSPHRASE),
+                                 sh(f"sync {target}")))
+        target.unlink()
+        return seconds
+
+    def theirs(number: int) -> float:
+        target = work / f"urandom{number}"
+        seconds = timed(lambda: sh(f"head -c {size_mib}M /dev/urandom > {target}"
+                                   f" && sync {target}"))
+        target.unlink()
+        return seconds
+
+    return {"size_mib": size_mib, **side_by_side(rounds, ours, theirs)}
+
+
+def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
+    """Add a file (the round before's copy removed first, untimed), against `age -r` with its
+    output synced; then get the last one back (saved under a new name and synced), against
+    `age -d` with its output synced. Page cache warm for both."""
     source = work / "payload"
-    sh(f"head -c {size_mib}M /dev/urandom > {source}")
-    age = shutil.which("age")
-    keygen = shutil.which("age-keygen")
-    result: dict[str, float] = {}
-    if age and keygen:
-        sh(f"{keygen} -o {work}/key.txt 2>/dev/null")
-        recipient = subprocess.run([keygen, "-y", f"{work}/key.txt"], capture_output=True,
-                                   text=True, check=True).stdout.strip()
-        result["age_encrypt_s"] = timed(lambda: sh(
-            f"{age} -r {recipient} -o {work}/payload.age {source} && sync {work}/payload.age"))
-        result["age_decrypt_s"] = timed(lambda: sh(
-            f"{age} -d -i {work}/key.txt -o {work}/payload.out {work}/payload.age"
-            f" && sync {work}/payload.out"))
-        drop(work / "payload.age")
-        drop(work / "payload.out")
-    Container.create(work / "c", (size_mib + 64) * MiB, PASSPHRASE)
+    random_file(source, size_mib)
+    key, recipient = age_key(work)
+    sh(f"{AGE} -r {recipient} -o {work}/payload.age {source}")
+    # Twice the file: a removed document's sectors are freed by the commit after the next.
+    Container.create(work / "c", (2 * size_mib + 64) * MiB, PASSPHRASE)
+    result: Figures = {"size_mib": size_mib}
     with Container.open(work / "c", [PASSPHRASE]) as box:
         docs = box.newest.documents
-        start = time.perf_counter()
-        doc = docs.add(source)
-        result["add_s"] = time.perf_counter() - start
-        result["get_s"] = timed(lambda: (docs.save_to(doc.id, work / "out"),
-                                         sh(f"sync {work}/out")))
-    drop(work / "out")
-    drop(work / "c")
-    drop(source)
-    if "age_encrypt_s" in result:
-        result["add_vs_age_encrypt"] = result["age_encrypt_s"] / result["add_s"]
-        result["get_vs_age_decrypt"] = result["age_decrypt_s"] / result["get_s"]
+        added: list[str] = []
+
+        def add(number: int) -> float:
+            if added:
+                docs.remove(added.pop())
+                box.newest.commit()      # overwrites the removed copy with random now
+                os.sync()
+            start = time.perf_counter()
+            added.append(docs.add(source).id)
+            return time.perf_counter() - start
+
+        def age_encrypt(number: int) -> float:
+            target = work / "ref.age"
+            seconds = timed(lambda: sh(f"{AGE} -r {recipient} -o {target} {source}"
+                                       f" && sync {target}"))
+            target.unlink()
+            return seconds
+
+        def get(number: int) -> float:
+            target = work / "got"
+            seconds = timed(lambda: (docs.save_to(added[-1], target), sh(f"sync {target}")))
+            target.unlink()
+            return seconds
+
+        def age_decrypt(number: int) -> float:
+            target = work / "ref.out"
+            seconds = timed(lambda: sh(f"{AGE} -d -i {key} -o {target} {work}/payload.age"
+                                       f" && sync {target}"))
+            target.unlink()
+            return seconds
+
+        result["add"] = side_by_side(rounds, add, age_encrypt)
+        result["get"] = side_by_side(rounds, get, age_decrypt)
+    (work / "c").unlink()
+    source.unlink()
+    (work / "payload.age").unlink()
     return result
 
 
-def bench_export(work: Path, size_mib: int) -> dict[str, float]:
-    """Exporting originals as a bundle (what `papka export --profile lawyer` does) against
-    `tar -cf - FILES | age -r` of the same files, on the same disk, page cache warm for both."""
-    age, keygen = shutil.which("age"), shutil.which("age-keygen")
-    if not (age and keygen):
-        return {}
+def _export_function() -> Callable[..., object]:
     from papka.exchange import Selection, export_bundle
+    from papka.formats.bundle import Protection
+
+    def export(compartment: object, target: Path, recipient: object) -> object:
+        return export_bundle(compartment, Selection.parse(["all"]), target,  # type: ignore[arg-type]
+                             protection=Protection.to([recipient]),  # type: ignore[list-item]
+                             profile="lawyer")
+    return export
+
+
+def bench_export(work: Path, size_mib: int, rounds: int) -> Figures:
+    """Exporting four originals as a signed bundle (`papka export --profile lawyer`) against
+    `tar -cf - FILES | age -r` of the same files, output synced, page cache warm for both."""
     from papka.formats.bundle import parse_recipient
 
+    export = _export_function()
     files = [work / f"part{i}" for i in range(4)]
     for file in files:
-        sh(f"head -c {size_mib // 4}M /dev/urandom > {file}")
-    sh(f"{keygen} -o {work}/export-key.txt 2>/dev/null")
-    recipient = subprocess.run([keygen, "-y", f"{work}/export-key.txt"], capture_output=True,
-                               text=True, check=True).stdout.strip()
+        random_file(file, size_mib // 4)
+    _key, recipient = age_key(work)
     Container.create(work / "c", (size_mib + 64) * MiB, PASSPHRASE)
     names = " ".join(f.name for f in files)
-    result: dict[str, float] = {}
     with Container.open(work / "c", [PASSPHRASE]) as box:
         for file in files:
             box.newest.documents.add(file, kind="video")
-        runs_ours, runs_theirs = [], []
-        for run in range(3):
-            runs_theirs.append(timed(lambda: sh(
-                f"cd {work} && tar -cf - {names} | {age} -r {recipient} > {work}/ref.age"
-                f" && sync {work}/ref.age")))
-            drop(work / "ref.age")
-            target = work / f"out{run}.age"
-            runs_ours.append(timed(lambda target=target: export_bundle(  # type: ignore[misc]
-                box.newest, Selection.parse(["all"]), target, profile="lawyer",
-                protection=Protection.to([parse_recipient(recipient)]))))
-            drop(target)
+
+        def ours(number: int) -> float:
+            target = work / f"out{number}.age"
+            seconds = timed(lambda: (export(box.newest, target, parse_recipient(recipient)),
+                                     sh(f"sync {target}")))
+            target.unlink()
+            return seconds
+
+        def theirs(number: int) -> float:
+            target = work / "ref.age"
+            seconds = timed(lambda: sh(f"cd {work} && tar -cf - {names} | {AGE} -r {recipient}"
+                                       f" > {target} && sync {target}"))
+            target.unlink()
+            return seconds
+
+        result = side_by_side(rounds, ours, theirs)
     for file in files:
-        drop(file)
-    drop(work / "c")
-    ours, theirs = sorted(runs_ours)[1], sorted(runs_theirs)[1]
-    result.update({"export_s": ours, "tar_age_s": theirs, "export_vs_tar_age": theirs / ours})
+        file.unlink()
+    (work / "c").unlink()
+    return {"size_mib": size_mib, **result}
+
+
+def bench_import(work: Path, counts: list[int], rounds: int) -> Figures:
+    """A folder of `count` files of 1 KiB imported in one commit (`papka add FOLDER`), against
+    `tar -cf - FOLDER | age -r` of the same folder, into a fresh container each round."""
+    _key, recipient = age_key(work)
+    result: Figures = {}
+    for count in counts:
+        folder = work / f"folder{count}"
+        folder.mkdir()
+        for number in range(count):
+            (folder / f"scan-{number:06d}.jpg").write_bytes(os.urandom(1024))
+        size = max(64, count * 6 // 1024 + 64) * MiB
+
+        def ours(number: int, folder: Path = folder, size: int = size) -> float:
+            path = work / "import.papka"
+            Container.create(path, size, PASSPHRASE)
+            with Container.open(path, [PASSPHRASE]) as box:
+                seconds = timed(lambda: box.newest.documents.import_folder(folder))
+            path.unlink()
+            return seconds
+
+        def theirs(number: int, folder: Path = folder) -> float:
+            target = work / "folder.age"
+            seconds = timed(lambda: sh(f"cd {work} && tar -cf - {folder.name} | {AGE} -r"
+                                       f" {recipient} > {target} && sync {target}"))
+            target.unlink()
+            return seconds
+
+        result[str(count)] = side_by_side(rounds, ours, theirs)
+        shutil.rmtree(folder)
+    if len(counts) >= 2:
+        low, high = str(counts[-2]), str(counts[-1])
+        result["growth"] = {
+            "from": int(low), "to": int(high),
+            "time_ratio": result[high]["papka"]["median_s"] / result[low]["papka"]["median_s"],
+            "count_ratio": int(high) / int(low)}
     return result
 
 
-def bench_many_documents(work: Path, count: int) -> dict[str, float]:
-    """count documents of 20 KiB in a 400 MiB container (the issue's packing target)."""
-    path = work / "many"
-    Container.create(path, 400 * MiB, PASSPHRASE)
-    payload = os.urandom(20 * 1024)
-    with Container.open(path, [PASSPHRASE]) as box:
-        docs = box.newest.documents
-        with docs.batch():
-            for i in range(count):
-                docs.add(io.BytesIO(payload), title=f"Документ номер {i}", kind="other",
-                         tags=["bulk"])
-    # "KDF time" is measured as the unlock of an empty container: the same two Argon2id runs
-    # and slot trials, nothing to load.
-    Container.create(work / "empty", 64 * MiB, PASSPHRASE)
-
-    def fastest_unlock(target: Path) -> float:
-        times = []
-        for _ in range(5):
+def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
+    """Many documents of 1 KiB: unlock, the first list after it (which builds the records),
+    `papka list` of every document through the command (interpreter start-up and unlock
+    included, output to /dev/null), and one small commit."""
+    result: Figures = {}
+    empty = work / "empty"
+    Container.create(empty, 64 * MiB, PASSPHRASE)
+    for count in counts:
+        path = work / f"many{count}"
+        Container.create(path, (count * 5 // 1024 + 128) * MiB, PASSPHRASE)
+        payload = os.urandom(1024)
+        with Container.open(path, [PASSPHRASE]) as box:
+            docs = box.newest.documents
+            with docs.batch():
+                for number in range(count):
+                    docs.add(io.BytesIO(payload), title=f"Справка номер {number}",
+                             kind="other", tags=["bulk"], filename=f"scan-{number}.jpg")
+        unlocks, firsts, commands, commits, beyond = [], [], [], [], []
+        passphrase_file = work / "passphrase"
+        passphrase_file.write_text(PASSPHRASE + "\n")
+        papka = Path(sys.executable).with_name("papka")
+        for _ in range(rounds):
+            # The KDF's cost, measured next to each full unlock: an empty container's unlock
+            # runs the same Argon2id and slot trials with nothing to load.
             start = time.perf_counter()
-            box = Container.open(target, [PASSPHRASE])
-            times.append(time.perf_counter() - start)
-            box.close()
-        return min(times)
+            Container.open(empty, [PASSPHRASE]).close()
+            kdf_round = time.perf_counter() - start
+            start = time.perf_counter()
+            box = Container.open(path, [PASSPHRASE])
+            unlocks.append(time.perf_counter() - start)
+            with box:
+                start = time.perf_counter()
+                listed = box.newest.documents.list()
+                firsts.append(time.perf_counter() - start)
+                beyond.append(unlocks[-1] + firsts[-1] - kdf_round)
+                assert len(listed) >= count
+                small = io.BytesIO(b"small paper" * 100)
+                start = time.perf_counter()
+                box.newest.documents.add(small, title="small")
+                commits.append(time.perf_counter() - start)
+            if count > 50_000:
+                continue             # the command's figure is taken at 50,000 rows
+            with open(passphrase_file) as secret:
+                command = [str(papka), "--lang", "en", "-c", str(path), "--passphrase-fd",
+                           str(secret.fileno()), "list"]
+                start = time.perf_counter()
+                subprocess.run(command, pass_fds=(secret.fileno(),), check=True,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                commands.append(time.perf_counter() - start)
+        path.unlink()
+        passphrase_file.unlink()
+        result[str(count)] = {
+            "documents": count, "unlock": spread(unlocks),
+            "first_list": spread(firsts), "unlock_and_first_list_beyond_kdf": spread(beyond),
+            "commit_small": spread(commits)}
+        if commands:
+            result[str(count)]["papka_list_command"] = spread(commands)
+            result[str(count)]["papka_list_command_beyond_unlock"] = spread(
+                [c - u for c, u in zip(commands, unlocks, strict=True)])
+    empty.unlink()
+    return result
 
-    kdf = fastest_unlock(work / "empty")
-    opened = [fastest_unlock(path)]
-    drop(work / "empty")
-    with Container.open(path, [PASSPHRASE]) as box:
-        docs = box.newest.documents
-        # The first query after unlock also builds the records and reads the search index.
-        first_list_s = timed(lambda: docs.list(kind="other", query="номер 99"))
-        list_s = min(timed(lambda: docs.list(kind="other", query="номер 99")) for _ in range(5))
-        small = io.BytesIO(b"small paper" * 100)
-        commits = []
-        for _ in range(5):
-            small.seek(0)
-            commits.append(timed(lambda: docs.add(small, title="small")))
-        usage = box.usage()
-    drop(path)
-    return {"documents": count, "kdf_s": kdf, "unlock_s": min(opened),
-            "unlock_beyond_kdf_ms": (min(opened) - kdf) * 1000,
-            "first_list_filter_ms": first_list_s * 1000,
-            "list_filter_ms": list_s * 1000, "commit_small_ms": sorted(commits)[2] * 1000,
-            "container_used_share": usage.used / usage.size}
 
-
-PEAK = r"""
+PEAK_CHILD = r"""
 import sys
+from pathlib import Path
 from papka.vault import Container
 
 def high_water_mib():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
 
-path, source, passphrase = sys.argv[1], sys.argv[2], sys.argv[3]
+what, path, argument, passphrase = sys.argv[1:5]
 with Container.open(path, [passphrase]) as box:
-    unlock_peak = high_water_mib()
-    with open("/proc/self/clear_refs", "w") as f:   # reset the high-water mark (Linux)
-        f.write("5")
-    before_add = high_water_mib()
-    box.newest.documents.add(source)
-    print(unlock_peak, before_add, high_water_mib())
+    unlock_peak = high_water_mib()                      # the KDF's memory is in this one
+    with open("/proc/self/clear_refs", "w") as refs:   # the high-water mark starts again here
+        refs.write("5")
+    before = high_water_mib()
+    docs = box.newest.documents
+    if what == "add":
+        docs.add(argument)
+    elif what == "get":
+        docs.save_to(docs.list()[0].id, argument)
+    elif what == "export":
+        from papka.exchange import Selection, export_bundle
+        from papka.formats.bundle import Protection, parse_recipient
+        export_bundle(box.newest, Selection.parse(["all"]), argument, profile="lawyer",
+                      protection=Protection.to([parse_recipient(sys.argv[5])]))
+    print(unlock_peak, before, high_water_mib())
 """
 
-
-def bench_peak_memory(work: Path, size_mib: int) -> dict[str, float]:
-    """Peak resident memory (VmHWM, which a fresh process starts from zero) while unlocking and
-    while storing one large file."""
+def bench_peak_memory(work: Path, size_mib: int) -> Figures:
+    """Peak resident memory of a child process that unlocks and then adds, gets or exports one
+    file of `size_mib`: its high-water mark (VmHWM, Linux) once unlocked, which holds the KDF's
+    memory; then, reset, across the step alone. The whole process's peak (what ru_maxrss would
+    say) is the larger of the two."""
     source = work / "big"
-    sh(f"head -c {size_mib}M /dev/urandom > {source}")
-    Container.create(work / "c", (size_mib + 64) * MiB, PASSPHRASE)
-    out = subprocess.run([sys.executable, "-c", PEAK, str(work / "c"), str(source), PASSPHRASE],
-                         capture_output=True, text=True, check=True).stdout
-    unlock_peak, before_add, add_peak = (float(x) for x in out.split())
-    drop(source)
-    drop(work / "c")
-    kdf_mib = _crypto.KDF_V1.memory_kib / 1024
-    return {"file_mib": size_mib, "kdf_mib": kdf_mib, "unlock_peak_rss_mib": unlock_peak,
-            "rss_before_add_mib": before_add, "add_peak_rss_mib": add_peak,
-            "add_growth_mib": add_peak - before_add,
-            "overall_peak_beyond_kdf_mib": max(unlock_peak, add_peak) - kdf_mib}
+    random_file(source, size_mib)
+    _key, recipient = age_key(work)
+    path = work / "peak.papka"
+    Container.create(path, (size_mib + 64) * MiB, PASSPHRASE)
+
+    def peak(name: str, *arguments: str) -> None:
+        out = subprocess.run([sys.executable, "-c", PEAK_CHILD, name, *arguments],
+                             capture_output=True, text=True, check=True).stdout
+        unlock_peak, before, during = (float(x) for x in out.split())
+        whole = max(unlock_peak, during)
+        figures[name] = {"whole_process_peak_mib": whole,
+                         "whole_process_beyond_kdf_mib": whole - figures["kdf_mib"],
+                         "after_unlock_mib": before, "peak_after_unlock_mib": during,
+                         "growth_during_mib": during - before}
+
+    figures: Figures = {"file_mib": size_mib, "kdf_mib": _crypto.KDF_V1.memory_kib / 1024}
+    peak("unlock", str(path), "-", PASSPHRASE)
+    peak("add", str(path), str(source), PASSPHRASE)
+    source.unlink()
+    peak("get", str(path), str(work / "got"), PASSPHRASE)
+    (work / "got").unlink()
+    peak("export", str(path), str(work / "out.age"), PASSPHRASE, recipient)
+    (work / "out.age").unlink()
+    path.unlink()
+    return figures
+
+
+def conditions(quick: bool, rounds: int) -> Figures:
+    load = os.getloadavg()
+    with open("/proc/meminfo") as meminfo:
+        total = int(meminfo.readline().split()[1]) // 1024 // 1024
+    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {total} GiB",
+            "python": platform.python_version(), "load_before": [round(x, 2) for x in load],
+            "quick": quick, "rounds": rounds,
+            "age": subprocess.run([str(AGE), "--version"], capture_output=True,
+                                  text=True).stdout.strip() if AGE else None}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--size-mib", type=int, default=1024)
-    parser.add_argument("--peak-mib", type=int, default=2048)
-    parser.add_argument("--docs", type=int, default=10_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="256 MiB instead of 1 GiB, fewer documents (about 2 minutes)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated steps, e.g. add_get,export")
     args = parser.parse_args()
+    if not (AGE and AGE_KEYGEN):
+        sys.exit("bench.vault needs the age and age-keygen commands")
+    size = 256 if args.quick else 1024
+    peak = 512 if args.quick else 2048
+    imports = [1000, 5000] if args.quick else [1000, 10_000, 50_000]
+    scale = [10_000] if args.quick else [50_000, 100_000]
     results_dir = HERE / "results"
     results_dir.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=results_dir))    # the same disk as the project
+    results: Figures = {"conditions": conditions(args.quick, args.rounds)}
+    steps: list[tuple[str, Callable[[], Figures]]] = [
+        ("kdf", lambda: bench_kdf(work, args.rounds)),
+        ("create", lambda: bench_create(work, size, args.rounds)),
+        ("add_get", lambda: bench_add_get(work, size, args.rounds)),
+        ("export", lambda: bench_export(work, size, args.rounds)),
+        ("import", lambda: bench_import(work, imports, args.rounds)),
+        ("scale", lambda: bench_scale(work, scale, args.rounds)),
+        ("peak", lambda: bench_peak_memory(work, peak)),
+    ]
+    if args.only:
+        steps = [(name, step) for name, step in steps if name in args.only.split(",")]
     try:
-        results = {
-            "create": bench_create(work, args.size_mib),
-            "throughput": bench_throughput(work, args.size_mib),
-            "export": bench_export(work, args.size_mib),
-            "many": bench_many_documents(work, args.docs),
-            "peak": bench_peak_memory(work, args.peak_mib),
-        }
+        for name, step in steps:
+            start = time.perf_counter()
+            results[name] = step()
+            print(f"{name}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            print(json.dumps({name: results[name]}, indent=1), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for group, figures in results.items():
-        for name, value in figures.items():
-            print(f"{group:10} {name:32} {value:10.3f}")
-    (results_dir / "vault.json").write_text(json.dumps(results, indent=2))
-    print("max RSS of this process (MiB):",
-          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    results["conditions"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    (results_dir / "vault.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -174,3 +174,17 @@ def test_any_russian_word_and_its_transliteration_find_each_other(word: str) -> 
     assert finds(transliterate(word), word)
     assert finds(word, transliterate(word))
     assert fold(transliterate(word)) in transliteration_variants(word)
+
+
+@given(st.text(alphabet=st.sampled_from(
+    [chr(c) for c in range(128)] + [chr(c) for c in range(0x410, 0x450)] + ["ё", "Ё"])))
+def test_ascii_and_russian_text_folds_as_the_full_steps_would(s: str) -> None:
+    import unicodedata
+
+    from papka.text import _WHITESPACE, _fold_once, _strip_latin_marks
+
+    for keep_yo in (False, True):
+        slow = unicodedata.normalize("NFKC", s).casefold()
+        slow = slow if keep_yo else slow.replace("ё", "е")
+        slow = "".join(c for c in _strip_latin_marks(slow) if unicodedata.category(c) != "Cf")
+        assert _fold_once(s, keep_yo=keep_yo) == _WHITESPACE.sub(" ", slow).strip()

@@ -18,7 +18,10 @@ from papka.vault.errors import ContainerLocked, FileTooLarge, NotAContainer, Rea
 
 
 class Storage(Protocol):
-    """Random-access bytes of a fixed size."""
+    """Random-access bytes of a fixed size.
+
+    A storage may also offer ``read_into(offset, view)``, filling a memoryview in place (both
+    here do); reading a document uses it when present, and read() when not."""
 
     @property
     def size(self) -> int: ...
@@ -105,6 +108,12 @@ class FileStorage:
             raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
         return data
 
+    def read_into(self, offset: int, view: memoryview) -> None:
+        """Fill `view` from `offset`: reading a large document reuses one buffer instead of
+        making a new one per chunk."""
+        if host.read_into_at(self._fd, view, offset) != len(view):
+            raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
+
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
         while view:
@@ -160,6 +169,11 @@ class MemoryStorage:
         if offset + length > len(self.data):
             raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
         return bytes(self.data[offset:offset + length])
+
+    def read_into(self, offset: int, view: memoryview) -> None:
+        if offset + len(view) > len(self.data):
+            raise EnvironmentProblem("The container is shorter than expected; was it truncated?")
+        view[:] = memoryview(self.data)[offset:offset + len(view)]
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         self.data[offset:offset + len(data)] = data

@@ -173,6 +173,27 @@ def read_at(fd: int, length: int, offset: int) -> bytes:
     return b"".join(parts)
 
 
+#: Reads straight into a caller's buffer, where positioned reads exist at all.
+_preadv: Callable[[int, list[memoryview], int], int] | None = \
+    getattr(os, "preadv", None) if _pread is not None else None
+
+
+def read_into_at(fd: int, view: memoryview, offset: int) -> int:
+    """Fill ``view`` from ``offset`` (less only at the end of the file); returns the bytes read.
+    With preadv no new buffer is made per read (getting a large document back)."""
+    if _preadv is None:
+        data = read_at(fd, len(view), offset)
+        view[:len(data)] = data
+        return len(data)
+    done = 0
+    while done < len(view):
+        got = _preadv(fd, [view[done:]], offset + done)
+        if not got:
+            break
+        done += got
+    return done
+
+
 def write_at(fd: int, data: bytes | bytearray | memoryview, offset: int) -> int:
     """Write some of ``data`` at ``offset``; returns how many bytes were written."""
     if _pwrite is not None:

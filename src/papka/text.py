@@ -75,6 +75,10 @@ _YE_AFTER = _VOWELS | {"ъ", "ь"}
 VARIANT_LIMIT = 512
 
 
+#: Text made only of these (ASCII and the Russian alphabet) folds without the slow steps.
+_ASCII_AND_RUSSIAN = re.compile("[\x00-\x7f\u0410-\u044f\u0401\u0451]*")
+
+
 def _strip_latin_marks(s: str) -> str:
     # Only marks on Latin letters go: й and ё are letters of their own in Russian (ё is folded
     # separately, й must stay distinct from и).
@@ -95,6 +99,10 @@ def _fold_once(s: str, *, keep_yo: bool = False) -> str:
     s = s.casefold()
     if not keep_yo:
         s = s.replace("ё", "е")
+    if _ASCII_AND_RUSSIAN.fullmatch(s):
+        # Nothing here carries a mark on a Latin letter or is a format character, so the two
+        # steps below would change nothing; skipping them is most of the cost of an add.
+        return _WHITESPACE.sub(" ", s).strip()
     s = _strip_latin_marks(s)
     # Format characters (soft hyphens, zero-width spaces, BOMs) are invisible and split words.
     s = "".join(ch for ch in s if unicodedata.category(ch) != "Cf")

@@ -35,6 +35,26 @@ def test_shorten_never_exceeds_the_width(text: str, width: int) -> None:
         assert short == text
 
 
+def test_the_narrow_only_characters_are_all_narrow() -> None:
+    import sys
+    import unicodedata
+
+    from papka.cli.output import NARROW_ONLY
+
+    narrow = [chr(c) for c in range(sys.maxunicode + 1) if NARROW_ONLY.fullmatch(chr(c))]
+    assert len(narrow) > 1000 and "ё" in narrow and "№" in narrow
+    assert all(unicodedata.east_asian_width(c) not in "WF" for c in narrow)
+
+
+@given(text=st.text(max_size=40))
+def test_display_width_counts_wide_characters_twice(text: str) -> None:
+    import unicodedata
+
+    assert display_width(text) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1
+                                      for c in text)
+    assert display_width("Повестка 界") == 11
+
+
 @pytest.mark.parametrize(("text", "size"), [
     ("16M", 16 * 2**20), ("1G", 2**30), ("1.5G", 3 * 2**29), ("64MiB", 64 * 2**20),
     ("300 МБ", 300 * 2**20), ("2g", 2**31), ("20000000", 20000000), ("512m", 512 * 2**20),
