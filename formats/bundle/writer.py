@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from papka.formats.bundle import age, stockcheck
+from papka.formats.bundle import age, age_writer, stockcheck
 from papka.formats.bundle.archive import (
     CHECKSUMS,
     CHECKSUMS_SIGNATURE,
@@ -261,10 +261,10 @@ def write_bundle(
                 raise LimitExceededError(
                     "A passphrase bundle is limited to 512 MiB; encrypt to a key instead."
                 )
-        age.encrypt_with_passphrase(tar.getvalue(), out, passphrase=protection.passphrase,
+        age_writer.encrypt_with_passphrase(tar.getvalue(), out, passphrase=protection.passphrase,
                                     armored=protection.armored)
     else:
-        age.encrypt(
+        age_writer.encrypt(
             lambda: tar_stream(export.members(), mtime),
             out,
             recipients=protection.recipients,

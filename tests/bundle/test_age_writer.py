@@ -18,14 +18,12 @@ from papka.formats.bundle import (
     parse_identities,
     parse_recipient,
 )
-from papka.formats.bundle.age import (
+from papka.formats.bundle.age import PeekableReader, decrypt, read_header
+from papka.formats.bundle.age_writer import (
     STREAM_CHUNK,
-    PeekableReader,
-    decrypt,
     encrypt,
     header_with_mac,
     payload_key,
-    read_header,
     write_payload,
     x25519_public_bytes,
 )

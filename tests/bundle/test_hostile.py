@@ -23,10 +23,10 @@ from papka.formats.bundle import (
     Protection,
     SignatureError,
     SigningKey,
+    age_writer,
     open_bundle,
     verify_bundle,
 )
-from papka.formats.bundle import age as age_module
 from papka.formats.bundle.errors import (
     DuplicateMemberError,
     LimitExceededError,
@@ -267,7 +267,7 @@ def test_a_million_tiny_entries_hit_the_cap_early(lawyer: Lawyer) -> None:
     def produce() -> None:
         # The reader hangs up once it has refused the bundle; the writer's failure is expected.
         with contextlib.suppress(Exception):
-            age_module.encrypt(chunks, writer, recipients=[lawyer.recipient])
+            age_writer.encrypt(chunks, writer, recipients=[lawyer.recipient])
         with contextlib.suppress(OSError):
             writer.close()
 
