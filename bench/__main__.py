@@ -22,6 +22,31 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+README = HERE.parent / "README.md"
+#: The README's comparison table sits between these lines; make bench rewrites what is between.
+README_BEGIN = "<!-- make bench writes this table from bench/RESULTS.md; do not edit it by hand -->"
+README_END = "<!-- end of the table make bench writes -->"
+
+
+def comparison_table(results: list[str]) -> list[str]:
+    """The table of papka against reference tools, as RESULTS.md has it, with its date."""
+    start = results.index("| what | papka | reference (same rounds) | ratio |")
+    end = results.index("", start)
+    when = next((line for line in results if line.startswith("- When: ")), "")
+    return [f"From bench/RESULTS.md ({when[len('- When: '):].split(';')[0]}):", "",
+            *results[start:end]]
+
+
+def update_readme(table: list[str]) -> bool:
+    """Put the table between the README's markers; False when the markers are missing."""
+    text = README.read_text(encoding="utf-8")
+    if README_BEGIN not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_BEGIN, 1)
+    _old, tail = rest.split(README_END, 1)
+    README.write_text(head + README_BEGIN + "\n" + "\n".join(table) + "\n" + README_END + tail,
+                      encoding="utf-8")
+    return True
 
 
 def run(module: str, arguments: list[str]) -> tuple[bool, str]:
@@ -183,6 +208,11 @@ def main() -> int:
         lines += [history.read_text().rstrip(), ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print(f"wrote {HERE / 'RESULTS.md'}")
+    if outputs["vault"][0] and "| what | papka | reference (same rounds) | ratio |" in lines:
+        if update_readme(comparison_table(lines)):
+            print(f"wrote the comparison table in {README}")
+        else:
+            print("README.md has no markers for the comparison table; left as it was")
     return 0 if all(ok for ok, _ in outputs.values()) else 1
 
 
