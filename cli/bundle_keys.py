@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .context import Config
 from .i18n import _
-from .output import shown
+from .output import note, shown
 from .passphrases import PassphraseInputError, prompt_hidden, read_lines_from_fd
 from .problems import CommandUsageError
 
@@ -26,8 +26,6 @@ MAX_IDENTITY_BYTES = 64 * 1024
 
 
 def read_identities(config: Config, paths: Sequence[Path]) -> list[Identity]:
-    from papka.formats.bundle import parse_identities
-
     passphrases = _KeyFilePassphrases(config)
     identities: list[Identity] = []
     for path in paths:
@@ -40,9 +38,29 @@ def read_identities(config: Config, paths: Sequence[Path]) -> list[Identity]:
         except OSError:
             raise CommandUsageError(_("papka cannot read the identity file."),
                                     hint=_("Check the path given with -i.")) from None
-        identities.extend(parse_identities(data, passphrase=passphrases.asker(path)))
+        identities.extend(_parse_asking_again(data, path, passphrases))
     passphrases.finish()
     return identities
+
+
+#: How many times a passphrase typed at the terminal for one key file may be wrong.
+KEY_PASSPHRASE_TRIES = 3
+
+
+def _parse_asking_again(data: bytes, path: Path, passphrases: _KeyFilePassphrases
+                        ) -> list[Identity]:
+    """The identities of one file; a mistyped passphrase at the terminal is asked again (a
+    descriptor's line is not: a script gets one clear error)."""
+    from papka.formats.bundle import KeyPassphraseError, parse_identities
+
+    for attempt in range(1, KEY_PASSPHRASE_TRIES + 1):
+        try:
+            return parse_identities(data, passphrase=passphrases.asker(path))
+        except KeyPassphraseError:
+            if not passphrases.interactive or attempt == KEY_PASSPHRASE_TRIES:
+                raise
+            note(_("That passphrase does not open the key file; try again."))
+    raise AssertionError("unreachable")
 
 
 def _reading_passphrase_fd(config: Config) -> int | None:
@@ -63,6 +81,11 @@ class _KeyFilePassphrases:
     def __init__(self, config: Config) -> None:
         self._fd = _reading_passphrase_fd(config)
         self._lines: list[str] | None = None
+
+    @property
+    def interactive(self) -> bool:
+        """Whether passphrases are typed at the terminal (and may be typed again)."""
+        return self._fd is None
 
     def asker(self, path: Path) -> Callable[[], str]:
         def ask() -> str:

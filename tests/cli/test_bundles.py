@@ -584,13 +584,41 @@ def test_a_key_passphrase_is_asked_without_echo(keeper: tuple[Papka, list[str]],
                                      "-i", str(key)],
                           env={**os.environ, "LANGUAGE": "en", "COLUMNS": "120"},
                           encoding="utf-8", timeout=120)
+    # A mistyped passphrase is asked again rather than ending the command.
+    child.expect("Passphrase of the key file [^:]*id_ed25519: ")
+    child.sendline("not the passphrase")
+    child.expect("does not open the key file; try again")
     child.expect("Passphrase of the key file [^:]*id_ed25519: ")
     child.sendline(KEY_WORDS)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
     assert "The bundle verifies" in (child.before or "")
-    assert KEY_WORDS not in (child.before or "")
+    shown_text = child.before or ""
+    assert KEY_WORDS not in shown_text and "not the passphrase" not in shown_text
+
+
+def test_a_key_passphrase_wrong_three_times_ends_the_command(keeper: tuple[Papka, list[str]],
+                                                             workdir: Path) -> None:
+    import pexpect
+
+    from tests.bundle.protected_keys import ssh_key_with_passphrase
+
+    papka, ids = keeper
+    key, public = ssh_key_with_passphrase(workdir / "id_ed25519", "ed25519", KEY_WORDS)
+    made = run(["-c", str(papka.container), "export", "--select", ids[0], "--to", public,
+                "-o", str(workdir / "b.age")], passphrases=[DECOY])
+    assert made.returncode == 0, made.stderr
+    child = pexpect.spawn(PAPKA[0], [*PAPKA[1:], "bundle", "verify", str(workdir / "b.age"),
+                                     "-i", str(key)],
+                          env={**os.environ, "LANGUAGE": "en", "COLUMNS": "120"},
+                          encoding="utf-8", timeout=120)
+    for _ in range(3):
+        child.expect("Passphrase of the key file [^:]*id_ed25519: ")
+        child.sendline("wrong again")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
 
 
 # --- one signing key per export profile ---------------------------------------------------------
