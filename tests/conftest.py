@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -78,3 +79,19 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory,
 def workdir(tmp_path: Path) -> Path:
     """A folder for the files a test makes (containers, outputs)."""
     return tmp_path
+
+
+@pytest.fixture
+def kdf_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Counts Argon2id runs (key "kdf") while the test runs: unlock work, not time."""
+    from papka.vault import _crypto
+
+    calls: Counter[str] = Counter()
+    real = _crypto.argon2id
+
+    def counting(*args: object) -> bytearray:
+        calls["kdf"] += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_crypto, "argon2id", counting)
+    yield calls

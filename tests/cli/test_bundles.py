@@ -10,6 +10,7 @@ import subprocess
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -569,21 +570,27 @@ def test_keys_protected_by_a_passphrase_open_bundles_from_the_command_line(
     assert len(json.loads(imported.stdout)["imported"]) == 1
 
 
-def test_a_key_passphrase_is_asked_without_echo(keeper: tuple[Papka, list[str]],
-                                                workdir: Path) -> None:
+def _verify_asking_for_the_key(papka: Papka, ids: list[str], workdir: Path) -> Any:
+    """`papka bundle verify` in a terminal, on a bundle made to a key protected by KEY_WORDS."""
     import pexpect
 
     from tests.bundle.protected_keys import ssh_key_with_passphrase
 
-    papka, ids = keeper
     key, public = ssh_key_with_passphrase(workdir / "id_ed25519", "ed25519", KEY_WORDS)
     made = run(["-c", str(papka.container), "export", "--select", ids[0], "--to", public,
                 "-o", str(workdir / "b.age")], passphrases=[DECOY])
     assert made.returncode == 0, made.stderr
-    child = pexpect.spawn(PAPKA[0], [*PAPKA[1:], "bundle", "verify", str(workdir / "b.age"),
-                                     "-i", str(key)],
-                          env={**os.environ, "LANGUAGE": "en", "COLUMNS": "120"},
-                          encoding="utf-8", timeout=120)
+    return pexpect.spawn(PAPKA[0], [*PAPKA[1:], "bundle", "verify", str(workdir / "b.age"),
+                                    "-i", str(key)],
+                         env={**os.environ, "LANGUAGE": "en", "COLUMNS": "120"},
+                         encoding="utf-8", timeout=120)
+
+
+def test_a_key_passphrase_is_asked_without_echo(keeper: tuple[Papka, list[str]],
+                                                workdir: Path) -> None:
+    import pexpect
+
+    child = _verify_asking_for_the_key(*keeper, workdir)
     # A mistyped passphrase is asked again rather than ending the command.
     child.expect("Passphrase of the key file [^:]*id_ed25519: ")
     child.sendline("not the passphrase")
@@ -593,8 +600,8 @@ def test_a_key_passphrase_is_asked_without_echo(keeper: tuple[Papka, list[str]],
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
-    assert "The bundle verifies" in (child.before or "")
     shown_text = child.before or ""
+    assert "The bundle verifies" in shown_text
     assert KEY_WORDS not in shown_text and "not the passphrase" not in shown_text
 
 
@@ -602,17 +609,7 @@ def test_a_key_passphrase_wrong_three_times_ends_the_command(keeper: tuple[Papka
                                                              workdir: Path) -> None:
     import pexpect
 
-    from tests.bundle.protected_keys import ssh_key_with_passphrase
-
-    papka, ids = keeper
-    key, public = ssh_key_with_passphrase(workdir / "id_ed25519", "ed25519", KEY_WORDS)
-    made = run(["-c", str(papka.container), "export", "--select", ids[0], "--to", public,
-                "-o", str(workdir / "b.age")], passphrases=[DECOY])
-    assert made.returncode == 0, made.stderr
-    child = pexpect.spawn(PAPKA[0], [*PAPKA[1:], "bundle", "verify", str(workdir / "b.age"),
-                                     "-i", str(key)],
-                          env={**os.environ, "LANGUAGE": "en", "COLUMNS": "120"},
-                          encoding="utf-8", timeout=120)
+    child = _verify_asking_for_the_key(*keeper, workdir)
     for _ in range(3):
         child.expect("Passphrase of the key file [^:]*id_ed25519: ")
         child.sendline("wrong again")

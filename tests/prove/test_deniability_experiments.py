@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from papka.vault import Container, _crypto, header
+from papka.vault import Container, header
 from papka.vault.errors import NoCompartmentOpens
 from papka.vault.header import REGION_SIZE, SECTOR, SLOT_SIZE, SLOTS_OFFSET
 from papka.vault.storage import FileStorage, MemoryStorage
@@ -282,18 +282,11 @@ def test_two_images_reveal_a_hidden_only_session(tmp_path: Path) -> None:
     assert min(hidden_unexplained) > (SIZE // SECTOR) // 2     # from the end downward
 
 
-def test_unlock_work_is_counted_the_same_for_both_halves(monkeypatch: pytest.MonkeyPatch,
+def test_unlock_work_is_counted_the_same_for_both_halves(kdf_runs: Counter[str],
                                                          tmp_path: Path) -> None:
     """Unlock work (KDF runs, slot trials) with the decoy passphrase, with and without hidden
     compartments: identical, so time differences cannot come from the work itself."""
-    calls: Counter[str] = Counter()
-    real = _crypto.argon2id
-
-    def counting(*args: object) -> bytearray:
-        calls["kdf"] += 1
-        return real(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_crypto, "argon2id", counting)
+    calls = kdf_runs
     seen = set()
     for with_hidden in (False, True):
         path = tmp_path / f"{with_hidden}.papka"

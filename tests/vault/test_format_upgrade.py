@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,19 +18,6 @@ from tests.vault.faults import Crash, FaultyStorage
 
 OLD = "v1-0.1.0.papka.gz"
 State = dict[int, dict[str, bytes]]
-
-
-@pytest.fixture
-def kdf_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-    real = _crypto.argon2id
-
-    def counting(*args: object) -> bytearray:
-        calls["kdf"] += 1
-        return real(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_crypto, "argon2id", counting)
-    yield calls
 
 
 def _state(box: Container) -> State:

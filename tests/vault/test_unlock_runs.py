@@ -7,29 +7,15 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
-from papka.vault import Container, _crypto, header
+from papka.vault import Container, header
 from papka.vault.storage import MemoryStorage
 from tests.vault.faults import Crash, FaultyStorage
 from tests.vault.helpers import DECOY, HIDDEN
 
 SIZE = 16 * 1024 * 1024
-
-
-@pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-    real = _crypto.argon2id
-
-    def counting(*args: object) -> bytearray:
-        calls["kdf"] += 1
-        return real(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_crypto, "argon2id", counting)
-    yield calls
 
 
 def _container() -> MemoryStorage:
@@ -42,15 +28,15 @@ def _container() -> MemoryStorage:
     return memory
 
 
-def _open(data: bytearray, passphrase: str, runs: Counter[str],
+def _open(data: bytearray, passphrase: str, kdf_runs: Counter[str],
           writable: bool = False) -> tuple[int, dict[int, list[str]], int]:
     """(KDF runs, titles per level, generation of the compartment the passphrase opened)."""
-    runs.clear()
+    kdf_runs.clear()
     storage = MemoryStorage(data)           # a copy; a writing session's result is copied back
     with Container.open_on(storage, [passphrase], writable=writable) as box:
         titles = {c.level: sorted(d.title for d in c.documents.list())
                   for c in box.compartments}
-        result = runs["kdf"], titles, box.newest.generation
+        result = kdf_runs["kdf"], titles, box.newest.generation
     data[:] = storage.data
     return result
 
@@ -60,7 +46,7 @@ def _slot(box: Container) -> int:
 
 
 def test_a_commit_cut_between_the_two_slot_copies_opens_the_new_generation_with_one_run(
-        runs: Counter[str]) -> None:
+        kdf_runs: Counter[str]) -> None:
     memory = _container()
     storage = FaultyStorage(bytearray(memory.data))
     box = Container.open_on(storage, [HIDDEN])
@@ -78,43 +64,43 @@ def test_a_commit_cut_between_the_two_slot_copies_opens_the_new_generation_with_
     with pytest.raises(Crash):
         box.newest.documents.add(io.BytesIO(b"new hidden paper"), title="summons")
     image = storage.durable
-    count, titles, generation = _open(image, HIDDEN, runs)
+    count, titles, generation = _open(image, HIDDEN, kdf_runs)
     # Region A (generation g + 1) carries the key that opens region B's copy at g.
     assert (count, generation) == (1, before + 1)
     assert titles == {0: ["cv"], 1: ["case", "summons"]}
     # A writing session rewrites region B's copy; then both copies agree.
-    assert _open(image, HIDDEN, runs, writable=True)[0] == 1
-    assert _open(image, HIDDEN, runs)[0] == 1
+    assert _open(image, HIDDEN, kdf_runs, writable=True)[0] == 1
+    assert _open(image, HIDDEN, kdf_runs)[0] == 1
 
 
 def test_a_damaged_region_a_copy_costs_a_second_run_until_it_is_rewritten(
-        runs: Counter[str]) -> None:
+        kdf_runs: Counter[str]) -> None:
     memory = _container()
     with Container.open_on(MemoryStorage(bytearray(memory.data)), [DECOY],
                            writable=False) as box:
         at = box.geometry.slot_offset(0, _slot(box))
     data = bytearray(memory.data)
     data[at + 100] ^= 0x01
-    assert _open(data, DECOY, runs)[:2] == (2, {0: ["cv"]})
-    assert _open(data, HIDDEN, runs)[0] == 1         # another compartment's slot is untouched
-    assert _open(data, DECOY, runs, writable=True)[0] == 2   # opens, repairs
-    assert _open(data, DECOY, runs)[0] == 1
+    assert _open(data, DECOY, kdf_runs)[:2] == (2, {0: ["cv"]})
+    assert _open(data, HIDDEN, kdf_runs)[0] == 1         # another compartment's slot is untouched
+    assert _open(data, DECOY, kdf_runs, writable=True)[0] == 2   # opens, repairs
+    assert _open(data, DECOY, kdf_runs)[0] == 1
 
 
-def test_an_overwritten_region_b_is_rebuilt_under_its_own_salt(runs: Counter[str]) -> None:
+def test_an_overwritten_region_b_is_rebuilt_under_its_own_salt(kdf_runs: Counter[str]) -> None:
     memory = _container()
     data = bytearray(memory.data)
     data[SIZE - header.REGION_SIZE:] = random.Random(5).randbytes(header.REGION_SIZE)
     # Region A carries a key region B no longer answers to: the second run finds the new one.
-    assert _open(data, DECOY, runs, writable=True)[0] == 2
-    assert _open(data, DECOY, runs)[0] == 1
+    assert _open(data, DECOY, kdf_runs, writable=True)[0] == 2
+    assert _open(data, DECOY, kdf_runs)[0] == 1
     # Region B now opens the decoy alone, under the key its own (new) salt gives.
     data[:header.REGION_SIZE] = bytes(header.REGION_SIZE)
-    assert _open(data, DECOY, runs)[:2] == (2, {0: ["cv"]})
+    assert _open(data, DECOY, kdf_runs)[:2] == (2, {0: ["cv"]})
 
 
 def test_a_region_a_record_carrying_a_wrong_key_costs_a_second_run_and_is_put_right(
-        runs: Counter[str]) -> None:
+        kdf_runs: Counter[str]) -> None:
     """Only someone with the passphrase can seal such a record; papka then uses region B's own
     key, and the next write carries the right one again."""
     memory = _container()
@@ -130,5 +116,5 @@ def test_a_region_a_record_carrying_a_wrong_key_costs_a_second_run_and_is_put_ri
         record.region_b_master = bytearray(32)
         data[at:at + header.SLOT_SIZE] = header.seal_slot(record, keys, 0, slot,
                                                           random.Random(2).randbytes)
-    assert _open(data, DECOY, runs, writable=True)[:2] == (2, {0: ["cv"]})
-    assert _open(data, DECOY, runs)[0] == 1
+    assert _open(data, DECOY, kdf_runs, writable=True)[:2] == (2, {0: ["cv"]})
+    assert _open(data, DECOY, kdf_runs)[0] == 1
