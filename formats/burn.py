@@ -91,7 +91,8 @@ COLOUR_LEVELS = 48
 COLOUR_SHARE = 0.002
 #: The squares, in pixels, in which thresholding a page to black and white is judged ...
 BILEVEL_SQUARE = 32
-#: ... by the mean distance, in grey levels, of their pixels from the page's ink or paper tone.
+#: ... by the mean distance, in grey levels, by which their pixels lie between the page's mean
+#: ink and mean paper tones (towards the middle from the one they are turned into).
 BILEVEL_TONE_LOSS = 24
 #: A page is stored in black and white (Group 4) only when no more than this share of its
 #: squares lose more than BILEVEL_TONE_LOSS: text and lines lose only their smoothed edges;
@@ -135,16 +136,19 @@ def bilevel_loss(gray: Image.Image) -> tuple[Image.Image, float] | None:
     """The page in black and white, and the share of its squares that this loses.
 
     None when the page has no ink and paper tones far enough apart to be black on white.
-    The loss is measured against a two-tone copy (each pixel set to the page's mean ink or
-    mean paper tone), so grey paper and grey ink count as paper and ink, not as loss.
+    The loss is measured from the page's own mean ink and mean paper tones, so grey paper and
+    grey ink count as paper and ink, not as loss; only the tones between them are lost.
     """
     histogram = gray.histogram()
     level = _threshold(histogram)
     ink, paper = _mean(histogram, range(level + 1)), _mean(histogram, range(level + 1, 256))
     if paper - ink < BILEVEL_CONTRAST:
         return None
-    two_tone = gray.point([round(ink) if v <= level else round(paper) for v in range(256)])
-    tone = ImageChops.difference(gray, two_tone).reduce(BILEVEL_SQUARE)
+    # How far each pixel lies towards the middle from the ink or paper tone it becomes: ink
+    # darker than the page's mean ink (a painted box) and paper lighter than its mean lose
+    # nothing by turning black or white.
+    tone = gray.point([min(255, round(max(0.0, v - ink) if v <= level else max(0.0, paper - v)))
+                       for v in range(256)]).reduce(BILEVEL_SQUARE)
     black = gray.point([0 if v <= level else 255 for v in range(256)])
     # Faint marks: darker than the paper, turned white, and not the smoothed edge of kept ink.
     faint_line = paper - FAINT_LEVELS
