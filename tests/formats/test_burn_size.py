@@ -145,6 +145,11 @@ def test_which_pages_are_black_and_white() -> None:
     mixed = _text_scan()
     mixed.paste(_photo((400, 300)), (1100, 700))
     assert encode_page(mixed).encoding == "jpeg"
+    grey_photo = text.copy()
+    grey_photo.paste(_photo((300, 220)).convert("L"), (1100, 700))
+    judged = bilevel_loss(grey_photo)
+    assert judged is not None and judged[1] > burning.BILEVEL_LOST_SHARE
+    assert encode_page(grey_photo).encoding == "jpeg"
     stamped = _text_scan()
     ImageDraw.Draw(stamped).ellipse((1000, 700, 1400, 1100), outline=(40, 60, 200), width=12)
     stamped_page = encode_page(stamped)
