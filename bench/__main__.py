@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["vault.py", "bundle.py", "redact.py", "kdf.py"]
+BENCHES = ["vault.py", "bundle.py", "redact.py", "burn_size.py", "kdf.py"]
 
 
 def main() -> int:

@@ -10,7 +10,10 @@ same generated documents with the same boxes:
 - phone photos: 1200 x 900 JPEG pictures of papers (shaded, every third one sideways), burned
   as pictures, and the same photos as one-page PDFs at 200 dpi, as phone scanning apps make;
 - born-digital: one-page PDFs typeset with reportlab (Russian text, a text layer);
-- mixed: the scan pages with a colour photograph pasted in.
+- mixed: the scan pages with a colour photograph pasted in (these go out as JPEG: Tesseract
+  reads them before and after, to show the lower quality costs no words);
+- whole documents: a multi-page scan and a multi-page born-digital PDF (its fonts are shared
+  by all pages, so a page costs far less than in a one-page file).
 
 Every output is verified (without OCR: the boxes here are manual, and the OCR channel is
 timed in bench/redact.py). It also times the OCR text layer (burn(..., ocr_layer=True),
@@ -28,6 +31,7 @@ import argparse
 import io
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -135,8 +139,24 @@ def plan_for(data: bytes, media_type: str) -> RedactionPlan:
                           boxes=[(0, 40, 40, 300, 70)])
 
 
-def sizes(kind: str, documents: list[bytes], media_type: str) -> dict[str, Any]:
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w{4,}", text.casefold().replace("ё", "е"))}
+
+
+def words_read(data: bytes) -> int:
+    """How many of the filler's words (4 letters or more) Tesseract reads on the copy."""
+    from bench.redact import FILLER
+    from papka.formats.verify.pages import pdf_ocr
+
+    return len(_words(FILLER) & _words(" ".join(pdf_ocr(data))))
+
+
+def sizes(kind: str, documents: list[bytes], media_type: str, *,
+          read: bool = False) -> dict[str, Any]:
+    """Both encoders on the same documents and plans; with ``read``, Tesseract also reads
+    each copy (how many words of the filler it finds, before and after)."""
     ratios_before, ratios_after, encodings = [], [], []
+    words_before = words_after = 0
     burn_before = burn_after = 0.0
     verified = True
     for data in documents:
@@ -149,6 +169,9 @@ def sizes(kind: str, documents: list[bytes], media_type: str) -> dict[str, Any]:
         after = burning.burn(data, media_type, plan, dpi=DPI)
         burn_after += time.perf_counter() - start
         verified &= verify(after.data, after.media_type, plan.secrets, ocr=False).ok
+        if read:
+            words_before += words_read(before.data)
+            words_after += words_read(after.data)
         ratios_before.append(len(before.data) / len(data))
         ratios_after.append(len(after.data) / len(data))
         encodings += stored_as(after.data, after.media_type)
@@ -163,6 +186,8 @@ def sizes(kind: str, documents: list[bytes], media_type: str) -> dict[str, Any]:
         "burn_s_before": round(burn_before, 2),
         "burn_s_after": round(burn_after, 2),
         "verified": verified,
+        **({"filler_words_read_before": words_before, "filler_words_read_after": words_after}
+           if read else {}),
     }
 
 
@@ -211,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         sizes("phone photo (JPEG picture)", photos, media.JPEG),
         sizes("phone photo (PDF page)", [picture_pdf(p) for p in photos], media.PDF),
         sizes("born-digital (PDF, text)", digital, media.PDF),
-        sizes("mixed (scan with a photo)", mixed_pages(scans), media.PDF),
+        sizes("mixed (scan with a photo)", mixed_pages(scans), media.PDF, read=True),
+        sizes(f"scan, one {count}-page PDF", [scanned_document(count)], media.PDF),
+        sizes(f"born-digital, one {count}-page PDF", [born_digital(count)], media.PDF),
     ]
     cost = {
         "scan": ocr_layer_cost(scans[:3], 2 if options.quick else 3),
@@ -232,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
               f"(largest x{row['ratio_after_max']}), stored as {row['stored_as']}, "
               f"burn {row['burn_s_before']} s -> {row['burn_s_after']} s, "
               f"verified: {row['verified']}")
+        if "filler_words_read_after" in row:
+            print(f"    words of the text Tesseract reads on the copies: "
+                  f"{row['filler_words_read_before']} before, "
+                  f"{row['filler_words_read_after']} after")
     for kind, figures in cost.items():
         print(f"  OCR text layer, {kind}: +{figures['ocr_layer_s_per_page']} s per page "
               f"(burn {figures['burn_s_per_page']} s per page without it)")

@@ -105,6 +105,7 @@ BILEVEL_CONTRAST = 96
 #: than FAINT_SHARE of it. Lighter tints (a table's shading) become paper.
 FAINT_LEVELS = 48
 FAINT_SHARE = 0.06
+_CELL = 4
 
 
 def _threshold(histogram: list[int]) -> int:
@@ -150,14 +151,18 @@ def bilevel_loss(gray: Image.Image) -> tuple[Image.Image, float] | None:
     tone = gray.point([min(255, round(max(0.0, v - ink) if v <= level else max(0.0, paper - v)))
                        for v in range(256)]).reduce(BILEVEL_SQUARE)
     black = gray.point([0 if v <= level else 255 for v in range(256)])
-    # Faint marks: darker than the paper, turned white, and not the smoothed edge of kept ink.
+    # Faint marks: darker than the paper, turned white, and not the smoothed edge of kept ink
+    # (judged in 4-pixel cells, a cell next to one with ink counting as edge: a pixel filter
+    # at full size would cost more than the rest of the page's encoding).
     faint_line = paper - FAINT_LEVELS
+    far_from_ink = black.reduce(_CELL).filter(ImageFilter.MinFilter(3)).point(
+        [255 if v == 255 else 0 for v in range(256)])
     faint = ImageChops.darker(
-        gray.point([255 if level < v < faint_line else 0 for v in range(256)]),
-        black.filter(ImageFilter.MinFilter(5)))
+        gray.point([255 if level < v < faint_line else 0 for v in range(256)]).reduce(_CELL),
+        far_from_ink)
     lost_squares = ImageChops.lighter(
         tone.point([255 if v > BILEVEL_TONE_LOSS else 0 for v in range(256)]),
-        faint.reduce(BILEVEL_SQUARE).point(
+        faint.reduce(BILEVEL_SQUARE // _CELL).point(
             [255 if v > 255 * FAINT_SHARE else 0 for v in range(256)]))
     lost = lost_squares.histogram()[255] / max(1, tone.width * tone.height)
     return black.convert("1"), lost
