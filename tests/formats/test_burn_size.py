@@ -220,3 +220,15 @@ def test_boxes_on_jpeg_pages_stay_black_and_hide_the_text() -> None:
     digits = "".join(c for c in ocr.read_text(stretched, dpi=DPI) if c.isdigit())
     assert "912" not in digits and "345" not in digits
     assert verify(result.data, media.PDF, [planted.PHONE], ocr=True).ok
+
+
+def test_a_page_blacked_out_whole_or_blank_is_black_and_white() -> None:
+    for tone in (0, 255):
+        page = Image.new("RGB", (800, 600), (tone, tone, tone))
+        encoded = encode_page(page)
+        assert encoded.encoding == "g4"
+        with pikepdf.open(io.BytesIO(_page_pdf(encoded, page))) as document:
+            image = next(iter(document.pages[0].get_images().values()))
+            decoded = pikepdf.PdfImage(image).as_pil_image().convert("L")
+        assert decoded.getextrema() == (tone, tone)
+    assert encode_page(Image.new("L", (800, 600), 128)).encoding != "g4"
