@@ -143,7 +143,8 @@ def bilevel_loss(gray: Image.Image) -> tuple[Image.Image, float] | None:
     """
     histogram = gray.histogram()
     level = _threshold(histogram)
-    darkest, lightest = gray.getextrema()  # type: ignore[misc]
+    used = [tone for tone, count in enumerate(histogram) if count]
+    darkest, lightest = (used[0], used[-1]) if used else (255, 255)
     if darkest > level or lightest <= level:
         # One tone only (a blank page, a page blacked out whole): black and white if it is
         # black or white already, else a grey that thresholding would lose.
