@@ -4,6 +4,7 @@ as JPEG at JPEG_QUALITY, with the boxes still black and the copy still verified.
 from __future__ import annotations
 
 import io
+import random
 import subprocess
 import zlib
 from pathlib import Path
@@ -46,9 +47,15 @@ def _picture_pdf(picture: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def _grain(size: tuple[int, int], seed: int) -> Image.Image:
+    """Uniform grain from a seeded generator (Image.effect_noise would draw on the C library's
+    shared random state and change the pictures other tests make after these)."""
+    return Image.frombytes("L", size, random.Random(seed).randbytes(size[0] * size[1]))
+
+
 def _text_scan(size: tuple[int, int] = (1650, 1200)) -> Image.Image:
     """A scanned letter: grey paper with scanner noise, dark grey text."""
-    sheet = Image.effect_noise(size, 12).point(lambda v: 235 + v // 16).convert("RGB")
+    sheet = _grain(size, 1).point(lambda v: 235 + v // 16).convert("RGB")
     draw = ImageDraw.Draw(sheet)
     lines = [f"Мать: {planted.NAME}", f"Телефон: {planted.PHONE}", planted.KEEP] * 6
     for row, line in enumerate(lines):
@@ -60,7 +67,8 @@ def _photo(size: tuple[int, int]) -> Image.Image:
     """A colour photograph: smooth colour gradients with grain."""
     red = Image.linear_gradient("L").resize(size)
     green = Image.radial_gradient("L").resize(size)
-    blue = ImageChops.add(Image.effect_noise(size, 40), red.rotate(90).resize(size), scale=2)
+    grain = _grain(size, 2).point(lambda v: 108 + v // 6)
+    blue = ImageChops.add(grain, red.rotate(90).resize(size), scale=2)
     return Image.merge("RGB", (red, green, blue))
 
 
