@@ -188,7 +188,7 @@ def test_a_text_scan_shrinks_and_still_verifies(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(burning, "encode_page", _old_encoder)
     before = burn(data, media.PDF, plan, dpi=DPI)
     assert _filters(before.data) == ["/DCTDecode"]
-    # Measured about 15 times smaller; a quarter leaves room for any Pillow or zlib.
+    # Measured about 40 times smaller; a quarter leaves room for any Pillow or zlib.
     assert len(now.data) * 4 < len(before.data)
 
 
