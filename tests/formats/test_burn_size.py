@@ -240,3 +240,19 @@ def test_a_page_blacked_out_whole_or_blank_is_black_and_white() -> None:
             decoded = pikepdf.PdfImage(image).as_pil_image().convert("L")
         assert decoded.getextrema() == (tone, tone)
     assert encode_page(Image.new("L", (800, 600), 128)).encoding != "g4"
+
+
+def test_a_burned_photo_stays_a_jpeg_at_the_stated_quality() -> None:
+    photo = _photo((900, 700))
+    source = io.BytesIO()
+    photo.save(source, format="JPEG", quality=95)
+    plan = plan_redaction(source.getvalue(), media.JPEG, preset=None, ocr=False,
+                          boxes=[(0, 100, 100, 400, 200)])
+    result = burn(source.getvalue(), media.JPEG, plan)
+    assert result.media_type == media.JPEG
+    reference = io.BytesIO()
+    photo.save(reference, format="JPEG", quality=JPEG_QUALITY)
+    with Image.open(io.BytesIO(result.data)) as stored, Image.open(reference) as made:
+        assert stored.quantization == made.quantization  # type: ignore[attr-defined]
+        inside = stored.convert("L").crop((116, 116, 384, 184))
+        assert max(inside.getextrema()) <= 2  # type: ignore[operator]
