@@ -176,7 +176,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", help="run only these (comma-separated: vault, bundle, kdf, "
-                        "redact); RESULTS.md takes the others from their last run")
+                        "redact, burn_size); RESULTS.md takes the others from their last run")
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
     benches = {
@@ -185,6 +185,7 @@ def main() -> int:
                    "--stream-gib", "0.5" if args.quick else "2"],
         "kdf": [],
         "redact": ["--quick"],   # 4 and 10 pages: the full set alone takes longer than the rest
+        "burn_size": ["--quick"] if args.quick else [],
     }
     chosen = args.only.split(",") if args.only else list(benches)
     outputs = {name: run(name, arguments) if name in chosen else earlier(name)
@@ -199,7 +200,9 @@ def main() -> int:
     for name, title in (("bundle", "Bundles from plain files (bench/bundle.py)"),
                         ("kdf", "One passphrase guess (bench/kdf.py)"),
                         ("redact", "Redaction, 4-page scan and 10-page born-digital PDF "
-                                   "(bench/redact.py --quick)")):
+                                   "(bench/redact.py --quick)"),
+                        ("burn_size", "Size of burned copies, old and new page encoders "
+                                      "(bench/burn_size.py)")):
         ok, text = outputs[name]
         lines += [f"## {title}", "", "```", text.rstrip() if ok else "(failed: see its output)",
                   "```", ""]

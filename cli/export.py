@@ -64,6 +64,11 @@ if TYPE_CHECKING:
               help=N_("With a profile that redacts: what to do with a page papka cannot read "
                       "(box: black it out whole; drop: leave it out; accept: you looked at it "
                       "and it may go as it is). Without it such a page stops the export."))
+@click.option("--ocr-layer/--no-ocr-layer", default=None,
+              help=N_("With a profile that redacts: give the redacted PDF copies an invisible "
+                      "text layer that Tesseract reads from the redacted pages, so the "
+                      "recipient can search them (on by default when the profile reads with "
+                      "OCR; about a second per page)."))
 @click.option("--armor", is_flag=True, help=N_("Write the bundle as ASCII text (age armour)."))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), metavar="BUNDLE",
               help=N_("The new bundle file (never overwritten)."))
@@ -71,7 +76,7 @@ if TYPE_CHECKING:
 def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], profile_name: str,
            passphrase_recipient: bool, plain: bool, hide_file: str | None, sender: str,
            store_redacted: bool, strip_image_metadata: bool, unreadable: str | None,
-           armor: bool, output: Path) -> None:
+           ocr_layer: bool | None, armor: bool, output: Path) -> None:
     from papka.exchange import CannotRedactForProfile, Selection, address_book, export_bundle
     from papka.formats.bundle import Protection
 
@@ -105,7 +110,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                     compartment, selection, output, protection=protection, profile=profile_name,
                     hide=hide, sender=sender, store_redacted=store_redacted,
                     strip_image_metadata=strip_image_metadata, unreadable=unreadable,
-                    progress=progress)
+                    ocr_layer=ocr_layer, progress=progress)
         except CannotRedactForProfile as error:
             raise CommandUsageError(
                 _("This profile sends only redacted copies, and papka cannot redact document "

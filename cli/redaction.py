@@ -121,6 +121,11 @@ UNREADABLE_HELP = N_(
     "out of the copy) or accept (you checked it yourself; it stays as it is). Without it, "
     "papka asks in a terminal and otherwise stores nothing.")
 
+OCR_LAYER_HELP = N_(
+    "Give the redacted PDF an invisible text layer that Tesseract reads from the redacted "
+    "pages, so the recipient can search and copy the text (on by default with --ocr; about a "
+    "second per page).")
+
 
 def _settle_unreadable(plan: RedactionPlan, choice: str | None, *, ask: bool) -> None:
     """Every unreadable page needs the keeper's decision before anything is stored."""
@@ -258,10 +263,11 @@ def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | No
 @click.option("--store", is_flag=True, help=N_("With --preview: also store the redacted copy."))
 @click.option("--unreadable", type=click.Choice(["box", "drop", "accept"]), default=None,
               help=UNREADABLE_HELP)
+@click.option("--ocr-layer/--no-ocr-layer", default=None, help=OCR_LAYER_HELP)
 @pass_config
 def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | None, ocr: bool,
                    boxes: tuple[str, ...], drops: tuple[int, ...], preview: Path | None,
-                   store: bool, unreadable: str | None) -> None:
+                   store: bool, unreadable: str | None, ocr_layer: bool | None) -> None:
     from papka.formats import (
         RedactionNotVerified,
         plan_redaction,
@@ -287,7 +293,8 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
         if storing:
             _settle_unreadable(plan, unreadable, ask=sys.stdin.isatty() and not config.json)
             try:
-                result = redact_as_planned(data, document.media_type, plan, ocr=ocr)
+                result = redact_as_planned(data, document.media_type, plan, ocr=ocr,
+                                           ocr_layer=ocr_layer)
             except RedactionNotVerified as error:
                 refusal = error
         written: list[Path] = []

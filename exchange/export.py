@@ -70,6 +70,7 @@ def export_bundle(
     store_redacted: bool = False,
     strip_image_metadata: bool = False,
     unreadable: str | None = None,
+    ocr_layer: bool | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
@@ -83,7 +84,9 @@ def export_bundle(
     ``strip_image_metadata``: see build_items; ExportResult.documents says for each document
     how it went out and, for originals, what metadata they carry. ``unreadable`` (box, drop or
     accept) settles the pages of redacted documents that papka cannot read; without it such a
-    page refuses the export (papka.formats.UnreadablePages).
+    page refuses the export (papka.formats.UnreadablePages). ``ocr_layer``: redacted PDF
+    copies carry a text layer read by OCR from their burned pages (None: when the profile
+    reads with OCR; see papka.formats.redact_as_planned).
     """
     chosen = profile if isinstance(profile, Profile) else find_profile(compartment, profile)
     documents = compartment.documents
@@ -101,7 +104,7 @@ def export_bundle(
         items, exported = build_items(documents, selected, chosen, hide=hide,
                                       store_redacted=store_redacted,
                                       strip_image_metadata=strip_image_metadata,
-                                      unreadable=unreadable)
+                                      unreadable=unreadable, ocr_layer=ocr_layer)
         with _new_file(target) as out:
             # Each profile signs with its own key (exchange/identity.py).
             summary = write_bundle(out, items, signer=signing_key(compartment, chosen),

@@ -139,6 +139,7 @@ def _redacted_item(
     hide: Sequence[str],
     store_redacted: bool,
     unreadable: str | None = None,
+    ocr_layer: bool | None = None,
 ) -> tuple[BundleItem, ExportedDocument]:
     from papka.formats import redact
     from papka.formats.redaction import supported
@@ -149,7 +150,7 @@ def _redacted_item(
         raise CannotRedactForProfile(document.id)
     result = redact(_read_limited(documents, document), document.media_type,
                     preset=profile.preset, hide=list(hide), ocr=profile.ocr,
-                    unreadable=cast("UnreadableChoice | None", unreadable))
+                    ocr_layer=ocr_layer, unreadable=cast("UnreadableChoice | None", unreadable))
     cleaned = sanitize(result.data, result.media_type)
     data, media_type = cleaned.data, cleaned.media_type
     counts = result.log.by_category()
@@ -268,6 +269,7 @@ def build_items(
     store_redacted: bool = False,
     strip_image_metadata: bool = False,
     unreadable: str | None = None,
+    ocr_layer: bool | None = None,
 ) -> tuple[list[BundleItem], list[ExportedDocument]]:
     """The bundle items for ``selected`` under ``profile``: originals stream from the vault
     unchanged (a lawyer needs the original whose hash matches; pictures among them are checked
@@ -298,7 +300,7 @@ def build_items(
     for document in selected:
         if profile.redacts:
             item, done = _redacted_item(documents, document, profile, hide, store_redacted,
-                                        unreadable)
+                                        unreadable, ocr_layer)
         else:
             item, done = _original_item(documents, document, profile, strip_image_metadata)
         items.append(item)

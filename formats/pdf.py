@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import Literal
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -179,11 +180,16 @@ def render_page(page: pdfium.PdfPage, dpi: float) -> Image.Image:
     return image.convert("RGB")
 
 
+#: How a page's pixels are stored: JPEG (DCTDecode), zlib-compressed 8-bit samples
+#: (FlateDecode) or CCITT Group 4 (CCITTFaxDecode, one bit per pixel, as made by
+#: :func:`encode_g4`).
+PageEncoding = Literal["jpeg", "flate", "g4"]
+
+
 @dataclass(frozen=True)
 class PageImage:
     """A finished page for :func:`build_pdf`: encoded pixels and the page size in points."""
 
-    #: JPEG bytes (DCTDecode) or zlib-compressed samples (FlateDecode), per ``flate``.
     data: bytes
     pixel_width: int
     pixel_height: int
@@ -192,7 +198,39 @@ class PageImage:
     gray: bool = False
     #: A one-page PDF of invisible text (Tesseract's text-only output) laid over the image.
     text_layer: bytes | None = None
-    flate: bool = False
+    encoding: PageEncoding = "jpeg"
+
+
+_TIFF_STRIP_OFFSETS, _TIFF_STRIP_BYTE_COUNTS, _TIFF_PHOTOMETRIC = 273, 279, 262
+
+
+def encode_g4(bilevel: Image.Image) -> bytes:
+    """A black-and-white picture as one CCITT Group 4 stream (lossless), for ``/BlackIs1 true``.
+
+    Pillow writes Group 4 only inside a TIFF (through libtiff); the picture is written as a
+    single strip, whose bytes are the stream a PDF image with ``/K -1`` decodes. libtiff codes
+    Pillow's 0 bits (black, "min is black") as the fax code's white runs, so the page is drawn
+    the right way round only with ``/BlackIs1 true`` (tests compare pdfium's and poppler's
+    rendering with the pixels).
+    """
+    if bilevel.mode != "1":
+        raise ValueError("Group 4 needs a picture in black and white (mode 1).")
+    buffer = io.BytesIO()
+    # One strip for the whole page: strips cannot be joined into one PDF stream.
+    bilevel.save(buffer, format="TIFF", compression="group4",
+                 strip_size=max(1, (bilevel.width + 7) // 8) * bilevel.height + 1)
+    tiff = buffer.getvalue()
+    with Image.open(io.BytesIO(tiff)) as written:
+        tags = written.tag_v2  # type: ignore[attr-defined]
+        offsets = tags.get(_TIFF_STRIP_OFFSETS)
+        counts = tags.get(_TIFF_STRIP_BYTE_COUNTS)
+        photometric = tags.get(_TIFF_PHOTOMETRIC)
+    if offsets is None or counts is None or len(offsets) != 1 or len(counts) != 1:
+        raise ValueError("The Group 4 encoder did not write a single strip.")
+    if photometric != 1:
+        # Any other interpretation would come out inverted under /BlackIs1 true.
+        raise ValueError("The Group 4 encoder wrote an unexpected photometric interpretation.")
+    return tiff[offsets[0]:offsets[0] + counts[0]]
 
 
 def build_pdf(pages: Sequence[PageImage]) -> bytes:
@@ -205,9 +243,18 @@ def build_pdf(pages: Sequence[PageImage]) -> bytes:
         image["/Subtype"] = pikepdf.Name.Image
         image["/Width"] = sheet.pixel_width
         image["/Height"] = sheet.pixel_height
-        image["/ColorSpace"] = pikepdf.Name.DeviceGray if sheet.gray else pikepdf.Name.DeviceRGB
-        image["/BitsPerComponent"] = 8
-        image["/Filter"] = pikepdf.Name.FlateDecode if sheet.flate else pikepdf.Name.DCTDecode
+        gray = sheet.gray or sheet.encoding == "g4"
+        image["/ColorSpace"] = pikepdf.Name.DeviceGray if gray else pikepdf.Name.DeviceRGB
+        if sheet.encoding == "g4":
+            image["/BitsPerComponent"] = 1
+            image["/Filter"] = pikepdf.Name.CCITTFaxDecode
+            # BlackIs1 true: see encode_g4 for why.
+            image["/DecodeParms"] = pikepdf.Dictionary(
+                K=-1, Columns=sheet.pixel_width, Rows=sheet.pixel_height, BlackIs1=True)
+        else:
+            image["/BitsPerComponent"] = 8
+            image["/Filter"] = (pikepdf.Name.FlateDecode if sheet.encoding == "flate"
+                                else pikepdf.Name.DCTDecode)
         page.obj["/Resources"] = pikepdf.Dictionary(
             XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image))
         )

@@ -155,7 +155,7 @@ def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
 
 def redact(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
            hide: Sequence[str] = (), boxes: Iterable[BoxSpec] = (), ocr: bool = True,
-           ocr_layer: bool = False, dpi: int = 200, use_ner: bool = True,
+           ocr_layer: bool | None = None, dpi: int = 200, use_ner: bool = True,
            unreadable: UnreadableChoice | None = None) -> Redacted:
     """Plan, burn and verify in one step, without the keeper's review.
 
@@ -170,11 +170,15 @@ def redact(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
 
 
 def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool = True,
-                      ocr_layer: bool = False, dpi: int = 200,
+                      ocr_layer: bool | None = None, dpi: int = 200,
                       unreadable: UnreadableChoice | None = None) -> Redacted:
     """Burn a (reviewed) plan into a new file and verify it independently.
 
-    ocr: verification also reads the burned pages with Tesseract. unreadable settles the pages
+    ocr: verification also reads the burned pages with Tesseract. ocr_layer: the copy's PDF
+    pages carry an invisible text layer that Tesseract reads from the burned pixels, so the
+    recipient can search and copy the text (None: the same as ``ocr``; it costs about 0.7 s
+    per scanned page, see docs/redaction.md; a copy that stays a picture has none).
+    unreadable settles the pages
     papka could not read (see :meth:`RedactionPlan.settle_unreadable`). Raises UnreadablePages
     when such a page is left unsettled, and RedactionNotVerified rather than return a copy that
     still carries a secret of the plan.
@@ -189,7 +193,8 @@ def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr:
     from papka.formats.burn import burn
     from papka.formats.verify import verify, verify_text
 
-    result = burn(data, media_type, plan, dpi=dpi, ocr_layer=ocr_layer)
+    result = burn(data, media_type, plan, dpi=dpi,
+                  ocr_layer=ocr if ocr_layer is None else ocr_layer)
     outcome = verify(result.data, result.media_type, plan.secrets, ocr=ocr)
     failures = list(outcome.failures)
     if result.text is not None:

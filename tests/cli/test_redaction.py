@@ -200,3 +200,48 @@ def test_an_export_that_redacts_refuses_an_unreadable_page_and_offers_the_choice
                        "--unreadable", "box", "-o", str(bundle), passphrases=[DECOY])
     assert boxed.exit_code == 0, boxed.output
     assert bundle.exists()
+
+
+def test_redacted_copies_carry_an_ocr_text_layer_unless_turned_off(decoy_only: Papka,
+                                                                   workdir: Path) -> None:
+    """By default (OCR on) the copy's text can be searched (read from the burned pixels, so
+    the hidden name is not in it); --no-ocr-layer leaves the copy as pictures only."""
+    from tests.conftest import require_tool
+
+    require_tool("tesseract")
+    doc = _add_canary(decoy_only, workdir)
+    texts = {}
+    for flag in ("", "--no-ocr-layer"):
+        done = decoy_only("--json", "redact", doc, *([flag] if flag else []), "--hide-file",
+                          str(_hide_file(workdir)), passphrases=[DECOY])
+        assert done.exit_code == 0, done.output
+        stored = json.loads(done.stdout)["stored_as"]
+        target = workdir / f"copy{flag}.pdf"
+        got = decoy_only("get", stored, "-o", str(target), passphrases=[DECOY])
+        assert got.exit_code == 0, got.output
+        texts[flag] = extract_text(io.BytesIO(target.read_bytes()))
+    assert "комиссариат" in texts[""].lower()
+    assert CANARY.split()[0].lower() not in texts[""].lower()
+    assert texts["--no-ocr-layer"].strip() == ""
+
+
+def test_export_passes_the_ocr_layer_choice_on(decoy_only: Papka, workdir: Path) -> None:
+    import zipfile
+
+    from tests.conftest import require_tool
+
+    require_tool("tesseract")
+    doc = _add_canary(decoy_only, workdir)
+    texts = {}
+    for flag in ("--ocr-layer", "--no-ocr-layer"):
+        bundle = workdir / f"embassy{flag}.zip"
+        done = decoy_only("export", "--select", doc, "--profile", "embassy", "--plain", flag,
+                          "--hide-file", str(_hide_file(workdir)), "-o", str(bundle),
+                          passphrases=[DECOY])
+        assert done.exit_code == 0, done.output
+        with zipfile.ZipFile(bundle) as archive:
+            names = [n for n in archive.namelist() if n.startswith("files/")]
+            assert len(names) == 1, archive.namelist()
+            texts[flag] = extract_text(io.BytesIO(archive.read(names[0])))
+    assert "комиссариат" in texts["--ocr-layer"].lower()
+    assert texts["--no-ocr-layer"].strip() == ""

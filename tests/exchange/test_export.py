@@ -210,6 +210,10 @@ def test_embassy_profile_never_sends_the_unredacted_name(box: Container, workdir
     from papka.formats.verify.pages import pdf_ocr
 
     assert fold("военный комиссариат") in fold(" ".join(pdf_ocr(data)))
+    # The copy carries a text layer read from its burned pages, so the embassy can search it.
+    from pdfminer.high_level import extract_text
+
+    assert fold("комиссариат") in fold(extract_text(io.BytesIO(data)))
     assert entry.redaction and sum(entry.redaction.values()) >= 1
     assert CANARY.split()[0] not in entry.title and "█" in entry.title
     assert "number" not in entry.metadata
@@ -227,6 +231,22 @@ def test_embassy_profile_never_sends_the_unredacted_name(box: Container, workdir
                   protection=Protection.to([parse_recipient(public)]))
     again = verify_bundle(workdir / "again.age", identities=parse_identities(secret))
     assert again.files[0].redaction == entry.redaction
+
+
+def test_an_export_without_the_ocr_text_layer_sends_pictures_only(
+        box: Container, workdir: Path, lawyer_key: tuple[str, str]) -> None:
+    from pdfminer.high_level import extract_text
+
+    secret, public = lawyer_key
+    doc = _add(box, canary_pdf(), kind="summons", title="Повестка")
+    export_bundle(box.newest, Selection.parse([doc]), workdir / "e.age", profile="embassy",
+                  protection=Protection.to([parse_recipient(public)]), hide=[CANARY],
+                  ocr_layer=False, clock=lambda: CLOCK)
+    opened = open_bundle(workdir / "e.age", workdir / "o", identities=parse_identities(secret))
+    assert opened.bundle is not None
+    data = (workdir / "o" / opened.bundle.files[0].name).read_bytes()
+    assert extract_text(io.BytesIO(data)).strip() == ""
+    assert verify(data, "application/pdf", [CANARY], ocr=False).ok
 
 
 def test_originals_stream_from_the_vault_and_are_never_read_whole(

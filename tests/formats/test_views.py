@@ -53,13 +53,18 @@ def _png(picture: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _low_contrast() -> Image.Image:
+def _low_contrast(seed: int = 1) -> Image.Image:
     """Grey paper, poor light from one side: the text only a dozen levels darker."""
     picture = _sheet().point(lambda v: 140 + (v * 12) // 255)
     light = Image.linear_gradient("L").rotate(90).resize(picture.size).point(
         lambda v: v * 90 // 255)
     picture = ImageChops.add(picture, light, scale=1.0, offset=-45)
-    noise = Image.effect_noise(picture.size, 3)
+    # Seeded grain (Image.effect_noise draws on the C library's shared random state, so its
+    # pattern would change with the order the tests run in): about ±3 levels around 128.
+    grain = random.Random(seed)
+    noise = Image.frombytes("L", picture.size, bytes(
+        min(255, max(0, round(grain.gauss(128, 3))))
+        for _ in range(picture.width * picture.height)))
     picture = ImageChops.add(picture, noise, scale=1.0, offset=-128)
     return picture.filter(ImageFilter.GaussianBlur(0.8))
 
@@ -151,7 +156,7 @@ def test_a_low_contrast_photo_is_evened_out_and_read() -> None:
     plan = plan_redaction(data, media.PNG, preset="ru-personal", hide=[planted.NAME])
     (reading,) = plan.readings
     assert reading.status == "read" and "contrast" in reading.views
-    assert reading.confident_words >= 15
+    assert reading.confident_words >= 12
     redacted = redact_as_planned(data, media.PNG, plan)
     assert _gone(redacted.data, redacted.media_type)
     after = Image.open(io.BytesIO(redacted.data)).convert("L")
@@ -163,6 +168,25 @@ def test_a_low_contrast_photo_is_evened_out_and_read() -> None:
     keep = (50, 50, 50 + round(font.getlength(planted.KEEP)), 90)
     assert ImageChops.difference(after.crop(keep), picture.crop(keep)).getbbox() is None
     assert _kept(redacted.data, redacted.media_type, KEEP_WORDS)  # and reads in its views
+
+
+@pytest.mark.slow
+def test_low_contrast_photos_are_redacted_or_refused_never_passed() -> None:
+    """The same photo under six grain patterns: each copy either has the name gone or is
+    refused by verification (the planner can miss part of a line the grain breaks up); most
+    are redacted."""
+    require_tool("tesseract")
+    redacted = 0
+    for seed in range(6):
+        data = _png(_low_contrast(seed))
+        plan = plan_redaction(data, media.PNG, preset="ru-personal", hide=[planted.NAME])
+        try:
+            copy = redact_as_planned(data, media.PNG, plan)
+        except RedactionNotVerified:
+            continue
+        assert _gone(copy.data, copy.media_type), seed
+        redacted += 1
+    assert redacted >= 4
 
 
 def test_a_dark_theme_screenshot_is_read_inverted() -> None:
