@@ -83,8 +83,8 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
     rounds = c["rounds"]
     lines = [
         "## Conditions", "",
-        f"- When: {c['date']}; machine: {c['machine']} (shared: other people's test suites ran "
-        f"at the same time); Python {c['python']}; {c['age']} (`age`, Debian).",
+        f"- When: {c['date']}; machine: {c['machine']} (a shared machine: the load average "
+        f"below says how busy it was); Python {c['python']}; {c['age']} (`age`, Debian).",
         f"- Load average (1, 5, 15 min) before: {c['load_before']}, after: "
         f"{c.get('load_after', '?')}. Absolute times move with it; the ratios, from rounds that "
         "alternate papka and the reference tool in the same run, are the figures to compare.",
