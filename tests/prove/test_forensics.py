@@ -28,6 +28,7 @@ import pytest
 
 from papka.output_files import partial_path
 from papka.text import search_keys
+from tests.bundle.protected_keys import ssh_key_with_passphrase
 from tests.conftest import WEAK_PAPKA, require_tool
 from tests.prove.figures import report
 
@@ -36,6 +37,7 @@ pytestmark = pytest.mark.timeout(600)
 DECOY = "фраза-канарейка берёза окно 4417"
 HIDDEN = "пароль-канарейка сосна дверь 9023"
 CHANGED = "новая-канарейка полка чайник 5531"
+KEY_PASS = "ключ-канарейка ель ручей 2718"          # a lawyer's OpenSSH key's passphrase
 CONTENT = "Канарейкин Фёдор Палладиевич"       # a person's name inside the documents
 TITLE = "Титул-канарейка-93"                   # metadata the keeper types on the command line
 NOTE = "Заметка-канарейка: встреча 14.03"      # a note's text, given on stdin
@@ -177,8 +179,8 @@ class Session:
             folder.mkdir()
         self.container = self.named / "papers.papka"
         self.observed: list[Observed] = []
-        self.secrets = forms(CONTENT, TITLE, NOTE, DECOY, HIDDEN, CHANGED)
-        self.passphrases = forms(DECOY, HIDDEN, CHANGED)
+        self.secrets = forms(CONTENT, TITLE, NOTE, DECOY, HIDDEN, CHANGED, KEY_PASS)
+        self.passphrases = forms(DECOY, HIDDEN, CHANGED, KEY_PASS)
         self.commands = 0
 
     def run(self, *args: str, passphrases: tuple[str, ...] = (), new: str | None = None,
@@ -272,6 +274,14 @@ def test_every_command_leaves_no_trace_outside_what_the_keeper_names(tmp_path: P
                 str(out / "opened"), container=False)
     session.run("bundle", "import", str(out / "bundle.age"), "-i", str(key_file),
                 passphrases=(HIDDEN,))
+    # A lawyer whose OpenSSH key is protected by a passphrase: it comes on a descriptor and goes
+    # nowhere else either.
+    ssh_key, ssh_public = ssh_key_with_passphrase(session.named / "id_ed25519", "ed25519",
+                                                  KEY_PASS)
+    session.run("export", "--select", pdf_id, "--to", ssh_public, "-o", str(out / "ssh.age"),
+                passphrases=(HIDDEN,))
+    session.run("bundle", "verify", str(out / "ssh.age"), "-i", str(ssh_key),
+                passphrases=(KEY_PASS,), container=False)
     session.run("profiles", "add", "embassy-canary", "--preset", "hide-only", "--hide-file", "-",
                 "--field", "date", stdin=hide, passphrases=(HIDDEN,))
     session.run("profiles", "remove", "embassy-canary", passphrases=(HIDDEN,))
