@@ -47,7 +47,7 @@ from PIL import Image, ImageChops
 from bench.redact import SECRETS, born_digital, phone_photos, scanned_document
 from papka import media
 from papka.formats import burn as burning
-from papka.formats import plan_redaction
+from papka.formats import pdf, plan_redaction
 from papka.formats.plan import RedactionPlan
 from papka.formats.verify import verify
 
@@ -97,26 +97,12 @@ def picture_pdf(jpeg: bytes) -> bytes:
     """A JPEG shown as one PDF page at 200 dpi, as a phone scanning app makes it."""
     with Image.open(io.BytesIO(jpeg)) as picture:
         width, height = picture.size
-    document = pikepdf.Pdf.new()
-    page = document.add_blank_page(page_size=(width * 72 / DPI, height * 72 / DPI))
-    image = pikepdf.Stream(document, jpeg)
-    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
-    image.Width, image.Height = width, height
-    image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
-    image.Filter = pikepdf.Name.DCTDecode
-    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(
-        Photo=document.make_indirect(image)))
-    page.obj.Contents = document.make_stream(
-        f"q {width * 72 / DPI:.4f} 0 0 {height * 72 / DPI:.4f} 0 0 cm /Photo Do Q".encode())
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return pdf.build_pdf([pdf.PageImage(jpeg, width, height, width * 72 / DPI,
+                                        height * 72 / DPI)])
 
 
 def mixed_pages(scans: list[bytes]) -> list[bytes]:
     """Scan pages with a colour photograph (gradients and grain, 6 x 4.5 cm) pasted in."""
-    from papka.formats import pdf
-
     pages = []
     for number, scan in enumerate(scans):
         page = next(pdf.render_page(p, DPI) for p in pdf.each_page(scan))

@@ -30,21 +30,8 @@ def _picture_pdf(picture: Image.Image) -> bytes:
     """A one-page PDF showing the picture at 200 dpi, as a scanner makes it (JPEG, no text)."""
     buffer = io.BytesIO()
     picture.convert("RGB").save(buffer, format="JPEG", quality=80)
-    document = pikepdf.Pdf.new()
-    width, height = picture.width * 72 / DPI, picture.height * 72 / DPI
-    page = document.add_blank_page(page_size=(width, height))
-    image = pikepdf.Stream(document, buffer.getvalue())
-    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
-    image.Width, image.Height = picture.size
-    image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
-    image.Filter = pikepdf.Name.DCTDecode
-    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(
-        Scan=document.make_indirect(image)))
-    page.obj.Contents = document.make_stream(
-        f"q {width:.4f} 0 0 {height:.4f} 0 0 cm /Scan Do Q".encode())
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return pdf.build_pdf([pdf.PageImage(buffer.getvalue(), picture.width, picture.height,
+                                        picture.width * 72 / DPI, picture.height * 72 / DPI)])
 
 
 def _grain(size: tuple[int, int], seed: int) -> Image.Image:
