@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import unavailable
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
@@ -25,7 +27,7 @@ def test_the_command_line_and_the_library_import_with_warnings_as_errors() -> No
 @pytest.mark.slow
 def test_a_checkout_without_links_builds_installs_and_passes_quick_tests() -> None:
     if shutil.which("git") is None or not (REPOSITORY / ".git").exists():
-        pytest.skip("needs git and a git checkout (an unpacked sdist has none)")
+        unavailable("this test needs git and a git checkout (an unpacked sdist has none)")
     result = subprocess.run(
         [sys.executable, str(REPOSITORY / "packaging" / "check_checkout_without_links.py")],
         capture_output=True, text=True, timeout=900, check=False)
