@@ -180,22 +180,27 @@ def test_age_cli_opens_papka_bundle(make_bundle: BundleMaker, lawyer: Lawyer,
         assert (out / "index.pdf").is_file()
 
 
+def _unpacked_with_stock_tools(bundle: bytes, lawyer: Lawyer, tmp_path: Path) -> Path:
+    """The bundle decrypted with stock `age -d` and unpacked with `tar -x` into a new folder."""
+    age, tar = require_tool("age"), require_tool("tar")
+    key = tmp_path / "key.txt"
+    key.write_text(identity_file_text(lawyer.secret, lawyer.public, "2026-11-22T00:50:00Z"))
+    (tmp_path / "bundle.age").write_bytes(bundle)
+    out = tmp_path / "out"
+    out.mkdir()
+    plain = subprocess.run([age, "-d", "-i", str(key), str(tmp_path / "bundle.age")],
+                           check=True, capture_output=True).stdout
+    subprocess.run([tar, "-x", "-C", str(out)], input=plain, check=True)
+    return out
+
+
 def test_a_lawyer_checks_a_bundle_with_stock_tools_following_its_readme(
         make_bundle: BundleMaker, lawyer: Lawyer, signer: SigningKey, tmp_path: Path) -> None:
     """age + tar to open it, then only what README.txt says: the key line it shows, the
     fingerprint to compare by phone, `ssh-keygen -Y verify` and `sha256sum -c`."""
-    age, tar = require_tool("age"), require_tool("tar")
     require_tool("ssh-keygen")
     require_tool("sha256sum")
-    key = tmp_path / "key.txt"
-    key.write_text(identity_file_text(lawyer.secret, lawyer.public, "2026-11-22T00:50:00Z"))
-    bundle = tmp_path / "bundle.age"
-    bundle.write_bytes(make_bundle())
-    out = tmp_path / "out"
-    out.mkdir()
-    plain = subprocess.run([age, "-d", "-i", str(key), str(bundle)], check=True,
-                           capture_output=True).stdout
-    subprocess.run([tar, "-x", "-C", str(out)], input=plain, check=True)
+    out = _unpacked_with_stock_tools(make_bundle(), lawyer, tmp_path)
     readme = (out / "README.txt").read_text("utf-8")
     english = readme.split("== What this is ==")[1].split("== ")[0]
     lines = english.splitlines()
@@ -222,17 +227,8 @@ def test_papka_opens_bundle_built_with_age_and_gnu_tar(make_bundle: BundleMaker,
                                                        tmp_path: Path) -> None:
     """Take a bundle apart with age and tar, pack it again with GNU tar's own format and
     `age -r`, and papka must accept it: the format is tar and age, nothing papka-specific."""
-    age = require_tool("age")
-    tar = require_tool("tar")
-    key = tmp_path / "key.txt"
-    key.write_text(identity_file_text(lawyer.secret, lawyer.public, "now"))
-    original = tmp_path / "original.age"
-    original.write_bytes(make_bundle())
-    work = tmp_path / "work"
-    work.mkdir()
-    plain = subprocess.run([age, "-d", "-i", str(key), str(original)], check=True,
-                           capture_output=True).stdout
-    subprocess.run([tar, "-x", "-C", str(work)], input=plain, check=True)
+    age, tar = require_tool("age"), require_tool("tar")
+    work = _unpacked_with_stock_tools(make_bundle(), lawyer, tmp_path)
     for armor in ([], ["-a"]):
         repacked = subprocess.run(
             [tar, "--format=gnu", "-c", "-C", str(work), "files", "manifest.json",
