@@ -8,6 +8,7 @@ subset of the unflushed writes, in any order, each possibly torn.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from papka.vault.storage import MemoryStorage
@@ -79,3 +80,25 @@ class FaultyStorage:
         """The image after a clean shutdown."""
         self.flush()
         return MemoryStorage(bytearray(self.durable))
+
+
+def write_boundaries(storage: FaultyStorage, action: Callable[[], object]) -> list[int]:
+    """Run ``action`` on ``storage`` and return the byte counts at which each of its writes
+    starts, and a point inside each: the places a crash is worth trying."""
+    sizes: list[int] = []
+    real_write = storage.write
+
+    def recording(offset: int, data: bytes | bytearray | memoryview) -> None:
+        sizes.append(len(data))
+        real_write(offset, data)
+
+    storage.write = recording  # type: ignore[method-assign]
+    try:
+        action()
+    finally:
+        storage.write = real_write  # type: ignore[method-assign]
+    points, total = [], 0
+    for size in sizes:
+        points += [total, total + size // 2]
+        total += size
+    return points

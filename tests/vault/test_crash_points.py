@@ -12,7 +12,7 @@ import pytest
 
 from papka.vault import Container
 from papka.vault.storage import MemoryStorage
-from tests.vault.faults import Crash, FaultyStorage
+from tests.vault.faults import Crash, FaultyStorage, write_boundaries
 
 SIZE = 16 * 1024 * 1024
 DECOY, HIDDEN, NEW = "decoy words here", "hidden words there", "the new words now"
@@ -40,20 +40,7 @@ def _write_boundaries(base: MemoryStorage, opener: list[str],
     """The byte counts at which each write of `action` starts, and a point inside each."""
     storage = FaultyStorage(bytearray(base.data))
     box = Container.open_on(storage, opener, random=random.Random(1).randbytes)
-    sizes: list[int] = []
-    real_write = storage.write
-
-    def recording(offset: int, data: bytes | bytearray | memoryview) -> None:
-        sizes.append(len(data))
-        real_write(offset, data)
-
-    storage.write = recording  # type: ignore[method-assign]
-    action(box)
-    points, total = [], 0
-    for size in sizes:
-        points += [total, total + size // 2]
-        total += size
-    return points
+    return write_boundaries(storage, lambda: action(box))
 
 
 def _crash_everywhere(opener: list[str], action: Callable[[Container], None],

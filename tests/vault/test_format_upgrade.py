@@ -14,7 +14,7 @@ import pytest
 from papka.vault import Container, _crypto, header
 from papka.vault.storage import MemoryStorage
 from tests.vault import container_vectors as vectors
-from tests.vault.faults import Crash, FaultyStorage
+from tests.vault.faults import Crash, FaultyStorage, write_boundaries
 
 OLD = "v1-0.1.0.papka.gz"
 State = dict[int, dict[str, bytes]]
@@ -113,20 +113,8 @@ def test_an_upgrade_cut_anywhere_loses_nothing_and_finishes_at_the_next_write(
 
     storage = FaultyStorage(bytearray(old))
     box = upgrade(storage)
-    sizes: list[int] = []
-    real_write = storage.write
-
-    def recording(offset: int, data: bytes | bytearray | memoryview) -> None:
-        sizes.append(len(data))
-        real_write(offset, data)
-
-    storage.write = recording  # type: ignore[method-assign]
-    box.repair_headers()
-    points, total = [], 0
-    for size in sizes:
-        points += [total, total + size // 2]
-        total += size
-    assert len(sizes) >= 4                  # catalog objects and four slot copies at least
+    points = write_boundaries(storage, box.repair_headers)
+    assert len(points) >= 8                 # catalog objects and four slot copies at least
     rng = random.Random(3)
     for budget in points:
         storage = FaultyStorage(bytearray(old))
