@@ -88,7 +88,9 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
         f"- Load average (1, 5, 15 min) before: {c['load_before']}, after: "
         f"{c.get('load_after', '?')}. Absolute times move with it; the ratios, from rounds that "
         "alternate papka and the reference tool in the same run, are the figures to compare.",
-        f"- {rounds} rounds each, papka first in even rounds and second in odd ones; "
+        f"- {rounds} rounds each ({c.get('io_rounds', rounds)} for adding, getting and "
+        "exporting, whose times the kernel's writing of a new 1 GiB file moves most), papka "
+        "first in even rounds and second in odd ones; "
         "`sync` before every timed step, and every timed step syncs its own output. Each "
         "figure is the median, with the fastest and slowest round in brackets; ratio = the "
         "reference's median time ÷ papka's (above 1: papka is faster), with the range of the "
@@ -128,6 +130,15 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
                      f"{seconds(figure['papka'])} | `tar -cf - … \\| age -r` + sync: "
                      f"{seconds(figure['reference'])} | {ratio(figure)} |")
     lines.append("")
+    cpu = [(name, figure["cpu_s"]) for name, figure in (
+        ("add", (add_get or {}).get("add")), ("get", (add_get or {}).get("get")),
+        ("export", export)) if figure and "cpu_s" in figure]
+    if cpu:
+        lines += ["Processor time per round (user and system, every thread and child process; "
+                  "medians), papka against the reference: " + "; ".join(
+                      f"{name} {c['papka']:.2f} s against {c['reference']:.2f} s"
+                      for name, c in cpu) + ". Most of the system time on both sides is the "
+                  "kernel copying 1 GiB into the page cache of a new file.", ""]
     if kdf:
         lines += [f"Unlocking an empty container (the KDF and slot trials alone): "
                   f"{seconds(kdf)}.", ""]
