@@ -280,7 +280,8 @@ class DocumentStore:
                 if not all(any(k in text for k in word) for word in wanted):
                     continue
             found.append(doc)
-        return sorted(found, key=lambda d: (d.when, d.added, d.id))
+        # d.when written out: the property call is a third of the sort at 100,000 documents.
+        return sorted(found, key=lambda d: (d.date or d.added.date(), d.added, d.id))
 
     def open(self, doc_id: str) -> BinaryIO:
         """A stream of the document's bytes, decrypted a chunk at a time."""
