@@ -3,6 +3,7 @@ tests/portable_host.py), and papka working end to end in a Python that lacks the
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import textwrap
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -218,6 +220,26 @@ def test_a_new_file_never_replaces_a_file_or_follows_a_link(tmp_path: Path,
     assert (tmp_path / "new").read_bytes() == b"a\nb"
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o600
 
+
+def test_a_new_file_reaches_the_kernel_in_pieces_and_holds_every_byte(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    host = fresh_host(portable=False)
+    sizes: list[int] = []
+
+    class CountingFile(io.FileIO):
+        def write(self, data: Any, /) -> int:
+            sizes.append(len(memoryview(data)))
+            return super().write(data)
+
+    monkeypatch.setattr(host.io, "FileIO", CountingFile)
+    payload = os.urandom(3 * 1024 * 1024 + 17)
+    with host.create_new_file(tmp_path / "big") as out:
+        assert out.write(memoryview(payload)) == len(payload)
+        out.write(b"tail")
+        out.write(bytearray(b"+" * 300_000))
+    monkeypatch.undo()
+    assert (tmp_path / "big").read_bytes() == payload + b"tail" + b"+" * 300_000
+    assert len(sizes) >= 26 and max(sizes) <= host.NEW_FILE_PIECE
 
 @pytest.mark.parametrize("portable", [False, True])
 def test_extraction_refuses_links_files_and_names_that_leave_the_folder(

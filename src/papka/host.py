@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import io
 import locale
 import os
 import stat
@@ -25,7 +26,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 def _optional_module(name: str) -> ModuleType | None:
@@ -253,7 +257,26 @@ def create_new_file(path: str | os.PathLike[str]) -> BinaryIO:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY | _O_CLOEXEC | (_O_NOFOLLOW or 0)
     fd = os.open(path, flags, 0o600)
-    return os.fdopen(fd, "wb")
+    return _NewFileWriter(io.FileIO(fd, "wb"), buffer_size=NEW_FILE_PIECE)
+
+
+#: Writes into a new file reach the kernel in pieces of at most this many bytes. Growing a new
+#: file on Linux (ext4) was more than twice as fast in 128 KiB writes as in 1 MiB ones on the
+#: project machine: 1 GiB with its fsync took 0.63 s against 1.75 s, medians of 6 alternating
+#: rounds (bench/before-after.md); overwriting a file's existing blocks showed no difference.
+NEW_FILE_PIECE = 128 * 1024
+
+
+class _NewFileWriter(io.BufferedWriter):
+    """A buffered writer that hands the kernel at most NEW_FILE_PIECE bytes at a time."""
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        view = memoryview(data).cast("B")
+        if len(view) <= NEW_FILE_PIECE:
+            return super().write(view)
+        for start in range(0, len(view), NEW_FILE_PIECE):
+            super().write(view[start:start + NEW_FILE_PIECE])
+        return len(view)
 
 
 # --- writing a received bundle's files into a folder ---------------------------------------
