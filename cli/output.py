@@ -77,24 +77,24 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
                  flexible: int, width: int | None = None) -> str:
     """Lay out rows in columns that fit ``width``; the ``flexible`` column gives way first."""
     width = terminal_width() if width is None else width
-    cells = [[" ".join(str(c).split()) for c in row] for row in rows]
-    widths = [display_width(h) for h in headers]
-    for row in cells:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], display_width(cell))
+    cells = [list(headers), *([" ".join(str(c).split()) for c in row] for row in rows)]
+    # Each cell is measured once: a list of 50,000 documents spends its time here.
+    measured = [[display_width(c) for c in row] for row in cells]
+    widths = [max(column) for column in zip(*measured, strict=True)]
     gap = 2
     total = sum(widths) + gap * (len(widths) - 1)
     if total > width:
         others = total - widths[flexible]
         widths[flexible] = max(8, width - others)
     lines = []
-    for row in [list(headers), *cells]:
+    for row, sizes in zip(cells, measured, strict=True):
         parts = []
-        for i, cell in enumerate(row):
-            text = shorten(cell, widths[i])
+        for i, (cell, size) in enumerate(zip(row, sizes, strict=True)):
+            if size > widths[i]:
+                cell = shorten(cell, widths[i])
+                size = display_width(cell)
             last = i == len(row) - 1
-            pad = "" if last else " " * (widths[i] - display_width(text))
-            parts.append(text + pad)
+            parts.append(cell if last else cell + " " * (widths[i] - size))
         lines.append((" " * gap).join(parts).rstrip())
     return "\n".join(lines)
 
