@@ -74,7 +74,7 @@ class NoSuchSentBundle(DisclosureRefused):
 
 class NoSuchPage(DisclosureRefused):
     default_message = "The document has no page with this number; nothing was written."
-    hint = "Pages are numbered from 1; `papka show` tells how many a document has."
+    hint = "Pages are numbered from 1, as a PDF viewer counts them."
 
 
 class NoPages(DisclosureRefused):

@@ -37,6 +37,9 @@ class ExportResult:
     summary: BundleSummary
     path: Path
     documents: tuple[ExportedDocument, ...]
+    #: Whether the bundle's entries carry commitment roots and its signed manifest was kept,
+    #: so that pages of its documents can be disclosed later (not from a read-only vault).
+    disclosable: bool = False
 
 
 @contextlib.contextmanager
@@ -80,6 +83,11 @@ def export_bundle(
     protected as ``protection`` says (recipients' keys, a passphrase, or plain). The file is
     created exclusively and deleted if anything fails.
 
+    The export is one commit when the vault is writable: the roots of the documents' page
+    commitments go into the manifest (made now for documents added before papka made them) and
+    the signed manifest is kept for disclosures (exchange/disclosure.py). From a read-only
+    vault the bundle carries no roots and nothing is stored.
+
     With ``store_redacted`` each redacted copy is also stored in the compartment as a document
     derived from its original, with the redaction log (categories and counts) as derivation.
     ``strip_image_metadata``: see build_items; ExportResult.documents says for each document
@@ -122,6 +130,6 @@ def export_bundle(
                                progress=progress)
         if writable:
             keep_sent_manifest(compartment, summary)
-    return ExportResult(summary, target, tuple(exported))
+    return ExportResult(summary, target, tuple(exported), disclosable=writable)
 
 

@@ -1,0 +1,82 @@
+"""`papka disclose`: pages of an original for a court, tied to the bundle that was sent, and
+`papka disclose --check`."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from tests.exchange.test_disclosure import PAGES, four_pages, mark
+
+from .conftest import DECOY, Papka
+
+
+def _exported(decoy_only: Papka, workdir: Path) -> tuple[str, str]:
+    paper = workdir / "case.pdf"
+    paper.write_bytes(four_pages())
+    added = decoy_only("--json", "add", str(paper), "--kind", "criminal-case",
+                       passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    doc = json.loads(added.stdout)["added"][0]["id"]
+    sent = decoy_only("--json", "export", "--select", doc, "--plain", "-o",
+                      str(workdir / "sent.zip"), passphrases=[DECOY])
+    assert sent.exit_code == 0, sent.output
+    report = json.loads(sent.stdout)
+    assert report["disclosable"] is True
+    return doc, report["manifest_sha256"]
+
+
+def test_disclose_pages_then_check_them(decoy_only: Papka, workdir: Path) -> None:
+    doc, manifest = _exported(decoy_only, workdir)
+    target = workdir / "for-the-court.zip"
+    made = decoy_only("disclose", doc, "--pages", "1,3", "--bundle", manifest[:8], "-o",
+                      str(target), passphrases=[DECOY])
+    assert made.exit_code == 0, made.output
+    assert "page-0001, page-0003" in made.stdout and manifest in made.stdout
+    assert "NOT encrypted" in made.stderr
+    with zipfile.ZipFile(target) as archive:
+        assert "page-0002.pdf" not in archive.namelist()
+    data = target.read_bytes()
+    assert mark(1) in data and mark(2) not in data
+    checked = decoy_only("--json", "disclose", "--check", str(target), container=False)
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(checked.stdout)
+    assert report["verified"] is True and report["revealed"] == ["page-0001", "page-0003"]
+    assert report["manifest_sha256"] == manifest and report["pages"] == PAGES
+    # The same, spoken in Russian.
+    russian = decoy_only("disclose", "--check", str(target), container=False,
+                         env={"LANGUAGE": "ru"})
+    assert russian.exit_code == 0 and "Раскрытие прошло проверку" in russian.stdout
+
+
+def test_disclose_refuses_with_one_sentence(decoy_only: Papka, workdir: Path) -> None:
+    doc, _manifest = _exported(decoy_only, workdir)
+    target = workdir / "x.zip"
+    for args, words in (
+            (["--pages", "9"], "no page with this number"),
+            (["--pages", "1-x"], "numbers and ranges"),
+            ([], "--pages"),
+            (["--pages", "1", "--bundle", "ffffffff"], "manifest hash starting"),
+    ):
+        result = decoy_only("disclose", doc, *args, "-o", str(target), passphrases=[DECOY])
+        assert result.exit_code == 1, result.output
+        assert words in result.stderr and "papka: error:" in result.stderr
+        assert not target.exists()
+    russian = decoy_only("disclose", doc, "--pages", "9", "-o", str(target),
+                         passphrases=[DECOY], env={"LANGUAGE": "ru"})
+    assert russian.exit_code == 1 and "нет страницы" in russian.stderr
+
+
+def test_a_tampered_disclosure_fails_the_check(decoy_only: Papka, workdir: Path) -> None:
+    doc, _manifest = _exported(decoy_only, workdir)
+    target = workdir / "d.zip"
+    assert decoy_only("disclose", doc, "--pages", "2", "-o", str(target),
+                      passphrases=[DECOY]).exit_code == 0
+    data = bytearray(target.read_bytes())
+    at = bytes(data).index(mark(2))
+    data[at] ^= 1
+    target.write_bytes(bytes(data))
+    checked = decoy_only("disclose", "--check", str(target), container=False)
+    assert checked.exit_code == 2
+    assert "does not verify" in checked.stderr or "ZIP" in checked.stderr
