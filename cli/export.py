@@ -106,6 +106,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                                                     armored=armor)
         else:
             protection = Protection.unencrypted()
+        read_only = container.read_only
         try:
             with Progress(_("Exporting")) as progress:
                 result = export_bundle(
@@ -149,11 +150,11 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
         (_("Manifest SHA-256"), summary.manifest_sha256),
     ]))
     _warn_about_metadata(result.documents)
-    _warn_if_not_disclosable(result.disclosable)
+    _warn_if_not_disclosable(read_only)
 
 
-def _warn_if_not_disclosable(disclosable: bool) -> None:
-    if not disclosable:
+def _warn_if_not_disclosable(read_only: bool) -> None:
+    if read_only:
         note(_("Note: the container is read-only here, so this bundle carries no page "
                "commitments and `papka disclose` cannot refer to it later."))
 

@@ -234,20 +234,23 @@ def write_disclosure(
         count = len(committed.pages)
         if wanted[0] < 1 or wanted[-1] > count:
             raise NoSuchPage()
-        from papka.pages import PagesUnavailable, pdf_pages
+        from papka import pages as pdf
 
+        derived = 0
         try:
-            derived = pdf_pages(documents.read_bytes(doc.id))
-        except PagesUnavailable:
+            # One page at a time; only the revealed ones are kept (pages.each_pdf_page).
+            for number, page in enumerate(pdf.each_pdf_page(documents.read_bytes(doc.id)),
+                                          start=1):
+                derived = number
+                if number in wanted:
+                    commitment = committed.pages[number - 1] if number <= count else None
+                    if commitment is None or not commitment.matches(page):
+                        raise PageNotReproducible()
+                    revealed.append((f"{page_label(number, count)}.pdf", commitment.salt, page))
+        except pdf.PagesUnavailable:
             raise PageNotReproducible() from None
-        if len(derived) != count:
+        if derived != count:
             raise PageNotReproducible()
-        for number in wanted:
-            commitment = committed.pages[number - 1]
-            if not commitment.matches(derived[number - 1]):
-                raise PageNotReproducible()
-            revealed.append((f"{page_label(number, count)}.pdf", commitment.salt,
-                             derived[number - 1]))
     whole_name = f"{WHOLE}.{extension_for(doc.media_type)}"
     if whole:
         digest = hashlib.sha256(committed.whole.salt)

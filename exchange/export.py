@@ -38,7 +38,8 @@ class ExportResult:
     path: Path
     documents: tuple[ExportedDocument, ...]
     #: Whether the bundle's entries carry commitment roots and its signed manifest was kept,
-    #: so that pages of its documents can be disclosed later (not from a read-only vault).
+    #: so that pages of its documents can be disclosed later (not from a read-only vault, nor
+    #: under a profile that sends no provenance, such as ``public``).
     disclosable: bool = False
 
 
@@ -130,6 +131,7 @@ def export_bundle(
                                progress=progress)
         if writable:
             keep_sent_manifest(compartment, summary)
-    return ExportResult(summary, target, tuple(exported), disclosable=writable)
+    return ExportResult(summary, target, tuple(exported),
+                        disclosable=writable and summary.manifest.version >= 2)
 
 

@@ -303,10 +303,14 @@ def build_items(
     Every document is checked before any is redacted, so a video in the selection refuses the
     export at once rather than after minutes of OCR.
 
-    With ``roots``, each entry carries the root of its page commitments (and a copy the root
-    of its original); documents without commitments get them, stored with the next commit.
+    With ``roots``, and a profile that sends provenance, each entry carries the root of its
+    page commitments (and a copy the root of its original); documents without commitments get
+    them, stored with the next commit.
     """
     hide = [*profile.hide, *(h for h in hide if h.strip())]
+    # A root is the same in every bundle that carries the document, so it links them: it
+    # travels only where provenance does (not under `public`; docs/security.md).
+    roots = roots and profile.provenance
     if profile.kinds:
         for document in selected:
             if document.kind not in profile.kinds:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -101,31 +101,35 @@ def _pair(value: Any) -> Commitment:
 
 def make_commitments(
     whole: Commitment,
-    pages: Sequence[bytes] | None,
+    pages: Iterable[bytes] | None,
     random: Callable[[int], bytes],
     *,
     made: Made,
     at: str,
 ) -> PageCommitments:
     """Commitments for a document whose whole-file commitment is ``whole``, to ``pages`` (its
-    one-page PDFs, or None), each page with a fresh salt from ``random``."""
+    one-page PDFs, taken one at a time, or None), each page with a fresh salt from ``random``."""
     committed = None
     if pages is not None:
-        salts = [random(SALT_BYTES) for _ in pages]
-        committed = tuple(Commitment(salt, commit(salt, page))
-                          for salt, page in zip(salts, pages, strict=True))
+        made_pages: list[Commitment] = []
+        for page in pages:
+            salt = random(SALT_BYTES)
+            made_pages.append(Commitment(salt, commit(salt, page)))
+        committed = tuple(made_pages)
     return PageCommitments(whole=whole, pages=committed, made=made, at=at)
 
 
-def split_pages(media_type: str, read: Callable[[], bytes], size: int) -> list[bytes] | None:
-    """The one-page PDFs of a PDF, or None for anything else and for a PDF papka cannot split
-    (its whole file stays its one commitment)."""
+def commit_pages(media_type: str, read: Callable[[], bytes], size: int,
+                 random: Callable[[int], bytes]) -> tuple[Commitment, ...] | None:
+    """A commitment to each one-page PDF of a PDF, or None for anything else and for a PDF papka
+    cannot split (its whole file stays its one commitment)."""
     from papka.media import PDF
-    from papka.pages import MAX_INPUT, PagesUnavailable, pdf_pages
+    from papka.pages import MAX_INPUT, PagesUnavailable, each_pdf_page
 
     if media_type != PDF or size > MAX_INPUT:
         return None
     try:
-        return pdf_pages(read())
+        return make_commitments(Commitment(b"", b""), each_pdf_page(read()), random,
+                                made="import", at="").pages
     except PagesUnavailable:
         return None

@@ -31,8 +31,7 @@ from papka.vault.commitments import (
     Commitment,
     Made,
     PageCommitments,
-    make_commitments,
-    split_pages,
+    commit_pages,
 )
 from papka.vault.errors import (
     AmbiguousId,
@@ -488,10 +487,10 @@ class DocumentStore:
                 raise ContainerDamaged("A document's bytes failed verification while papka "
                                        "was reading its pages.") from None
 
-        pages = split_pages(media_type, read, pointer.length)
+        pages = commit_pages(media_type, read, pointer.length,
+                             self._compartment._container.random)
         at = self._clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return make_commitments(whole, pages, self._compartment._container.random,
-                                made=made, at=at)
+        return PageCommitments(whole=whole, pages=pages, made=made, at=at)
 
     def check_room(self, size: int) -> None:
         if not self._compartment.store.fits(size):

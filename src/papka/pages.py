@@ -12,6 +12,7 @@ out; the whole-file commitment covers them.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 #: What a one-page PDF keeps of a page.
 _KEPT = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox", "/Rotate", "/UserUnit",
@@ -46,6 +47,13 @@ def _page_value(page: object, key: str) -> object | None:
 def pdf_pages(data: bytes) -> list[bytes]:
     """Each page of the PDF ``data`` as a one-page PDF, in order. PagesUnavailable when papka
     cannot split it."""
+    return list(each_pdf_page(data))
+
+
+def each_pdf_page(data: bytes) -> Iterator[bytes]:
+    """The one-page PDFs of ``data``, one at a time: a page that shares a large font or picture
+    with the others carries its own copy, so holding them all could take many times the PDF's
+    size. PagesUnavailable (possibly after some pages) when papka cannot split it."""
     import pikepdf
 
     if len(data) > MAX_INPUT:
@@ -54,7 +62,6 @@ def pdf_pages(data: bytes) -> list[bytes]:
         with pikepdf.open(io.BytesIO(data)) as source:
             if source.is_encrypted or len(source.pages) > MAX_PAGES:
                 raise PagesUnavailable("the PDF is encrypted or has too many pages")
-            out: list[bytes] = []
             for page in source.pages:
                 kept = {key: value for key in _KEPT
                         if (value := _page_value(page.obj, key)) is not None}
@@ -72,8 +79,7 @@ def pdf_pages(data: bytes) -> list[bytes]:
                             object_stream_mode=pikepdf.ObjectStreamMode.disable,
                             recompress_flate=False, normalize_content=False, linearize=False,
                             qdf=False, fix_metadata_version=False)
-                out.append(buffer.getvalue())
-            return out
+                yield buffer.getvalue()
     except PagesUnavailable:
         raise
     except (pikepdf.PdfError, ValueError, TypeError, KeyError, RecursionError) as error:

@@ -16,7 +16,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from papka.exchange import Profile, Selection, export_bundle
+from papka.exchange import Profile, Selection, export_bundle, import_into
 from papka.exchange.disclosure import (
     COMMITMENTS,
     DisclosureDoesNotVerify,
@@ -28,7 +28,13 @@ from papka.exchange.disclosure import (
     disclosure_bytes,
     sent_bundles,
 )
-from papka.formats.bundle import Manifest, Protection, generate_identity, parse_recipient
+from papka.formats.bundle import (
+    Manifest,
+    Protection,
+    generate_identity,
+    parse_identities,
+    parse_recipient,
+)
 from papka.formats.bundle.errors import ManifestError
 from papka.pages import pdf_pages
 from papka.vault import Container
@@ -69,7 +75,7 @@ def box(workdir: Path) -> Iterator[Container]:
 @pytest.fixture
 def sent(box: Container, workdir: Path) -> dict[str, str]:
     """An original exported whole, then a redacted copy of it exported (and stored back)."""
-    _secret, public = generate_identity()
+    secret, public = generate_identity()
     to_lawyer = Protection.to([parse_recipient(public)])
     doc = box.newest.documents.add(io.BytesIO(four_pages()), kind="criminal-case",
                                    title="Дело").id
@@ -79,7 +85,7 @@ def sent(box: Container, workdir: Path) -> dict[str, str]:
                              protection=to_lawyer, profile=QUICK, store_redacted=True)
     return {"doc": doc, "whole": whole.summary.manifest_sha256,
             "redacted": redacted.summary.manifest_sha256,
-            "copy": str(redacted.documents[0].stored_as)}
+            "copy": str(redacted.documents[0].stored_as), "secret": secret}
 
 
 # -- commitments --------------------------------------------------------------------------------
@@ -187,6 +193,38 @@ def test_manifests_carry_the_roots_and_older_manifests_still_read(
                 text.replace(f'"{root}"'.encode(), b"null")):
         with pytest.raises(ManifestError):
             Manifest.from_bytes(bad)
+
+
+def test_roots_travel_only_where_provenance_does(box: Container, workdir: Path,
+                                               sent: dict[str, str]) -> None:
+    """A root is the same in every bundle that carries the document: the public profile, which
+    keeps a journalist's copy unlinkable to the lawyer's, sends none and keeps nothing."""
+    docs = box.newest.documents
+    kept_before = len(sent_bundles(box.newest))
+    public = Profile("public-quick", preset="hide-only", hide=("Canary",), titles="kind",
+                     provenance=False, ocr=False)
+    result = export_bundle(box.newest, [docs.get(sent["doc"])], workdir / "public.zip",
+                           protection=Protection.unencrypted(), profile=public)
+    manifest = result.summary.manifest
+    assert manifest.version == 1 and not result.disclosable
+    assert manifest.files[0].commitment_root is None and manifest.files[0].original_root is None
+    assert docs.commitments(sent["doc"]).root().encode() not in result.summary.manifest_bytes
+    assert len(sent_bundles(box.newest)) == kept_before
+
+
+def test_a_read_only_vault_exports_without_roots_and_stores_nothing(workdir: Path) -> None:
+    path = workdir / "ro.papka"
+    Container.create(path, 32 * 2**20, PASS)
+    with Container.open(path, [PASS]) as box:
+        doc = box.newest.documents.add(io.BytesIO(four_pages()), kind="order").id
+    before = path.read_bytes()
+    with Container.open(path, [PASS], writable=False) as box:
+        result = export_bundle(box.newest, Selection.parse([doc]), workdir / "ro.zip",
+                               protection=Protection.unencrypted())
+        assert result.summary.manifest.version == 1 and not result.disclosable
+        with pytest.raises(NotCommitted):
+            disclosure_bytes(box.newest, doc, pages=[1])
+    assert path.read_bytes() == before
 
 
 # -- the disclosure, checked as its README says -----------------------------------------------
@@ -312,13 +350,25 @@ def test_a_disclosure_refuses_what_it_cannot_prove(
     assert check_disclosure(disclosure_bytes(box.newest, photo, pages=[1])).revealed == ("file",)
 
 
+def test_a_lawyer_who_imported_the_redacted_copy_can_match_a_disclosure_to_it(
+        box: Container, workdir: Path, sent: dict[str, str]) -> None:
+    Container.create(workdir / "lawyer.papka", 32 * 2**20, "lawyer words")
+    with Container.open(workdir / "lawyer.papka", ["lawyer words"]) as lawyer:
+        received = import_into(lawyer.newest, workdir / "redacted.age",
+                               identities=parse_identities(sent["secret"]))
+        copy = lawyer.newest.documents.get(received.ids[0])
+    members = _members(disclosure_bytes(box.newest, sent["doc"], pages=[2]))
+    assert copy.derivation is not None
+    assert copy.derivation["original_root"] == hashlib.sha256(members[COMMITMENTS]).hexdigest()
+
+
 def test_pages_papka_can_no_longer_rebuild_are_refused(
         box: Container, sent: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     import papka.pages
 
-    real = papka.pages.pdf_pages
-    monkeypatch.setattr(papka.pages, "pdf_pages",
-                        lambda data: [page + b"\n% another qpdf\n" for page in real(data)])
+    real = papka.pages.each_pdf_page
+    monkeypatch.setattr(papka.pages, "each_pdf_page",
+                        lambda data: (page + b"\n% another qpdf\n" for page in real(data)))
     with pytest.raises(PageNotReproducible):
         disclosure_bytes(box.newest, sent["doc"], pages=[1])
 
