@@ -333,9 +333,9 @@ def readme(disclosure: Disclosure, sent: SentBundle, whole_name: str | None) -> 
         made_en = (f"The document was added before papka made commitments: these were made "
                    f"later ({disclosure.made_at}), the first time they were needed, and prove "
                    f"less: only that these are the pages of the document as it was then.")
-    pages_ru = (f"В списке обязательств {count} страниц и файл целиком."
+    pages_ru = (f"Страниц в списке обязательств: {count}; первая строка списка — файл целиком."
                 if count else "Документ не разбит на страницы: его страница — весь файл.")
-    pages_en = (f"The commitment list names {count} pages and the whole file."
+    pages_en = (f"The commitment list names {count} pages; its first line is the whole file."
                 if count else "The document is not split into pages: its one page is the file.")
     text = f"""\
 == Что это ==
@@ -352,14 +352,16 @@ def readme(disclosure: Disclosure, sent: SentBundle, whole_name: str | None) -> 
 подписан пакет — время в manifest.json указано самим отправителем.
 {made_ru}
 {pages_ru}
+SHA-256 манифеста (`sha256sum manifest.json`): {sent.manifest_sha256}. Тот же хеш
+показывают `papka bundle verify` у получателя пакета и QR-код в его index.pdf.
 
 1. Отпечаток ключа отправителя (`ssh-keygen -lf sender.pub`) должен совпасть с тем,
    что отправитель сообщил вам сам или что показал пакет, который вы от него получили:
     {fingerprint.openssh}
 2. Распакуйте архив и в этой папке выполните:
-{commands}   Первая проверка должна сказать «Good "{NAMESPACE}" signature», вторая —
+{commands}   ssh-keygen должен сказать «Good "{NAMESPACE}" signature», первый grep —
    вывести «_root":"…» (корень списка обязательств есть в подписанном manifest.json),
-   каждая следующая — строку из commitments.txt. Если что-то не выводится, не
+   каждый следующий — строку из commitments.txt. Если что-то не выводится, не
    полагайтесь на это раскрытие.
 
 == What this is ==
@@ -376,12 +378,14 @@ What it does not prove: who holds the key (compare the fingerprint with the send
 or when the bundle was signed: the time in manifest.json is the sender's own.
 {made_en}
 {pages_en}
+The manifest's SHA-256 (`sha256sum manifest.json`): {sent.manifest_sha256}. The
+recipient's `papka bundle verify` and the QR code in the bundle's index.pdf show the same.
 
 1. The sender's key fingerprint (`ssh-keygen -lf sender.pub`) must match the one the
    sender told you himself, or the one the bundle you received from him showed:
     {fingerprint.openssh}
 2. Unpack the archive and, in its folder, run:
-{commands}   The first check must say 'Good "{NAMESPACE}" signature', the second must print
+{commands}   ssh-keygen must say 'Good "{NAMESPACE}" signature', the first grep must print
    '_root":"…' (the commitment list's root is in the signed manifest.json), and each
    of the others a line of commitments.txt. If one prints nothing, do not rely on
    this disclosure.

@@ -19,9 +19,15 @@ _KEPT = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox", "/Rotate",
          "/Resources", "/Contents")
 #: What a page may inherit from the page tree above it (PDF 32000-1, 7.7.3.4).
 _INHERITED = frozenset({"/Resources", "/MediaBox", "/CropBox", "/Rotate"})
-#: Pages and bytes above which papka does not split a PDF (it is held in memory).
-MAX_PAGES = 10_000
+#: Pages and bytes above which papka does not split a PDF (it is held in memory; the page cap
+#: is the one papka.formats redacts up to).
+MAX_PAGES = 2000
 MAX_INPUT = 256 * 1024 * 1024
+#: The most bytes of one-page PDFs papka makes from one PDF: each carries its own copy of the
+#: fonts and pictures it uses, so a crafted PDF of many pages sharing one large picture could
+#: otherwise cost terabytes of work (threat model A5). Such a PDF keeps only its whole-file
+#: commitment.
+MAX_TOTAL_OUTPUT = 1024 * 1024 * 1024
 
 
 class PagesUnavailable(ValueError):
@@ -62,6 +68,7 @@ def each_pdf_page(data: bytes) -> Iterator[bytes]:
         with pikepdf.open(io.BytesIO(data)) as source:
             if source.is_encrypted or len(source.pages) > MAX_PAGES:
                 raise PagesUnavailable("the PDF is encrypted or has too many pages")
+            total = 0
             for page in source.pages:
                 kept = {key: value for key in _KEPT
                         if (value := _page_value(page.obj, key)) is not None}
@@ -79,10 +86,14 @@ def each_pdf_page(data: bytes) -> Iterator[bytes]:
                             object_stream_mode=pikepdf.ObjectStreamMode.disable,
                             recompress_flate=False, normalize_content=False, linearize=False,
                             qdf=False, fix_metadata_version=False)
+                total += buffer.tell()
+                if total > MAX_TOTAL_OUTPUT:
+                    raise PagesUnavailable("the PDF's pages together are too large to split")
                 yield buffer.getvalue()
     except PagesUnavailable:
         raise
-    except (pikepdf.PdfError, ValueError, TypeError, KeyError, RecursionError) as error:
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError,
+            RecursionError) as error:
         raise PagesUnavailable("the PDF cannot be split into pages") from error
 
 

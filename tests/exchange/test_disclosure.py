@@ -244,7 +244,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 def _readme_commands(readme: str) -> list[str]:
     """The commands the English half of README.txt gives, as printed."""
     english = readme.split("== What this is ==", 1)[1]
-    block = english.split("in its folder, run:\n", 1)[1].split("   The first check", 1)[0]
+    block = english.split("in its folder, run:\n", 1)[1].split("   ssh-keygen must say", 1)[0]
     return [line.strip() for line in block.splitlines() if line.strip()]
 
 
@@ -381,3 +381,16 @@ def test_nothing_but_the_named_files_reaches_the_disk(
     assert everything == {"box.papka", "whole.age", "redacted.age", "for-the-court.zip"}
     tmp = Path(os.environ["TMPDIR"])
     assert list(tmp.rglob("*")) == []
+
+
+def test_a_pdf_whose_pages_would_cost_too_much_keeps_only_its_whole_file(
+        box: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many pages sharing one large picture would each carry a copy of it: past a budget papka
+    does not split (papka.pages.MAX_TOTAL_OUTPUT), and the whole file stays committed."""
+    import papka.pages
+
+    monkeypatch.setattr(papka.pages, "MAX_TOTAL_OUTPUT", 2000)
+    committed = box.newest.documents.commitments(
+        box.newest.documents.add(io.BytesIO(four_pages()), kind="order").id)
+    assert committed.pages is None and committed.made == "import"
+    assert committed.listing().count(b"\n") == 1
