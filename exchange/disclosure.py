@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -464,7 +465,9 @@ def _read_members(data: bytes) -> dict[str, bytes]:
                                               "file.")
             members[name] = archive.read(info)
         return members
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            RuntimeError, NotImplementedError, struct.error, KeyError, IndexError):
+        # zipfile's answers to a damaged archive (an encryption flag set: RuntimeError).
         raise DisclosureDoesNotVerify("The disclosure is not a complete ZIP archive.") from None
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -394,3 +396,34 @@ def test_a_pdf_whose_pages_would_cost_too_much_keeps_only_its_whole_file(
         box.newest.documents.add(io.BytesIO(four_pages()), kind="order").id)
     assert committed.pages is None and committed.made == "import"
     assert committed.listing().count(b"\n") == 1
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(at=st.integers(min_value=0), bit=st.integers(0, 7))
+def test_any_changed_bit_fails_the_check_or_touches_nothing_it_checks(
+        box: Container, sent: dict[str, str], at: int, bit: int) -> None:
+    """Hostile or damaged disclosures end in DisclosureDoesNotVerify, never another error; a
+    change that passes can only be in the ZIP's framing (times, attributes), never in what the
+    check covers."""
+    data = _disclosure_once(box, sent)
+    expected = check_disclosure(data)
+    changed = bytearray(data)
+    changed[at % len(data)] ^= 1 << bit
+    try:
+        report = check_disclosure(bytes(changed))
+    except DisclosureDoesNotVerify:
+        return
+    assert report == expected
+    assert _members(bytes(changed)) == _members(data)
+
+
+_CACHE: dict[str, bytes] = {}
+
+
+def _disclosure_once(box: Container, sent: dict[str, str]) -> bytes:
+    key = sent["doc"]
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = disclosure_bytes(box.newest, sent["doc"], pages=[1, 3])
+    return _CACHE[key]
