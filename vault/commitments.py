@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,7 +22,6 @@ SALT_BYTES = 32
 #: When the commitments were made: with the document ("import"), or the first time papka needed
 #: them for a document added before papka made them ("later": they prove less, see FORMAT.md).
 Made = Literal["import", "later"]
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def commit(salt: bytes, data: bytes) -> bytes:
@@ -71,52 +70,45 @@ class PageCommitments:
         """The commitment root (hex): SHA-256 of the commitment list."""
         return hashlib.sha256(self.listing()).hexdigest()
 
-    def to_json(self) -> dict[str, Any]:
-        pages = None if self.pages is None else [[c.salt.hex(), c.digest.hex()]
-                                                 for c in self.pages]
-        return {"made": self.made, "at": self.at,
-                "file": [self.whole.salt.hex(), self.whole.digest.hex()], "pages": pages}
+    def to_record(self) -> str:
+        """As the catalog record keeps it: one line of text, "made at FILE [PAGE...]", each
+        commitment its salt and digest in hex (128 characters). One string rather than nested
+        lists, because every record is parsed on the first listing after unlock."""
+        parts = [self.made, self.at, *(c.salt.hex() + c.digest.hex()
+                                       for c in (self.whole, *(self.pages or ())))]
+        return " ".join(parts)
 
     @classmethod
-    def from_json(cls, data: Any) -> PageCommitments:
+    def from_record(cls, text: Any) -> PageCommitments:
         """The record's commitments, checked (ValueError when malformed)."""
-        if not isinstance(data, Mapping) or set(data) != {"made", "at", "file", "pages"}:
+        if not isinstance(text, str):
             raise ValueError("commitments have the wrong shape")
-        made, at, pages = data["made"], data["at"], data["pages"]
-        if made not in ("import", "later") or not isinstance(at, str) or len(at) > 40:
+        made, at, *pairs = text.split(" ")
+        if made not in ("import", "later") or not _TIME.fullmatch(at) or not pairs:
             raise ValueError("commitments have the wrong shape")
-        if pages is not None and not isinstance(pages, list):
-            raise ValueError("commitments have the wrong shape")
-        return cls(whole=_pair(data["file"]),
-                   pages=None if pages is None else tuple(_pair(p) for p in pages),
-                   made=made, at=at)
+        committed = [_pair(pair) for pair in pairs]
+        return cls(whole=committed[0], pages=tuple(committed[1:]) or None,
+                   made=made, at=at)  # type: ignore[arg-type]
 
 
-def _pair(value: Any) -> Commitment:
-    if not (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, str) and _HEX64.fullmatch(v) for v in value)):
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_PAIR = re.compile(r"[0-9a-f]{128}")
+
+
+def _pair(value: str) -> Commitment:
+    if not _PAIR.fullmatch(value):
         raise ValueError("a commitment has the wrong shape")
-    return Commitment(bytes.fromhex(value[0]), bytes.fromhex(value[1]))
+    return Commitment(bytes.fromhex(value[:64]), bytes.fromhex(value[64:]))
 
 
-def make_commitments(
-    whole: Commitment,
-    pages: Iterable[bytes] | None,
-    random: Callable[[int], bytes],
-    *,
-    made: Made,
-    at: str,
-) -> PageCommitments:
-    """Commitments for a document whose whole-file commitment is ``whole``, to ``pages`` (its
-    one-page PDFs, taken one at a time, or None), each page with a fresh salt from ``random``."""
-    committed = None
-    if pages is not None:
-        made_pages: list[Commitment] = []
-        for page in pages:
-            salt = random(SALT_BYTES)
-            made_pages.append(Commitment(salt, commit(salt, page)))
-        committed = tuple(made_pages)
-    return PageCommitments(whole=whole, pages=committed, made=made, at=at)
+def commit_each(pages: Iterable[bytes], random: Callable[[int], bytes]
+                ) -> tuple[Commitment, ...]:
+    """A commitment to each of ``pages`` (taken one at a time), each with a fresh salt."""
+    committed: list[Commitment] = []
+    for page in pages:
+        salt = random(SALT_BYTES)
+        committed.append(Commitment(salt, commit(salt, page)))
+    return tuple(committed)
 
 
 def commit_pages(media_type: str, read: Callable[[], bytes], size: int,
@@ -129,7 +121,6 @@ def commit_pages(media_type: str, read: Callable[[], bytes], size: int,
     if media_type != PDF or size > MAX_INPUT:
         return None
     try:
-        return make_commitments(Commitment(b"", b""), each_pdf_page(read()), random,
-                                made="import", at="").pages
+        return commit_each(each_pdf_page(read()), random)
     except PagesUnavailable:
         return None

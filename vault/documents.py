@@ -460,7 +460,7 @@ class DocumentStore:
         doc = self._docs[key]
         if doc.commitments is not None:
             try:
-                return PageCommitments.from_json(doc.commitments)
+                return PageCommitments.from_record(doc.commitments)
             except ValueError:
                 raise ContainerDamaged("A document's page commitments are malformed.",
                                        hint="Run `papka check`.") from None
@@ -475,7 +475,7 @@ class DocumentStore:
         made = self._make_commitments(Commitment(salt, digest.digest()), doc.media_type,
                                       pointer, "later")
         with self._change():
-            self._put(replace(doc, commitments=made.to_json()), pointer)
+            self._put(replace(doc, commitments=made.to_record()), pointer)
         return made
 
     def _make_commitments(self, whole: Commitment, media_type: str, pointer: Pointer,
@@ -535,7 +535,7 @@ class IncomingDocument:
                 Commitment(self._salt, salted), media_type, pointer, "import")
             doc = Document(**recorded, id=doc_id, media_type=media_type,
                            size=pointer.length, sha256=digest, added=documents._clock(),
-                           commitments=commitments.to_json())
+                           commitments=commitments.to_record())
             documents._put(doc, pointer)
         self.document = documents._docs[doc_id]
         return self.document

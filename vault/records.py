@@ -84,7 +84,7 @@ class Document(DocumentMeta):
     added: dt.datetime
     #: The salted commitments to its pages, as stored (vault/commitments.py; read them with
     #: DocumentStore.commitments). They hold salts, so they stay out of to_json and repr.
-    commitments: Mapping[str, Any] | None = field(default=None, repr=False)
+    commitments: str | None = field(default=None, repr=False)
 
     @property
     def meta(self) -> DocumentMeta:
@@ -117,7 +117,7 @@ class Document(DocumentMeta):
                 or any(v is not None and type(v) is not str for v in optional)
                 or any(type(t) is not str for t in tags)
                 or not (get("derivation") is None or type(get("derivation")) is dict)
-                or not (get("commitments") is None or type(get("commitments")) is dict)):
+                or not (get("commitments") is None or type(get("commitments")) is str)):
             raise ValueError("a catalog record has fields of the wrong type")
         date = get("date")
         # Filled directly rather than through the frozen dataclass's __init__ (four times

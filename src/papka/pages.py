@@ -66,8 +66,8 @@ def each_pdf_page(data: bytes) -> Iterator[bytes]:
         raise PagesUnavailable("the PDF is too large to split")
     try:
         with pikepdf.open(io.BytesIO(data)) as source:
-            if source.is_encrypted or len(source.pages) > MAX_PAGES:
-                raise PagesUnavailable("the PDF is encrypted or has too many pages")
+            if source.is_encrypted or not 1 <= len(source.pages) <= MAX_PAGES:
+                raise PagesUnavailable("the PDF is encrypted, has no page or too many")
             total = 0
             for page in source.pages:
                 kept = {key: value for key in _KEPT
