@@ -63,3 +63,15 @@ def test_a_malformed_stored_record_is_damage_not_a_crash(workdir: Path) -> None:
                   docs._content[doc.id])
         with pytest.raises(ContainerDamaged):
             docs.commitments(doc.id)
+
+
+def test_editing_a_document_keeps_its_commitments(workdir: Path) -> None:
+    path = workdir / "box.papka"
+    Container.create(path, 16 * 2**20, "words")
+    with Container.open(path, ["words"]) as box:
+        doc = box.newest.documents.add(io.BytesIO(b"a note"), kind="note")
+        root = box.newest.documents.commitments(doc.id).root()
+        box.newest.documents.update(doc.id, title="другое название", tags=["дело"])
+    with Container.open(path, ["words"]) as box:
+        assert box.newest.documents.commitments(doc.id).root() == root
+        assert box.newest.documents.commitments(doc.id).made == "import"
