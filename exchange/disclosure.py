@@ -12,6 +12,7 @@ English) giving the commands that check it with ssh-keygen and coreutils alone.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
@@ -155,8 +156,10 @@ def keep_sent_manifest(compartment: Compartment, summary: BundleSummary) -> None
     bundles = kept.get("bundles")
     if not isinstance(bundles, dict):
         bundles = {}
+    # Base64, not text: the catalog root is ASCII JSON, where each Cyrillic letter of a title
+    # would take six bytes.
     bundles[summary.manifest_sha256] = {
-        "manifest": summary.manifest_bytes.decode("utf-8"),
+        "manifest": base64.b64encode(summary.manifest_bytes).decode("ascii"),
         "signature": summary.manifest_signature.decode("ascii"),
     }
     compartment.set_section(SENT_SECTION, {"bundles": bundles})
@@ -174,7 +177,10 @@ def sent_bundles(compartment: Compartment) -> list[SentBundle]:
         text, signature = kept.get("manifest"), kept.get("signature")
         if not isinstance(text, str) or not isinstance(signature, str):
             continue
-        data = text.encode("utf-8")
+        try:
+            data = base64.b64decode(text, validate=True)
+        except ValueError:
+            continue
         if hashlib.sha256(data).hexdigest() != digest:
             continue
         try:
