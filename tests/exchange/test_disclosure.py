@@ -197,6 +197,25 @@ def test_manifests_carry_the_roots_and_older_manifests_still_read(
             Manifest.from_bytes(bad)
 
 
+def test_a_stored_copy_sent_whole_names_its_original(box: Container, workdir: Path,
+                                                    sent: dict[str, str]) -> None:
+    """A copy redacted earlier and stored (`papka redact --store`) that goes out under the
+    lawyer profile carries its own root and its original's, so the original's pages can be
+    disclosed against that bundle."""
+    docs = box.newest.documents
+    copy = docs.add(io.BytesIO(b"%PDF-1.4 a copy made by hand"), kind="criminal-case",
+                    derived_from=sent["doc"], derivation={"action": "redact"})
+    result = export_bundle(box.newest, [copy], workdir / "copy.zip",
+                           protection=Protection.unencrypted())
+    entry = result.summary.manifest.files[0]
+    assert entry.original_root == docs.commitments(sent["doc"]).root()
+    assert entry.commitment_root == docs.commitments(copy.id).root()
+    data = disclosure_bytes(box.newest, sent["doc"], pages=[4])
+    report = check_disclosure(data)
+    assert report.manifest_sha256 == result.summary.manifest_sha256   # the latest by default
+    assert report.revealed == ("page-0004",)
+
+
 def test_roots_travel_only_where_provenance_does(box: Container, workdir: Path,
                                                sent: dict[str, str]) -> None:
     """A root is the same in every bundle that carries the document: the public profile, which
