@@ -4,14 +4,18 @@ court; and `papka disclose --check` for whoever receives such a file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .command import PapkaCommand
 from .context import Config, pass_config
 from .i18n import N_, _
-from .output import note, print_json, render_fields
-from .problems import CommandUsageError
+from .output import note, print_json, render_fields, shown
+from .problems import CommandDamagedError, CommandUsageError
+
+if TYPE_CHECKING:
+    from papka.formats.bundle import SignerCheck
 
 #: At most this many pages in one --pages list (a range counts its pages).
 _MAX_LISTED = 10_000
@@ -122,23 +126,62 @@ def _check(config: Config, path: Path) -> None:
         raise CommandUsageError(_("papka cannot read this file ({reason}).").format(
             reason=error.strerror)) from None
     report = check_disclosure(data)
+    pin = _pinned(config, report.signer, report.sender)
     if config.json:
         print_json({"verified": True, "signer": report.signer,
-                    "fingerprint": report.fingerprint.openssh, "created": report.created,
+                    "fingerprint": report.fingerprint.openssh, "sender": report.sender,
+                    "pin": None if pin is None else {"status": pin.status.value,
+                                                     "known_as": pin.known_as},
+                    "created": report.created,
                     "manifest_sha256": report.manifest_sha256, "entries": list(report.entries),
                     "revealed": list(report.revealed), "pages": report.pages})
+        _refuse_changed(pin)
         return
     click.echo(_("The disclosure verifies: the revealed pages are the ones committed to in "
                  "the signed manifest."))
     click.echo(render_fields([
+        (_("Sender"), shown(report.sender) or "—"),
         (_("Signed by"), report.fingerprint.openssh),
+        (_("Read aloud"), report.fingerprint.spoken),
         (_("Signed (by the sender's clock)"), report.created),
         (_("Manifest SHA-256"), report.manifest_sha256),
         (_("In the bundle as"), ", ".join(report.entries)),
         (_("Revealed"), ", ".join(report.revealed)),
     ]))
-    note(_("Compare the fingerprint with the sender's before you rely on it: the signature "
-           "proves which key signed, not who holds it."))
+    _refuse_changed(pin)
+    if pin is None:
+        note(_("Compare the fingerprint with the sender's before you rely on it: the signature "
+               "proves which key signed, not who holds it."))
+    elif pin.known_as is not None:
+        click.echo(_("Signer: pinned as {name}.").format(name=shown(pin.known_as)))
+    else:
+        note(_("Signer: not in your address book. Compare the fingerprint with the sender "
+               "before you rely on it: the signature proves which key signed, not who holds "
+               "it."))
+
+
+def _pinned(config: Config, signer: str, sender: str) -> SignerCheck | None:
+    """With -c, what the address book says of the signer (nothing is pinned or changed)."""
+    if not config.container_path:
+        return None
+    from papka.exchange import address_book
+
+    with config.container(write=False) as container:
+        return address_book(config.compartment(container)).check_signer(signer, sender)
+
+
+def _refuse_changed(pin: SignerCheck | None) -> None:
+    from papka.formats.bundle import PinStatus
+
+    if pin is not None and pin.status is PinStatus.CHANGED:
+        note(_("WARNING: this disclosure's manifest says it comes from {name}, but it is signed "
+               "with a DIFFERENT key than the one pinned for {name}. It may come from someone "
+               "pretending to be him.").format(name=shown(pin.known_as or "")))
+        raise CommandDamagedError(
+            _("The signer's key is not the one pinned for this sender; do not rely on this "
+              "disclosure."),
+            hint=_("Call the sender and compare the fingerprint shown by `papka identity` on "
+                   "his side."))
 
 
 COMMANDS: tuple[click.Command, ...] = (disclose,)

@@ -139,6 +139,8 @@ class DisclosureCheck:
 
     signer: str
     fingerprint: Fingerprint
+    #: The sender label of the manifest (the sender's own words; may be empty).
+    sender: str
     manifest_sha256: str
     created: str
     entries: tuple[str, ...]
@@ -448,7 +450,8 @@ def check_disclosure(source: bytes | str | Path) -> DisclosureCheck:
                                       "its page.")
     return DisclosureCheck(
         signer=manifest.signer, fingerprint=Fingerprint.of_public_blob(signer_blob),
-        manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(), created=manifest.created,
+        sender=manifest.sender, manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+        created=manifest.created,
         entries=entries, revealed=tuple(sorted(revealed)), pages=len(committed) - 1)
 
 

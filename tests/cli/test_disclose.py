@@ -7,20 +7,25 @@ import json
 import zipfile
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from tests.exchange.test_disclosure import PAGES, four_pages, mark
 
 from .conftest import DECOY, Papka
 
+LAWYER = "the lawyer's own vault words"
 
-def _exported(decoy_only: Papka, workdir: Path) -> tuple[str, str]:
+
+def _exported(decoy_only: Papka, workdir: Path, name: str = "sent.zip",
+              passphrase: str = DECOY) -> tuple[str, str]:
     paper = workdir / "case.pdf"
     paper.write_bytes(four_pages())
     added = decoy_only("--json", "add", str(paper), "--kind", "criminal-case",
-                       passphrases=[DECOY])
+                       passphrases=[passphrase])
     assert added.exit_code == 0, added.output
     doc = json.loads(added.stdout)["added"][0]["id"]
-    sent = decoy_only("--json", "export", "--select", doc, "--plain", "-o",
-                      str(workdir / "sent.zip"), passphrases=[DECOY])
+    sent = decoy_only("--json", "export", "--select", doc, "--plain", "--sender", "Sparrow",
+                      "-o", str(workdir / name), passphrases=[passphrase])
     assert sent.exit_code == 0, sent.output
     report = json.loads(sent.stdout)
     assert report["disclosable"] is True
@@ -80,3 +85,30 @@ def test_a_tampered_disclosure_fails_the_check(decoy_only: Papka, workdir: Path)
     checked = decoy_only("disclose", "--check", str(target), container=False)
     assert checked.exit_code == 2
     assert "does not verify" in checked.stderr or "ZIP" in checked.stderr
+
+
+def test_a_lawyer_checks_a_disclosure_against_the_key_he_pinned(decoy_only: Papka,
+                                                                workdir: Path) -> None:
+    doc, _manifest = _exported(decoy_only, workdir)
+    lawyer = Papka(container=workdir / "lawyer.papka", runner=CliRunner())
+    assert lawyer("init", "--size", "16M", new=LAWYER).exit_code == 0
+    imported = lawyer("bundle", "import", str(workdir / "sent.zip"), passphrases=[LAWYER])
+    assert imported.exit_code == 0, imported.output          # pins the keeper as Sparrow
+    target = workdir / "court.zip"
+    assert decoy_only("disclose", doc, "--pages", "1", "-o", str(target),
+                      passphrases=[DECOY]).exit_code == 0
+    checked = lawyer("--json", "disclose", "--check", str(target), passphrases=[LAWYER])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["pin"] == {"status": "pinned", "known_as": "Sparrow"}
+    # Someone else's vault, signing as "Sparrow": the lawyer's pin catches it.
+    impostor = Papka(container=workdir / "impostor.papka", runner=CliRunner())
+    assert impostor("init", "--size", "16M", new="impostor words here").exit_code == 0
+    other, _ = _exported(impostor, workdir, "impostor.zip", "impostor words here")
+    fake = workdir / "fake.zip"
+    assert impostor("disclose", other, "--pages", "1", "-o", str(fake),
+                    passphrases=["impostor words here"]).exit_code == 0
+    refused = lawyer("disclose", "--check", str(fake), passphrases=[LAWYER])
+    assert refused.exit_code == 2
+    assert "DIFFERENT key" in refused.stderr and "Sparrow" in refused.stderr
+    unpinned = decoy_only("disclose", "--check", str(fake), container=False)
+    assert unpinned.exit_code == 0 and "Compare the fingerprint" in unpinned.stderr
