@@ -55,6 +55,18 @@ def test_disclose_pages_then_check_them(decoy_only: Papka, workdir: Path) -> Non
     assert russian.exit_code == 0 and "Раскрытие прошло проверку" in russian.stdout
 
 
+def test_show_tells_what_was_committed_and_never_a_salt(decoy_only: Papka,
+                                                       workdir: Path) -> None:
+    doc, _manifest = _exported(decoy_only, workdir)
+    shown = decoy_only("show", doc, passphrases=[DECOY])
+    assert shown.exit_code == 0 and "pages: 4, and the whole file, when added" in shown.stdout
+    as_json = decoy_only("--json", "show", doc, passphrases=[DECOY])
+    data = json.loads(as_json.stdout)
+    assert data["page_commitments"]["pages"] == PAGES
+    assert data["page_commitments"]["made"] == "import"
+    assert "commitments" not in data and len(as_json.stdout) < 2000
+
+
 def test_disclose_refuses_with_one_sentence(decoy_only: Papka, workdir: Path) -> None:
     doc, _manifest = _exported(decoy_only, workdir)
     target = workdir / "x.zip"
