@@ -5,8 +5,10 @@ The vault commits to these bytes when a document is added; a disclosure re-deriv
 reveals them. A one-page PDF holds what prints: the page's boxes, rotation, resources and
 content streams, copied as they are (no stream is decoded, recompressed or normalised), with a
 fixed /ID and no information dictionary, so the same input and the same pikepdf/qpdf give the
-same bytes. Annotations (links, comments, form fields) and everything outside the page are left
-out; the whole-file commitment covers them.
+same bytes. Resources the page's content does not use are dropped, so that a resource
+dictionary shared by all pages does not carry the other pages along. Annotations (links,
+comments, form fields) and everything outside the page are left out; the whole-file commitment
+covers them.
 """
 
 from __future__ import annotations
@@ -79,6 +81,13 @@ def each_pdf_page(data: bytes) -> Iterator[bytes]:
                 single = pikepdf.new()
                 copied = single.copy_foreign(bare)
                 single.pages.append(pikepdf.Page(copied))
+                # Resources shared by every page (inherited from the page tree, as some
+                # scanners write them) would carry the other pages' pictures along: only what
+                # this page's content uses is kept (qpdf parses the content streams for it).
+                single.pages[0].remove_unreferenced_resources()
+                if single.get_warnings():
+                    # qpdf could not read the content (and so kept every resource): refused.
+                    raise PagesUnavailable("a page's content cannot be read")
                 _refuse_other_pages(single)
                 buffer = io.BytesIO()
                 single.save(buffer, static_id=True, compress_streams=False,
@@ -92,8 +101,8 @@ def each_pdf_page(data: bytes) -> Iterator[bytes]:
                 yield buffer.getvalue()
     except PagesUnavailable:
         raise
-    except (pikepdf.PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError,
-            RecursionError) as error:
+    except (pikepdf.PdfError, pikepdf.PasswordError, ValueError, TypeError, KeyError,
+            IndexError, AttributeError, RecursionError) as error:
         raise PagesUnavailable("the PDF cannot be split into pages") from error
 
 
