@@ -337,11 +337,18 @@ def _change_manifest(members: dict[str, bytes]) -> None:
     members["manifest.json"] = members["manifest.json"].replace(b'"kind":"', b'"kind":"x', 1)
 
 
+def _other_sender_key(members: dict[str, bytes]) -> None:
+    from papka.formats.bundle import SigningKey
+
+    members["sender.pub"] = SigningKey.generate().public_openssh().encode() + b"\n"
+
+
 @pytest.mark.parametrize(("tamper", "failing"), [
     (lambda m: m.update({"page-0003.pdf": _flip(m["page-0003.pdf"])}), 4),
     (_swap_salts, 3),
     (_change_unrevealed_line, 2),
     (_change_manifest, 1),
+    (_other_sender_key, 1),
 ])
 def test_a_tampered_disclosure_fails_both_checks(
         box: Container, workdir: Path, sent: dict[str, str], tamper: object,
