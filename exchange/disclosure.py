@@ -30,7 +30,7 @@ from papka.formats.bundle.errors import BundleError
 from papka.formats.bundle.signer import public_blob_from_openssh
 from papka.formats.bundle.sshsig import NAMESPACE, verify
 from papka.formats.bundle.writer import BundleSummary, utc_now
-from papka.media import extension_for
+from papka.media import PDF, extension_for
 from papka.vault.commitments import SALT_BYTES, commit, page_label
 
 if TYPE_CHECKING:
@@ -219,8 +219,9 @@ def write_disclosure(
 ) -> Disclosure:
     """Write to ``out`` a disclosure of ``pages`` (numbered from 1) and/or the ``whole`` file
     of document ``doc_id``, tied to the latest bundle sent that carries its commitment root (or
-    the one whose manifest hash starts with ``bundle``). For a document that is not a PDF papka
-    split, page 1 is the whole file. Every revealed part is re-derived and checked against its
+    the one whose manifest hash starts with ``bundle``). For a document that is not a PDF, page
+    1 is the whole file; a PDF papka could not split has only its whole file to disclose
+    (NoPages otherwise). Every revealed part is re-derived and checked against its
     commitment first: if one no longer matches, nothing is written (PageNotReproducible).
     Nothing is stored in the vault."""
     documents = compartment.documents
@@ -232,9 +233,11 @@ def write_disclosure(
     sent = _choose_bundle(compartment, root, bundle)
     wanted = sorted(set(pages))
     if committed.pages is None and wanted:
-        if wanted != [1]:
+        # A picture or other file: its one page is the file. Never a PDF papka could not
+        # split, whose "page 1" would reveal every page.
+        if wanted != [1] or doc.media_type == PDF:
             raise NoPages()
-        wanted, whole = [], True           # a picture or other file: its one page is the file
+        wanted, whole = [], True
     if not wanted and not whole:
         raise NothingToDisclose()
     revealed: list[tuple[str, bytes, bytes]] = []     # name, salt, bytes

@@ -412,16 +412,22 @@ def test_nothing_but_the_named_files_reaches_the_disk(
 
 
 def test_a_pdf_whose_pages_would_cost_too_much_keeps_only_its_whole_file(
-        box: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+        box: Container, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Many pages sharing one large picture would each carry a copy of it: past a budget papka
     does not split (papka.pages.MAX_TOTAL_OUTPUT), and the whole file stays committed."""
     import papka.pages
 
     monkeypatch.setattr(papka.pages, "MAX_TOTAL_OUTPUT", 2000)
-    committed = box.newest.documents.commitments(
-        box.newest.documents.add(io.BytesIO(four_pages()), kind="order").id)
+    doc = box.newest.documents.add(io.BytesIO(four_pages()), kind="order").id
+    committed = box.newest.documents.commitments(doc)
     assert committed.pages is None and committed.made == "import"
     assert committed.listing().count(b"\n") == 1
+    # Its "page 1" is never the whole file, which would reveal every page.
+    export_bundle(box.newest, Selection.parse([doc]), workdir / "unsplit.zip",
+                  protection=Protection.unencrypted())
+    with pytest.raises(NoPages):
+        disclosure_bytes(box.newest, doc, pages=[1])
+    assert check_disclosure(disclosure_bytes(box.newest, doc, whole=True)).revealed == ("file",)
 
 
 @settings(max_examples=200, deadline=None,
