@@ -53,7 +53,7 @@ METAVARS = (
     N_("FILE..."), N_("FILE|-"), N_("ID"), N_("KIND"), N_("LEVEL"), N_("NAME"),
     N_("PAGE:X0,Y0,X1,Y1"), N_("PATH"), N_("PATH|-"), N_("RECIPIENT"), N_("SELECTOR"),
     N_("SIZE"), N_("TAG"), N_("TEXT"), N_("YYYY-MM-DD"), N_("[WORDS]..."), N_("KEY"),
-    N_("DEST"),
+    N_("DEST"), N_("HASH"),
 )
 
 PLURAL_MESSAGES = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -144,6 +145,13 @@ class Config:
             finally:
                 container.close()
                 self.warn_if_times_kept(container)
+
+    def container_writable(self) -> bool:
+        """Whether a command that may write can open the container for writing: the session's
+        container is not read-only, or the file is one this user may write to."""
+        if self.open_container_ is not None:
+            return not self.open_container_.read_only
+        return os.access(self.existing_container_path(), os.W_OK)
 
     def open_path(self, path: Path, passphrases: list[str], *, write: bool) -> Container:
         """Open for writing (no repair yet: that is a write, and comes after the note), or

@@ -237,7 +237,8 @@ def show(config: Config, doc_id: str) -> None:
     with config.container(write=False) as container:
         compartment, document = config.find_document(container, doc_id)
     if config.json:
-        print_json(_document_json(document, compartment.level))
+        print_json({**_document_json(document, compartment.level),
+                    "page_commitments": _commitments_json(document)})
         return
     pairs = [
         (_("ID"), document.id), (_("Title"), document.title),
@@ -251,9 +252,34 @@ def show(config: Config, doc_id: str) -> None:
         (_("SHA-256"), document.sha256),
         (_("Added"), document.added.strftime("%Y-%m-%d %H:%M UTC")),
         (_("Made from"), document.derived_from or ""),
+        (_("Page commitments"), _commitments_text(document)),
         (_("Compartment"), str(compartment.level)),
     ]
     click.echo(render_fields([(label, value) for label, value in pairs if value]))
+
+
+def _commitments_json(document: Document) -> dict[str, Any] | None:
+    """How many pages papka committed to, and when: never the salts (papka disclose)."""
+    from papka.vault.commitments import PageCommitments
+
+    if document.commitments is None:
+        return None
+    try:
+        made = PageCommitments.from_record(document.commitments)
+    except ValueError:
+        return None
+    return {"pages": len(made.pages or ()), "made": made.made, "at": made.at}
+
+
+def _commitments_text(document: Document) -> str:
+    found = _commitments_json(document)
+    if found is None:
+        return _("none yet (made at the first export)")
+    what = (_("pages: {count}, and the whole file").format(count=found["pages"])
+            if found["pages"] else _("the whole file"))
+    when = _("when added") if found["made"] == "import" else _("later, {at}").format(
+        at=found["at"])
+    return f"{what}, {when}"
 
 
 def _kind_text(kind: str) -> str:

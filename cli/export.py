@@ -94,7 +94,9 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
     if plain:
         note(_("Warning: a plain bundle is NOT encrypted. Anyone who gets the ZIP can read "
                "every document in it. Send it only where the recipient asked for it."))
-    with config.container(write=store_redacted) as container:
+    # An export writes to the vault (page commitments, the signed manifest kept for a later
+    # `papka disclose`); a container papka may not write to still exports, without them.
+    with config.container(write=store_redacted or config.container_writable()) as container:
         compartment = config.compartment(container)
         if to:
             protection = Protection.to(recipients_named(address_book(compartment), to),
@@ -104,6 +106,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                                                     armored=armor)
         else:
             protection = Protection.unencrypted()
+        read_only = container.read_only
         try:
             with Progress(_("Exporting")) as progress:
                 result = export_bundle(
@@ -129,7 +132,9 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                            "redaction": None if d.redaction is None else dict(d.redaction),
                            "sent_as": d.sent_as, "carries": list(d.carries)}
                           for d in result.documents],
+            "disclosable": result.disclosable,
         })
+        _warn_if_not_disclosable(result.disclosable)
         _warn_about_metadata(result.documents)
         return
     rows = []
@@ -145,6 +150,13 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
         (_("Manifest SHA-256"), summary.manifest_sha256),
     ]))
     _warn_about_metadata(result.documents)
+    _warn_if_not_disclosable(read_only)
+
+
+def _warn_if_not_disclosable(read_only: bool) -> None:
+    if read_only:
+        note(_("Note: the container is read-only here, so this bundle carries no page "
+               "commitments and `papka disclose` cannot refer to it later."))
 
 
 def _warn_about_metadata(documents: Sequence[Any]) -> None:

@@ -314,6 +314,43 @@ MESSAGES = (
     N_("papka cannot read HEIC photos (the iPhone's format)."),
     N_("Export the photo as JPEG (on the iPhone: Settings, Camera, Formats, Most Compatible; "
        "or share it as JPEG), then add that copy."),
+    # papka.vault.commitments, papka.exchange.disclosure
+    N_("A document's page commitments are malformed."),
+    N_("A document's bytes failed verification while papka was reading its pages."),
+    N_("A commitment root in the manifest is malformed."),
+    N_("papka cannot make this disclosure; nothing was written."),
+    N_("No bundle you sent carries this document's page commitments, so papka cannot prove "
+       "where its pages come from; nothing was written."),
+    N_("Export the document (or a redacted copy of it) with this papka first: the disclosure "
+       "refers to the bundle that was sent."),
+    N_("None of the bundles you sent that carry this document has a manifest hash starting "
+       "with these characters; nothing was written."),
+    N_("Leave the bundle out to use the latest one, or type more of its manifest hash."),
+    N_("The document has no page with this number; nothing was written."),
+    N_("Pages are numbered from 1, as a PDF viewer counts them."),
+    N_("papka has no page commitments for this document (it is not a PDF papka can split); "
+       "only the whole file can be disclosed. Nothing was written."),
+    N_("Disclose the whole file instead."),
+    N_("papka can no longer rebuild this document's pages exactly as it committed to them, so "
+       "the disclosure would not verify; nothing was written."),
+    N_("Disclose the whole file instead, or use the papka version that made the commitments."),
+    N_("Choose at least one page, or the whole file, to disclose."),
+    N_("The disclosure does not verify: do not rely on it."),
+    N_("The disclosure lacks one of its fixed files."),
+    N_("The manifest's signature does not verify."),
+    N_("The manifest is not a papka manifest."),
+    N_("The manifest was signed by a key other than its own."),
+    N_("sender.pub is not the key that signed the manifest."),
+    N_("The commitment list is not one the signed manifest names."),
+    N_("A revealed page is not in the commitment list."),
+    N_("A revealed page lacks its 32-byte salt."),
+    N_("A revealed page does not match its commitment."),
+    N_("The disclosure reveals nothing, or holds a salt without its page."),
+    N_("The disclosure has more files than papka's limit."),
+    N_("The disclosure holds a file papka does not expect."),
+    N_("The disclosure holds a compressed or oversized file."),
+    N_("The disclosure is not a complete ZIP archive."),
+    N_("The commitment list is malformed."),
 )
 
 _DOCUMENT_DAMAGED = N_("Document {doc_id} is damaged: its stored bytes fail verification.")

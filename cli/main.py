@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "papka.cli.recipients",
     "papka.cli.identities",
     "papka.cli.bundle",
+    "papka.cli.disclose",
     "papka.cli.redaction",
 )
 

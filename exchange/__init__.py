@@ -10,6 +10,16 @@ or each other (docs/ARCHITECTURE.md).
                   profile="embassy", recipients=[recipient])
 """
 
+from papka.exchange.disclosure import (
+    Disclosure,
+    DisclosureCheck,
+    DisclosureDoesNotVerify,
+    DisclosureRefused,
+    check_disclosure,
+    disclosure_bytes,
+    sent_bundles,
+    write_disclosure,
+)
 from papka.exchange.errors import (
     BundleFileExists,
     BundleFileProblem,
@@ -52,6 +62,10 @@ __all__ = [
     "BundleFileExists",
     "BundleFileProblem",
     "CannotRedactForProfile",
+    "Disclosure",
+    "DisclosureCheck",
+    "DisclosureDoesNotVerify",
+    "DisclosureRefused",
     "ExportError",
     "ExportResult",
     "ExportedDocument",
@@ -60,6 +74,8 @@ __all__ = [
     "Selection",
     "address_book",
     "build_items",
+    "check_disclosure",
+    "disclosure_bytes",
     "export_bundle",
     "find_profile",
     "import_into",
@@ -68,6 +84,8 @@ __all__ = [
     "remove_profile",
     "save_address_book",
     "save_profile",
+    "sent_bundles",
     "signing_key",
     "signing_keys",
+    "write_disclosure",
 ]

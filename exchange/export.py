@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from papka.exchange.disclosure import keep_sent_manifest
 from papka.exchange.errors import BundleFileExists, BundleFileProblem, ExportError
 from papka.exchange.identity import signing_key
 from papka.exchange.items import ExportedDocument, build_items
@@ -36,6 +37,10 @@ class ExportResult:
     summary: BundleSummary
     path: Path
     documents: tuple[ExportedDocument, ...]
+    #: Whether the bundle's entries carry commitment roots and its signed manifest was kept,
+    #: so that pages of its documents can be disclosed later (not from a read-only vault, nor
+    #: under a profile that sends no provenance, such as ``public``).
+    disclosable: bool = False
 
 
 @contextlib.contextmanager
@@ -79,6 +84,11 @@ def export_bundle(
     protected as ``protection`` says (recipients' keys, a passphrase, or plain). The file is
     created exclusively and deleted if anything fails.
 
+    The export is one commit when the vault is writable: the roots of the documents' page
+    commitments go into the manifest (made now for documents added before papka made them) and
+    the signed manifest is kept for disclosures (exchange/disclosure.py). From a read-only
+    vault the bundle carries no roots and nothing is stored.
+
     With ``store_redacted`` each redacted copy is also stored in the compartment as a document
     derived from its original, with the redaction log (categories and counts) as derivation.
     ``strip_image_metadata``: see build_items; ExportResult.documents says for each document
@@ -99,17 +109,29 @@ def export_bundle(
     target = Path(path)
     if target.exists() or target.is_symlink():
         raise BundleFileExists()
-    # Redacted copies stored back are committed only once the bundle is complete.
-    with documents.batch() if store_redacted else contextlib.nullcontext():
+    # A read-only vault can still export, but stores nothing: no commitments made now, no copy
+    # of the signed manifest for a later disclosure.
+    writable = documents.writable
+    if store_redacted and not writable:
+        documents.check_writable()
+    # One commit, made only once the bundle is complete and before it stands under its name:
+    # redacted copies stored back, commitments made now, the signed manifest kept
+    # (exchange/disclosure.py). If that commit fails the bundle is deleted, so no bundle goes
+    # out carrying roots whose salts the vault lost.
+    with _new_file(target) as out, \
+            documents.batch() if writable else contextlib.nullcontext():
         items, exported = build_items(documents, selected, chosen, hide=hide,
                                       store_redacted=store_redacted,
                                       strip_image_metadata=strip_image_metadata,
-                                      unreadable=unreadable, ocr_layer=ocr_layer)
-        with _new_file(target) as out:
-            # Each profile signs with its own key (exchange/identity.py).
-            summary = write_bundle(out, items, signer=signing_key(compartment, chosen),
-                                   protection=protection, sender=sender, clock=clock,
-                                   progress=progress)
-    return ExportResult(summary, target, tuple(exported))
+                                      unreadable=unreadable, ocr_layer=ocr_layer,
+                                      roots=writable)
+        # Each profile signs with its own key (exchange/identity.py).
+        summary = write_bundle(out, items, signer=signing_key(compartment, chosen),
+                               protection=protection, sender=sender, clock=clock,
+                               progress=progress)
+        if writable:
+            keep_sent_manifest(compartment, summary)
+    return ExportResult(summary, target, tuple(exported),
+                        disclosable=writable and summary.manifest.version >= 2)
 
 

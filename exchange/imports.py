@@ -52,6 +52,11 @@ def _import_meta(entry: ManifestFile, tags: Sequence[str]) -> DocumentMeta:
                        "redaction": None if entry.redaction is None else dict(entry.redaction),
                        "provenance": [dict(step) for step in entry.provenance]},
     }
+    # The sender's commitment roots, so that a disclosure he makes later can be matched to the
+    # document received (exchange/disclosure.py).
+    for root in ("commitment_root", "original_root"):
+        if getattr(entry, root) is not None:
+            fields["derivation"][root] = getattr(entry, root)
     for name in ("issuer", "number", "country", "language"):
         if name in entry.metadata:
             fields[name] = entry.metadata[name]

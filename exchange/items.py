@@ -140,6 +140,7 @@ def _redacted_item(
     store_redacted: bool,
     unreadable: str | None = None,
     ocr_layer: bool | None = None,
+    roots: bool = False,
 ) -> tuple[BundleItem, ExportedDocument]:
     from papka.formats import redact
     from papka.formats.redaction import supported
@@ -175,6 +176,10 @@ def _redacted_item(
         metadata=_metadata(document, profile, hide),
         redaction=counts,
         provenance=_provenance(document, profile, extra),
+        # The copy stored back carries commitments of its own; the original's root ties the
+        # copy to it (docs/FORMAT.md, "Page commitments and disclosures").
+        commitment_root=_root(documents, stored_as) if roots and stored_as else None,
+        original_root=_root(documents, document.id) if roots else None,
     )
     return item, ExportedDocument(document.id, stored_as, media_type, len(data), counts,
                                   tuple(cleaned.removed), REDACTED)
@@ -209,7 +214,8 @@ def _carried_metadata(documents: DocumentStore, document: Document) -> list[str]
 
 
 def _stripped_item(documents: DocumentStore, document: Document, profile: Profile,
-                   carries: Sequence[str]) -> tuple[BundleItem, ExportedDocument]:
+                   carries: Sequence[str], roots: bool = False
+                   ) -> tuple[BundleItem, ExportedDocument]:
     """A picture's copy without its metadata (the keeper asked for it): the pixels are the
     original's, the bytes and so the hash are not."""
     from papka.formats.sanitize import sanitize
@@ -227,18 +233,23 @@ def _stripped_item(documents: DocumentStore, document: Document, profile: Profil
         metadata=_metadata(document, profile, ()),
         redaction=redaction,
         provenance=_provenance(document, profile, [{"action": "metadata-stripped"}]),
+        original_root=_root(documents, document.id) if roots else None,
     )
     return item, ExportedDocument(document.id, None, cleaned.media_type, len(data), redaction,
                                   tuple(cleaned.removed), STRIPPED, tuple(carries))
 
 
 def _original_item(documents: DocumentStore, document: Document, profile: Profile,
-                   strip_image_metadata: bool = False) -> tuple[BundleItem, ExportedDocument]:
+                   strip_image_metadata: bool = False, roots: bool = False
+                   ) -> tuple[BundleItem, ExportedDocument]:
     doc_id = document.id
     redaction = _stored_redaction(document)
     carries = _carried_metadata(documents, document)
     if carries and strip_image_metadata:
-        return _stripped_item(documents, document, profile, carries)
+        return _stripped_item(documents, document, profile, carries, roots)
+    source = document.derived_from
+    if source is not None and not documents.has(source):
+        source = None                       # the original was removed from the vault
 
     def open_original() -> BinaryIO:
         return documents.open(doc_id)
@@ -255,9 +266,17 @@ def _original_item(documents: DocumentStore, document: Document, profile: Profil
         provenance=_provenance(document, profile, ()),
         # Reads from the vault are authenticated, so the hash recorded at add time holds.
         sha256=document.sha256,
+        commitment_root=_root(documents, doc_id) if roots else None,
+        original_root=_root(documents, source) if roots and source is not None else None,
     )
     return item, ExportedDocument(doc_id, None, document.media_type, document.size, redaction,
                                   (), ORIGINAL, tuple(carries))
+
+
+def _root(documents: DocumentStore, doc_id: str) -> str:
+    """The root of a document's page commitments; made now (and stored with the export's
+    commit) for a document added before papka made them."""
+    return documents.commitments(doc_id).root()
 
 
 def build_items(
@@ -270,6 +289,7 @@ def build_items(
     strip_image_metadata: bool = False,
     unreadable: str | None = None,
     ocr_layer: bool | None = None,
+    roots: bool = False,
 ) -> tuple[list[BundleItem], list[ExportedDocument]]:
     """The bundle items for ``selected`` under ``profile``: originals stream from the vault
     unchanged (a lawyer needs the original whose hash matches; pictures among them are checked
@@ -282,8 +302,15 @@ def build_items(
 
     Every document is checked before any is redacted, so a video in the selection refuses the
     export at once rather than after minutes of OCR.
+
+    With ``roots``, and a profile that sends provenance, each entry carries the root of its
+    page commitments (and a copy the root of its original); documents without commitments get
+    them, stored with the next commit.
     """
     hide = [*profile.hide, *(h for h in hide if h.strip())]
+    # A root is the same in every bundle that carries the document, so it links them: it
+    # travels only where provenance does (not under `public`; docs/security.md).
+    roots = roots and profile.provenance
     if profile.kinds:
         for document in selected:
             if document.kind not in profile.kinds:
@@ -300,9 +327,10 @@ def build_items(
     for document in selected:
         if profile.redacts:
             item, done = _redacted_item(documents, document, profile, hide, store_redacted,
-                                        unreadable, ocr_layer)
+                                        unreadable, ocr_layer, roots)
         else:
-            item, done = _original_item(documents, document, profile, strip_image_metadata)
+            item, done = _original_item(documents, document, profile, strip_image_metadata,
+                                        roots)
         items.append(item)
         exported.append(done)
     return items, exported

@@ -14,7 +14,7 @@ import papka
 ROOT = Path(papka.__file__).parent
 #: Modules every layer may use: vocabulary and plumbing that know no layer above them.
 SHARED = ("papka", "papka.errors", "papka.output_files", "papka.host", "papka.text",
-          "papka.media")
+          "papka.media", "papka.pages")
 #: What each layer may import besides SHARED and itself.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "papka.vault": (),

@@ -16,9 +16,10 @@ from papka.vault.header import SLOT_COUNT
 
 #: The catalog pages a compartment's documents are spread over (by id).
 PAGES = 64
-#: Sections kept for the layers above the store: the exchange layer's address book ("book")
-#: and export profiles ("profiles"); the store only checks that each is a JSON object.
-SECTIONS = ("book", "profiles")
+#: Sections kept for the layers above the store: the exchange layer's address book ("book"),
+#: export profiles ("profiles") and the signed manifests of bundles sent ("sent", for
+#: disclosures); the store only checks that each is a JSON object.
+SECTIONS = ("book", "profiles", "sent")
 #: The catalog format this papka writes.
 FORMAT = 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import errno
+import hashlib
 import json
 import os
 import re
@@ -25,6 +26,13 @@ from papka.media import sniff_media_type
 from papka.output_files import new_output_file
 from papka.text import lemma_keys, query_word_keys, search_keys
 from papka.vault.catalog import PAGES
+from papka.vault.commitments import (
+    SALT_BYTES,
+    Commitment,
+    Made,
+    PageCommitments,
+    commit_pages,
+)
 from papka.vault.errors import (
     AmbiguousId,
     ContainerDamaged,
@@ -226,6 +234,19 @@ class DocumentStore:
     def get(self, doc_id: str) -> Document:
         return self._docs[self.resolve(doc_id)]
 
+    def has(self, doc_id: str) -> bool:
+        """Whether a document has exactly this id."""
+        return doc_id in self._docs
+
+    @property
+    def writable(self) -> bool:
+        """False when the container is open read-only: nothing can be stored."""
+        return not self._compartment._container.read_only
+
+    def check_writable(self) -> None:
+        """Refuse (EnvironmentProblem) when nothing can be stored."""
+        self._compartment._container._check_writable()
+
     # -- the keeper's own kinds -------------------------------------------------------------------
     def own_kinds(self) -> tuple[str, ...]:
         """Kinds the keeper added to this compartment (kept in its catalog root, key "kinds";
@@ -369,8 +390,10 @@ class DocumentStore:
         checked = (meta or DocumentMeta()).with_changes(fields)
         if checked.derived_from is not None:
             checked = replace(checked, derived_from=self.resolve(checked.derived_from))
-        writer = self._compartment.store.writer(progress=progress)
-        return IncomingDocument(self, writer, checked)
+        # The whole-file commitment is hashed as the bytes arrive (vault/commitments.py).
+        salt = self._compartment._container.random(SALT_BYTES)
+        writer = self._compartment.store.writer(progress=progress, salt=salt)
+        return IncomingDocument(self, writer, checked, salt)
 
     def add_note(self, text: str, *, title: str, **metadata: Any) -> Document:
         """A typed note (dates, places, names) stored as a UTF-8 text document."""
@@ -430,6 +453,46 @@ class DocumentStore:
             if candidate not in self._docs:
                 return candidate
 
+    # -- page commitments (vault/commitments.py) ------------------------------------------------
+    def commitments(self, doc_id: str) -> PageCommitments:
+        """The document's salted page commitments. A document added before papka made them
+        gets them now (made "later"), stored with a commit unless inside batch()."""
+        key = self.resolve(doc_id)
+        doc = self._docs[key]
+        if doc.commitments is not None:
+            try:
+                return PageCommitments.from_record(doc.commitments)
+            except ValueError:
+                raise ContainerDamaged("A document's page commitments are malformed.",
+                                       hint="Run `papka check`.") from None
+        pointer = self._content[key]
+        salt = self._compartment._container.random(SALT_BYTES)
+        digest = hashlib.sha256(salt)
+        try:
+            for chunk in self._compartment.store.chunks(pointer):
+                digest.update(chunk)
+        except ChunkDamaged:
+            raise DocumentDamaged(key) from None
+        made = self._make_commitments(Commitment(salt, digest.digest()), doc.media_type,
+                                      pointer, "later")
+        with self._change():
+            self._put(replace(doc, commitments=made.to_record()), pointer)
+        return made
+
+    def _make_commitments(self, whole: Commitment, media_type: str, pointer: Pointer,
+                          made: Made) -> PageCommitments:
+        def read() -> bytes:
+            try:
+                return self._compartment.store.read_bytes(pointer)
+            except ChunkDamaged:
+                raise ContainerDamaged("A document's bytes failed verification while papka "
+                                       "was reading its pages.") from None
+
+        pages = commit_pages(media_type, read, pointer.length,
+                             self._compartment._container.random)
+        at = self._clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return PageCommitments(whole=whole, pages=pages, made=made, at=at)
+
     def check_room(self, size: int) -> None:
         if not self._compartment.store.fits(size):
             raise ContainerFull()
@@ -439,10 +502,11 @@ class IncomingDocument:
     """A document being stored from bytes pushed into it; see DocumentStore.receive."""
 
     def __init__(self, documents: DocumentStore, writer: ObjectWriter,
-                 meta: DocumentMeta) -> None:
+                 meta: DocumentMeta, salt: bytes) -> None:
         self._documents = documents
         self._writer = writer
         self._meta = meta
+        self._salt = salt
         self.document: Document | None = None
 
     def write(self, data: bytes | bytearray | memoryview, /) -> int:
@@ -465,8 +529,14 @@ class IncomingDocument:
             doc_id = documents._new_id()
             recorded = {name: getattr(meta, name) for name in META_FIELDS}
             recorded["title"] = meta.title or default_title(meta.filename, meta.kind)
-            doc = Document(**recorded, id=doc_id, media_type=sniff_media_type(head),
-                           size=pointer.length, sha256=digest, added=documents._clock())
+            media_type = sniff_media_type(head)
+            salted = self._writer.salted_sha256
+            assert salted is not None
+            commitments = documents._make_commitments(
+                Commitment(self._salt, salted), media_type, pointer, "import")
+            doc = Document(**recorded, id=doc_id, media_type=media_type,
+                           size=pointer.length, sha256=digest, added=documents._clock(),
+                           commitments=commitments.to_record())
             documents._put(doc, pointer)
         self.document = documents._docs[doc_id]
         return self.document

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,9 @@ class Document(DocumentMeta):
     size: int
     sha256: str
     added: dt.datetime
+    #: The salted commitments to its pages, as stored (vault/commitments.py; read them with
+    #: DocumentStore.commitments). They hold salts, so they stay out of to_json and repr.
+    commitments: str | None = field(default=None, repr=False)
 
     @property
     def meta(self) -> DocumentMeta:
@@ -113,7 +116,8 @@ class Document(DocumentMeta):
                 or type(data["size"]) is not int or type(tags) is not list and tags != ()
                 or any(v is not None and type(v) is not str for v in optional)
                 or any(type(t) is not str for t in tags)
-                or not (get("derivation") is None or type(get("derivation")) is dict)):
+                or not (get("derivation") is None or type(get("derivation")) is dict)
+                or not (get("commitments") is None or type(get("commitments")) is str)):
             raise ValueError("a catalog record has fields of the wrong type")
         date = get("date")
         # Filled directly rather than through the frozen dataclass's __init__ (four times
@@ -127,7 +131,7 @@ class Document(DocumentMeta):
             issuer=get("issuer"), number=get("number"), country=get("country"),
             language=get("language"), tags=tuple(tags), notes=get("notes"),
             added=dt.datetime.fromisoformat(data["added"]), derived_from=get("derived_from"),
-            derivation=get("derivation"))
+            derivation=get("derivation"), commitments=get("commitments"))
         return doc
 
     @property
@@ -140,6 +144,8 @@ def record(doc: Document, content: Pointer) -> dict[str, Any]:
     """A catalog record: the document's fields without the empty ones, and its content pointer.
     Leaving out nulls keeps the catalog small, which is what unlocking spends its time on."""
     record = {k: v for k, v in doc.to_json().items() if v is not None and v != []}
+    if doc.commitments is not None:
+        record["commitments"] = doc.commitments
     record["content"] = content.to_json()
     return record
 

@@ -17,7 +17,11 @@ from typing import Any
 from papka.formats.bundle.errors import LimitExceededError, ManifestError
 
 FORMAT = "papka-bundle"
-VERSION = 1
+#: A manifest without commitment roots is version 1, as every papka has written it; one whose
+#: entries carry roots (page commitments, docs/FORMAT.md) is version 2, so that a papka that
+#: predates roots says it cannot read the version rather than that the manifest is malformed.
+VERSION = 2
+VERSIONS = (1, 2)
 
 #: Limits every manifest must respect, when written and when read.
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
@@ -60,9 +64,17 @@ class ManifestFile:
     metadata: Mapping[str, str]
     redaction: Mapping[str, int] | None  # None: sent whole; otherwise counts by category
     provenance: tuple[Mapping[str, str], ...]
+    #: The root of this document's page commitments (hex; it is in the sender's vault).
+    commitment_root: str | None = None
+    #: For a copy made from another document (a redacted one), the root of that original.
+    original_root: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        roots = {key: value for key, value in (("commitment_root", self.commitment_root),
+                                               ("original_root", self.original_root))
+                 if value is not None}
         return {
+            **roots,
             "name": self.name,
             "sha256": self.sha256,
             "size": self.size,
@@ -82,10 +94,15 @@ class Manifest:
     sender: str  # the label the keeper chose for himself; may be empty
     files: tuple[ManifestFile, ...]
 
+    @property
+    def version(self) -> int:
+        return 2 if any(f.commitment_root is not None or f.original_root is not None
+                        for f in self.files) else 1
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "created": self.created,
             "signer": self.signer,
             "sender": self.sender,
@@ -164,7 +181,8 @@ def _from_tree(tree: Any) -> Manifest:
     top = _object(tree, {"format", "version", "created", "signer", "sender", "files"})
     if top["format"] != FORMAT:
         raise ManifestError("This is not a papka bundle manifest.")
-    if _integer(top["version"]) != VERSION:
+    version = _integer(top["version"])
+    if version not in VERSIONS:
         raise ManifestError("The bundle uses a manifest version papka does not read.")
     files_value = top["files"]
     if not isinstance(files_value, list):
@@ -173,11 +191,11 @@ def _from_tree(tree: Any) -> Manifest:
         raise LimitExceededError("The bundle lists more documents than papka's limit.")
     files = []
     for entry in files_value:
-        f = _object(
-            entry,
-            {"name", "sha256", "size", "media_type", "kind", "title", "metadata", "redaction",
-             "provenance"},
-        )
+        keys = {"name", "sha256", "size", "media_type", "kind", "title", "metadata",
+                "redaction", "provenance"}
+        if version >= 2 and isinstance(entry, dict):
+            keys |= _ROOTS & set(entry)
+        f = _object(entry, keys)
         redaction_value = f["redaction"]
         redaction: dict[str, int] | None = None
         if redaction_value is not None:
@@ -198,14 +216,28 @@ def _from_tree(tree: Any) -> Manifest:
                 metadata=_string_map(f["metadata"]),
                 redaction=redaction,
                 provenance=tuple(_string_map(step) for step in provenance_value),
+                commitment_root=_optional_string(f, "commitment_root"),
+                original_root=_optional_string(f, "original_root"),
             )
         )
-    return Manifest(
+    manifest = Manifest(
         created=_string(top["created"]),
         signer=_string(top["signer"]),
         sender=_string(top["sender"]),
         files=tuple(files),
     )
+    if manifest.version != version:  # version 2 has roots; version 1 has none
+        raise ManifestError("The bundle's manifest does not follow the format.")
+    return manifest
+
+
+#: The optional keys of a file entry in a version 2 manifest.
+_ROOTS = frozenset({"commitment_root", "original_root"})
+
+
+def _optional_string(entry: Mapping[str, Any], key: str) -> str | None:
+    """A key that may be absent; present, it must be a string (null is refused)."""
+    return _string(entry[key]) if key in entry else None
 
 
 def _text(value: str, limit: int, what: str) -> None:
@@ -234,6 +266,9 @@ def check_file(f: ManifestFile) -> None:
         raise ManifestError("A document's name in the bundle is not a neutral papka name.")
     if not SHA256.fullmatch(f.sha256):
         raise ManifestError("A document's hash in the manifest is malformed.")
+    for root in (f.commitment_root, f.original_root):
+        if root is not None and not (isinstance(root, str) and SHA256.fullmatch(root)):
+            raise ManifestError("A commitment root in the manifest is malformed.")
     if f.size < 0:
         raise ManifestError("A document's size in the manifest is negative.")
     if f.size > MAX_FILE_SIZE:

@@ -73,6 +73,10 @@ class BundleItem:
     #: from authenticated storage (the vault records it at add time and reads are authenticated),
     #: so export need not hash a second time. A wrong value makes the bundle fail verification.
     sha256: str | None = None
+    #: The root of the document's page commitments, when it goes out whole from a vault that
+    #: keeps them; for a copy made from another document, the original's (docs/FORMAT.md).
+    commitment_root: str | None = None
+    original_root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class BundleSummary:
     fingerprint: Fingerprint
     documents_size: int
     plain: bool
+    #: The manifest and its signature exactly as they went out, for a later disclosure.
+    manifest_bytes: bytes = field(default=b"", repr=False)
+    manifest_signature: bytes = field(default=b"", repr=False)
 
 
 def utc_now() -> datetime:
@@ -118,6 +125,8 @@ def _entry(item: BundleItem, name: str, sha256: str) -> ManifestFile:
         metadata=dict(item.metadata),
         redaction=None if item.redaction is None else dict(item.redaction),
         provenance=tuple(dict(step) for step in item.provenance),
+        commitment_root=item.commitment_root,
+        original_root=item.original_root,
     )
 
 
@@ -144,6 +153,8 @@ class _Export:
         self._hashes: list[str] = []
         self.manifest: Manifest | None = None
         self.manifest_sha256 = ""
+        self.manifest_bytes = b""
+        self.manifest_signature = b""
 
     def _document(self, item: BundleItem) -> Iterator[bytes]:
         digest = hashlib.sha256() if item.sha256 is None else None
@@ -185,9 +196,11 @@ class _Export:
                 hint="Send the documents in several smaller bundles.",
             )
         fingerprint = self._signer.fingerprint()
+        self.manifest_bytes = manifest_bytes
+        self.manifest_signature = self._signer.sign(manifest_bytes)
         fixed = {
             MANIFEST: manifest_bytes,
-            MANIFEST_SIGNATURE: self._signer.sign(manifest_bytes),
+            MANIFEST_SIGNATURE: self.manifest_signature,
             INDEX: index,
             INDEX_SIGNATURE: self._signer.sign(index),
             README: stockcheck.readme(self._signer.public_openssh(), fingerprint.openssh),
@@ -278,4 +291,6 @@ def write_bundle(
         fingerprint=signer.fingerprint(),
         documents_size=sum(item.size for item in items),
         plain=protection.plain,
+        manifest_bytes=export.manifest_bytes,
+        manifest_signature=export.manifest_signature,
     )

@@ -282,6 +282,10 @@ def test_every_command_leaves_no_trace_outside_what_the_keeper_names(tmp_path: P
                 passphrases=(HIDDEN,))
     session.run("bundle", "verify", str(out / "ssh.age"), "-i", str(ssh_key),
                 passphrases=(KEY_PASS,), container=False)
+    # A page for a court: only the disclosure file named here is written.
+    session.run("disclose", pdf_id, "--pages", "1", "-o", str(session.named / "court.zip"),
+                passphrases=(HIDDEN,))
+    session.run("disclose", "--check", str(session.named / "court.zip"), container=False)
     session.run("profiles", "add", "embassy-canary", "--preset", "hide-only", "--hide-file", "-",
                 "--field", "date", stdin=hide, passphrases=(HIDDEN,))
     session.run("profiles", "remove", "embassy-canary", passphrases=(HIDDEN,))
