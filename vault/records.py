@@ -105,33 +105,48 @@ class Document(DocumentMeta):
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Document:
         get = data.get            # catalog records leave out empty fields (docs/FORMAT.md §6)
-        # Authenticated, but whoever holds the passphrase could have crafted it: check types
-        # (unrolled: this runs for every document on the first listing after unlock).
-        optional = (get("filename"), get("issuer"), get("number"), get("country"),
-                    get("language"), get("notes"), get("derived_from"), get("date"))
+        # Authenticated, but whoever holds the passphrase could have crafted it: check types.
+        # Written out without generators: this runs for every document on the first listing
+        # after unlock.
+        filename, issuer, number, country = (get("filename"), get("issuer"), get("number"),
+                                             get("country"))
+        language, notes, derived_from, date = (get("language"), get("notes"),
+                                               get("derived_from"), get("date"))
+        derivation, commitments = get("derivation"), get("commitments")
         tags = get("tags", ())
-        if (type(data["id"]) is not str or type(data["kind"]) is not str
-                or type(data["title"]) is not str or type(data["media_type"]) is not str
-                or type(data["sha256"]) is not str or type(data["added"]) is not str
-                or type(data["size"]) is not int or type(tags) is not list and tags != ()
-                or any(v is not None and type(v) is not str for v in optional)
-                or any(type(t) is not str for t in tags)
-                or not (get("derivation") is None or type(get("derivation")) is dict)
-                or not (get("commitments") is None or type(get("commitments")) is str)):
+        if not (type(data["id"]) is str and type(data["kind"]) is str
+                and type(data["title"]) is str and type(data["media_type"]) is str
+                and type(data["sha256"]) is str and type(data["added"]) is str
+                and type(data["size"]) is int
+                and (filename is None or type(filename) is str)
+                and (issuer is None or type(issuer) is str)
+                and (number is None or type(number) is str)
+                and (country is None or type(country) is str)
+                and (language is None or type(language) is str)
+                and (notes is None or type(notes) is str)
+                and (derived_from is None or type(derived_from) is str)
+                and (date is None or type(date) is str)
+                and (derivation is None or type(derivation) is dict)
+                and (commitments is None or type(commitments) is str)):
             raise ValueError("a catalog record has fields of the wrong type")
-        date = get("date")
+        if type(tags) is list:
+            for tag in tags:
+                if type(tag) is not str:
+                    raise ValueError("a catalog record has fields of the wrong type")
+            tags = tuple(tags)
+        elif tags != ():
+            raise ValueError("a catalog record has fields of the wrong type")
         # Filled directly rather than through the frozen dataclass's __init__ (four times
         # slower, and this runs for every document on the first listing after unlock); the
         # fields are exactly the dataclass's, and it has no __post_init__.
         doc = object.__new__(cls)
         doc.__dict__.update(
-            id=data["id"], kind=data["kind"], title=data["title"], filename=get("filename"),
+            id=data["id"], kind=data["kind"], title=data["title"], filename=filename,
             media_type=data["media_type"], size=data["size"], sha256=data["sha256"],
             date=dt.date.fromisoformat(date) if date else None,
-            issuer=get("issuer"), number=get("number"), country=get("country"),
-            language=get("language"), tags=tuple(tags), notes=get("notes"),
-            added=dt.datetime.fromisoformat(data["added"]), derived_from=get("derived_from"),
-            derivation=get("derivation"), commitments=get("commitments"))
+            issuer=issuer, number=number, country=country, language=language, tags=tags,
+            notes=notes, added=dt.datetime.fromisoformat(data["added"]),
+            derived_from=derived_from, derivation=derivation, commitments=commitments)
         return doc
 
     @property
