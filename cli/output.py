@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import sys
+import textwrap
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -106,7 +107,9 @@ def render_fields(pairs: Sequence[tuple[str, str]], *, width: int | None = None)
     value_width = max(20, width - label_width)
     lines = []
     for label, value in pairs:
-        chunks = click.wrap_text(value, value_width).splitlines() or [""]
+        # Words are never cut: a path, a key or a hash split over two lines cannot be copied.
+        chunks = [line for part in value.splitlines() or [""] for line in textwrap.wrap(
+            part, value_width, break_long_words=False, break_on_hyphens=False) or [""]]
         lines.append(label + ":" + " " * (label_width - display_width(label) - 1) + chunks[0])
         lines.extend(" " * label_width + chunk for chunk in chunks[1:])
     return "\n".join(lines)
