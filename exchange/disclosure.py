@@ -31,7 +31,7 @@ from papka.formats.bundle.signer import public_blob_from_openssh
 from papka.formats.bundle.sshsig import NAMESPACE, verify
 from papka.formats.bundle.writer import BundleSummary, utc_now
 from papka.media import PDF, extension_for
-from papka.vault.commitments import SALT_BYTES, commit, page_label
+from papka.vault.commitments import SALT_BYTES, commit, commit_file, page_label
 
 if TYPE_CHECKING:
     from papka.vault.compartment import Compartment
@@ -265,11 +265,11 @@ def write_disclosure(
             raise PageNotReproducible()
     whole_name = f"{WHOLE}.{extension_for(doc.media_type)}"
     if whole:
-        digest = hashlib.sha256(committed.whole.salt)
+        digest = hashlib.sha256()
         with documents.open(doc.id) as stream:
             while chunk := stream.read(1024 * 1024):
                 digest.update(chunk)
-        if digest.digest() != committed.whole.digest:
+        if commit_file(committed.whole.salt, digest.hexdigest()) != committed.whole.digest:
             raise PageNotReproducible()
     moment = clock().astimezone(dt.UTC)
     labels = tuple(name.rsplit(".", 1)[0] for name, _salt, _data in revealed) + (
@@ -319,9 +319,12 @@ def check_commands(revealed: Sequence[str], whole_name: str | None) -> str:
         "grep -o \"_root\\\":\\\"$(sha256sum commitments.txt | cut -c1-64)\\\"\" manifest.json",
     ]
     for label in revealed:
-        name = whole_name if label == WHOLE and whole_name else f"{label}.pdf"
-        lines.append(f"grep -x \"$(cat {label}.salt {name} | sha256sum | cut -c1-64)  {label}\" "
-                     "commitments.txt")
+        if label == WHOLE and whole_name:
+            # The whole file is committed through its SHA-256 (vault/commitments.commit_file).
+            digest = f"{{ cat {label}.salt; sha256sum < {whole_name} | cut -c1-64; }} | sha256sum"
+        else:
+            digest = f"cat {label}.salt {label}.pdf | sha256sum"
+        lines.append(f"grep -x \"$({digest} | cut -c1-64)  {label}\" commitments.txt")
     return "".join(line + "\n" for line in lines)
 
 
@@ -444,7 +447,9 @@ def check_disclosure(source: bytes | str | Path) -> DisclosureCheck:
         salt = members.get(label + SALT_SUFFIX)
         if salt is None or len(salt) != SALT_BYTES:
             raise DisclosureDoesNotVerify("A revealed page lacks its 32-byte salt.")
-        if commit(salt, content).hex() != committed[label]:
+        made = (commit_file(salt, hashlib.sha256(content).hexdigest()) if label == WHOLE
+                else commit(salt, content))
+        if made.hex() != committed[label]:
             raise DisclosureDoesNotVerify("A revealed page does not match its commitment.")
         revealed.append(label)
     salts = {n.rsplit(".", 1)[0] for n in members if n.endswith(SALT_SUFFIX)}

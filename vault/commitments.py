@@ -1,13 +1,14 @@
 """Salted commitments to a document's pages, made when it is added (docs/FORMAT.md, "Page
 commitments and disclosures").
 
-A commitment is SHA-256(salt || bytes), the salt 32 fresh random bytes for each commitment. A
-document has one for the whole file and, for a PDF papka can split, one per page (the one-page
-PDFs of papka.pages). Its commitment list is a text file in `sha256sum`'s format, one line per
-commitment ("<hex>  file", then "<hex>  page-0001"...), and its root is the SHA-256 of that
-text: a court recomputes both with coreutils. Salts and commitments live in the document's
-catalog record, inside the compartment's encryption; only a disclosure the keeper makes
-reveals the salts of the pages it shows.
+A page's commitment is SHA-256(salt || bytes); the whole file's is SHA-256(salt || the file's
+SHA-256 as 64 hex digits and a newline), so that adding a file hashes it once. Each salt is 32
+fresh random bytes. A document has one commitment for the whole file and, for a PDF papka can
+split, one per page (the one-page PDFs of papka.pages). Its commitment list is a text file in
+`sha256sum`'s format, one line per commitment ("<hex>  file", then "<hex>  page-0001"...), and
+its root is the SHA-256 of that text: a court recomputes both with coreutils. Salts and
+commitments live in the document's catalog record, inside the compartment's encryption; only a
+disclosure the keeper makes reveals the salts of the pages it shows.
 """
 
 from __future__ import annotations
@@ -25,8 +26,17 @@ Made = Literal["import", "later"]
 
 
 def commit(salt: bytes, data: bytes) -> bytes:
-    """SHA-256(salt || data): what `cat SALT FILE | sha256sum` prints."""
+    """SHA-256(salt || data): what `cat SALT FILE | sha256sum` prints (a page's commitment)."""
     return hashlib.sha256(salt + data).digest()
+
+
+def commit_file(salt: bytes, sha256_hex: str) -> bytes:
+    """The whole file's commitment, from its SHA-256 (64 lowercase hex digits):
+    SHA-256(salt || hex || "\\n"), what `{ cat SALT; sha256sum < FILE | cut -c1-64; } | sha256sum`
+    prints. The salt hides the digest as it would hide the bytes, and the digest binds the
+    bytes; papka already computes the digest as a file arrives, so a 1 GiB file is not hashed
+    twice (docs/FORMAT.md, "Page commitments and disclosures")."""
+    return hashlib.sha256(salt + sha256_hex.encode("ascii") + b"\n").digest()
 
 
 def page_label(number: int, count: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import errno
-import hashlib
 import json
 import os
 import re
@@ -31,6 +30,7 @@ from papka.vault.commitments import (
     Commitment,
     Made,
     PageCommitments,
+    commit_file,
     commit_pages,
 )
 from papka.vault.errors import (
@@ -390,9 +390,9 @@ class DocumentStore:
         checked = (meta or DocumentMeta()).with_changes(fields)
         if checked.derived_from is not None:
             checked = replace(checked, derived_from=self.resolve(checked.derived_from))
-        # The whole-file commitment is hashed as the bytes arrive (vault/commitments.py).
+        # The whole-file commitment is made from the digest the writer computes anyway.
         salt = self._compartment._container.random(SALT_BYTES)
-        writer = self._compartment.store.writer(progress=progress, salt=salt)
+        writer = self._compartment.store.writer(progress=progress)
         return IncomingDocument(self, writer, checked, salt)
 
     def add_note(self, text: str, *, title: str, **metadata: Any) -> Document:
@@ -467,14 +467,8 @@ class DocumentStore:
                                        hint="Run `papka check`.") from None
         pointer = self._content[key]
         salt = self._compartment._container.random(SALT_BYTES)
-        digest = hashlib.sha256(salt)
-        try:
-            for chunk in self._compartment.store.chunks(pointer):
-                digest.update(chunk)
-        except ChunkDamaged:
-            raise DocumentDamaged(key) from None
-        made = self._make_commitments(Commitment(salt, digest.digest()), doc.media_type,
-                                      pointer, "later")
+        made = self._make_commitments(Commitment(salt, commit_file(salt, doc.sha256)),
+                                      doc.media_type, pointer, "later")
         with self._change():
             self._put(replace(doc, commitments=made.to_record()), pointer)
         return made
@@ -530,10 +524,9 @@ class IncomingDocument:
             recorded = {name: getattr(meta, name) for name in META_FIELDS}
             recorded["title"] = meta.title or default_title(meta.filename, meta.kind)
             media_type = sniff_media_type(head)
-            salted = self._writer.salted_sha256
-            assert salted is not None
             commitments = documents._make_commitments(
-                Commitment(self._salt, salted), media_type, pointer, "import")
+                Commitment(self._salt, commit_file(self._salt, digest)), media_type, pointer,
+                "import")
             doc = Document(**recorded, id=doc_id, media_type=media_type,
                            size=pointer.length, sha256=digest, added=documents._clock(),
                            commitments=commitments.to_record())

@@ -223,11 +223,10 @@ class ObjectStore:
 
     # -- writing --------------------------------------------------------------------------------
     def writer(self, *, progress: Progress | None = None, expected: int = 0,
-               copy: int = 0, salt: bytes | None = None) -> ObjectWriter:
+               copy: int = 0) -> ObjectWriter:
         """A new object, written by pushing bytes into it (ObjectWriter.write) or by letting it
-        read a stream (write_stream). With ``salt``, the writer also hashes salt || content
-        (ObjectWriter.salted_sha256: a document's whole-file commitment, vault/commitments.py)."""
-        return ObjectWriter(self, progress=progress, expected=expected, copy=copy, salt=salt)
+        read a stream (write_stream)."""
+        return ObjectWriter(self, progress=progress, expected=expected, copy=copy)
 
     def write_stream(self, source: BinaryIO, *, progress: Progress | None = None,
                      expected: int = 0, copy: int = 0) -> tuple[Pointer, str, bytes]:
@@ -328,7 +327,7 @@ class ObjectWriter:
     """
 
     def __init__(self, store: ObjectStore, *, progress: Progress | None, expected: int,
-                 copy: int, salt: bytes | None = None) -> None:
+                 copy: int) -> None:
         self._store = store
         self._progress = progress
         self._expected = expected
@@ -336,7 +335,6 @@ class ObjectWriter:
         self._seed = store._random(32)
         self._cipher = store._cipher(self._seed)
         self._digest = hashlib.sha256()
-        self._salted = None if salt is None else hashlib.sha256(salt)
         self._lent = store._borrow_buffers()
         self._buffers, self._sealed = self._lent
         self._buffer = self._buffers[0]
@@ -377,23 +375,11 @@ class ObjectWriter:
             self._hashing = None
         if not self._extents:
             self._head = bytes(data[:8192])
-            self._update_digests(data)          # one small object: no thread at all
+            self._digest.update(data)           # one small object: no thread at all
             return
         if self._hasher is None:
             self._hasher = ThreadPoolExecutor(max_workers=1)
-        self._hashing = self._hasher.submit(self._update_digests, data)
-
-    def _update_digests(self, data: memoryview) -> None:
-        self._digest.update(data)
-        if self._salted is not None:
-            self._salted.update(data)
-
-    @property
-    def salted_sha256(self) -> bytes | None:
-        """SHA-256(salt || content) once closed, when the writer was given a salt."""
-        if self._salted is None or not self._closed:
-            return None
-        return self._salted.digest()
+        self._hashing = self._hasher.submit(self._digest.update, data)
 
     def _seal(self, wanted_sectors: int) -> None:
         """Seal the front of the buffer into one run of at most `wanted_sectors` sectors."""
