@@ -134,7 +134,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                           for d in result.documents],
             "disclosable": result.disclosable,
         })
-        _warn_if_not_disclosable(result.disclosable)
+        _warn_if_not_disclosable(read_only)
         _warn_about_metadata(result.documents)
         return
     rows = []

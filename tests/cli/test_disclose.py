@@ -29,6 +29,7 @@ def _exported(decoy_only: Papka, workdir: Path, name: str = "sent.zip",
     assert sent.exit_code == 0, sent.output
     report = json.loads(sent.stdout)
     assert report["disclosable"] is True
+    assert "read-only" not in sent.stderr      # the note is for a container papka cannot write
     return doc, report["manifest_sha256"]
 
 
