@@ -31,7 +31,8 @@ from papka.formats.redaction import (
 )
 from papka.formats.rendering import as_pdf, pages, pixel_box
 
-__all__ = ["JPEG_QUALITY", "WITHHELD", "EncodedPage", "bilevel_loss", "burn", "encode_page"]
+__all__ = ["JPEG_QUALITY", "WITHHELD", "EncodedPage", "bilevel_loss", "burn", "burned_page",
+           "encode_page"]
 
 #: Shown in the text version of a DOCX or e-mail wherever something was withheld.
 WITHHELD = "█████"
@@ -266,3 +267,18 @@ def burn(data: bytes, media_type: str, plan: RedactionPlan, *, dpi: int = 200,
     if media_type in TEXT_TYPES:
         text = _visible_text(as_pdf(data, media_type), plan)
     return Redacted(pdf.build_pdf(sheets), media.PDF, plan.summary(), text)
+
+
+def burned_page(data: bytes, plan: RedactionPlan, index: int, dpi: int = 200,
+                ocr_layer: bool = False) -> bytes:
+    """One page of a PDF burned with its boxes, as a one-page PDF (for a copy that keeps the
+    text of its other pages)."""
+    with pdf.open_document(data) as document:
+        page = document[index]
+        try:
+            picture = pdf.render_page(page, dpi)
+        finally:
+            page.close()
+    sheet = plan.pages[index]
+    return pdf.build_pdf([_sheet(picture, sheet.boxes, dpi / 72.0, (sheet.width, sheet.height),
+                                 dpi, ocr_layer)])

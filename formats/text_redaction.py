@@ -1,0 +1,913 @@
+"""Keeping the text: a plan's boxes removed from a born-digital PDF's content, not burned.
+
+For each page with boxes, the content stream is read operator by operator (pikepdf) and every
+glyph's place worked out from the fonts' widths. The glyphs whose middle lies in a box are
+taken out of the text-showing operators; each run of them becomes one black box of a fixed
+width (:func:`papka.formats.verify.gaps.box_width` of its height, whatever it hid, with a fixed
+margin either side); and every line that held one is set again from its start with the fonts' natural
+advances (no word or character spacing, no kerning), so nothing on that line depends on the
+width of what was removed. Pages papka cannot rewrite safely are burned, each with a reason
+(:data:`BURN_REASONS`). The copy is then rebuilt without metadata, structure tree, alternate
+texts, annotations, outlines or attachments, in one revision. docs/redaction.md, "Keeping the
+text", states the argument and the limits.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pikepdf
+
+from papka.formats import limits, pdf
+from papka.formats.plan import Box, RedactionPlan
+from papka.formats.verify.gaps import box_height, box_margin, box_width
+
+#: Why a page was burned instead of keeping its text (codes, as in Redacted.burned_pages).
+BURN_REASONS: dict[str, str] = {
+    "picture": "a picture lies under a box",
+    "drawing": "a drawing lies under a box (it may be text drawn as shapes)",
+    "type3-font": "text under a box is in a Type 3 font",
+    "unmeasured-font": "a font on the page has no widths or an encoding papka does not read",
+    "form-text": "text under a box is inside a form or an annotation",
+    "turned-text": "text under a box is turned, slanted or mirrored",
+    "unmatched-text": "papka could not match every letter under a box in the content",
+    "line-overflow": "a line set again would run into other text or off the page",
+    "turned-box": "a box was drawn turned (a scan read by OCR)",
+    "whole-page": "the whole page is covered",
+    "content": "the page's content could not be read",
+    "verification": "the copy with text kept did not pass verification",
+}
+
+#: Between two words that had no space glyph (a gap of more than WORD_GAP_EMS), a space of
+#: WORD_SPACE_EMS is set: a fixed width, so justification does not survive.
+WORD_GAP_EMS = 0.15
+WORD_SPACE_EMS = 0.25
+#: Glyphs on one baseline further apart than this are separate pieces of text (columns, tab
+#: stops), set independently.
+SEGMENT_GAP_EMS = 3.0
+#: Drawings thinner than this (rules, underlines, table borders) may lie under a box.
+THIN_PT = 2.0
+#: Forms nested deeper than this are not followed; the page is burned.
+MAX_FORM_DEPTH = 12
+
+Matrix = tuple[float, float, float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+Rect = tuple[float, float, float, float]
+
+
+class _Burn(Exception):
+    """This page cannot keep its text; the code says why (a key of BURN_REASONS)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _mul(m: Matrix, n: Matrix) -> Matrix:
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s,
+            e * p + f * r + t, e * q + f * s + u)
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5]
+
+
+def _matrix(values: Sequence[object]) -> Matrix:
+    numbers = [float(v) for v in values]  # type: ignore[arg-type]
+    if len(numbers) != 6 or not all(math.isfinite(v) for v in numbers):
+        raise _Burn("content")
+    return (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5])
+
+
+# --- fonts ---------------------------------------------------------------------------------
+
+_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+
+
+def _unicode_map(font: pikepdf.Dictionary) -> dict[bytes, str]:
+    """The font's ToUnicode CMap, code to text (bfchar and bfrange), or empty."""
+    stream = font.get("/ToUnicode")
+    if not isinstance(stream, pikepdf.Stream):
+        return {}
+    try:
+        data = stream.read_bytes()
+    except pikepdf.PdfError:
+        return {}
+    mapping: dict[bytes, str] = {}
+
+    def text(hexed: bytes) -> str:
+        raw = bytes.fromhex(hexed.decode("ascii").replace(" ", "").replace("\n", ""))
+        return raw.decode("utf-16-be", errors="replace")
+
+    def code(hexed: bytes) -> bytes:
+        return bytes.fromhex(re.sub(rb"\s", b"", hexed).decode("ascii"))
+
+    for block in re.finditer(rb"beginbfchar(.*?)endbfchar", data, re.S):
+        pairs = _HEX.findall(block.group(1))
+        for source, target in zip(pairs[0::2], pairs[1::2], strict=False):
+            try:
+                mapping[code(source)] = text(target)
+            except ValueError:
+                continue
+    for block in re.finditer(rb"beginbfrange(.*?)endbfrange", data, re.S):
+        for entry in re.finditer(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])",
+                                 block.group(1)):
+            try:
+                low, high = code(entry.group(1)), code(entry.group(2))
+            except ValueError:
+                continue
+            first, last = int.from_bytes(low, "big"), int.from_bytes(high, "big")
+            if last < first or last - first > 0xFFFF:
+                continue
+            target = entry.group(3)
+            try:
+                if target.startswith(b"["):
+                    for offset, item in enumerate(_HEX.findall(target)):
+                        mapping[(first + offset).to_bytes(len(low), "big")] = text(item)
+                else:
+                    start = bytes.fromhex(target[1:-1].decode("ascii"))
+                    base = int.from_bytes(start, "big")
+                    for offset in range(last - first + 1):
+                        value = (base + offset).to_bytes(len(start), "big")
+                        mapping[(first + offset).to_bytes(len(low), "big")] = value.decode(
+                            "utf-16-be", errors="replace")
+            except ValueError:
+                continue
+    return mapping
+
+
+@dataclass
+class _Font:
+    """What papka needs of a font to place its glyphs: code length and widths."""
+
+    two_byte: bool
+    widths: dict[int, float]
+    default: float
+    unicode: dict[bytes, str]
+    type3: bool = False
+
+    def codes(self, data: bytes) -> list[bytes]:
+        if self.two_byte:
+            if len(data) % 2:
+                raise _Burn("unmeasured-font")
+            return [data[i:i + 2] for i in range(0, len(data), 2)]
+        return [data[i:i + 1] for i in range(len(data))]
+
+    def width(self, code: bytes) -> float:
+        return self.widths.get(int.from_bytes(code, "big"), self.default) / 1000.0
+
+    def is_space(self, code: bytes) -> bool:
+        text = self.unicode.get(code)
+        if text is not None:
+            return text.isspace() or text == ""
+        return not self.two_byte and code == b" "
+
+
+def _number(value: object, default: float = 0.0) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) else default
+
+
+def _load_font(font: object) -> _Font | None:
+    """The font's widths, or None when papka cannot measure it (then pages that need it burn)."""
+    if not isinstance(font, pikepdf.Dictionary):
+        return None
+    subtype = font.get("/Subtype")
+    if subtype == pikepdf.Name.Type3:
+        return _Font(False, {}, 0.0, {}, type3=True)
+    if subtype == pikepdf.Name.Type0:
+        if font.get("/Encoding") != pikepdf.Name("/Identity-H"):
+            return None
+        descendants = font.get("/DescendantFonts")
+        if not isinstance(descendants, pikepdf.Array) or len(descendants) != 1:
+            return None
+        cid = descendants[0]
+        if not isinstance(cid, pikepdf.Dictionary):
+            return None
+        widths: dict[int, float] = {}
+        table = cid.get("/W")
+        if isinstance(table, pikepdf.Array):
+            items = list(table)
+            index = 0
+            while index < len(items):
+                first = int(_number(items[index], -1))
+                if first < 0 or index + 1 >= len(items):
+                    return None
+                following = items[index + 1]
+                if isinstance(following, pikepdf.Array):
+                    for offset, value in enumerate(following):
+                        widths[first + offset] = _number(value)
+                    index += 2
+                else:
+                    if index + 2 >= len(items):
+                        return None
+                    last = int(_number(following, -1))
+                    if last < first or last - first > 0xFFFF:
+                        return None
+                    value = _number(items[index + 2])
+                    for code in range(first, last + 1):
+                        widths[code] = value
+                    index += 3
+        return _Font(True, widths, _number(cid.get("/DW"), 1000.0), _unicode_map(font))
+    if subtype not in (pikepdf.Name.Type1, pikepdf.Name.TrueType, pikepdf.Name.MMType1):
+        return None
+    table = font.get("/Widths")
+    if not isinstance(table, pikepdf.Array):
+        return None  # a standard font without widths: papka has no metrics for it
+    first = int(_number(font.get("/FirstChar"), 0))
+    descriptor = font.get("/FontDescriptor")
+    missing = _number(descriptor.get("/MissingWidth"), 0.0) if isinstance(
+        descriptor, pikepdf.Dictionary) else 0.0
+    widths = {first + offset: _number(value) for offset, value in enumerate(table)}
+    return _Font(False, widths, missing, _unicode_map(font))
+
+
+# --- reading a content stream --------------------------------------------------------------
+
+
+@dataclass
+class _Glyph:
+    stream: int          # 0: the page's content; else a form (not movable)
+    op: int              # index of the text-showing operator in the page's operators
+    code: bytes
+    width: float         # natural advance in glyph units / 1000
+    x: float             # origin in user space (upright text only)
+    y: float             # baseline in user space
+    advance: float       # natural advance in user space
+    size: float          # font size in user space
+    space: bool
+    upright: bool
+    center: tuple[float, float]  # middle of the glyph, in user space
+    type3: bool
+    covered: bool = False
+    new_x: float | None = None
+    #: Placed on its own (a fresh text matrix): the glyphs either side of a box, so that a
+    #: reader that rounds the fonts' widths still finds the box's edges where they are.
+    anchor: bool = False
+
+
+@dataclass
+class _TextState:
+    char_spacing: float = 0.0
+    word_spacing: float = 0.0
+    scale: float = 1.0
+    leading: float = 0.0
+    font: _Font | None = None
+    font_known: bool = True
+    size: float = 0.0
+    rise: float = 0.0
+
+    def copy(self) -> _TextState:
+        return _TextState(self.char_spacing, self.word_spacing, self.scale, self.leading,
+                          self.font, self.font_known, self.size, self.rise)
+
+
+@dataclass
+class _Show:
+    """A text-showing operator of the page's own content, and the state it ran in."""
+
+    op: int
+    glyphs: list[_Glyph]
+    tm: Matrix               # text matrix as the glyphs start (after ' or " moved the line)
+    tlm: Matrix              # line matrix after the operator
+    displacement: float      # text-space displacement from tlm after the operator
+    state: _TextState
+    ctm: Matrix
+
+
+@dataclass
+class _Page:
+    glyphs: list[_Glyph] = field(default_factory=list)
+    shows: dict[int, _Show] = field(default_factory=dict)
+    marks: list[tuple[Rect, str]] = field(default_factory=list)  # pictures, drawings: bbox, kind
+    unknown_font: bool = False
+
+
+class _Reader:
+    """Walks a page's operators (and the forms it draws), placing every glyph."""
+
+    def __init__(self, page: _Page, fonts: dict[int, _Font | None]) -> None:
+        self.page = page
+        self.fonts = fonts
+
+    def font(self, resources: object, name: object) -> tuple[_Font | None, bool]:
+        if not isinstance(resources, pikepdf.Dictionary):
+            return None, False
+        table = resources.get("/Font")
+        if not isinstance(table, pikepdf.Dictionary) or not isinstance(name, pikepdf.Name):
+            return None, False
+        font = table.get(name)
+        if font is None:
+            return None, False
+        key = font.objgen[0] if font.is_indirect else id(font)
+        if key not in self.fonts:
+            self.fonts[key] = _load_font(font)
+        loaded = self.fonts[key]
+        return loaded, loaded is not None
+
+    def run(self, ops: Sequence[object], resources: object, ctm: Matrix, stream: int,
+            depth: int = 0) -> None:
+        if depth > MAX_FORM_DEPTH:
+            raise _Burn("content")
+        stack: list[tuple[Matrix, _TextState]] = []
+        state = _TextState()
+        tm = tlm = IDENTITY
+        displacement = 0.0
+        path: list[tuple[float, float]] = []
+        for index, instruction in enumerate(ops):
+            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+                self.mark(_unit_square(ctm), "picture")
+                continue
+            operands, operator = instruction.operands, str(instruction.operator)  # type: ignore[attr-defined]
+            if operator == "q":
+                stack.append((ctm, state.copy()))
+            elif operator == "Q":
+                if stack:
+                    ctm, state = stack.pop()
+            elif operator == "cm":
+                ctm = _mul(_matrix(operands), ctm)
+            elif operator == "BT":
+                tm = tlm = IDENTITY
+                displacement = 0.0
+            elif operator == "Tf" and len(operands) == 2:
+                state.font, state.font_known = self.font(resources, operands[0])
+                state.size = _number(operands[1])
+            elif operator == "Tc" and operands:
+                state.char_spacing = _number(operands[0])
+            elif operator == "Tw" and operands:
+                state.word_spacing = _number(operands[0])
+            elif operator == "Tz" and operands:
+                state.scale = _number(operands[0], 100.0) / 100.0
+            elif operator == "TL" and operands:
+                state.leading = _number(operands[0])
+            elif operator == "Ts" and operands:
+                state.rise = _number(operands[0])
+            elif operator in ("Td", "TD") and len(operands) == 2:
+                tx, ty = _number(operands[0]), _number(operands[1])
+                if operator == "TD":
+                    state.leading = -ty
+                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), tlm)
+                displacement = 0.0
+            elif operator == "Tm" and len(operands) == 6:
+                tm = tlm = _matrix(operands)
+                displacement = 0.0
+            elif operator == "T*":
+                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
+                displacement = 0.0
+            elif operator in ("Tj", "TJ", "'", '"'):
+                if operator == '"' and len(operands) == 3:
+                    state.word_spacing = _number(operands[0])
+                    state.char_spacing = _number(operands[1])
+                if operator in ("'", '"'):
+                    tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
+                    displacement = 0.0
+                start = tm
+                glyphs, moved = self.show(operands[-1] if operands else None, state, tm, ctm,
+                                          stream, index)
+                displacement += moved
+                tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
+                if stream == 0:
+                    self.page.shows[index] = _Show(index, glyphs, start, tlm, displacement,
+                                                   state.copy(), ctm)
+            elif operator == "Do" and operands:
+                self.draw_xobject(resources, operands[0], ctm, stream, depth)
+            elif operator in ("m", "l") and len(operands) == 2:
+                path.append(_apply(ctm, _number(operands[0]), _number(operands[1])))
+            elif operator in ("c", "v", "y"):
+                for pair in range(0, len(operands) - 1, 2):
+                    path.append(_apply(ctm, _number(operands[pair]), _number(operands[pair + 1])))
+            elif operator == "re" and len(operands) == 4:
+                x, y, w, h = (_number(v) for v in operands)
+                path.extend(_apply(ctm, px, py) for px, py in
+                            ((x, y), (x + w, y), (x, y + h), (x + w, y + h)))
+            elif operator in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*"):
+                if path:
+                    xs = [p[0] for p in path]
+                    ys = [p[1] for p in path]
+                    self.mark((min(xs), min(ys), max(xs), max(ys)), "drawing")
+                path = []
+            elif operator == "n":
+                path = []
+            elif operator == "sh":
+                self.mark((-math.inf, -math.inf, math.inf, math.inf), "drawing")
+
+    def mark(self, rect: Rect, kind: str) -> None:
+        self.page.marks.append((rect, kind))
+
+    def show(self, text: object, state: _TextState, tm: Matrix, ctm: Matrix, stream: int,
+             op: int) -> tuple[list[_Glyph], float]:
+        """Place the glyphs of one text-showing operator; return them and the displacement."""
+        if isinstance(text, pikepdf.Array):
+            items = list(text)
+        elif isinstance(text, pikepdf.String):
+            items = [text]
+        else:
+            return [], 0.0
+        font = state.font
+        if font is None:
+            if any(isinstance(i, pikepdf.String) and len(bytes(i)) for i in items):
+                self.page.unknown_font = True
+            return [], 0.0
+        matrix = _mul(tm, ctm)
+        upright = (abs(matrix[1]) <= 1e-6 * abs(matrix[0]) and abs(matrix[2]) <= 1e-6 *
+                   abs(matrix[3]) and matrix[0] > 0 and matrix[3] > 0 and state.scale > 0
+                   and state.size > 0)
+        glyphs: list[_Glyph] = []
+        moved = 0.0
+        for item in items:
+            if isinstance(item, pikepdf.String):
+                for code in font.codes(bytes(item)):
+                    width = font.width(code)
+                    natural = width * state.size * state.scale
+                    advance = natural + state.char_spacing * state.scale
+                    if not font.two_byte and code == b" ":
+                        advance += state.word_spacing * state.scale
+                    cx, cy = _apply(matrix, moved + natural / 2,
+                                    state.rise + 0.3 * state.size)
+                    ox, oy = _apply(matrix, moved, state.rise)
+                    glyphs.append(_Glyph(stream, op, code, width, ox, oy, natural * matrix[0],
+                                         state.size * abs(matrix[3]), font.is_space(code),
+                                         upright, (cx, cy), font.type3))
+                    moved += advance
+            else:
+                moved -= _number(item) / 1000.0 * state.size * state.scale
+        self.page.glyphs.extend(glyphs)
+        return glyphs, moved
+
+    def draw_xobject(self, resources: object, name: object, ctm: Matrix, stream: int,
+                     depth: int) -> None:
+        if not isinstance(resources, pikepdf.Dictionary):
+            return
+        table = resources.get("/XObject")
+        if not isinstance(table, pikepdf.Dictionary) or not isinstance(name, pikepdf.Name):
+            return
+        xobject = table.get(name)
+        if not isinstance(xobject, pikepdf.Stream):
+            return
+        subtype = xobject.get("/Subtype")
+        if subtype == pikepdf.Name.Image:
+            self.mark(_unit_square(ctm), "picture")
+            return
+        if subtype != pikepdf.Name.Form:
+            return
+        matrix = _matrix(list(xobject.get("/Matrix", pikepdf.Array(list(IDENTITY)))))
+        try:
+            ops = pikepdf.parse_content_stream(xobject)
+        except (pikepdf.PdfError, ValueError) as error:
+            raise _Burn("content") from error
+        inner = xobject.get("/Resources", resources)
+        self.run(ops, inner, _mul(matrix, ctm), stream + 1, depth + 1)
+
+
+def _unit_square(ctm: Matrix) -> Rect:
+    corners = [_apply(ctm, x, y) for x in (0.0, 1.0) for y in (0.0, 1.0)]
+    xs = [c[0] for c in corners]
+    ys = [c[1] for c in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+# --- deciding and setting again ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Display:
+    """User space to the plan's coordinates (top-left origin, page rotation applied)."""
+
+    box: Rect
+    rotate: int
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.box
+        if self.rotate == 90:
+            return y - y0, x - x0
+        if self.rotate == 180:
+            return x1 - x, y - y0
+        if self.rotate == 270:
+            return y1 - y, x1 - x
+        return x - x0, y1 - y
+
+    def rect(self, rect: Rect) -> Rect:
+        corners = [self.point(x, y) for x in (rect[0], rect[2]) for y in (rect[1], rect[3])]
+        xs = [c[0] for c in corners]
+        ys = [c[1] for c in corners]
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def _inherited(page: pikepdf.Dictionary, key: str) -> object:
+    node: object = page
+    for _ in range(64):
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+        if key in node:
+            return node.get(key)
+        node = node.get("/Parent")
+    return None
+
+
+def _display(page: pikepdf.Dictionary) -> _Display:
+    box = _inherited(page, "/CropBox") or _inherited(page, "/MediaBox")
+    if not isinstance(box, pikepdf.Array) or len(box) != 4:
+        raise _Burn("content")
+    x0, y0, x1, y1 = (_number(v) for v in box)
+    rotate = int(_number(_inherited(page, "/Rotate"), 0)) % 360
+    return _Display((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), rotate)
+
+
+def _inside(point: tuple[float, float], box: Box) -> bool:
+    return box.x0 <= point[0] <= box.x1 and box.y0 <= point[1] <= box.y1
+
+
+def _overlaps(rect: Rect, box: Box) -> bool:
+    return rect[0] < box.x1 and rect[2] > box.x0 and rect[1] < box.y1 and rect[3] > box.y0
+
+
+@dataclass(frozen=True)
+class _PaintedBox:
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def _segments(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
+    """Upright glyphs grouped into pieces of a line: same baseline, close together."""
+    ordered = sorted((g for g in glyphs if g.upright), key=lambda g: (round(g.y, 1), g.x))
+    lines: list[list[_Glyph]] = []
+    for glyph in ordered:
+        if lines and abs(lines[-1][0].y - glyph.y) <= 0.05 * max(glyph.size, 1e-3):
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    pieces: list[list[_Glyph]] = []
+    for line in lines:
+        line.sort(key=lambda g: g.x)
+        piece: list[_Glyph] = []
+        for glyph in line:
+            if piece:
+                last = piece[-1]
+                if glyph.x - (last.x + last.advance) > SEGMENT_GAP_EMS * max(last.size,
+                                                                              glyph.size):
+                    pieces.append(piece)
+                    piece = []
+            piece.append(glyph)
+        pieces.append(piece)
+    return pieces
+
+
+def _set_again(piece: list[_Glyph]) -> list[_PaintedBox]:
+    """Give every kept glyph of a line piece its new place; return the boxes painted on it."""
+    # Spaces beside a removed run go with it: the box's fixed margins keep the words apart.
+    changed = True
+    while changed:
+        changed = False
+        for index, glyph in enumerate(piece):
+            if glyph.space and not glyph.covered and (
+                    (index > 0 and piece[index - 1].covered)
+                    or (index + 1 < len(piece) and piece[index + 1].covered)):
+                glyph.covered = True
+                changed = True
+    size = max(g.size for g in piece)
+    height = box_height(size)
+    width = box_width(height)
+    margin = box_margin(height)
+    baseline = piece[0].y
+    pen = piece[0].x
+    boxes: list[_PaintedBox] = []
+    previous: _Glyph | None = None
+    in_run = False
+    for glyph in piece:
+        if glyph.covered:
+            if not in_run:
+                if previous is not None:
+                    previous.anchor = True
+                boxes.append(_PaintedBox(pen + margin, baseline - 0.3 * size, width, height))
+                pen += width + 2 * margin
+                in_run = True
+            continue
+        if previous is not None and not in_run and not previous.space and not glyph.space:
+            gap = glyph.x - (previous.x + previous.advance)
+            if gap > WORD_GAP_EMS * max(previous.size, glyph.size):
+                pen += WORD_SPACE_EMS * glyph.size
+        if in_run:
+            glyph.anchor = True
+        in_run = False
+        glyph.new_x = pen
+        pen += glyph.advance
+        previous = glyph
+    return boxes
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.8f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
+    """The operators that replace one text-showing operator whose line was set again."""
+    out: list[tuple[list[object], pikepdf.Operator]] = []
+    state = show.state
+    tm = show.tm
+    matrix = _mul(tm, show.ctm)
+    kept = [g for g in show.glyphs if not g.covered]
+    scale = state.size * state.scale
+    if kept and (scale <= 0 or matrix[0] <= 0):
+        raise _Burn("turned-text")
+    out.append(([0], pikepdf.Operator("Tc")))
+    out.append(([0], pikepdf.Operator("Tw")))
+    if kept:
+        def text_x(glyph: _Glyph) -> float:
+            user = glyph.new_x if glyph.new_x is not None else glyph.x
+            return (user - matrix[4]) / matrix[0]
+
+        items: list[object] = []
+        run = bytearray()
+        position = 0.0
+        for index, glyph in enumerate(kept):
+            if index == 0 or glyph.anchor:
+                if index:
+                    if run:
+                        items.append(pikepdf.String(bytes(run)))
+                        run = bytearray()
+                    out.append(([pikepdf.Array(items)], pikepdf.Operator("TJ")))
+                    items = []
+                position = text_x(glyph)
+                start = _mul((1.0, 0.0, 0.0, 1.0, position, 0.0), tm)
+                out.append(([pikepdf.Object.parse(_fmt(v).encode()) for v in start],
+                            pikepdf.Operator("Tm")))
+            else:
+                target = text_x(glyph)
+                adjust = -(target - position) * 1000.0 / scale
+                if abs(adjust) > 1e-4:
+                    if run:
+                        items.append(pikepdf.String(bytes(run)))
+                        run = bytearray()
+                    items.append(pikepdf.Object.parse(_fmt(adjust).encode()))
+                position = target
+            run += glyph.code
+            position += glyph.width * scale
+        if run:
+            items.append(pikepdf.String(bytes(run)))
+        out.append(([pikepdf.Array(items)], pikepdf.Operator("TJ")))
+    # Put the text state back as the original left it, for the operators that follow.
+    out.append(([pikepdf.Object.parse(_fmt(state.char_spacing).encode())], pikepdf.Operator("Tc")))
+    out.append(([pikepdf.Object.parse(_fmt(state.word_spacing).encode())], pikepdf.Operator("Tw")))
+    out.append(([pikepdf.Object.parse(_fmt(v).encode()) for v in show.tlm], pikepdf.Operator("Tm")))
+    if abs(show.displacement) > 1e-9:
+        if scale == 0:
+            raise _Burn("content")
+        back = -show.displacement * 1000.0 / scale
+        out.append(([pikepdf.Array([pikepdf.Object.parse(_fmt(back).encode())])],
+                    pikepdf.Operator("TJ")))
+    return out
+
+
+def _prefix(operator: str, operands: Sequence[object]) -> list[tuple[list[object], pikepdf.Operator]]:
+    """What ' and " do before showing text, as separate operators."""
+    if operator == "'":
+        return [([], pikepdf.Operator("T*"))]
+    if operator == '"' and len(operands) == 3:
+        return [([operands[0]], pikepdf.Operator("Tw")), ([operands[1]], pikepdf.Operator("Tc")),
+                ([], pikepdf.Operator("T*"))]
+    return []
+
+
+def _check_against_text_layer(plan_chars: Sequence[pdf.PageChar], boxes: Sequence[Box],
+                              glyphs: Sequence[_Glyph], display: _Display) -> None:
+    """Every letter pdfium reads under a box must be a glyph papka removes."""
+    covered = [display.rect((g.x, g.y - 0.3 * g.size, g.x + max(g.advance, 1e-3),
+                             g.y + g.size)) for g in glyphs if g.covered]
+    for char in plan_chars:
+        if char.box is None or char.char.isspace():
+            continue
+        middle = ((char.box[0] + char.box[2]) / 2, (char.box[1] + char.box[3]) / 2)
+        if not any(_inside(middle, box) for box in boxes):
+            continue
+        if not any(r[0] - 0.5 <= middle[0] <= r[2] + 0.5 and r[1] - 0.5 <= middle[1] <= r[3] + 0.5
+                   for r in covered):
+            raise _Burn("unmatched-text")
+
+
+def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],
+                  chars: Sequence[pdf.PageChar], fonts: dict[int, _Font | None]) -> None:
+    """Remove what lies under the boxes from one page and set its lines again, or raise _Burn."""
+    if any(box.corners is not None for box in boxes):
+        raise _Burn("turned-box")
+    display = _display(page.obj)
+    try:
+        ops = pikepdf.parse_content_stream(page)
+    except (pikepdf.PdfError, ValueError) as error:
+        raise _Burn("content") from error
+    reading = _Page()
+    resources = _inherited(page.obj, "/Resources")
+    _Reader(reading, fonts).run(ops, resources, IDENTITY, 0)
+    if reading.unknown_font:
+        raise _Burn("unmeasured-font")
+    for rect, kind in reading.marks:
+        shown = display.rect(rect) if all(math.isfinite(v) for v in rect) else rect
+        if not any(_overlaps(shown, box) for box in boxes):
+            continue
+        if kind == "drawing" and all(math.isfinite(v) for v in shown) and (
+                shown[2] - shown[0] <= THIN_PT or shown[3] - shown[1] <= THIN_PT):
+            continue
+        raise _Burn(kind)
+    for glyph in reading.glyphs:
+        glyph.covered = any(_inside(display.point(*glyph.center), box) for box in boxes)
+        if glyph.covered:
+            if glyph.type3:
+                raise _Burn("type3-font")
+            if glyph.stream != 0:
+                raise _Burn("form-text")
+            if not glyph.upright:
+                raise _Burn("turned-text")
+    _check_against_text_layer(chars, boxes, reading.glyphs, display)
+    pieces = _segments(reading.glyphs)
+    painted: list[_PaintedBox] = []
+    touched: set[int] = set()
+    for position, piece in enumerate(pieces):
+        if not any(g.covered for g in piece):
+            continue
+        if any(g.stream != 0 for g in piece):
+            raise _Burn("form-text")
+        painted += _set_again(piece)
+        touched.update(g.op for g in piece)
+        end = max([g.new_x + g.advance for g in piece if g.new_x is not None]
+                  + [b.x + b.width for b in painted])
+        neighbours = [p for p in pieces[position + 1:] if abs(p[0].y - piece[0].y) <= 0.05 *
+                      max(p[0].size, 1e-3) and p[0].x > piece[-1].x]
+        limit = min([display.box[2]] + [p[0].x - 0.5 * p[0].size for p in neighbours])
+        if end > limit:
+            raise _Burn("line-overflow")
+    if not touched:
+        return
+    rebuilt: list[object] = [([], pikepdf.Operator("q"))]
+    for index, instruction in enumerate(ops):
+        show = reading.shows.get(index)
+        if show is None or index not in touched:
+            rebuilt.append(instruction)
+            continue
+        operator = str(instruction.operator)  # type: ignore[union-attr]
+        rebuilt += _prefix(operator, list(instruction.operands))  # type: ignore[union-attr]
+        rebuilt += _replacement(show)
+    rebuilt.append(([], pikepdf.Operator("Q")))
+    rebuilt.append(([], pikepdf.Operator("q")))
+    rebuilt.append(([0], pikepdf.Operator("g")))
+    for box in painted:
+        rebuilt.append(([pikepdf.Object.parse(_fmt(v).encode()) for v in
+                         (box.x, box.y, box.width, box.height)], pikepdf.Operator("re")))
+        # One path per box, so that each is its own shape for a reader (and the verifier).
+        rebuilt.append(([], pikepdf.Operator("f")))
+    rebuilt.append(([], pikepdf.Operator("Q")))
+    page.obj.Contents = document.make_stream(
+        pikepdf.unparse_content_stream(rebuilt))  # type: ignore[arg-type]
+
+
+# --- the whole document --------------------------------------------------------------------
+
+#: Page keys kept in the copy: what the page shows and nothing else.
+_PAGE_KEYS = frozenset({"/Type", "/Parent", "/Resources", "/Contents", "/MediaBox", "/CropBox",
+                        "/Rotate", "/UserUnit", "/Group"})
+#: Marked-content properties that carry text of their own.
+_TEXT_PROPERTIES = ("/ActualText", "/Alt", "/E")
+
+
+def _strip_properties(document: pikepdf.Pdf) -> None:
+    """Drop alternate and replacement texts from every dictionary that survived the copy
+    (named property lists of marked content)."""
+    for obj in document.objects:
+        if isinstance(obj, pikepdf.Dictionary):
+            for key in _TEXT_PROPERTIES:
+                if key in ("/ActualText", "/Alt") or "/MCID" in obj:
+                    if key in obj and not isinstance(obj, pikepdf.Stream):
+                        del obj[key]
+
+
+def _strip_marked_content(document: pikepdf.Pdf) -> None:
+    """Alternate texts (/ActualText, /Alt, /E) in BDC property lists are removed."""
+    for page in document.pages:
+        _strip_stream_properties(document, page.obj, page)
+    for obj in list(document.objects):
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Form:
+            _strip_stream_properties(document, obj, obj)
+
+
+def _strip_stream_properties(document: pikepdf.Pdf, holder: pikepdf.Dictionary,
+                             source: object) -> None:
+    try:
+        ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]
+    except (pikepdf.PdfError, ValueError):
+        return  # such a page is burned or fails verification
+    changed = False
+    for instruction in ops:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            continue
+        if str(instruction.operator) in ("BDC", "DP") and len(instruction.operands) == 2:
+            properties = instruction.operands[1]
+            if isinstance(properties, pikepdf.Dictionary):
+                for key in _TEXT_PROPERTIES:
+                    if key in properties:
+                        del properties[key]
+                        changed = True
+    if changed:
+        data = pikepdf.unparse_content_stream(ops)
+        if isinstance(holder, pikepdf.Stream):
+            holder.write(data)
+        else:
+            holder.Contents = document.make_stream(data)
+
+
+def _clean_page(page: pikepdf.Page) -> None:
+    for key in ("/Resources", "/MediaBox", "/CropBox", "/Rotate"):
+        value = _inherited(page.obj, key)
+        if value is not None and key not in page.obj:
+            page.obj[key] = value
+    for key in list(page.obj.keys()):
+        if str(key) not in _PAGE_KEYS:
+            del page.obj[key]
+
+
+@dataclass(frozen=True)
+class KeptText:
+    """A PDF with text kept, and the pages (from 0, of the original) burned instead, why."""
+
+    data: bytes = field(repr=False)
+    burned: dict[int, str]
+
+
+def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bool = False,
+              burn_all: str | None = None) -> KeptText:
+    """Remove the plan's boxes from a born-digital PDF, keeping the rest of its text.
+
+    Pages with boxes that papka cannot rewrite safely are burned (reason in KeptText.burned);
+    burn_all burns every page with boxes for that reason. Not yet verified.
+    """
+    from papka.formats.burn import burned_page
+
+    pdf.check_pdf(data)
+    dropped = plan.dropped_pages()
+    burned: dict[int, str] = {}
+    try:
+        source = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as error:
+        raise limits.DamagedPdfError() from error
+    with source:
+        # Appearances of annotations become part of the page (then checked against the boxes
+        # like anything else); the annotations themselves are dropped below.
+        try:
+            source.flatten_annotations("print")
+        except pikepdf.PdfError as error:
+            raise limits.DamagedPdfError() from error
+        fonts: dict[int, _Font | None] = {}
+        texts = list(pdf.page_texts(data))
+        for index, page in enumerate(source.pages):
+            if index in dropped or index >= len(plan.pages):
+                continue
+            boxes = plan.pages[index].boxes
+            if not boxes:
+                continue
+            if burn_all is not None:
+                burned[index] = burn_all
+                continue
+            sheet = plan.pages[index]
+            if any(b.x0 <= 0.5 and b.y0 <= 0.5 and b.x1 >= sheet.width - 0.5 and
+                   b.y1 >= sheet.height - 0.5 for b in boxes):
+                burned[index] = "whole-page"
+                continue
+            try:
+                _rewrite_page(source, page, boxes, texts[index].chars, fonts)
+            except _Burn as reason:
+                burned[index] = reason.reason
+            except (pikepdf.PdfError, ValueError, TypeError, KeyError, IndexError,
+                    AttributeError, RecursionError, ZeroDivisionError, OverflowError):
+                burned[index] = "content"
+        _strip_marked_content(source)
+        out = pikepdf.Pdf.new()
+        pictures = {index: burned_page(data, plan, index, dpi, ocr_layer) for index in burned}
+        for index, page in enumerate(source.pages):
+            if index in dropped:
+                continue
+            if index in pictures:
+                with pikepdf.open(io.BytesIO(pictures[index])) as single:
+                    out.pages.append(single.pages[0])
+                continue
+            _clean_page(page)
+            out.pages.append(page)
+        properties = source.Root.get("/OCProperties")
+        if isinstance(properties, pikepdf.Dictionary):
+            out.Root.OCProperties = out.copy_foreign(properties)
+    _strip_properties(out)
+    out.remove_unreferenced_resources()
+    if "/Info" in out.trailer:
+        del out.trailer["/Info"]
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return KeptText(buffer.getvalue(), burned)
