@@ -539,23 +539,24 @@ class _PaintedBox:
 
 
 def _segments(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
-    """Upright glyphs grouped into pieces of a line: same baseline, close together."""
-    ordered = sorted((g for g in glyphs if g.upright), key=lambda g: (round(g.y, 1), g.x))
+    """Upright glyphs grouped into pieces of a line: same baseline, close together, in the
+    order the content shows them (which is the reading order even where words overlap)."""
+    upright = [(index, g) for index, g in enumerate(glyphs) if g.upright]
+    ordered = sorted(upright, key=lambda item: (round(item[1].y, 1), item[0]))
     lines: list[list[_Glyph]] = []
-    for glyph in ordered:
+    for _index, glyph in ordered:
         if lines and abs(lines[-1][0].y - glyph.y) <= 0.05 * max(glyph.size, 1e-3):
             lines[-1].append(glyph)
         else:
             lines.append([glyph])
     pieces: list[list[_Glyph]] = []
     for line in lines:
-        line.sort(key=lambda g: g.x)
         piece: list[_Glyph] = []
         for glyph in line:
             if piece:
                 last = piece[-1]
-                if glyph.x - (last.x + last.advance) > SEGMENT_GAP_EMS * max(last.size,
-                                                                              glyph.size):
+                gap = glyph.x - (last.x + last.advance)
+                if abs(gap) > SEGMENT_GAP_EMS * max(last.size, glyph.size):
                     pieces.append(piece)
                     piece = []
             piece.append(glyph)
@@ -732,7 +733,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
     pieces = _segments(reading.glyphs)
     painted: list[_PaintedBox] = []
     touched: set[int] = set()
-    for position, piece in enumerate(pieces):
+    for piece in pieces:
         if not any(g.covered for g in piece):
             continue
         if any(g.stream != 0 for g in piece):
@@ -741,9 +742,10 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         touched.update(g.op for g in piece)
         end = max([g.new_x + g.advance for g in piece if g.new_x is not None]
                   + [b.x + b.width for b in painted])
-        neighbours = [p for p in pieces[position + 1:] if abs(p[0].y - piece[0].y) <= 0.05 *
-                      max(p[0].size, 1e-3) and p[0].x > piece[-1].x]
-        limit = min([display.box[2]] + [p[0].x - 0.5 * p[0].size for p in neighbours])
+        neighbours = [p for p in pieces if p is not piece and abs(p[0].y - piece[0].y) <= 0.05
+                      * max(p[0].size, 1e-3) and min(g.x for g in p) > piece[0].x]
+        limit = min([display.box[2]] + [min(g.x for g in p) - 0.5 * p[0].size
+                                        for p in neighbours])
         if end > limit:
             raise _Burn("line-overflow")
     if not touched:
@@ -834,6 +836,23 @@ def _clean_page(page: pikepdf.Page) -> None:
             del page.obj[key]
 
 
+def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:
+    """Pictures kept on pages lose their EXIF (GPS, camera, thumbnail), XMP and comments."""
+    from papka.formats.sanitize import sanitize_jpeg
+
+    for obj in document.objects:
+        if not (isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image
+                and obj.get("/Filter") == pikepdf.Name.DCTDecode):
+            continue
+        raw = obj.read_raw_bytes()
+        try:
+            clean, removed = sanitize_jpeg(raw)
+        except limits.HostileInputError:
+            continue  # left as it is: verification reads it and refuses what it must
+        if removed:
+            obj.write(clean, filter=pikepdf.Name.DCTDecode)
+
+
 @dataclass(frozen=True)
 class KeptText:
     """A PDF with text kept, and the pages (from 0, of the original) burned instead, why."""
@@ -902,8 +921,11 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
             out.pages.append(page)
         properties = source.Root.get("/OCProperties")
         if isinstance(properties, pikepdf.Dictionary):
+            if not properties.is_indirect:
+                properties = source.make_indirect(properties)
             out.Root.OCProperties = out.copy_foreign(properties)
     _strip_properties(out)
+    _strip_jpeg_metadata(out)
     out.remove_unreferenced_resources()
     if "/Info" in out.trailer:
         del out.trailer["/Info"]

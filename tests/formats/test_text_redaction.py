@@ -1,0 +1,443 @@
+"""Redaction that keeps the text of born-digital PDFs: removal, the width channel, fallbacks."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+from PIL import Image
+from reportlab.pdfgen import canvas
+
+from papka import media
+from papka.errors import PapkaError
+from papka.formats import plan_redaction, redact_as_planned
+from papka.formats.plan import RedactionPlan
+from papka.formats.text_redaction import BURN_REASONS, keep_text
+from papka.formats.verify import Needles, verify
+from papka.formats.verify.gaps import box_margin, box_width
+from tests.formats import planted
+
+NAME = planted.NAME
+LONG_NAME = "Константинопольская Александра Вячеславовна"
+SHORT_NAME = "Ли Ян"
+BEFORE = "Справка выдана гражданке"
+AFTER = "о том, что она проходила службу"
+FONT = "PlantedSans"  # registered by tests.formats.planted: DejaVu Sans, embedded as subsets
+
+
+def _plan(data: bytes, *names: str) -> RedactionPlan:
+    return plan_redaction(data, media.PDF, preset=None, hide=list(names), ocr=False)
+
+
+def _kept(data: bytes, *names: str) -> tuple[bytes, dict[int, str]]:
+    result = redact_as_planned(data, media.PDF, _plan(data, *names), ocr=False, keep_text=True)
+    return result.data, result.burned_pages
+
+
+def _kept_exactly(data: bytes, name: str) -> bytes:
+    """The name boxed by hand, tight around its letters (the planner's boxes are rounded to a
+    grid and may cover the next short word, differently for names of different widths)."""
+    from papka.formats import pdf
+
+    plan = _plan(data)
+    layer = next(pdf.page_texts(data))
+    start = layer.text.index(name)
+    boxes = [c.box for c in layer.chars[start:start + len(name)] if c.box is not None]
+    plan.add_box(0, min(b[0] for b in boxes) - 0.5, min(b[1] for b in boxes),
+                 max(b[2] for b in boxes) + 0.5, max(b[3] for b in boxes))
+    plan.add_secret(name)
+    result = redact_as_planned(data, media.PDF, plan, ocr=False, keep_text=True)
+    assert result.burned_pages == {}
+    return result.data
+
+
+def _pdfium_texts(data: bytes) -> list[str]:
+    document = pdfium.PdfDocument(data)
+    try:
+        return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _every_stream_and_string(data: bytes) -> list[bytes]:
+    found: list[bytes] = []
+    with pikepdf.open(io.BytesIO(data)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Stream):
+                try:
+                    found.append(obj.read_bytes())
+                except pikepdf.PdfError:  # a picture's samples (Group 4, JPEG): as stored
+                    found.append(obj.read_raw_bytes())
+                found.append(bytes(obj.stream_dict.unparse()))
+            else:
+                found.append(bytes(obj.unparse()))
+    return found
+
+
+def _assert_gone(data: bytes, secret: str) -> None:
+    needles = Needles([secret])
+    assert not needles.in_text(_pdfium_texts(data))
+    assert not needles.in_bytes(_every_stream_and_string(data))
+    assert not needles.in_bytes([data])
+    from pdfminer.high_level import extract_text
+    from pdfminer.layout import LAParams
+
+    assert not needles.in_text([extract_text(io.BytesIO(data), laparams=LAParams(all_texts=True))])
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def _line_pdf(name: str, *, justified: bool = False, kerning: bool = False) -> bytes:
+    """One page: a line with the name in the middle (justified to a column by word spacing,
+    or kerned with TJ), a second line without it, and a line in a Form XObject."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    page.setFont(FONT, 11)
+    line = f"{BEFORE} {name} {AFTER}"
+    text = page.beginText(72, 700)
+    text.setFont(FONT, 11)
+    if justified:
+        # Spread to a column a little wider than the longest name's line, as a justified
+        # paragraph would: the word spacing then depends on the name's width.
+        column = page.stringWidth(f"{BEFORE} {LONG_NAME} {AFTER}", FONT, 11) + 30
+        natural = page.stringWidth(line, FONT, 11)
+        text.setWordSpace((column - natural) / line.count(" "))
+    text.textLine(line)
+    text.setWordSpace(0)
+    text.textLine(planted.KEEP)
+    page.drawText(text)
+    page.beginForm("footer")
+    page.setFont(FONT, 9)
+    page.drawString(72, 80, "Подпись и печать")
+    page.endForm()
+    page.doForm("footer")
+    page.showPage()
+    page.save()
+    return planted.with_pikepdf(buffer.getvalue(), _kern) if kerning else buffer.getvalue()
+
+
+def _kern(document: pikepdf.Pdf) -> None:
+    """The first line shown with Tj becomes a TJ with a kerning step between every glyph."""
+    page = document.pages[0]
+    instructions = pikepdf.parse_content_stream(page)
+    out: list[object] = []
+    done = False
+    for instruction in instructions:
+        if not done and str(instruction.operator) == "Tj":  # type: ignore[union-attr]
+            codes = bytes(instruction.operands[0])  # type: ignore[union-attr]
+            items: list[object] = []
+            for code in codes:
+                items += [pikepdf.String(bytes([code])), -15]
+            out.append(([pikepdf.Array(items[:-1])], pikepdf.Operator("TJ")))
+            done = True
+        else:
+            out.append(instruction)
+    assert done
+    page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(out))
+
+
+def _positions(data: bytes, page_index: int = 0) -> list[tuple[str, float, float]]:
+    """Every character pdfium reads with its loose box's left and right."""
+    document = pdfium.PdfDocument(data)
+    try:
+        textpage = document[page_index].get_textpage()
+        found = []
+        for index in range(textpage.count_chars()):
+            if pdfium_c.FPDFText_IsGenerated(textpage, index):
+                continue
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage, index))
+            if char.isspace():
+                continue
+            left, _bottom, right, _top = textpage.get_charbox(index, loose=True)
+            found.append((char, left, right))
+        return found
+    finally:
+        document.close()
+
+
+def _black_boxes(data: bytes) -> list[tuple[float, float, float, float]]:
+    document = pdfium.PdfDocument(data)
+    try:
+        page = document[0]
+        return [tuple(obj.get_bounds()) for obj in  # type: ignore[misc]
+                page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=0)]
+    finally:
+        document.close()
+
+
+# --- removal --------------------------------------------------------------------------------
+
+
+def test_the_secret_is_gone_from_every_channel_and_the_rest_stays_text() -> None:
+    data = _line_pdf(NAME, kerning=True)
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    _assert_gone(out, NAME)
+    text = _flat(_pdfium_texts(out)[0])
+    assert BEFORE in text and planted.KEEP in text and "Подпись и печать" in text
+    assert "службу" in text
+    # In order: what came before the name still comes before what followed it.
+    assert text.index(BEFORE) < text.index("службу") < text.index(planted.KEEP)
+
+
+def test_the_copy_is_one_revision_with_no_orphan_objects() -> None:
+    data = planted.with_pikepdf(_line_pdf(NAME), planted._add_xmp)
+    out, _ = _kept(data, NAME)
+    assert out.count(b"%%EOF") == 1 and b"/Prev" not in out
+    with pikepdf.open(io.BytesIO(out)) as document:
+        assert "/Info" not in document.trailer
+        assert "/Metadata" not in document.Root
+        assert "/StructTreeRoot" not in document.Root
+        reachable: set[tuple[int, int]] = set()
+
+        def walk(value: object) -> None:
+            if isinstance(value, pikepdf.Object) and value.is_indirect:
+                if value.objgen in reachable:
+                    return
+                reachable.add(value.objgen)
+            if isinstance(value, pikepdf.Stream):
+                walk(value.stream_dict)
+            elif isinstance(value, pikepdf.Dictionary):
+                for key in value.keys():
+                    walk(value.get(key))
+            elif isinstance(value, pikepdf.Array):
+                for item in value:
+                    walk(item)
+
+        walk(document.trailer)
+        # Object and cross-reference streams are the file's own structure, not content.
+        every = {obj.objgen for obj in document.objects if obj.objgen != (0, 0) and not (
+            isinstance(obj, pikepdf.Stream) and obj.get("/Type") in (pikepdf.Name.ObjStm,
+                                                                      pikepdf.Name.XRef))}
+        assert every <= reachable
+
+
+def test_tagged_text_loses_its_alternates_and_structure() -> None:
+    data = planted.canvas_pdf(planted._actual_text)
+
+    def tag(document: pikepdf.Pdf) -> None:
+        element = document.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.StructElem, S=pikepdf.Name.P, Alt=pikepdf.String(NAME),
+            ActualText=pikepdf.String(NAME)))
+        document.Root.StructTreeRoot = document.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.StructTreeRoot, K=element))
+        document.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+
+    data = planted.with_pikepdf(data, tag)
+    # pdfium reads the span's ActualText (the name) in place of what it shows ("Мама"), so
+    # the plan boxes those glyphs; the structure tree holds the name as /Alt as well.
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    _assert_gone(out, NAME)
+    with pikepdf.open(io.BytesIO(out)) as document:
+        assert "/MarkInfo" not in document.Root
+    assert "Справка" in _pdfium_texts(out)[0]
+
+
+@pytest.mark.parametrize("channel", sorted(planted.pdf_channels()))
+def test_every_planted_channel_comes_out_clean_or_burned(channel: str) -> None:
+    data = planted.pdf_channels()[channel]
+    out, burned = _kept(data, NAME, planted.NAME_LATIN)
+    assert verify(out, media.PDF, [NAME, planted.NAME_LATIN], ocr=False, gaps=True).ok
+    assert set(burned.values()) <= set(BURN_REASONS)
+    if not burned:
+        assert planted.KEEP in _pdfium_texts(out)[0]
+
+
+def test_an_annotation_on_a_page_with_a_box_is_flattened_and_dropped() -> None:
+    def note(document: pikepdf.Pdf) -> None:
+        planted._add_annotation(document)
+
+    out, burned = _kept(planted.with_pikepdf(_line_pdf(NAME), note), NAME)
+    assert burned == {}
+    with pikepdf.open(io.BytesIO(out)) as document:
+        assert all("/Annots" not in page.obj for page in document.pages)
+    _assert_gone(out, NAME)
+
+
+# --- the width channel ----------------------------------------------------------------------
+
+
+def _after_box(data: bytes) -> list[tuple[str, float]]:
+    """Characters on the name's line from the box on, with their left edge."""
+    chars = _positions(data)
+    start = next(i for i, c in enumerate(chars) if "".join(x[0] for x in chars[i:i + 5]) ==
+                 "отом,")
+    return [(c, left) for c, left, _ in chars[start:start + 20]]
+
+
+@pytest.mark.parametrize("justified", [False, True])
+def test_the_gap_at_the_box_does_not_depend_on_the_name(justified: bool) -> None:
+    short = _kept_exactly(_line_pdf(SHORT_NAME, justified=justified), SHORT_NAME)
+    long = _kept_exactly(_line_pdf(LONG_NAME, justified=justified), LONG_NAME)
+    for out in (short, long):
+        assert verify(out, media.PDF, [], ocr=False, gaps=True).ok
+    # Every letter on the line (before and after the box) stands in the same place.
+    before_short = [c for c in _positions(short) if c[1] < 300][:20]
+    before_long = [c for c in _positions(long) if c[1] < 300][:20]
+    assert [c[0] for c in before_short] == [c[0] for c in before_long]
+    assert all(abs(a[1] - b[1]) <= 0.5 for a, b in zip(before_short, before_long, strict=True))
+    after_short, after_long = _after_box(short), _after_box(long)
+    assert [c for c, _ in after_short] == [c for c, _ in after_long]
+    assert all(abs(a - b) <= 0.5 for (_, a), (_, b) in zip(after_short, after_long, strict=True))
+    # The box itself is as wide in both, and the words stand the rule's margin from it.
+    boxes_short, boxes_long = _black_boxes(short), _black_boxes(long)
+    assert len(boxes_short) == len(boxes_long) == 1
+    (left, bottom, right, top), other = boxes_short[0], boxes_long[0]
+    assert abs((right - left) - (other[2] - other[0])) <= 0.5
+    assert abs((right - left) - box_width(top - bottom)) <= 0.5
+    assert abs(after_short[0][1] - (right + box_margin(top - bottom))) <= 0.5
+
+
+def test_the_original_justified_line_did_leak_the_width() -> None:
+    # The check above means something: before redaction the words after the name stand
+    # where the name's width puts them.
+    short = _line_pdf(SHORT_NAME, justified=True)
+    long = _line_pdf(LONG_NAME, justified=True)
+    # The words before the name: spread differently, by the name's width.
+    assert abs(_after_box_original(short, "выдана") - _after_box_original(long, "выдана")) > 5
+    assert abs(_after_box_original(short, "отом,") - _after_box_original(long, "отом,")) > 5
+
+
+def _after_box_original(data: bytes, word: str) -> float:
+    chars = _positions(data)
+    text = "".join(c for c, _, _ in chars)
+    return chars[text.index(word)][1]
+
+
+def _gap_pdf(gap_extra: float, text_under: bool = False) -> bytes:
+    """A hand-made copy: words, a black box of the rule's width, words; optionally wrong."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    page.setFont(FONT, 11)
+    height = 1.3 * 11
+    margin, width = box_margin(height), box_width(height)
+    left = 72 + page.stringWidth("Выдана", FONT, 11) + margin
+    page.drawString(72, 700, "Выдана")
+    page.drawString(left + width + margin + gap_extra, 700, "справка")
+    if text_under:
+        page.drawString(left + 5, 700, "Мама")
+    page.setFillColorRGB(0, 0, 0)
+    page.rect(left, 700 - 0.3 * 11, width, height, fill=1, stroke=0)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def test_the_width_check_passes_the_rule_and_fails_a_gap_that_differs() -> None:
+    assert verify(_gap_pdf(0.0), media.PDF, [], ocr=False, gaps=True).ok
+    assert verify(_gap_pdf(0.3), media.PDF, [], ocr=False, gaps=True).ok
+    failed = verify(_gap_pdf(3.0), media.PDF, [], ocr=False, gaps=True)
+    assert failed.failures == ["pdf-box-gap"]
+    under = verify(_gap_pdf(0.0, text_under=True), media.PDF, [], ocr=False, gaps=True)
+    assert "pdf-box-text" in under.failures
+    # Without the width channel asked for, a burned copy's checks are unchanged.
+    assert verify(_gap_pdf(3.0), media.PDF, [], ocr=False).ok
+
+
+# --- pages that are burned instead ----------------------------------------------------------
+
+
+def _two_pages(second: str) -> bytes:
+    """Page 1 keeps its text; page 2 carries the name in a way papka cannot rewrite."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    page.setFont(FONT, 11)
+    page.drawString(72, 700, f"{BEFORE} {NAME} {AFTER}")
+    page.showPage()
+    page.setFont(FONT, 11)
+    page.drawString(72, 760, planted.KEEP)
+    if second == "picture":
+        picture = Image.new("RGB", (300, 40), (230, 230, 200))
+        from reportlab.lib.utils import ImageReader
+
+        page.drawImage(ImageReader(picture), 60, 690, 300, 30)
+        page.drawString(72, 700, NAME)
+    elif second == "turned":
+        page.saveState()
+        page.translate(300, 400)
+        page.rotate(30)
+        page.drawString(0, 0, NAME)
+        page.restoreState()
+    elif second == "standard-font":
+        page.setFont("Helvetica", 11)
+        page.drawString(72, 700, planted.NAME_LATIN)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("second", "reason"), [("picture", "picture"),
+                                                ("turned", "turned-text"),
+                                                ("standard-font", "unmeasured-font")])
+def test_a_page_papka_cannot_rewrite_is_burned_and_reported(second: str, reason: str) -> None:
+    data = _two_pages(second)
+    out, burned = _kept(data, NAME, planted.NAME_LATIN)
+    assert burned == {1: reason}
+    texts = _pdfium_texts(out)
+    assert len(texts) == 2
+    assert BEFORE in texts[0]            # page 1 kept its text
+    assert planted.KEEP not in texts[1]  # page 2 is pixels now
+    _assert_gone(out, NAME)
+    _assert_gone(out, planted.NAME_LATIN)
+
+
+def test_a_line_that_would_run_off_the_page_is_burned() -> None:
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    page.setFont(FONT, 11)
+    # A short secret near the right edge: the fixed-width box is wider than it.
+    page.drawString(530, 700, "в/ч 12345")
+    page.showPage()
+    page.save()
+    out, burned = _kept(buffer.getvalue(), "12345")
+    assert burned == {0: "line-overflow"}
+
+
+# --- hostile content ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [
+    b"BT /F1 11 Tf 72 700 Td (abc",
+    b"BT /Nope 11 Tf 72 700 Td (\xd0\x98) Tj ET",
+    b"BT /F1 (x) Tf 72 700 Td (x) Tj ET 1 0 0 (y) 0 0 cm",
+    b"q 1e300 0 0 1e300 0 0 cm BT /F1 11 Tf 0 0 Td (x) Tj ET Q",
+    b"BT /F1 0 Tf 72 700 Td (x) Tj ET /Loop Do",
+])
+def test_odd_content_is_burned_or_refused_with_papkas_errors(content: bytes) -> None:
+    data = _line_pdf(NAME)
+
+    def spoil(document: pikepdf.Pdf) -> None:
+        page = document.pages[0]
+        page.contents_add(document.make_stream(content))
+        loop = document.make_stream(b"/Loop Do")
+        loop.Type = pikepdf.Name.XObject
+        loop.Subtype = pikepdf.Name.Form
+        loop.BBox = pikepdf.Array([0, 0, 10, 10])
+        loop.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Loop=loop))
+        page.obj.Resources.XObject = pikepdf.Dictionary(Loop=loop)
+
+    spoiled = planted.with_pikepdf(data, spoil)
+    try:
+        out, burned = _kept(spoiled, NAME)
+    except PapkaError:
+        return
+    assert set(burned.values()) <= set(BURN_REASONS)
+    _assert_gone(out, NAME)
+
+
+def test_keep_text_alone_returns_what_verification_then_checks() -> None:
+    data = _line_pdf(NAME, justified=True)
+    plan = _plan(data, NAME)
+    kept = keep_text(data, plan)
+    assert kept.burned == {}
+    assert verify(kept.data, media.PDF, plan.secrets, ocr=False, gaps=True).ok
