@@ -4,9 +4,9 @@ For each page with boxes, the content stream is read operator by operator (pikep
 glyph's place worked out from the fonts' widths. The glyphs whose middle lies in a box are
 taken out of the text-showing operators; each run of them becomes one black box of a fixed
 width (:func:`papka.formats.verify.gaps.box_width` of its height, whatever it hid, with a fixed
-margin either side); and every line that held one is set again from its start with the fonts' natural
-advances (no word or character spacing, no kerning), so nothing on that line depends on the
-width of what was removed. Pages papka cannot rewrite safely are burned, each with a reason
+margin either side); and every line that held one is set again from its start with the fonts'
+natural advances (no word or character spacing, no kerning), so nothing on that line depends on
+the width of what was removed. Pages papka cannot rewrite safely are burned, each with a reason
 (:data:`BURN_REASONS`). The copy is then rebuilt without metadata, structure tree, alternate
 texts, annotations, outlines or attachments, in one revision. docs/redaction.md, "Keeping the
 text", states the argument and the limits.
@@ -88,6 +88,7 @@ def _matrix(values: Sequence[object]) -> Matrix:
 # --- fonts ---------------------------------------------------------------------------------
 
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_RANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])")
 
 
 def _unicode_map(font: pikepdf.Dictionary) -> dict[bytes, str]:
@@ -116,8 +117,7 @@ def _unicode_map(font: pikepdf.Dictionary) -> dict[bytes, str]:
             except ValueError:
                 continue
     for block in re.finditer(rb"beginbfrange(.*?)endbfrange", data, re.S):
-        for entry in re.finditer(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])",
-                                 block.group(1)):
+        for entry in _RANGE.finditer(block.group(1)):
             try:
                 low, high = code(entry.group(1)), code(entry.group(2))
             except ValueError:
@@ -213,9 +213,9 @@ def _load_font(font: object) -> _Font | None:
                     last = int(_number(following, -1))
                     if last < first or last - first > 0xFFFF:
                         return None
-                    value = _number(items[index + 2])
+                    same = _number(items[index + 2])
                     for code in range(first, last + 1):
-                        widths[code] = value
+                        widths[code] = same
                     index += 3
         return _Font(True, widths, _number(cid.get("/DW"), 1000.0), _unicode_map(font))
     if subtype not in (pikepdf.Name.Type1, pikepdf.Name.TrueType, pikepdf.Name.MMType1):
@@ -671,7 +671,8 @@ def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
     return out
 
 
-def _prefix(operator: str, operands: Sequence[object]) -> list[tuple[list[object], pikepdf.Operator]]:
+def _prefix(operator: str, operands: Sequence[object]
+            ) -> list[tuple[list[object], pikepdf.Operator]]:
     """What ' and " do before showing text, as separate operators."""
     if operator == "'":
         return [([], pikepdf.Operator("T*"))]
@@ -738,10 +739,11 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
             continue
         if any(g.stream != 0 for g in piece):
             raise _Burn("form-text")
-        painted += _set_again(piece)
+        boxes_here = _set_again(piece)
+        painted += boxes_here
         touched.update(g.op for g in piece)
         end = max([g.new_x + g.advance for g in piece if g.new_x is not None]
-                  + [b.x + b.width for b in painted])
+                  + [b.x + b.width + box_margin(b.height) for b in boxes_here])
         neighbours = [p for p in pieces if p is not piece and abs(p[0].y - piece[0].y) <= 0.05
                       * max(p[0].size, 1e-3) and min(g.x for g in p) > piece[0].x]
         limit = min([display.box[2]] + [min(g.x for g in p) - 0.5 * p[0].size
@@ -787,9 +789,9 @@ def _strip_properties(document: pikepdf.Pdf) -> None:
     for obj in document.objects:
         if isinstance(obj, pikepdf.Dictionary):
             for key in _TEXT_PROPERTIES:
-                if key in ("/ActualText", "/Alt") or "/MCID" in obj:
-                    if key in obj and not isinstance(obj, pikepdf.Stream):
-                        del obj[key]
+                if (key in ("/ActualText", "/Alt") or "/MCID" in obj) and key in obj and (
+                        not isinstance(obj, pikepdf.Stream)):
+                    del obj[key]
 
 
 def _strip_marked_content(document: pikepdf.Pdf) -> None:
@@ -801,7 +803,7 @@ def _strip_marked_content(document: pikepdf.Pdf) -> None:
             _strip_stream_properties(document, obj, obj)
 
 
-def _strip_stream_properties(document: pikepdf.Pdf, holder: pikepdf.Dictionary,
+def _strip_stream_properties(document: pikepdf.Pdf, holder: pikepdf.Object,
                              source: object) -> None:
     try:
         ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]

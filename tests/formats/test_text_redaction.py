@@ -207,7 +207,7 @@ def test_the_copy_is_one_revision_with_no_orphan_objects() -> None:
             if isinstance(value, pikepdf.Stream):
                 walk(value.stream_dict)
             elif isinstance(value, pikepdf.Dictionary):
-                for key in value.keys():
+                for key in list(value):
                     walk(value.get(key))
             elif isinstance(value, pikepdf.Array):
                 for item in value:
