@@ -265,10 +265,13 @@ class _TextState:
     font_known: bool = True
     size: float = 0.0
     rise: float = 0.0
+    #: The operators (their indices) that set the character and word spacing in effect.
+    spacing_setters: tuple[int, int] = (-1, -1)
 
     def copy(self) -> _TextState:
         return _TextState(self.char_spacing, self.word_spacing, self.scale, self.leading,
-                          self.font, self.font_known, self.size, self.rise)
+                          self.font, self.font_known, self.size, self.rise,
+                          self.spacing_setters)
 
 
 @dataclass
@@ -278,10 +281,9 @@ class _Show:
     op: int
     glyphs: list[_Glyph]
     tm: Matrix               # text matrix as the glyphs start (after ' or " moved the line)
-    tlm: Matrix              # line matrix after the operator
-    displacement: float      # text-space displacement from tlm after the operator
     state: _TextState
     ctm: Matrix
+    block: int               # index of the BT that opened its text object
 
 
 @dataclass
@@ -290,6 +292,8 @@ class _Page:
     shows: dict[int, _Show] = field(default_factory=dict)
     marks: list[tuple[Rect, str]] = field(default_factory=list)  # pictures, drawings: bbox, kind
     unknown_font: bool = False
+    #: Spacing setters in effect where the page draws a form (whose text may use them).
+    form_setters: set[int] = field(default_factory=set)
 
 
 class _Reader:
@@ -321,7 +325,7 @@ class _Reader:
         stack: list[tuple[Matrix, _TextState]] = []
         state = _TextState()
         tm = tlm = IDENTITY
-        displacement = 0.0
+        block = -1
         path: list[tuple[float, float]] = []
         for index, instruction in enumerate(ops):
             if isinstance(instruction, pikepdf.ContentStreamInlineImage):
@@ -337,14 +341,16 @@ class _Reader:
                 ctm = _mul(_matrix(operands), ctm)
             elif operator == "BT":
                 tm = tlm = IDENTITY
-                displacement = 0.0
+                block = index
             elif operator == "Tf" and len(operands) == 2:
                 state.font, state.font_known = self.font(resources, operands[0])
                 state.size = _number(operands[1])
             elif operator == "Tc" and operands:
                 state.char_spacing = _number(operands[0])
+                state.spacing_setters = (index, state.spacing_setters[1])
             elif operator == "Tw" and operands:
                 state.word_spacing = _number(operands[0])
+                state.spacing_setters = (state.spacing_setters[0], index)
             elif operator == "Tz" and operands:
                 state.scale = _number(operands[0], 100.0) / 100.0
             elif operator == "TL" and operands:
@@ -356,29 +362,27 @@ class _Reader:
                 if operator == "TD":
                     state.leading = -ty
                 tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), tlm)
-                displacement = 0.0
             elif operator == "Tm" and len(operands) == 6:
                 tm = tlm = _matrix(operands)
-                displacement = 0.0
             elif operator == "T*":
                 tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
-                displacement = 0.0
             elif operator in ("Tj", "TJ", "'", '"'):
                 if operator == '"' and len(operands) == 3:
                     state.word_spacing = _number(operands[0])
                     state.char_spacing = _number(operands[1])
+                    state.spacing_setters = (index, index)
                 if operator in ("'", '"'):
                     tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
-                    displacement = 0.0
                 start = tm
                 glyphs, moved = self.show(operands[-1] if operands else None, state, tm, ctm,
                                           stream, index)
-                displacement += moved
                 tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
                 if stream == 0:
-                    self.page.shows[index] = _Show(index, glyphs, start, tlm, displacement,
-                                                   state.copy(), ctm)
+                    self.page.shows[index] = _Show(index, glyphs, start, state.copy(), ctm,
+                                                   block)
             elif operator == "Do" and operands:
+                if stream == 0:
+                    self.page.form_setters.update(state.spacing_setters)
                 self.draw_xobject(resources, operands[0], ctm, stream, depth)
             elif operator in ("m", "l") and len(operands) == 2:
                 path.append(_apply(ctm, _number(operands[0]), _number(operands[1])))
@@ -612,74 +616,125 @@ def _fmt(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _numbers(*values: float) -> list[object]:
+    return [pikepdf.Object.parse(_fmt(v).encode()) for v in values]
+
+
 def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
-    """The operators that replace one text-showing operator whose line was set again."""
+    """The operators that show what is kept of a text-showing operator whose line was set
+    again: each at an absolute place, with no character or word spacing."""
     out: list[tuple[list[object], pikepdf.Operator]] = []
     state = show.state
     tm = show.tm
     matrix = _mul(tm, show.ctm)
     kept = [g for g in show.glyphs if not g.covered]
     scale = state.size * state.scale
-    if kept and (scale <= 0 or matrix[0] <= 0):
+    out.append((_numbers(0), pikepdf.Operator("Tc")))
+    out.append((_numbers(0), pikepdf.Operator("Tw")))
+    if not kept:
+        return out
+    if scale <= 0 or matrix[0] <= 0:
         raise _Burn("turned-text")
-    out.append(([0], pikepdf.Operator("Tc")))
-    out.append(([0], pikepdf.Operator("Tw")))
-    if kept:
-        def text_x(glyph: _Glyph) -> float:
-            user = glyph.new_x if glyph.new_x is not None else glyph.x
-            return (user - matrix[4]) / matrix[0]
 
-        items: list[object] = []
-        run = bytearray()
-        position = 0.0
-        for index, glyph in enumerate(kept):
-            if index == 0 or glyph.anchor:
-                if index:
-                    if run:
-                        items.append(pikepdf.String(bytes(run)))
-                        run = bytearray()
-                    out.append(([pikepdf.Array(items)], pikepdf.Operator("TJ")))
-                    items = []
-                position = text_x(glyph)
-                start = _mul((1.0, 0.0, 0.0, 1.0, position, 0.0), tm)
-                out.append(([pikepdf.Object.parse(_fmt(v).encode()) for v in start],
-                            pikepdf.Operator("Tm")))
-            else:
-                target = text_x(glyph)
-                adjust = -(target - position) * 1000.0 / scale
-                if abs(adjust) > 1e-4:
-                    if run:
-                        items.append(pikepdf.String(bytes(run)))
-                        run = bytearray()
-                    items.append(pikepdf.Object.parse(_fmt(adjust).encode()))
-                position = target
-            run += glyph.code
-            position += glyph.width * scale
-        if run:
-            items.append(pikepdf.String(bytes(run)))
-        out.append(([pikepdf.Array(items)], pikepdf.Operator("TJ")))
-    # Put the text state back as the original left it, for the operators that follow.
-    out.append(([pikepdf.Object.parse(_fmt(state.char_spacing).encode())], pikepdf.Operator("Tc")))
-    out.append(([pikepdf.Object.parse(_fmt(state.word_spacing).encode())], pikepdf.Operator("Tw")))
-    out.append(([pikepdf.Object.parse(_fmt(v).encode()) for v in show.tlm], pikepdf.Operator("Tm")))
-    if abs(show.displacement) > 1e-9:
-        if scale == 0:
-            raise _Burn("content")
-        back = -show.displacement * 1000.0 / scale
-        out.append(([pikepdf.Array([pikepdf.Object.parse(_fmt(back).encode())])],
-                    pikepdf.Operator("TJ")))
+    def text_x(glyph: _Glyph) -> float:
+        user = glyph.new_x if glyph.new_x is not None else glyph.x
+        return (user - matrix[4]) / matrix[0]
+
+    items: list[object] = []
+    run = bytearray()
+    position = 0.0
+    for index, glyph in enumerate(kept):
+        if index == 0 or glyph.anchor:
+            if index:
+                if run:
+                    items.append(pikepdf.String(bytes(run)))
+                    run = bytearray()
+                out.append(([pikepdf.Array(items)], pikepdf.Operator("TJ")))
+                items = []
+            position = text_x(glyph)
+            out.append((_numbers(*_mul((1.0, 0.0, 0.0, 1.0, position, 0.0), tm)),
+                        pikepdf.Operator("Tm")))
+        else:
+            target = text_x(glyph)
+            adjust = -(target - position) * 1000.0 / scale
+            if abs(adjust) > 1e-4:
+                if run:
+                    items.append(pikepdf.String(bytes(run)))
+                    run = bytearray()
+                items += _numbers(adjust)
+            position = target
+        run += glyph.code
+        position += glyph.width * scale
+    if run:
+        items.append(pikepdf.String(bytes(run)))
+    out.append(([pikepdf.Array(items)], pikepdf.Operator("TJ")))
     return out
 
 
-def _prefix(operator: str, operands: Sequence[object]
-            ) -> list[tuple[list[object], pikepdf.Operator]]:
-    """What ' and " do before showing text, as separate operators."""
-    if operator == "'":
-        return [([], pikepdf.Operator("T*"))]
-    if operator == '"' and len(operands) == 3:
-        return [([operands[0]], pikepdf.Operator("Tw")), ([operands[1]], pikepdf.Operator("Tc")),
-                ([], pikepdf.Operator("T*"))]
-    return []
+_POSITIONING = frozenset({"Td", "TD", "Tm", "T*"})
+
+
+def _rewritten_operators(ops: Sequence[object], reading: _Page, touched: set[int]
+                         ) -> list[object]:
+    """The page's operators with the lines that held a box set again.
+
+    In every text object that shows a touched line, each text-showing operator is placed
+    absolutely (relative moves, whose numbers came from the original layout, are dropped), and
+    a spacing operator (Tc, Tw) whose value only touched lines used is written as 0: the
+    original justification of a line that held a box must not stay in the content.
+    """
+    blocks = {show.block for index, show in reading.shows.items() if index in touched}
+    users: dict[int, list[int]] = {}
+    for index, show in reading.shows.items():
+        for setter in set(show.state.spacing_setters):
+            users.setdefault(setter, []).append(index)
+    private = {setter for setter, shows in users.items()
+               if all(index in touched for index in shows)} - reading.form_setters
+    out: list[object] = []
+    block = -1
+    for index, instruction in enumerate(ops):
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            out.append(instruction)
+            continue
+        operator = str(instruction.operator)  # type: ignore[attr-defined]
+        operands = list(instruction.operands)  # type: ignore[attr-defined]
+        if operator == "BT":
+            block = index
+        elif operator == "ET":
+            block = -1
+        rewritten = block in blocks
+        if operator in ("Tc", "Tw") and index in private:
+            out.append((_numbers(0), pikepdf.Operator(operator)))
+            continue
+        if rewritten and operator in _POSITIONING:
+            if operator == "TD" and len(operands) == 2:
+                out.append((_numbers(-_number(operands[1])), pikepdf.Operator("TL")))
+            continue
+        found = reading.shows.get(index)
+        if found is None or not rewritten:
+            out.append(instruction)
+            continue
+        show = found
+        if operator == '"' and len(operands) == 3:
+            spacing = 0.0 if index in private else None
+            out.append(([operands[0]] if spacing is None else _numbers(0),
+                        pikepdf.Operator("Tw")))
+            out.append(([operands[1]] if spacing is None else _numbers(0),
+                        pikepdf.Operator("Tc")))
+        if index in touched:
+            out += _replacement(show)
+            # The spacing the following text expects (0 where only touched lines used it).
+            tc_setter, tw_setter = show.state.spacing_setters
+            out.append((_numbers(0 if tc_setter in private else show.state.char_spacing),
+                        pikepdf.Operator("Tc")))
+            out.append((_numbers(0 if tw_setter in private else show.state.word_spacing),
+                        pikepdf.Operator("Tw")))
+        else:
+            out.append((_numbers(*show.tm), pikepdf.Operator("Tm")))
+            text = operands[-1] if operands else pikepdf.String(b"")
+            out.append(([text], pikepdf.Operator("TJ" if isinstance(text, pikepdf.Array)
+                                                 else "Tj")))
+    return out
 
 
 def _check_against_text_layer(plan_chars: Sequence[pdf.PageChar], boxes: Sequence[Box],
@@ -753,14 +808,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
     if not touched:
         return
     rebuilt: list[object] = [([], pikepdf.Operator("q"))]
-    for index, instruction in enumerate(ops):
-        show = reading.shows.get(index)
-        if show is None or index not in touched:
-            rebuilt.append(instruction)
-            continue
-        operator = str(instruction.operator)  # type: ignore[union-attr]
-        rebuilt += _prefix(operator, list(instruction.operands))  # type: ignore[union-attr]
-        rebuilt += _replacement(show)
+    rebuilt += _rewritten_operators(ops, reading, touched)
     rebuilt.append(([], pikepdf.Operator("Q")))
     rebuilt.append(([], pikepdf.Operator("q")))
     rebuilt.append(([0], pikepdf.Operator("g")))

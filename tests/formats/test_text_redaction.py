@@ -298,6 +298,24 @@ def test_the_gap_at_the_box_does_not_depend_on_the_name(justified: bool) -> None
     assert abs(after_short[0][1] - (right + box_margin(top - bottom))) <= 0.5
 
 
+def test_no_spacing_or_move_of_the_original_line_stays_in_the_content() -> None:
+    # The justified line's word spacing (set by Tw for that line alone) and the moves that
+    # placed it would tell the name's width to anyone reading the raw content.
+    data = _line_pdf(LONG_NAME, justified=True)
+    with pikepdf.open(io.BytesIO(data)) as document:
+        spacing = [float(i.operands[0]) for i in pikepdf.parse_content_stream(document.pages[0])
+                   if str(i.operator) == "Tw"]
+    assert any(abs(value) > 0.01 for value in spacing)
+    out = _kept_exactly(data, LONG_NAME)
+    with pikepdf.open(io.BytesIO(out)) as document:
+        instructions = pikepdf.parse_content_stream(document.pages[0])
+    operators = [str(i.operator) for i in instructions]
+    assert all(float(i.operands[0]) == 0 for i in instructions
+               if str(i.operator) in ("Tw", "Tc"))
+    # Every line of this page's one text object is placed absolutely now.
+    assert operators.count("BT") == 2 and not {"Td", "TD", "T*"} & set(operators)
+
+
 def test_the_original_justified_line_did_leak_the_width() -> None:
     # The check above means something: before redaction the words after the name stand
     # where the name's width puts them.
