@@ -459,3 +459,101 @@ def test_keep_text_alone_returns_what_verification_then_checks() -> None:
     kept = keep_text(data, plan)
     assert kept.burned == {}
     assert verify(kept.data, media.PDF, plan.secrets, ocr=False, gaps=True).ok
+
+
+# --- composite fonts (Type 0, Identity-H), as office suites write them ------------------------
+
+
+def _type0_pdf(line: str, *, spread: float = 0.0) -> bytes:
+    """One line in DejaVu Sans as a Type 0 font (two-byte glyph ids, Identity-H, a /W array and
+    a ToUnicode map), each space of the line followed by a TJ step of -spread, as justified
+    office text; a second line shows KEEP."""
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    from papka.formats import fonts
+
+    font_file = TTFontFile(str(fonts.REGULAR))
+    chars = sorted(set(line + planted.KEEP))
+    glyphs = {char: font_file.charToGlyph[ord(char)] for char in chars}
+    widths = {gid: font_file.hmetrics[gid][0] * 1000 / font_file.unitsPerEm
+              for gid in glyphs.values()}
+    document = pikepdf.new()
+    document.add_blank_page(page_size=(595, 842))
+    cmap = "".join(f"<{glyphs[c]:04x}> <{ord(c):04x}>\n" for c in chars)
+    to_unicode = document.make_stream((
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def "
+        "1 begincodespacerange <0000> <FFFF> endcodespacerange "
+        f"{len(chars)} beginbfchar\n{cmap}endbfchar endcmap CMapName currentdict /CMap "
+        "defineresource pop end end").encode())
+    program = document.make_stream(fonts.REGULAR.read_bytes())
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/DejaVuSans"), Flags=32,
+        FontBBox=pikepdf.Array([-1021, -463, 1793, 1232]), ItalicAngle=0, Ascent=760,
+        Descent=-240, CapHeight=729, StemV=80, FontFile2=program)
+    w_array = pikepdf.Array()
+    for gid in sorted(widths):
+        w_array.extend([gid, pikepdf.Array([widths[gid]])])
+    cid_font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2,
+        BaseFont=pikepdf.Name("/DejaVuSans"), CIDToGIDMap=pikepdf.Name.Identity,
+        CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"),
+                                         Ordering=pikepdf.String("Identity"), Supplement=0),
+        FontDescriptor=document.make_indirect(descriptor), W=w_array, DW=1000)
+    font = document.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/DejaVuSans"),
+        Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=pikepdf.Array([cid_font]),
+        ToUnicode=to_unicode))
+
+    def shown(text: str, spread: float = 0.0) -> str:
+        parts = []
+        for word in text.split(" "):
+            parts.append("<" + "".join(f"{glyphs[c]:04x}" for c in word) + ">")
+        space = f"<{glyphs[' ']:04x}>"
+        return f" {space} {-spread:.3f} ".join(parts)
+
+    page = document.pages[0]
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F0=font))
+    page.obj.Contents = document.make_stream(
+        f"BT /F0 11 Tf 72 700 Td [{shown(line, spread)}] TJ 0 -20 Td [{shown(planted.KEEP)}] TJ "
+        "ET"
+        .encode())
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_type0_font_line_keeps_its_text_and_loses_the_name() -> None:
+    data = _type0_pdf(f"{BEFORE} {NAME} {AFTER}", spread=120)
+    assert NAME in _pdfium_texts(data)[0]
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    _assert_gone(out, NAME)
+    text = _flat(_pdfium_texts(out)[0])
+    assert BEFORE in text and planted.KEEP in text
+    assert verify(out, media.PDF, [NAME], ocr=False, gaps=True).ok
+
+
+def test_type0_justified_lines_give_the_same_gap_for_any_name() -> None:
+    placed = []
+    for name in (SHORT_NAME, LONG_NAME):
+        line = f"{BEFORE} {name} {AFTER}"
+        # Justified to one column: the TJ step after each space depends on the name's width.
+        natural = _type0_width(line)
+        spread = (_type0_width(f"{BEFORE} {LONG_NAME} {AFTER}") + 30 - natural) / line.count(
+            " ") * 1000 / 11
+        out = _kept_exactly(_type0_pdf(line, spread=spread), name)
+        assert verify(out, media.PDF, [name], ocr=False, gaps=True).ok
+        placed.append(_positions(out))
+    short, long = placed
+    assert [c for c, _, _ in short] == [c for c, _, _ in long]
+    assert all(abs(a[1] - b[1]) <= 0.5 for a, b in zip(short, long, strict=True))
+
+
+def _type0_width(text: str) -> float:
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    from papka.formats import fonts
+
+    font_file = TTFontFile(str(fonts.REGULAR))
+    return sum(font_file.hmetrics[font_file.charToGlyph[ord(c)]][0] for c in text) * 11 / (
+        font_file.unitsPerEm)
