@@ -886,6 +886,153 @@ def _clean_page(page: pikepdf.Page) -> None:
             del page.obj[key]
 
 
+class _Unsure(Exception):
+    """Which codes a font shows cannot be told for certain; its maps are left as they are."""
+
+
+def _font_key(font: pikepdf.Object) -> tuple[int, int]:
+    return font.objgen if font.is_indirect else (-1, id(font))
+
+
+def _collect_codes(source: object, resources: object, used: dict[tuple[int, int], set[bytes]],
+                   fonts: dict[tuple[int, int], pikepdf.Dictionary], unsure: set[tuple[int, int]],
+                   seen: set[tuple[int, int]], depth: int = 0) -> None:
+    """Add the codes every font shows in one content stream, and in the forms and patterns it
+    draws, to used."""
+    if depth > MAX_FORM_DEPTH:
+        raise _Unsure()
+    try:
+        ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]
+    except (pikepdf.PdfError, ValueError) as error:
+        raise _Unsure() from error
+    table = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    two_byte = False
+    current: tuple[int, int] | None = None
+    for instruction in ops:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            continue
+        operator = str(instruction.operator)
+        operands = instruction.operands
+        if operator == "Tf" and operands:
+            font = table.get(operands[0]) if isinstance(table, pikepdf.Dictionary) and (
+                isinstance(operands[0], pikepdf.Name)) else None
+            if not isinstance(font, pikepdf.Dictionary):
+                current = None
+                continue
+            current = _font_key(font)
+            fonts[current] = font
+            used.setdefault(current, set())
+            subtype = font.get("/Subtype")
+            two_byte = subtype == pikepdf.Name.Type0
+            if subtype == pikepdf.Name.Type3 or (two_byte and font.get("/Encoding") !=
+                                                 pikepdf.Name("/Identity-H")):
+                unsure.add(current)
+        elif operator in ("Tj", "TJ", "'", '"') and operands:
+            if current is None:
+                raise _Unsure()
+            shown = operands[-1]
+            items = list(shown) if isinstance(shown, pikepdf.Array) else [shown]
+            for item in items:
+                if isinstance(item, pikepdf.String):
+                    data = bytes(item)
+                    step = 2 if two_byte else 1
+                    used[current].update(data[i:i + step] for i in range(0, len(data), step))
+        elif operator == "Do" and operands and isinstance(resources, pikepdf.Dictionary):
+            xobjects = resources.get("/XObject")
+            form = xobjects.get(operands[0]) if isinstance(xobjects, pikepdf.Dictionary) and (
+                isinstance(operands[0], pikepdf.Name)) else None
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == pikepdf.Name.Form:
+                # A form without resources of its own uses its caller's, so it is read again
+                # for each caller.
+                key = _font_key(form) if "/Resources" in form else (-2, id(form) ^ id(resources))
+                if key in seen:
+                    continue
+                seen.add(key)
+                _collect_codes(form, form.get("/Resources", resources), used, fonts, unsure,
+                               seen, depth + 1)
+        elif operator == "gs":
+            raise _Unsure()  # a graphics state may set a font papka does not follow here
+    if isinstance(resources, pikepdf.Dictionary):
+        patterns = resources.get("/Pattern")
+        if isinstance(patterns, pikepdf.Dictionary):
+            for name in list(patterns.keys()):
+                pattern = patterns.get(name)
+                if isinstance(pattern, pikepdf.Stream):
+                    _collect_codes(pattern, pattern.get("/Resources"), used, fonts, unsure,
+                                   seen, depth + 1)
+
+
+def _unicode_cmap(entries: dict[bytes, str], two_byte: bool) -> bytes:
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+             "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+             "1 begincodespacerange", "<0000> <FFFF>" if two_byte else "<00> <FF>",
+             "endcodespacerange"]
+    ordered = sorted(entries.items())
+    for start in range(0, len(ordered), 100):
+        chunk = ordered[start:start + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        lines += [f"<{code.hex()}> <{text.encode('utf-16-be').hex()}>" for code, text in chunk]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode("ascii")
+
+
+def _trim_font_maps(document: pikepdf.Pdf) -> None:
+    """Each font's ToUnicode map (and a simple font's /Differences) keeps only the codes the
+    copy still shows, so the letters of removed text do not stay listed there."""
+    used: dict[tuple[int, int], set[bytes]] = {}
+    fonts: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    unsure: set[tuple[int, int]] = set()
+    try:
+        for page in document.pages:
+            _collect_codes(page, page.obj.get("/Resources"), used, fonts, unsure, set())
+    except _Unsure:
+        return
+    # A ToUnicode map or an encoding may be shared by several fonts: each keeps the codes any
+    # of them shows, and is left alone if any of them is unsure.
+    shared: dict[tuple[int, int], set[bytes] | None] = {}
+    for key, font in fonts.items():
+        for slot in ("/ToUnicode", "/Encoding"):
+            value = font.get(slot)
+            if isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
+                place = _font_key(value)
+                codes = shared.setdefault(place, set())
+                if key in unsure or codes is None:
+                    shared[place] = None
+                else:
+                    codes.update(used[key])
+    for font in fonts.values():
+        cmap = font.get("/ToUnicode")
+        if isinstance(cmap, pikepdf.Stream):
+            codes = shared.get(_font_key(cmap))
+            if codes is not None:
+                mapping = _unicode_map(font)
+                cmap.write(_unicode_cmap({code: text for code, text in mapping.items()
+                                          if code in codes},
+                                         font.get("/Subtype") == pikepdf.Name.Type0))
+                shared[_font_key(cmap)] = None  # written once
+        encoding = font.get("/Encoding")
+        if not isinstance(encoding, pikepdf.Dictionary):
+            continue
+        codes = shared.get(_font_key(encoding))
+        old = encoding.get("/Differences")
+        if codes is None or not isinstance(old, pikepdf.Array):
+            continue
+        differences = pikepdf.Array()
+        code = 0
+        for item in old:
+            if isinstance(item, pikepdf.Name):
+                shown = 0 <= code < 256 and bytes([code]) in codes
+                differences.append(item if shown else pikepdf.Name("/.notdef"))
+                code += 1
+            else:
+                code = int(_number(item))
+                differences.append(item)
+        encoding.Differences = differences
+        shared[_font_key(encoding)] = None
+
+
 def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:
     """Pictures kept on pages lose their EXIF (GPS, camera, thumbnail), XMP and comments."""
     from papka.formats.sanitize import sanitize_jpeg
@@ -977,6 +1124,7 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
     _strip_properties(out)
     _strip_jpeg_metadata(out)
     out.remove_unreferenced_resources()
+    _trim_font_maps(out)
     if "/Info" in out.trailer:
         del out.trailer["/Info"]
     buffer = io.BytesIO()

@@ -557,3 +557,36 @@ def _type0_width(text: str) -> float:
     font_file = TTFontFile(str(fonts.REGULAR))
     return sum(font_file.hmetrics[font_file.charToGlyph[ord(c)]][0] for c in text) * 11 / (
         font_file.unitsPerEm)
+
+
+def _mapped_letters(data: bytes) -> set[str]:
+    """Every letter the copy's ToUnicode maps name."""
+    letters: set[str] = set()
+    with pikepdf.open(io.BytesIO(data)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Dictionary) and "/ToUnicode" in obj:
+                cmap = obj.ToUnicode.read_bytes()
+                for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+                    for _code, hexed in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>",
+                                                   block):
+                        letters |= set(bytes.fromhex(hexed.decode()).decode("utf-16-be"))
+                for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+                    for low, high, first in re.findall(
+                            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                        start = int(first, 16)
+                        letters |= {chr(start + i) for i in range(int(high, 16) - int(low, 16)
+                                                                   + 1)}
+    return letters
+
+
+@pytest.mark.parametrize("kind", ["simple", "type0"])
+def test_letters_only_the_name_used_leave_the_fonts_maps(kind: str) -> None:
+    line = f"{BEFORE} {NAME} {AFTER}"
+    data = _line_pdf(NAME) if kind == "simple" else _type0_pdf(line)
+    only_in_name = {"И", "М", "я"}
+    assert only_in_name <= _mapped_letters(data)
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    letters = _mapped_letters(out)
+    assert not only_in_name & letters
+    assert set("Справка") <= letters
