@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -162,6 +163,12 @@ class _Font:
     def width(self, code: bytes) -> float:
         return self.widths.get(int.from_bytes(code, "big"), self.default) / 1000.0
 
+    def text(self, code: bytes) -> str | None:
+        mapped = self.unicode.get(code)
+        if mapped is None and not self.two_byte and 32 <= code[0] < 127:
+            return chr(code[0])
+        return mapped
+
     def is_space(self, code: bytes) -> bool:
         text = self.unicode.get(code)
         if text is not None:
@@ -248,6 +255,7 @@ class _Glyph:
     upright: bool
     center: tuple[float, float]  # middle of the glyph, in user space
     type3: bool
+    text: str | None = None  # what the glyph reads as (ToUnicode), if known
     covered: bool = False
     new_x: float | None = None
     #: Placed on its own (a fresh text matrix): the glyphs either side of a box, so that a
@@ -440,7 +448,8 @@ class _Reader:
                     ox, oy = _apply(matrix, moved, state.rise)
                     glyphs.append(_Glyph(stream, op, code, width, ox, oy, natural * matrix[0],
                                          state.size * abs(matrix[3]), font.is_space(code),
-                                         upright, (cx, cy), font.type3))
+                                         upright, (cx, cy), font.type3,
+                                         font.text(code)))
                     moved += advance
             else:
                 moved -= _number(item) / 1000.0 * state.size * state.scale
@@ -753,6 +762,44 @@ def _check_against_text_layer(plan_chars: Sequence[pdf.PageChar], boxes: Sequenc
             raise _Burn("unmatched-text")
 
 
+def _folded(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    return "".join(ch for ch in text if not ch.isspace() and ch != "\u00ad")
+
+
+def _tighten(boxes: Sequence[Box], glyphs: Sequence[_Glyph], display: _Display) -> None:
+    """A detected box's width was rounded up to the plan's grid, so it may reach into the next
+    word by an amount that depends on the hidden text's width: which words survive would then
+    tell that width. Only what the box was made for (its text) and what lies before it stays
+    covered; glyphs past the end of that text are kept. Boxes without text (the keeper's own)
+    cover all they cover."""
+    keep: set[int] = set()
+    for box in boxes:
+        inside = [i for i, g in enumerate(glyphs)
+                  if g.covered and _inside(display.point(*g.center), box)]
+        target = _folded(box.text) if box.source == "detected" else ""
+        texts = [glyphs[i].text for i in inside]
+        if not target or any(t is None for t in texts):
+            keep.update(inside)
+            continue
+        folded = [_folded(t or "") for t in texts]
+        best_end, best_length = -1, 0
+        for start in range(len(inside)):
+            joined = ""
+            for end in range(start, len(inside)):
+                joined += folded[end]
+                if joined not in target:
+                    break
+                if folded[end] and len(joined) > best_length:
+                    best_end, best_length = end, len(joined)
+        if best_end < 0:
+            keep.update(inside)
+            continue
+        keep.update(inside[:best_end + 1])
+    for index, glyph in enumerate(glyphs):
+        glyph.covered = glyph.covered and index in keep
+
+
 def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],
                   chars: Sequence[pdf.PageChar], fonts: dict[int, _Font | None]) -> None:
     """Remove what lies under the boxes from one page and set its lines again, or raise _Burn."""
@@ -786,6 +833,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
             if not glyph.upright:
                 raise _Burn("turned-text")
     _check_against_text_layer(chars, boxes, reading.glyphs, display)
+    _tighten(boxes, reading.glyphs, display)
     pieces = _segments(reading.glyphs)
     painted: list[_PaintedBox] = []
     touched: set[int] = set()

@@ -275,10 +275,17 @@ def _after_box(data: bytes) -> list[tuple[str, float]]:
     return [(c, left) for c, left, _ in chars[start:start + 20]]
 
 
+@pytest.mark.parametrize("planned", [False, True])
 @pytest.mark.parametrize("justified", [False, True])
-def test_the_gap_at_the_box_does_not_depend_on_the_name(justified: bool) -> None:
-    short = _kept_exactly(_line_pdf(SHORT_NAME, justified=justified), SHORT_NAME)
-    long = _kept_exactly(_line_pdf(LONG_NAME, justified=justified), LONG_NAME)
+def test_the_gap_at_the_box_does_not_depend_on_the_name(justified: bool, planned: bool) -> None:
+    # planned: the planner's boxes, whose widths are rounded up to a grid and so reach into
+    # the next words by an amount that depends on the name; only the name may go.
+    if planned:
+        short, _ = _kept(_line_pdf(SHORT_NAME, justified=justified), SHORT_NAME)
+        long, _ = _kept(_line_pdf(LONG_NAME, justified=justified), LONG_NAME)
+    else:
+        short = _kept_exactly(_line_pdf(SHORT_NAME, justified=justified), SHORT_NAME)
+        long = _kept_exactly(_line_pdf(LONG_NAME, justified=justified), LONG_NAME)
     for out in (short, long):
         assert verify(out, media.PDF, [], ocr=False, gaps=True).ok
     # Every letter on the line (before and after the box) stands in the same place.
