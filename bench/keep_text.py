@@ -93,11 +93,15 @@ def _line(name: str) -> bytes:
     return buffer.getvalue()
 
 
+#: A word after the name, far enough from it that no box reaches it.
+AFTER = "службу"
+
+
 def _after_name(words: list[list[Any]]) -> float | None:
-    """Where the word after the name starts ("о" before "том,"), from PyMuPDF's words."""
-    for index, (x0, text) in enumerate(words[:-1]):
-        if text == "о" and words[index + 1][1] == "том,":
-            return float(x0)
+    """Where AFTER starts, from PyMuPDF's words."""
+    for x0, text in words:
+        if text == AFTER:
+            return round(float(x0), 2)
     return None
 
 
@@ -109,10 +113,10 @@ def _kept_after_name(data: bytes) -> float | None:
         textpage = document[0].get_textpage()
         # pdfium's text has one character per character index, generated spaces included.
         text = textpage.get_text_range()
-        at = text.find("о том,")
+        at = text.find(AFTER)
         if at < 0:
             return None
-        return float(textpage.get_charbox(at, loose=True)[0])
+        return round(float(textpage.get_charbox(at, loose=True)[0]), 2)
     finally:
         document.close()
 

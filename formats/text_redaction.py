@@ -14,6 +14,7 @@ text", states the argument and the limits.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import math
 import re
@@ -22,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from papka.formats import limits, pdf
 from papka.formats.plan import Box, RedactionPlan
@@ -307,9 +310,12 @@ class _Page:
 class _Reader:
     """Walks a page's operators (and the forms it draws), placing every glyph."""
 
-    def __init__(self, page: _Page, fonts: dict[int, _Font | None]) -> None:
+    def __init__(self, page: _Page, fonts: dict[int, _Font | None],
+                 bands: Sequence[tuple[float, float]] = ()) -> None:
         self.page = page
         self.fonts = fonts
+        #: Heights (user space) where a box lies: upright text elsewhere is only measured.
+        self.bands = list(bands)
 
     def font(self, resources: object, name: object) -> tuple[_Font | None, bool]:
         if not isinstance(resources, pikepdf.Dictionary):
@@ -435,6 +441,10 @@ class _Reader:
                    and state.size > 0)
         glyphs: list[_Glyph] = []
         moved = 0.0
+        if upright and self.bands:
+            middle = matrix[3] * (state.rise + 0.3 * state.size) + matrix[5]
+            if not any(low <= middle <= high for low, high in self.bands):
+                return [], self.advance(items, font, state)
         for item in items:
             if isinstance(item, pikepdf.String):
                 for code in font.codes(bytes(item)):
@@ -455,6 +465,23 @@ class _Reader:
                 moved -= _number(item) / 1000.0 * state.size * state.scale
         self.page.glyphs.extend(glyphs)
         return glyphs, moved
+
+    @staticmethod
+    def advance(items: Sequence[object], font: _Font, state: _TextState) -> float:
+        """How far an operator moves the text, without placing its glyphs."""
+        units = 0.0
+        count = spaces = 0
+        for item in items:
+            if isinstance(item, pikepdf.String):
+                codes = font.codes(bytes(item))
+                units += sum(font.width(code) for code in codes)
+                count += len(codes)
+                if not font.two_byte:
+                    spaces += bytes(item).count(b" ")
+            else:
+                units -= _number(item) / 1000.0
+        return (units * state.size + count * state.char_spacing
+                + spaces * state.word_spacing) * state.scale
 
     def draw_xobject(self, resources: object, name: object, ctm: Matrix, stream: int,
                      depth: int) -> None:
@@ -507,6 +534,23 @@ class _Display:
         if self.rotate == 270:
             return y1 - y, x1 - x
         return x - x0, y1 - y
+
+    def user(self, x: float, y: float) -> tuple[float, float]:
+        """The inverse of point: the plan's coordinates back to user space."""
+        x0, y0, x1, y1 = self.box
+        if self.rotate == 90:
+            return y + x0, x + y0
+        if self.rotate == 180:
+            return x1 - x, y + y0
+        if self.rotate == 270:
+            return x1 - y, y1 - x
+        return x + x0, y1 - y
+
+    def user_rect(self, box: Box) -> Rect:
+        corners = [self.user(x, y) for x in (box.x0, box.x1) for y in (box.y0, box.y1)]
+        xs = [c[0] for c in corners]
+        ys = [c[1] for c in corners]
+        return min(xs), min(ys), max(xs), max(ys)
 
     def rect(self, rect: Rect) -> Rect:
         corners = [self.point(x, y) for x in (rect[0], rect[2]) for y in (rect[1], rect[3])]
@@ -746,18 +790,41 @@ def _rewritten_operators(ops: Sequence[object], reading: _Page, touched: set[int
     return out
 
 
-def _check_against_text_layer(plan_chars: Sequence[pdf.PageChar], boxes: Sequence[Box],
-                              glyphs: Sequence[_Glyph], display: _Display) -> None:
+def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect]) -> list[tuple[float, float]]:
+    """The middles (user space) of the letters pdfium reads inside the boxes."""
+    textpage = page.get_textpage()
+    found: list[tuple[float, float]] = []
+    low = min(r[1] for r in rects)
+    high = max(r[3] for r in rects)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    try:
+        for index in range(pdfium_c.FPDFText_CountChars(textpage)):
+            if not pdfium_c.FPDFText_GetCharBox(textpage, index, ctypes.byref(left),
+                                                ctypes.byref(right), ctypes.byref(bottom),
+                                                ctypes.byref(top)):
+                continue
+            y = (bottom.value + top.value) / 2
+            if not low <= y <= high:
+                continue
+            x = (left.value + right.value) / 2
+            if not any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in rects):
+                continue
+            code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+            if pdfium_c.FPDFText_IsGenerated(textpage, index) or chr(code).isspace():
+                continue
+            found.append((x, y))
+    finally:
+        textpage.close()
+    return found
+
+
+def _check_against_text_layer(letters: Sequence[tuple[float, float]],
+                              glyphs: Sequence[_Glyph]) -> None:
     """Every letter pdfium reads under a box must be a glyph papka removes."""
-    covered = [display.rect((g.x, g.y - 0.3 * g.size, g.x + max(g.advance, 1e-3),
-                             g.y + g.size)) for g in glyphs if g.covered]
-    for char in plan_chars:
-        if char.box is None or char.char.isspace():
-            continue
-        middle = ((char.box[0] + char.box[2]) / 2, (char.box[1] + char.box[3]) / 2)
-        if not any(_inside(middle, box) for box in boxes):
-            continue
-        if not any(r[0] - 0.5 <= middle[0] <= r[2] + 0.5 and r[1] - 0.5 <= middle[1] <= r[3] + 0.5
+    covered = [(g.x, g.y - 0.3 * g.size, g.x + max(g.advance, 1e-3), g.y + g.size)
+               for g in glyphs if g.covered]
+    for x, y in letters:
+        if not any(r[0] - 0.5 <= x <= r[2] + 0.5 and r[1] - 0.5 <= y <= r[3] + 0.5
                    for r in covered):
             raise _Burn("unmatched-text")
 
@@ -767,16 +834,16 @@ def _folded(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch != "\u00ad")
 
 
-def _tighten(boxes: Sequence[Box], glyphs: Sequence[_Glyph], display: _Display) -> None:
+def _tighten(boxes: Sequence[Box], rects: Sequence[Rect], glyphs: Sequence[_Glyph]) -> None:
     """A detected box's width was rounded up to the plan's grid, so it may reach into the next
     word by an amount that depends on the hidden text's width: which words survive would then
     tell that width. Only what the box was made for (its text) and what lies before it stays
     covered; glyphs past the end of that text are kept. Boxes without text (the keeper's own)
     cover all they cover."""
     keep: set[int] = set()
-    for box in boxes:
-        inside = [i for i, g in enumerate(glyphs)
-                  if g.covered and _inside(display.point(*g.center), box)]
+    for box, rect in zip(boxes, rects, strict=True):
+        inside = [i for i, g in enumerate(glyphs) if g.covered and rect[0] <= g.center[0]
+                  <= rect[2] and rect[1] <= g.center[1] <= rect[3]]
         target = _folded(box.text) if box.source == "detected" else ""
         texts = [glyphs[i].text for i in inside]
         if not target or any(t is None for t in texts):
@@ -801,7 +868,7 @@ def _tighten(boxes: Sequence[Box], glyphs: Sequence[_Glyph], display: _Display) 
 
 
 def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],
-                  chars: Sequence[pdf.PageChar], fonts: dict[int, _Font | None]) -> None:
+                  layer: pdfium.PdfPage, fonts: dict[int, _Font | None]) -> None:
     """Remove what lies under the boxes from one page and set its lines again, or raise _Burn."""
     if any(box.corners is not None for box in boxes):
         raise _Burn("turned-box")
@@ -812,7 +879,8 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         raise _Burn("content") from error
     reading = _Page()
     resources = _inherited(page.obj, "/Resources")
-    _Reader(reading, fonts).run(ops, resources, IDENTITY, 0)
+    rects = [display.user_rect(box) for box in boxes]
+    _Reader(reading, fonts, [(r[1], r[3]) for r in rects]).run(ops, resources, IDENTITY, 0)
     if reading.unknown_font:
         raise _Burn("unmeasured-font")
     for rect, kind in reading.marks:
@@ -824,7 +892,8 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
             continue
         raise _Burn(kind)
     for glyph in reading.glyphs:
-        glyph.covered = any(_inside(display.point(*glyph.center), box) for box in boxes)
+        x, y = glyph.center
+        glyph.covered = any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in rects)
         if glyph.covered:
             if glyph.type3:
                 raise _Burn("type3-font")
@@ -832,8 +901,8 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
                 raise _Burn("form-text")
             if not glyph.upright:
                 raise _Burn("turned-text")
-    _check_against_text_layer(chars, boxes, reading.glyphs, display)
-    _tighten(boxes, reading.glyphs, display)
+    _check_against_text_layer(_letters_under(layer, rects), reading.glyphs)
+    _tighten(boxes, rects, reading.glyphs)
     pieces = _segments(reading.glyphs)
     painted: list[_PaintedBox] = []
     touched: set[int] = set()
@@ -1098,6 +1167,37 @@ def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:
             obj.write(clean, filter=pikepdf.Name.DCTDecode)
 
 
+def _rewrite_pages(source: pikepdf.Pdf, layers: pdfium.PdfDocument, plan: RedactionPlan,
+                   fonts: dict[int, _Font | None], burn_all: str | None) -> dict[int, str]:
+    """Rewrite every page with boxes; return the pages to burn instead, with the reason."""
+    burned: dict[int, str] = {}
+    dropped = plan.dropped_pages()
+    for index, page in enumerate(source.pages):
+        if index in dropped or index >= len(plan.pages) or not plan.pages[index].boxes:
+            continue
+        sheet = plan.pages[index]
+        if burn_all is not None:
+            burned[index] = burn_all
+            continue
+        if any(b.x0 <= 0.5 and b.y0 <= 0.5 and b.x1 >= sheet.width - 0.5 and
+               b.y1 >= sheet.height - 0.5 for b in sheet.boxes):
+            burned[index] = "whole-page"
+            continue
+        layer = None
+        try:
+            layer = layers[index]
+            _rewrite_page(source, page, sheet.boxes, layer, fonts)
+        except _Burn as reason:
+            burned[index] = reason.reason
+        except (pikepdf.PdfError, pdfium.PdfiumError, ValueError, TypeError, KeyError,
+                IndexError, AttributeError, RecursionError, ZeroDivisionError, OverflowError):
+            burned[index] = "content"
+        finally:
+            if layer is not None:
+                layer.close()
+    return burned
+
+
 @dataclass(frozen=True)
 class KeptText:
     """A PDF with text kept, and the pages (from 0, of the original) burned instead, why."""
@@ -1130,28 +1230,14 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
         except pikepdf.PdfError as error:
             raise limits.DamagedPdfError() from error
         fonts: dict[int, _Font | None] = {}
-        texts = list(pdf.page_texts(data))
-        for index, page in enumerate(source.pages):
-            if index in dropped or index >= len(plan.pages):
-                continue
-            boxes = plan.pages[index].boxes
-            if not boxes:
-                continue
-            if burn_all is not None:
-                burned[index] = burn_all
-                continue
-            sheet = plan.pages[index]
-            if any(b.x0 <= 0.5 and b.y0 <= 0.5 and b.x1 >= sheet.width - 0.5 and
-                   b.y1 >= sheet.height - 0.5 for b in boxes):
-                burned[index] = "whole-page"
-                continue
-            try:
-                _rewrite_page(source, page, boxes, texts[index].chars, fonts)
-            except _Burn as reason:
-                burned[index] = reason.reason
-            except (pikepdf.PdfError, ValueError, TypeError, KeyError, IndexError,
-                    AttributeError, RecursionError, ZeroDivisionError, OverflowError):
-                burned[index] = "content"
+        try:
+            layers = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as error:
+            raise limits.DamagedPdfError() from error
+        try:
+            burned.update(_rewrite_pages(source, layers, plan, fonts, burn_all))
+        finally:
+            layers.close()
         _strip_marked_content(source)
         out = pikepdf.Pdf.new()
         pictures = {index: burned_page(data, plan, index, dpi, ocr_layer) for index in burned}
