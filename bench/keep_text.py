@@ -87,14 +87,14 @@ def _line(name: str) -> bytes:
     if "BenchSans" not in pdfmetrics.getRegisteredFontNames():
         born_digital(1)  # registers the font
     page.setFont("BenchSans", 11)
-    page.drawString(60, 700, f"Справка выдана гражданке {name} о том, что она проходила службу")
+    page.drawString(60, 700, f"Выдана {name} о том, что она служила в части")
     page.showPage()
     page.save()
     return buffer.getvalue()
 
 
 #: A word after the name, far enough from it that no box reaches it.
-AFTER = "службу"
+AFTER = "служила"
 
 
 def _after_name(words: list[list[Any]]) -> float | None:

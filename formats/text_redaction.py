@@ -303,6 +303,10 @@ class _Page:
     shows: dict[int, _Show] = field(default_factory=dict)
     marks: list[tuple[Rect, str]] = field(default_factory=list)  # pictures, drawings: bbox, kind
     unknown_font: bool = False
+    #: The largest glyph size (user space) the page shows, and whether it uses a Type 3 font
+    #: (whose glyphs may reach anywhere): how far from a box a letter under it may start.
+    largest: float = 0.0
+    type3: bool = False
     #: Spacing setters in effect where the page draws a form (whose text may use them).
     form_setters: set[int] = field(default_factory=set)
 
@@ -436,6 +440,10 @@ class _Reader:
                 self.page.unknown_font = True
             return [], 0.0
         matrix = _mul(tm, ctm)
+        self.page.largest = max(self.page.largest, abs(state.size) * max(
+            math.hypot(matrix[0], matrix[1]), math.hypot(matrix[2], matrix[3])) * max(
+            1.0, abs(state.scale)))
+        self.page.type3 = self.page.type3 or font.type3
         upright = (abs(matrix[1]) <= 1e-6 * abs(matrix[0]) and abs(matrix[2]) <= 1e-6 *
                    abs(matrix[3]) and matrix[0] > 0 and matrix[3] > 0 and state.scale > 0
                    and state.size > 0)
@@ -790,23 +798,32 @@ def _rewritten_operators(ops: Sequence[object], reading: _Page, touched: set[int
     return out
 
 
-def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect]) -> list[tuple[float, float]]:
-    """The middles (user space) of the letters pdfium reads inside the boxes."""
+def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
+                   ) -> list[tuple[float, float]]:
+    """The middles (user space) of the letters pdfium reads inside the boxes.
+
+    Every character of the page is looked at (text under a box may come from anywhere in the
+    content); only those whose origin lies within reach of a box's height (twice the largest
+    glyph size on the page) have their box measured, as this loop is the costliest part of
+    keeping the text."""
     textpage = page.get_textpage()
     found: list[tuple[float, float]] = []
     low = min(r[1] for r in rects)
     high = max(r[3] for r in rects)
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    x_ref, y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
+    get_origin = pdfium_c.FPDFText_GetCharOrigin
+    box = pdfium_c.FS_RECTF()
     try:
         for index in range(pdfium_c.FPDFText_CountChars(textpage)):
-            if not pdfium_c.FPDFText_GetCharBox(textpage, index, ctypes.byref(left),
-                                                ctypes.byref(right), ctypes.byref(bottom),
-                                                ctypes.byref(top)):
+            if not get_origin(textpage, index, x_ref, y_ref):
                 continue
-            y = (bottom.value + top.value) / 2
-            if not low <= y <= high:
+            if not low - reach <= origin_y.value <= high + reach:
                 continue
-            x = (left.value + right.value) / 2
+            if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(box)):
+                continue
+            x = (box.left + box.right) / 2
+            y = (box.bottom + box.top) / 2
             if not any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in rects):
                 continue
             code = pdfium_c.FPDFText_GetUnicode(textpage, index)
@@ -901,7 +918,8 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
                 raise _Burn("form-text")
             if not glyph.upright:
                 raise _Burn("turned-text")
-    _check_against_text_layer(_letters_under(layer, rects), reading.glyphs)
+    reach = math.inf if reading.type3 else max(72.0, 2.0 * reading.largest + 2.0)
+    _check_against_text_layer(_letters_under(layer, rects, reach), reading.glyphs)
     _tighten(boxes, rects, reading.glyphs)
     pieces = _segments(reading.glyphs)
     painted: list[_PaintedBox] = []
