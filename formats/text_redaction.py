@@ -944,7 +944,14 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         return
     rebuilt: list[object] = [([], pikepdf.Operator("q"))]
     rebuilt += _rewritten_operators(ops, reading, touched)
-    rebuilt.append(([], pikepdf.Operator("Q")))
+    # Close whatever the content left open, so the boxes are drawn in the page's own space.
+    depth = 0
+    for instruction in ops:
+        if isinstance(instruction, pikepdf.ContentStreamInstruction):
+            operator = str(instruction.operator)
+            depth = depth + 1 if operator == "q" else max(0, depth - 1) if operator == "Q" \
+                else depth
+    rebuilt += [([], pikepdf.Operator("Q"))] * (depth + 1)
     rebuilt.append(([], pikepdf.Operator("q")))
     rebuilt.append(([0], pikepdf.Operator("g")))
     for box in painted:
@@ -1245,8 +1252,10 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
         # like anything else); the annotations themselves are dropped below.
         try:
             source.flatten_annotations("print")
-        except pikepdf.PdfError as error:
-            raise limits.DamagedPdfError() from error
+        except pikepdf.PdfError:
+            # Annotations papka cannot draw into the page: every page with boxes is burned
+            # (burning draws them with pdfium); the annotations are dropped from the rest.
+            burn_all = burn_all or "form-text"
         fonts: dict[int, _Font | None] = {}
         try:
             layers = pdfium.PdfDocument(data)

@@ -9,6 +9,8 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from reportlab.pdfgen import canvas
 
@@ -597,3 +599,66 @@ def test_letters_only_the_name_used_leave_the_fonts_maps(kind: str) -> None:
     letters = _mapped_letters(out)
     assert not only_in_name & letters
     assert set("Справка") <= letters
+
+
+# --- page geometry ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_turned_page_keeps_its_text_and_the_gap_rule(rotate: int) -> None:
+    def turn(document: pikepdf.Pdf) -> None:
+        document.pages[0].obj.Rotate = rotate
+
+    data = planted.with_pikepdf(_line_pdf(NAME, justified=True), turn)
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    _assert_gone(out, NAME)
+    # Every word stays (pdfium orders the pieces of a line upside down on a page turned by
+    # 180°, so only the words are compared).
+    text = _flat(_pdfium_texts(out)[0])
+    assert all(word in text for word in (*BEFORE.split()[:-1], "гражданк", *AFTER.split()))
+    assert verify(out, media.PDF, [NAME], ocr=False, gaps=True).ok
+
+
+def test_content_that_leaves_a_state_open_still_gets_its_boxes_in_place() -> None:
+    def leave_open(document: pikepdf.Pdf) -> None:
+        page = document.pages[0]
+        page.contents_add(document.make_stream(b"q 1 0 0 1 200 -300 cm q 0.5 0 0 0.5 0 0 cm"))
+
+    data = planted.with_pikepdf(_line_pdf(NAME), leave_open)
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    assert verify(out, media.PDF, [NAME], ocr=False, gaps=True).ok
+    (left, bottom, right, top), = _black_boxes(out)
+    assert 690 < top < 720 and left > 72
+
+
+# --- any content at all -----------------------------------------------------------------------
+
+_OPERANDS = st.one_of(st.integers(-5000, 5000).map(str), st.sampled_from(
+    ["/F1", "/F2+0", "/Nope", "(x)", "<00ff>", "[(a) -250 (b)]", "1e308", "-0", "<<>>", "[]"]))
+_OPERATORS = st.sampled_from(
+    ["BT", "ET", "Tf", "Td", "TD", "Tm", "T*", "Tj", "TJ", "'", '"', "Tc", "Tw", "Tz", "TL",
+     "Ts", "q", "Q", "cm", "re", "f", "Do", "BDC", "EMC", "gs", "sh", "W", "n"])
+
+
+@given(st.lists(st.tuples(st.lists(_OPERANDS, max_size=6), _OPERATORS), max_size=25))
+@settings(max_examples=25, deadline=None)
+def test_any_added_content_is_redacted_or_refused_with_papkas_errors(
+        instructions: list[tuple[list[str], str]]) -> None:
+    content = " ".join(" ".join(operands) + " " + operator
+                       for operands, operator in instructions).encode()
+
+    def spoil(document: pikepdf.Pdf) -> None:
+        document.pages[0].contents_add(document.make_stream(content))
+
+    try:
+        spoiled = planted.with_pikepdf(_BASE_LINE, spoil)
+        out, burned = _kept(spoiled, NAME)
+    except PapkaError:
+        return
+    assert set(burned.values()) <= set(BURN_REASONS)
+    assert verify(out, media.PDF, [NAME], ocr=False, gaps=True).ok
+
+
+_BASE_LINE = _line_pdf(NAME)
