@@ -587,10 +587,6 @@ def _display(page: pikepdf.Dictionary) -> _Display:
     return _Display((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), rotate)
 
 
-def _inside(point: tuple[float, float], box: Box) -> bool:
-    return box.x0 <= point[0] <= box.x1 and box.y0 <= point[1] <= box.y1
-
-
 def _overlaps(rect: Rect, box: Box) -> bool:
     return rect[0] < box.x1 and rect[2] > box.x0 and rect[1] < box.y1 and rect[3] > box.y0
 
