@@ -140,7 +140,7 @@ _BURN_REASONS = {
     "drawing": N_("a drawing under a box"),
     "type3-font": N_("text in a Type 3 font under a box"),
     "unmeasured-font": N_("a font papka cannot measure"),
-    "form-text": N_("text under a box inside a form or an annotation"),
+    "form-text": N_("text under a box inside a part of the page drawn several times or nested"),
     "turned-text": N_("turned or slanted text under a box"),
     "unmatched-text": N_("letters under a box papka could not find in the content"),
     "line-overflow": N_("a line that would run into other text or off the page"),

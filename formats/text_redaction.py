@@ -36,7 +36,8 @@ BURN_REASONS: dict[str, str] = {
     "drawing": "a drawing lies under a box (it may be text drawn as shapes)",
     "type3-font": "text under a box is in a Type 3 font",
     "unmeasured-font": "a font on the page has no widths or an encoding papka does not read",
-    "form-text": "text under a box is inside a form or an annotation",
+    "form-text": "text under a box is inside a form drawn more than once on the page or "
+                 "nested in another, or a line is drawn partly by a form",
     "turned-text": "text under a box is turned, slanted or mirrored",
     "unmatched-text": "papka could not match every letter under a box in the content",
     "line-overflow": "a line set again would run into other text or off the page",
@@ -287,7 +288,8 @@ class _TextState:
 
 @dataclass
 class _Show:
-    """A text-showing operator of the page's own content, and the state it ran in."""
+    """A text-showing operator (of the page's content or of a form it draws), and the state
+    it ran in."""
 
     op: int
     glyphs: list[_Glyph]
@@ -298,17 +300,31 @@ class _Show:
 
 
 @dataclass
+class _Stream:
+    """One content stream as read: the page's own (number 0) or a form it draws."""
+
+    ops: Sequence[object]
+    shows: dict[int, _Show] = field(default_factory=dict)
+    #: Spacing setters in effect where this stream draws a form (whose text may use them).
+    form_setters: set[int] = field(default_factory=set)
+    #: For a form: the form, the name the page's resources give it, and how deep it is drawn.
+    form: pikepdf.Stream | None = None
+    name: pikepdf.Name | None = None
+    depth: int = 0
+
+
+@dataclass
 class _Page:
     glyphs: list[_Glyph] = field(default_factory=list)
-    shows: dict[int, _Show] = field(default_factory=dict)
+    streams: dict[int, _Stream] = field(default_factory=dict)
+    #: How many times each form (by object) is drawn on the page.
+    draws: dict[tuple[int, int], int] = field(default_factory=dict)
     marks: list[tuple[Rect, str]] = field(default_factory=list)  # pictures, drawings: bbox, kind
     unknown_font: bool = False
     #: The largest glyph size (user space) the page shows, and whether it uses a Type 3 font
     #: (whose glyphs may reach anywhere): how far from a box a letter under it may start.
     largest: float = 0.0
     type3: bool = False
-    #: Spacing setters in effect where the page draws a form (whose text may use them).
-    form_setters: set[int] = field(default_factory=set)
 
 
 class _Reader:
@@ -337,11 +353,15 @@ class _Reader:
         return loaded, loaded is not None
 
     def run(self, ops: Sequence[object], resources: object, ctm: Matrix, stream: int,
-            depth: int = 0) -> None:
+            depth: int = 0, inherited: _TextState | None = None) -> None:
+        """Read one content stream; a form starts with the text state its caller left."""
         if depth > MAX_FORM_DEPTH:
             raise _Burn("content")
+        self.page.streams.setdefault(stream, _Stream(ops))
         stack: list[tuple[Matrix, _TextState]] = []
-        state = _TextState()
+        state = inherited.copy() if inherited is not None else _TextState()
+        # Spacing set by the caller is not this stream's to rewrite.
+        state.spacing_setters = (-2, -2) if inherited is not None else (-1, -1)
         tm = tlm = IDENTITY
         block = -1
         path: list[tuple[float, float]] = []
@@ -395,13 +415,11 @@ class _Reader:
                 glyphs, moved = self.show(operands[-1] if operands else None, state, tm, ctm,
                                           stream, index)
                 tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
-                if stream == 0:
-                    self.page.shows[index] = _Show(index, glyphs, start, state.copy(), ctm,
-                                                   block)
+                self.page.streams[stream].shows[index] = _Show(index, glyphs, start,
+                                                               state.copy(), ctm, block)
             elif operator == "Do" and operands:
-                if stream == 0:
-                    self.page.form_setters.update(state.spacing_setters)
-                self.draw_xobject(resources, operands[0], ctm, stream, depth)
+                self.page.streams[stream].form_setters.update(state.spacing_setters)
+                self.draw_xobject(resources, operands[0], ctm, depth, state)
             elif operator in ("m", "l") and len(operands) == 2:
                 path.append(_apply(ctm, _number(operands[0]), _number(operands[1])))
             elif operator in ("c", "v", "y"):
@@ -491,8 +509,8 @@ class _Reader:
         return (units * state.size + count * state.char_spacing
                 + spaces * state.word_spacing) * state.scale
 
-    def draw_xobject(self, resources: object, name: object, ctm: Matrix, stream: int,
-                     depth: int) -> None:
+    def draw_xobject(self, resources: object, name: object, ctm: Matrix, depth: int,
+                     state: _TextState) -> None:
         if not isinstance(resources, pikepdf.Dictionary):
             return
         table = resources.get("/XObject")
@@ -513,7 +531,11 @@ class _Reader:
         except (pikepdf.PdfError, ValueError) as error:
             raise _Burn("content") from error
         inner = xobject.get("/Resources", resources)
-        self.run(ops, inner, _mul(matrix, ctm), stream + 1, depth + 1)
+        key = _font_key(xobject)
+        self.page.draws[key] = self.page.draws.get(key, 0) + 1
+        number = len(self.page.streams)
+        self.page.streams[number] = _Stream(ops, form=xobject, name=name, depth=depth + 1)
+        self.run(ops, inner, _mul(matrix, ctm), number, depth + 1, state)
 
 
 def _unit_square(ctm: Matrix) -> Rect:
@@ -731,8 +753,7 @@ def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
 _POSITIONING = frozenset({"Td", "TD", "Tm", "T*"})
 
 
-def _rewritten_operators(ops: Sequence[object], reading: _Page, touched: set[int]
-                         ) -> list[object]:
+def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
     """The page's operators with the lines that held a box set again.
 
     In every text object that shows a touched line, each text-showing operator is placed
@@ -749,7 +770,7 @@ def _rewritten_operators(ops: Sequence[object], reading: _Page, touched: set[int
                if all(index in touched for index in shows)} - reading.form_setters
     out: list[object] = []
     block = -1
-    for index, instruction in enumerate(ops):
+    for index, instruction in enumerate(reading.ops):
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             out.append(instruction)
             continue
@@ -910,24 +931,28 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         if glyph.covered:
             if glyph.type3:
                 raise _Burn("type3-font")
-            if glyph.stream != 0:
-                raise _Burn("form-text")
             if not glyph.upright:
                 raise _Burn("turned-text")
+            if glyph.stream != 0:
+                # A form drawn straight from the page, once, is rewritten in a copy of its own.
+                drawn = reading.streams[glyph.stream]
+                if drawn.depth != 1 or drawn.form is None or reading.draws.get(
+                        _font_key(drawn.form), 0) != 1:
+                    raise _Burn("form-text")
     reach = math.inf if reading.type3 else max(72.0, 2.0 * reading.largest + 2.0)
     _check_against_text_layer(_letters_under(layer, rects, reach), reading.glyphs)
     _tighten(boxes, rects, reading.glyphs)
     pieces = _segments(reading.glyphs)
     painted: list[_PaintedBox] = []
-    touched: set[int] = set()
+    touched: dict[int, set[int]] = {}
     for piece in pieces:
         if not any(g.covered for g in piece):
             continue
-        if any(g.stream != 0 for g in piece):
-            raise _Burn("form-text")
+        if len({g.stream for g in piece}) != 1:
+            raise _Burn("form-text")  # one line drawn partly by a form: not set again
         boxes_here = _set_again(piece)
         painted += boxes_here
-        touched.update(g.op for g in piece)
+        touched.setdefault(piece[0].stream, set()).update(g.op for g in piece)
         end = max([g.new_x + g.advance for g in piece if g.new_x is not None]
                   + [b.x + b.width + box_margin(b.height) for b in boxes_here])
         neighbours = [p for p in pieces if p is not piece and abs(p[0].y - piece[0].y) <= 0.05
@@ -938,8 +963,11 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
             raise _Burn("line-overflow")
     if not touched:
         return
+    for number, ops_touched in touched.items():
+        if number:
+            _rewrite_form(document, page, reading.streams[number], ops_touched)
     rebuilt: list[object] = [([], pikepdf.Operator("q"))]
-    rebuilt += _rewritten_operators(ops, reading, touched)
+    rebuilt += _rewritten_operators(reading.streams[0], touched.get(0, set()))
     # Close whatever the content left open, so the boxes are drawn in the page's own space.
     depth = 0
     for instruction in ops:
@@ -958,6 +986,30 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
     rebuilt.append(([], pikepdf.Operator("Q")))
     page.obj.Contents = document.make_stream(
         pikepdf.unparse_content_stream(rebuilt))  # type: ignore[arg-type]
+
+
+def _rewrite_form(document: pikepdf.Pdf, page: pikepdf.Page, form: _Stream,
+                  touched: set[int]) -> None:
+    """Put a rewritten copy of a form in the page's own resources (the original may be drawn
+    by other pages too; it is dropped from the copy if nothing draws it any more)."""
+    if form.form is None or form.name is None:
+        raise _Burn("form-text")
+    rewritten = _rewritten_operators(form, touched)
+    data = pikepdf.unparse_content_stream(rewritten)  # type: ignore[arg-type]
+    copy = pikepdf.Stream(document, data)
+    for key in list(form.form.stream_dict.keys()):
+        if str(key) not in ("/Length", "/Filter", "/DecodeParms"):
+            copy[key] = form.form.stream_dict[key]
+    resources = _inherited(page.obj, "/Resources")
+    if not isinstance(resources, pikepdf.Dictionary):
+        raise _Burn("form-text")
+    own = pikepdf.Dictionary(dict(resources.items()))
+    xobjects = own.get("/XObject")
+    if not isinstance(xobjects, pikepdf.Dictionary) or form.name not in xobjects:
+        raise _Burn("form-text")
+    own.XObject = pikepdf.Dictionary(dict(xobjects.items()))
+    own.XObject[form.name] = document.make_indirect(copy)
+    page.obj.Resources = own
 
 
 # --- the whole document --------------------------------------------------------------------

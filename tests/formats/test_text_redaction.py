@@ -662,3 +662,56 @@ def test_any_added_content_is_redacted_or_refused_with_papkas_errors(
 
 
 _BASE_LINE = _line_pdf(NAME)
+
+
+# --- pages drawn through forms ---------------------------------------------------------------
+
+
+def _in_a_form(data: bytes, *, copies: int = 1, draws: int = 1) -> bytes:
+    """The first page's whole content moved into a Form XObject (as tools that place one PDF's
+    page inside another do), drawn draws times on each of copies pages."""
+    with pikepdf.open(io.BytesIO(data)) as document:
+        page = document.pages[0]
+        form = document.make_stream(page.obj.Contents.read_bytes()
+                                    if isinstance(page.obj.Contents, pikepdf.Stream)
+                                    else b"".join(c.read_bytes() for c in page.obj.Contents))
+        form.Type = pikepdf.Name.XObject
+        form.Subtype = pikepdf.Name.Form
+        form.BBox = page.obj.MediaBox
+        form.Resources = page.obj.Resources
+        out = pikepdf.new()
+        for _ in range(copies):
+            sheet = out.add_blank_page(page_size=(float(page.mediabox[2]),
+                                                  float(page.mediabox[3])))
+            sheet.obj.Resources = pikepdf.Dictionary(
+                XObject=pikepdf.Dictionary(Page0=out.copy_foreign(document.make_indirect(form))))
+            sheet.obj.Contents = out.make_stream(b" ".join(
+                [b"q /Page0 Do Q"] + [b"q 1 0 0 1 0 -400 cm /Page0 Do Q"] * (draws - 1)))
+        buffer = io.BytesIO()
+        out.save(buffer)
+    return buffer.getvalue()
+
+
+def test_text_inside_a_form_is_removed_from_a_copy_of_the_form_on_each_page() -> None:
+    data = _in_a_form(_line_pdf(NAME, justified=True), copies=2)
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    _assert_gone(out, NAME)
+    for text in _pdfium_texts(out):
+        assert BEFORE in _flat(text) and planted.KEEP in text
+    assert verify(out, media.PDF, [NAME], ocr=False, gaps=True).ok
+
+
+def test_the_gap_in_a_form_does_not_depend_on_the_name() -> None:
+    short, _ = _kept(_in_a_form(_line_pdf(SHORT_NAME, justified=True)), SHORT_NAME)
+    long, _ = _kept(_in_a_form(_line_pdf(LONG_NAME, justified=True)), LONG_NAME)
+    after_short, after_long = _after_box(short), _after_box(long)
+    assert [c for c, _ in after_short] == [c for c, _ in after_long]
+    assert all(abs(a - b) <= 0.5 for (_, a), (_, b) in zip(after_short, after_long, strict=True))
+
+
+def test_a_form_drawn_twice_on_a_page_burns_that_page() -> None:
+    data = _in_a_form(_line_pdf(NAME), draws=2)
+    out, burned = _kept(data, NAME)
+    assert burned == {0: "form-text"}
+    _assert_gone(out, NAME)
