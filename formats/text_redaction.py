@@ -54,7 +54,12 @@ WORD_SPACE_EMS = 0.25
 #: Glyphs on one baseline further apart than this are separate pieces of text (columns, tab
 #: stops), set independently.
 SEGMENT_GAP_EMS = 3.0
-#: Drawings thinner than this (rules, underlines, table borders) may lie under a box.
+#: Glyphs whose baselines lie this many font sizes apart or less are on one line (a raised
+#: or lowered footnote mark included).
+LINE_RISE_EMS = 0.4
+#: Drawings thinner than this may lie under a box: upright ones (table borders), and level
+#: ones that reach past the box on both sides (rules, a form's blank line). A level line that
+#: ends within the box, such as an underline as long as the hidden text, burns the page.
 THIN_PT = 2.0
 #: Forms nested deeper than this are not followed; the page is burned.
 MAX_FORM_DEPTH = 12
@@ -609,6 +614,15 @@ def _display(page: pikepdf.Dictionary) -> _Display:
     return _Display((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), rotate)
 
 
+def _thin_and_long(shape: Rect, boxes: Sequence[Box]) -> bool:
+    """A drawing under boxes that tells nothing of what they hide (see THIN_PT)."""
+    width, height = shape[2] - shape[0], shape[3] - shape[1]
+    if width <= THIN_PT:
+        return True
+    return height <= THIN_PT and all(shape[0] < box.x0 - box.height and shape[2] > box.x1 +
+                                     box.height for box in boxes)
+
+
 def _overlaps(rect: Rect, box: Box) -> bool:
     return rect[0] < box.x1 and rect[2] > box.x0 and rect[1] < box.y1 and rect[3] > box.y0
 
@@ -622,20 +636,23 @@ class _PaintedBox:
 
 
 def _segments(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
-    """Upright glyphs grouped into pieces of a line: same baseline, close together, in the
-    order the content shows them (which is the reading order even where words overlap)."""
-    upright = [(index, g) for index, g in enumerate(glyphs) if g.upright]
-    ordered = sorted(upright, key=lambda item: (round(item[1].y, 1), item[0]))
-    lines: list[list[_Glyph]] = []
-    for _index, glyph in ordered:
-        if lines and abs(lines[-1][0].y - glyph.y) <= 0.05 * max(glyph.size, 1e-3):
-            lines[-1].append(glyph)
+    """Upright glyphs grouped into pieces of a line: baselines within LINE_RISE_EMS of each
+    other (so a raised footnote mark belongs to its line), close together, in the order the
+    content shows them (which is the reading order even where words overlap)."""
+    upright = sorted(((index, g) for index, g in enumerate(glyphs) if g.upright),
+                     key=lambda item: (item[1].y, item[0]))
+    lines: list[list[tuple[int, _Glyph]]] = []
+    for index, glyph in upright:
+        if lines and glyph.y - lines[-1][0][1].y <= LINE_RISE_EMS * max(
+                glyph.size, lines[-1][0][1].size, 1e-3):
+            lines[-1].append((index, glyph))
         else:
-            lines.append([glyph])
+            lines.append([(index, glyph)])
     pieces: list[list[_Glyph]] = []
     for line in lines:
+        line.sort(key=lambda item: item[0])
         piece: list[_Glyph] = []
-        for glyph in line:
+        for _index, glyph in line:
             if piece:
                 last = piece[-1]
                 gap = glyph.x - (last.x + last.advance)
@@ -663,7 +680,6 @@ def _set_again(piece: list[_Glyph]) -> list[_PaintedBox]:
     height = box_height(size)
     width = box_width(height)
     margin = box_margin(height)
-    baseline = piece[0].y
     pen = piece[0].x
     boxes: list[_PaintedBox] = []
     previous: _Glyph | None = None
@@ -673,7 +689,7 @@ def _set_again(piece: list[_Glyph]) -> list[_PaintedBox]:
             if not in_run:
                 if previous is not None:
                     previous.anchor = True
-                boxes.append(_PaintedBox(pen + margin, baseline - 0.3 * size, width, height))
+                boxes.append(_PaintedBox(pen + margin, glyph.y - 0.3 * size, width, height))
                 pen += width + 2 * margin
                 in_run = True
             continue
@@ -921,8 +937,8 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         shown = display.rect(rect) if all(math.isfinite(v) for v in rect) else rect
         if not any(_overlaps(shown, box) for box in boxes):
             continue
-        if kind == "drawing" and all(math.isfinite(v) for v in shown) and (
-                shown[2] - shown[0] <= THIN_PT or shown[3] - shown[1] <= THIN_PT):
+        if kind == "drawing" and all(math.isfinite(v) for v in shown) and _thin_and_long(
+                shown, [box for box in boxes if _overlaps(shown, box)]):
             continue
         raise _Burn(kind)
     for glyph in reading.glyphs:

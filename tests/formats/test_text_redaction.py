@@ -715,3 +715,51 @@ def test_a_form_drawn_twice_on_a_page_burns_that_page() -> None:
     out, burned = _kept(data, NAME)
     assert burned == {0: "form-text"}
     _assert_gone(out, NAME)
+
+
+# --- what else lies on the name's line --------------------------------------------------------
+
+
+def _marked_line(name: str, *, underline: str | None = None) -> bytes:
+    """The name followed by a raised footnote mark; optionally an underline under the name
+    ("name") or a rule across the whole line ("rule")."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    text = page.beginText(72, 700)
+    text.setFont(FONT, 11)
+    text.textOut(f"{BEFORE} {name}")
+    text.setRise(4)
+    text.setFont(FONT, 7)
+    text.textOut("1")
+    text.setRise(0)
+    text.setFont(FONT, 11)
+    text.textOut(f" {AFTER}")
+    page.drawText(text)
+    if underline == "name":
+        start = 72 + page.stringWidth(f"{BEFORE} ", FONT, 11)
+        page.line(start, 698, start + page.stringWidth(name, FONT, 11), 698)
+    elif underline == "rule":
+        page.line(60, 698, 560, 698)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def test_a_raised_footnote_mark_after_the_name_moves_with_the_line() -> None:
+    placed = []
+    for name in (SHORT_NAME, LONG_NAME):
+        out, burned = _kept(_marked_line(name), name)
+        assert burned == {}
+        assert verify(out, media.PDF, [name], ocr=False, gaps=True).ok
+        chars = _positions(out)
+        placed.append(chars[[c[0] for c in chars].index("1"):])
+    short, long = placed
+    assert [c[0] for c in short] == [c[0] for c in long]
+    assert all(abs(a[1] - b[1]) <= 0.5 for a, b in zip(short, long, strict=True))
+
+
+def test_an_underline_as_long_as_the_name_burns_the_page_and_a_rule_does_not() -> None:
+    _out, burned = _kept(_marked_line(NAME, underline="name"), NAME)
+    assert burned == {0: "drawing"}
+    _out, burned = _kept(_marked_line(NAME, underline="rule"), NAME)
+    assert burned == {}
