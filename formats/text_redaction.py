@@ -63,6 +63,9 @@ LINE_RISE_EMS = 0.4
 THIN_PT = 2.0
 #: Forms nested deeper than this are not followed; the page is burned.
 MAX_FORM_DEPTH = 12
+#: A page (with the forms it draws) with more operators than this is burned rather than read
+#: operator by operator in Python (threat A5: no hang on a crafted page).
+MAX_OPERATORS = 400_000
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -330,6 +333,7 @@ class _Page:
     #: (whose glyphs may reach anywhere): how far from a box a letter under it may start.
     largest: float = 0.0
     type3: bool = False
+    operators: int = 0
 
 
 class _Reader:
@@ -363,6 +367,9 @@ class _Reader:
         if depth > MAX_FORM_DEPTH:
             raise _Burn("content")
         self.page.streams.setdefault(stream, _Stream(ops))
+        self.page.operators += len(ops)
+        if self.page.operators > MAX_OPERATORS:
+            raise _Burn("content")
         stack: list[tuple[Matrix, _TextState]] = []
         state = inherited.copy() if inherited is not None else _TextState()
         # Spacing set by the caller is not this stream's to rewrite.
