@@ -1070,6 +1070,8 @@ def _strip_stream_properties(document: pikepdf.Pdf, holder: pikepdf.Object,
         ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]
     except (pikepdf.PdfError, ValueError):
         return  # such a page is burned or fails verification
+    if len(ops) > MAX_OPERATORS:
+        return  # an alternate text left here is still searched by verification
     changed = False
     for instruction in ops:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
@@ -1118,6 +1120,8 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
         ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]
     except (pikepdf.PdfError, ValueError) as error:
         raise _Unsure() from error
+    if len(ops) > MAX_OPERATORS:
+        raise _Unsure()
     table = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
     two_byte = False
     current: tuple[int, int] | None = None

@@ -763,3 +763,12 @@ def test_an_underline_as_long_as_the_name_burns_the_page_and_a_rule_does_not() -
     assert burned == {0: "drawing"}
     _out, burned = _kept(_marked_line(NAME, underline="rule"), NAME)
     assert burned == {}
+
+
+def test_a_page_with_too_many_operators_is_burned(monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka.formats import text_redaction
+
+    monkeypatch.setattr(text_redaction, "MAX_OPERATORS", 10)
+    out, burned = _kept(_line_pdf(NAME), NAME)
+    assert burned == {0: "content"}
+    _assert_gone(out, NAME)
