@@ -175,6 +175,18 @@ class _Font:
     def width(self, code: bytes) -> float:
         return self.widths.get(int.from_bytes(code, "big"), self.default) / 1000.0
 
+    def total_width(self, data: bytes) -> float:
+        """The widths of all of a string's glyphs, added up (glyph units / 1000)."""
+        if self.two_byte:
+            if len(data) % 2:
+                raise _Burn("unmeasured-font")
+            codes: Sequence[int] = [int.from_bytes(data[i:i + 2], "big")
+                                    for i in range(0, len(data), 2)]
+        else:
+            codes = data
+        get, default = self.widths.get, self.default
+        return sum(get(code, default) for code in codes) / 1000.0
+
     def text(self, code: bytes) -> str | None:
         mapped = self.unicode.get(code)
         if mapped is None and not self.two_byte and 32 <= code[0] < 127:
@@ -511,11 +523,11 @@ class _Reader:
         count = spaces = 0
         for item in items:
             if isinstance(item, pikepdf.String):
-                codes = font.codes(bytes(item))
-                units += sum(font.width(code) for code in codes)
-                count += len(codes)
+                data = bytes(item)
+                units += font.total_width(data)
+                count += len(data) // 2 if font.two_byte else len(data)
                 if not font.two_byte:
-                    spaces += bytes(item).count(b" ")
+                    spaces += data.count(b" ")
             else:
                 units -= _number(item) / 1000.0
         return (units * state.size + count * state.char_spacing
