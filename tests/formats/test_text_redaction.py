@@ -772,3 +772,48 @@ def test_a_page_with_too_many_operators_is_burned(monkeypatch: pytest.MonkeyPatc
     out, burned = _kept(_line_pdf(NAME), NAME)
     assert burned == {0: "content"}
     _assert_gone(out, NAME)
+
+
+def _tex_like(name: str) -> bytes:
+    """The name's line as TeX writes it: no space glyphs, each word gap a TJ step, stretched
+    so that the line fills one column whatever the name's width."""
+    from reportlab.pdfbase import pdfmetrics
+
+    line = f"{BEFORE} {name} {AFTER}"
+    words = line.split(" ")
+    column = pdfmetrics.stringWidth(f"{BEFORE} {LONG_NAME} {AFTER}", FONT, 11) + 40
+    inked = sum(pdfmetrics.stringWidth(word, FONT, 11) for word in words)
+    step = (column - inked) / (len(words) - 1) * 1000 / 11
+
+    def change(document: pikepdf.Pdf) -> None:
+        page = document.pages[0]
+        out: list[object] = []
+        done = False
+        for instruction in pikepdf.parse_content_stream(page):
+            if not done and str(instruction.operator) == "Tj":  # type: ignore[union-attr]
+                parts = bytes(instruction.operands[0]).split(b" ")  # type: ignore[union-attr]
+                items: list[object] = []
+                for part in parts:
+                    items += [pikepdf.String(part), -step]
+                out.append(([pikepdf.Array(items[:-1])], pikepdf.Operator("TJ")))
+                done = True
+            else:
+                out.append(instruction)
+        page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(out))
+
+    return planted.with_pikepdf(_line_pdf(name), change)
+
+
+def test_tex_like_word_steps_are_reset_to_one_space() -> None:
+    placed = []
+    for name in (SHORT_NAME, LONG_NAME):
+        data = _tex_like(name)
+        assert name.split()[0] in _pdfium_texts(data)[0]
+        out = _kept_exactly(data, name)
+        assert verify(out, media.PDF, [name], ocr=False, gaps=True).ok
+        words = _flat(_pdfium_texts(out)[0]).split()
+        assert words[:3] == BEFORE.split()
+        placed.append(_after_box(out))
+    short, long = placed
+    assert [c for c, _ in short] == [c for c, _ in long]
+    assert all(abs(a - b) <= 0.5 for (_, a), (_, b) in zip(short, long, strict=True))
