@@ -128,10 +128,11 @@ OCR_LAYER_HELP = N_(
 
 
 KEEP_TEXT_HELP = N_(
-    "For a PDF made on a computer (not a scan): take what is under the boxes out of the text "
-    "itself and keep the rest of the text searchable and selectable, instead of redrawing the "
-    "pages as pictures. Each box gets the same width whatever it hides. Pages where papka "
-    "cannot do this safely are redrawn as pictures, and papka says which.")
+    "For a PDF made on a computer (not a scan), a DOCX or an e-mail: take what is under the "
+    "boxes out of the text itself and keep the rest of the text searchable and selectable, "
+    "instead of redrawing the pages as pictures. Each box gets the same width whatever it "
+    "hides. Pages where papka cannot do this safely are redrawn as pictures, and papka says "
+    "which.")
 
 #: Why a page was redrawn as a picture with --keep-text (codes from
 #: papka.formats.text_redaction.BURN_REASONS).

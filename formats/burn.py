@@ -32,7 +32,7 @@ from papka.formats.redaction import (
 from papka.formats.rendering import as_pdf, pages, pixel_box
 
 __all__ = ["JPEG_QUALITY", "WITHHELD", "EncodedPage", "bilevel_loss", "burn", "burned_page",
-           "encode_page"]
+           "encode_page", "visible_text"]
 
 #: Shown in the text version of a DOCX or e-mail wherever something was withheld.
 WITHHELD = "█████"
@@ -53,7 +53,7 @@ def _paint(picture: Image.Image, boxes: Iterable[Box], scale: float) -> None:
             picture.paste(black, (left, top, right, bottom))
 
 
-def _visible_text(pdf_bytes: bytes, plan: RedactionPlan) -> str:
+def visible_text(pdf_bytes: bytes, plan: RedactionPlan) -> str:
     """The typeset text with every character under a box replaced by WITHHELD."""
     lines: list[str] = []
     for index, layer in enumerate(pdf.page_texts(pdf_bytes)):
@@ -265,7 +265,7 @@ def burn(data: bytes, media_type: str, plan: RedactionPlan, *, dpi: int = 200,
                              ocr_layer))
     text = None
     if media_type in TEXT_TYPES:
-        text = _visible_text(as_pdf(data, media_type), plan)
+        text = visible_text(as_pdf(data, media_type), plan)
     return Redacted(pdf.build_pdf(sheets), media.PDF, plan.summary(), text)
 
 

@@ -817,3 +817,22 @@ def test_tex_like_word_steps_are_reset_to_one_space() -> None:
     short, long = placed
     assert [c for c, _ in short] == [c for c, _ in long]
     assert all(abs(a - b) <= 0.5 for (_, a), (_, b) in zip(short, long, strict=True))
+
+
+# --- documents typeset first -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", sorted(planted.docx_channels()))
+def test_a_docx_keeps_its_text_in_the_typeset_pdf(channel: str) -> None:
+    from papka.formats import redact
+    from papka.formats.verify import verify_text
+
+    secrets = [planted.NAME, planted.NAME_LATIN]
+    data = planted.docx_channels()[channel]
+    redacted = redact(data, media.DOCX, preset=None, hide=secrets, ocr=False, dpi=72,
+                      keep_text=True)
+    assert redacted.media_type == media.PDF
+    assert verify(redacted.data, media.PDF, secrets, ocr=False, gaps=True).ok
+    assert redacted.text is not None and verify_text(redacted.text, secrets).ok
+    assert redacted.burned_pages == {}
+    assert planted.KEEP in _flat(" ".join(_pdfium_texts(redacted.data)))
