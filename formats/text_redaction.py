@@ -906,34 +906,45 @@ def _folded(text: str) -> str:
 def _tighten(boxes: Sequence[Box], rects: Sequence[Rect], glyphs: Sequence[_Glyph]) -> None:
     """A detected box's width was rounded up to the plan's grid, so it may reach into the next
     word by an amount that depends on the hidden text's width: which words survive would then
-    tell that width. Only what the box was made for (its text) and what lies before it stays
-    covered; glyphs past the end of that text are kept. Boxes without text (the keeper's own)
-    cover all they cover."""
+    tell that width. The words after the end of the box's text are kept, and only when it is
+    certain where that text ends: its glyphs (read through ToUnicode) end with the box's text,
+    and a new word or a raised mark starts after them (an OCR misreading that drops a last
+    letter keeps the whole box). Boxes without text (the keeper's own) cover all they cover."""
     keep: set[int] = set()
     for box, rect in zip(boxes, rects, strict=True):
         inside = [i for i, g in enumerate(glyphs) if g.covered and rect[0] <= g.center[0]
                   <= rect[2] and rect[1] <= g.center[1] <= rect[3]]
-        target = _folded(box.text) if box.source == "detected" else ""
-        texts = [glyphs[i].text for i in inside]
-        if not target or any(t is None for t in texts):
-            keep.update(inside)
-            continue
-        folded = [_folded(t or "") for t in texts]
-        best_end, best_length = -1, 0
-        for start in range(len(inside)):
-            joined = ""
-            for end in range(start, len(inside)):
-                joined += folded[end]
-                if joined not in target:
-                    break
-                if folded[end] and len(joined) > best_length:
-                    best_end, best_length = end, len(joined)
-        if best_end < 0:
-            keep.update(inside)
-            continue
-        keep.update(inside[:best_end + 1])
+        keep.update(inside[:_text_end(box, [glyphs[i] for i in inside]) + 1])
     for index, glyph in enumerate(glyphs):
         glyph.covered = glyph.covered and index in keep
+
+
+def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
+    """The index of the last glyph of the box's own text among those inside it; the last index
+    of all when that cannot be told for certain."""
+    every = len(inside) - 1
+    target = _folded(box.text) if box.source == "detected" else ""
+    if not target or any(g.text is None for g in inside):
+        return every
+    folded = [_folded(g.text or "") for g in inside]
+    best_end, best = -1, ""
+    for start in range(len(inside)):
+        joined = ""
+        for end in range(start, len(inside)):
+            joined += folded[end]
+            if joined not in target:
+                break
+            if folded[end] and len(joined) > len(best):
+                best_end, best = end, joined
+    if best_end < 0 or best_end == every or not target.endswith(best):
+        return every
+    last, following = inside[best_end], inside[best_end + 1]
+    gap = following.x - (last.x + last.advance)
+    raised = abs(following.y - last.y) > 0.05 * last.size or abs(
+        following.size - last.size) > 0.05 * last.size  # a footnote mark, not a last letter
+    if following.space or raised or gap > WORD_GAP_EMS * max(last.size, following.size):
+        return best_end
+    return every
 
 
 def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],

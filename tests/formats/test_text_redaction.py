@@ -836,3 +836,22 @@ def test_a_docx_keeps_its_text_in_the_typeset_pdf(channel: str) -> None:
     assert redacted.text is not None and verify_text(redacted.text, secrets).ok
     assert redacted.burned_pages == {}
     assert planted.KEEP in _flat(" ".join(_pdfium_texts(redacted.data)))
+
+
+def test_a_box_whose_text_was_misread_keeps_covering_all_it_covers() -> None:
+    # A detected box's text may come from OCR and lack the last letters; the glyphs after it
+    # are then not known to be another word, and stay covered.
+    from papka.formats import pdf
+
+    data = _line_pdf(NAME)
+    plan = _plan(data)
+    layer = next(pdf.page_texts(data))
+    start = layer.text.index(NAME)
+    boxes = [c.box for c in layer.chars[start:start + len(NAME)] if c.box is not None]
+    plan.add_box(0, min(b[0] for b in boxes) - 2, min(b[1] for b in boxes) - 2,
+                 max(b[2] for b in boxes) + 2, max(b[3] for b in boxes) + 2,
+                 category="name", detector="ocr", source="detected", text=NAME[:-2])
+    plan.add_secret(NAME)
+    result = redact_as_planned(data, media.PDF, plan, ocr=False, keep_text=True)
+    words = _flat(_pdfium_texts(result.data)[0]).split()
+    assert words[:4] == [*BEFORE.split(), AFTER.split()[0]]
