@@ -855,3 +855,25 @@ def test_a_box_whose_text_was_misread_keeps_covering_all_it_covers() -> None:
     result = redact_as_planned(data, media.PDF, plan, ocr=False, keep_text=True)
     words = _flat(_pdfium_texts(result.data)[0]).split()
     assert words[:4] == [*BEFORE.split(), AFTER.split()[0]]
+
+
+def test_an_annotation_that_shows_the_name_is_drawn_in_and_then_removed_or_burned() -> None:
+    def free_text(document: pikepdf.Pdf) -> None:
+        appearance = document.make_stream(
+            f"BT /Helv 10 Tf 2 4 Td ({planted.NAME_LATIN}) Tj ET".encode())
+        appearance.Type = pikepdf.Name.XObject
+        appearance.Subtype = pikepdf.Name.Form
+        appearance.BBox = pikepdf.Array([0, 0, 200, 16])
+        appearance.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
+        note = document.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FreeText, F=4,
+            Rect=pikepdf.Array([72, 500, 272, 516]), Contents=pikepdf.String(planted.NAME_LATIN),
+            AP=pikepdf.Dictionary(N=appearance)))
+        document.pages[0].obj.Annots = pikepdf.Array([note])
+
+    data = planted.with_pikepdf(_line_pdf(NAME), free_text)
+    out, burned = _kept(data, NAME, planted.NAME_LATIN)
+    assert verify(out, media.PDF, [NAME, planted.NAME_LATIN], ocr=False, gaps=True).ok
+    assert set(burned.values()) <= set(BURN_REASONS)
+    _assert_gone(out, planted.NAME_LATIN)
