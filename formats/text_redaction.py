@@ -8,8 +8,8 @@ margin either side); and every line that held one is set again from its start wi
 natural advances (no word or character spacing, no kerning), so nothing on that line depends on
 the width of what was removed. Pages papka cannot rewrite safely are burned, each with a reason
 (:data:`BURN_REASONS`). The copy is then rebuilt without metadata, structure tree, alternate
-texts, annotations, outlines or attachments, in one revision. docs/redaction.md, "Keeping the
-text", states the argument and the limits.
+texts, annotations, outlines or attachments, in one revision. docs/redaction.md, section 3a,
+"Keeping the text", states the argument and the limits.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import pypdfium2.raw as pdfium_c
 from papka.formats import limits, pdf
 from papka.formats.plan import Box, RedactionPlan
 from papka.formats.verify.gaps import box_height, box_margin, box_width
+
+__all__ = ["BURN_REASONS", "MAX_OPERATORS", "KeptText", "keep_text"]
 
 #: Why a page was burned instead of keeping its text (codes, as in Redacted.burned_pages).
 BURN_REASONS: dict[str, str] = {
