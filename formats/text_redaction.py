@@ -1071,8 +1071,13 @@ _TEXT_PROPERTIES = ("/ActualText", "/Alt", "/E")
 
 def _strip_properties(document: pikepdf.Pdf) -> None:
     """Drop alternate and replacement texts from every dictionary that survived the copy
-    (named property lists of marked content)."""
+    (named property lists of marked content), and the XMP and piece info that pictures, forms
+    and fonts may carry."""
     for obj in document.objects:
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            for key in ("/Metadata", "/PieceInfo"):
+                if key in obj:
+                    del obj[key]
         if isinstance(obj, pikepdf.Dictionary):
             for key in _TEXT_PROPERTIES:
                 if (key in ("/ActualText", "/Alt") or "/MCID" in obj) and key in obj and (

@@ -877,3 +877,18 @@ def test_an_annotation_that_shows_the_name_is_drawn_in_and_then_removed_or_burne
     assert verify(out, media.PDF, [NAME, planted.NAME_LATIN], ocr=False, gaps=True).ok
     assert set(burned.values()) <= set(BURN_REASONS)
     _assert_gone(out, planted.NAME_LATIN)
+
+
+def test_xmp_on_a_picture_or_a_form_does_not_reach_the_copy() -> None:
+    def with_metadata(document: pikepdf.Pdf) -> None:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Form:
+                obj.Metadata = document.make_stream(planted.xmp_packet(NAME))
+
+    data = planted.with_pikepdf(_line_pdf(NAME), with_metadata)
+    out, burned = _kept(data, NAME)
+    assert burned == {}
+    _assert_gone(out, NAME)
+    with pikepdf.open(io.BytesIO(out)) as document:
+        assert not any("/Metadata" in obj for obj in document.objects
+                       if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)))
