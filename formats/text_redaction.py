@@ -852,27 +852,49 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
     return out
 
 
+#: Runs of characters at most this long are looked at one by one.
+_LETTER_RUN = 24
+
+
 def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
                    ) -> list[tuple[float, float]]:
     """The middles (user space) of the letters pdfium reads inside the boxes.
 
-    Every character of the page is looked at (text under a box may come from anywhere in the
-    content); only those whose origin lies within reach of a box's height (twice the largest
-    glyph size on the page) have their box measured, as this loop is the costliest part of
-    keeping the text."""
+    Text under a box may come from anywhere in the content, so the whole page is searched:
+    runs of characters whose areas (pdfium's text rectangles) all lie further than reach above
+    or below every box are passed over whole; short runs, and runs with no area at all, are
+    looked at letter by letter, where only letters whose origin lies within reach have their
+    box measured. A letter with no area of its own (a zero-size or blank glyph) inside a run
+    passed over is not looked at. This is the costliest part of keeping the text, hence its
+    shape."""
     textpage = page.get_textpage()
     found: list[tuple[float, float]] = []
-    low = min(r[1] for r in rects)
-    high = max(r[3] for r in rects)
+    low = min(r[1] for r in rects) - reach
+    high = max(r[3] for r in rects) + reach
     origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     x_ref, y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
-    get_origin = pdfium_c.FPDFText_GetCharOrigin
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    corners = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
     box = pdfium_c.FS_RECTF()
-    try:
-        for index in range(pdfium_c.FPDFText_CountChars(textpage)):
-            if not get_origin(textpage, index, x_ref, y_ref):
+
+    def far(start: int, count: int) -> bool:
+        """Whether every character of the run that pdfium gives an area lies outside the
+        boxes' reach (a run where none has one is looked at letter by letter)."""
+        areas = pdfium_c.FPDFText_CountRects(textpage, start, count)
+        if areas <= 0:
+            return False
+        for area in range(areas):
+            if not pdfium_c.FPDFText_GetRect(textpage, area, *corners):
+                return False
+            if min(top.value, bottom.value) <= high and max(top.value, bottom.value) >= low:
+                return False
+        return True
+
+    def letters(start: int, count: int) -> None:
+        for index in range(start, start + count):
+            if not pdfium_c.FPDFText_GetCharOrigin(textpage, index, x_ref, y_ref):
                 continue
-            if not low - reach <= origin_y.value <= high + reach:
+            if not low <= origin_y.value <= high:
                 continue
             if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(box)):
                 continue
@@ -884,6 +906,16 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
             if pdfium_c.FPDFText_IsGenerated(textpage, index) or chr(code).isspace():
                 continue
             found.append((x, y))
+
+    try:
+        runs = [(0, pdfium_c.FPDFText_CountChars(textpage))]
+        while runs:
+            start, count = runs.pop()
+            if count <= _LETTER_RUN:
+                letters(start, count)
+            elif not far(start, count):
+                half = count // 2
+                runs += [(start + half, count - half), (start, half)]
     finally:
         textpage.close()
     return found

@@ -892,3 +892,19 @@ def test_xmp_on_a_picture_or_a_form_does_not_reach_the_copy() -> None:
     with pikepdf.open(io.BytesIO(out)) as document:
         assert not any("/Metadata" in obj for obj in document.objects
                        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)))
+
+
+def test_glyph_places_that_disagree_with_pdfium_burn_the_page(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # papka's places for glyphs are checked against pdfium's letters under every box: with
+    # widths read wrong (here: two thirds of the true ones) the name's letters are elsewhere.
+    from papka.formats import text_redaction
+
+    width, total = text_redaction._Font.width, text_redaction._Font.total_width
+    monkeypatch.setattr(text_redaction._Font, "width",
+                        lambda self, code: width(self, code) * 2 / 3)
+    monkeypatch.setattr(text_redaction._Font, "total_width",
+                        lambda self, data: total(self, data) * 2 / 3)
+    out, burned = _kept(_line_pdf(NAME), NAME)
+    assert burned == {0: "unmatched-text"}
+    _assert_gone(out, NAME)
