@@ -348,6 +348,8 @@ class _Page:
     largest: float = 0.0
     type3: bool = False
     operators: int = 0
+    #: Marked content with /ActualText: pdfium then reads that text in place of the glyphs'.
+    alternates: bool = False
 
 
 class _Reader:
@@ -465,6 +467,15 @@ class _Reader:
                 path = []
             elif operator == "sh":
                 self.mark((-math.inf, -math.inf, math.inf, math.inf), "drawing")
+            elif operator == "BDC" and len(operands) == 2:
+                properties = operands[1]
+                if isinstance(properties, pikepdf.Name) and isinstance(
+                        resources, pikepdf.Dictionary):
+                    named = resources.get("/Properties")
+                    properties = named.get(properties) if isinstance(
+                        named, pikepdf.Dictionary) else None
+                if isinstance(properties, pikepdf.Dictionary) and "/ActualText" in properties:
+                    self.page.alternates = True
 
     def mark(self, rect: Rect, kind: str) -> None:
         self.page.marks.append((rect, kind))
@@ -857,8 +868,8 @@ _LETTER_RUN = 24
 
 
 def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
-                   ) -> list[tuple[float, float]]:
-    """The middles (user space) of the letters pdfium reads inside the boxes.
+                   ) -> list[tuple[float, float, str]]:
+    """The letters pdfium reads inside the boxes, with their middles (user space).
 
     Text under a box may come from anywhere in the content, so the whole page is searched:
     runs of characters whose areas (pdfium's text rectangles) all lie further than reach above
@@ -868,7 +879,7 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
     passed over is not looked at. This is the costliest part of keeping the text, hence its
     shape."""
     textpage = page.get_textpage()
-    found: list[tuple[float, float]] = []
+    found: list[tuple[float, float, str]] = []
     low = min(r[1] for r in rects) - reach
     high = max(r[3] for r in rects) + reach
     origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
@@ -903,9 +914,10 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
             if not any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in rects):
                 continue
             code = pdfium_c.FPDFText_GetUnicode(textpage, index)
-            if pdfium_c.FPDFText_IsGenerated(textpage, index) or chr(code).isspace():
+            letter = chr(code) if 0 < code < 0x110000 else ""
+            if pdfium_c.FPDFText_IsGenerated(textpage, index) or not letter.strip():
                 continue
-            found.append((x, y))
+            found.append((x, y, letter))
 
     try:
         runs = [(0, pdfium_c.FPDFText_CountChars(textpage))]
@@ -921,14 +933,18 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
     return found
 
 
-def _check_against_text_layer(letters: Sequence[tuple[float, float]],
-                              glyphs: Sequence[_Glyph]) -> None:
-    """Every letter pdfium reads under a box must be a glyph papka removes."""
-    covered = [(g.x, g.y - 0.3 * g.size, g.x + max(g.advance, 1e-3), g.y + g.size)
+def _check_against_text_layer(letters: Sequence[tuple[float, float, str]],
+                              glyphs: Sequence[_Glyph], alternates: bool) -> None:
+    """Every letter pdfium reads under a box must be a glyph papka removes: one at that place
+    that reads as that letter (through the font's ToUnicode map, where it has one; by place
+    only where the page has alternate texts, which pdfium reads in place of the glyphs')."""
+    covered = [((g.x, g.y - 0.3 * g.size, g.x + max(g.advance, 1e-3), g.y + g.size),
+                None if g.text is None or alternates else _folded(g.text))
                for g in glyphs if g.covered]
-    for x, y in letters:
-        if not any(r[0] - 0.5 <= x <= r[2] + 0.5 and r[1] - 0.5 <= y <= r[3] + 0.5
-                   for r in covered):
+    for x, y, letter in letters:
+        folded = _folded(letter)
+        if not any(r[0] - 0.5 <= x <= r[2] + 0.5 and r[1] - 0.5 <= y <= r[3] + 0.5 and (
+                text is None or not folded or folded in text) for r, text in covered):
             raise _Burn("unmatched-text")
 
 
@@ -1020,7 +1036,8 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
                         _font_key(drawn.form), 0) != 1:
                     raise _Burn("form-text")
     reach = math.inf if reading.type3 else max(72.0, 2.0 * reading.largest + 2.0)
-    _check_against_text_layer(_letters_under(layer, rects, reach), reading.glyphs)
+    _check_against_text_layer(_letters_under(layer, rects, reach), reading.glyphs,
+                              reading.alternates)
     _tighten(boxes, rects, reading.glyphs)
     pieces = _segments(reading.glyphs)
     painted: list[_PaintedBox] = []
