@@ -1035,7 +1035,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
                 if drawn.depth != 1 or drawn.form is None or reading.draws.get(
                         _font_key(drawn.form), 0) != 1:
                     raise _Burn("form-text")
-    reach = math.inf if reading.type3 else max(72.0, 2.0 * reading.largest + 2.0)
+    reach = math.inf if reading.type3 else 2.0 * reading.largest + 2.0
     _check_against_text_layer(_letters_under(layer, rects, reach), reading.glyphs,
                               reading.alternates)
     _tighten(boxes, rects, reading.glyphs)
@@ -1143,8 +1143,22 @@ def _strip_marked_content(document: pikepdf.Pdf) -> None:
             _strip_stream_properties(document, obj, obj)
 
 
+def _marks_properties(holder: pikepdf.Object) -> bool:
+    """Whether a content stream (or a page's streams) may hold a property list at all: the
+    operators that take one are written as they are, so a stream without them is skipped."""
+    streams = holder.get("/Contents") if not isinstance(holder, pikepdf.Stream) else holder
+    parts = list(streams) if isinstance(streams, pikepdf.Array) else [streams]
+    try:
+        data = [part.read_bytes() for part in parts if isinstance(part, pikepdf.Stream)]
+    except pikepdf.PdfError:
+        return True  # let the parser decide
+    return any(b"BDC" in part or b"DP" in part for part in data)
+
+
 def _strip_stream_properties(document: pikepdf.Pdf, holder: pikepdf.Object,
                              source: object) -> None:
+    if not _marks_properties(holder):
+        return
     try:
         ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]
     except (pikepdf.PdfError, ValueError):
