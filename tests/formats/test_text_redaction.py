@@ -26,6 +26,7 @@ from tests.formats import planted
 NAME = planted.NAME
 LONG_NAME = "Константинопольская Александра Вячеславовна"
 SHORT_NAME = "Ли Ян"
+OTHER_NAME = "Шишкина Жанна Вячеславовна"
 BEFORE = "Справка выдана гражданке"
 AFTER = "о том, что она проходила службу"
 FONT = "PlantedSans"  # registered by tests.formats.planted: DejaVu Sans, embedded as subsets
@@ -98,7 +99,8 @@ def _assert_gone(data: bytes, secret: str) -> None:
 # --- documents ------------------------------------------------------------------------------
 
 
-def _line_pdf(name: str, *, justified: bool = False, kerning: bool = False) -> bytes:
+def _line_pdf(name: str, *, justified: bool = False, kerning: bool = False,
+              letter_spaced: bool = False) -> bytes:
     """One page: a line with the name in the middle (justified to a column by word spacing,
     or kerned with TJ), a second line without it, and a line in a Form XObject."""
     buffer = io.BytesIO()
@@ -109,12 +111,17 @@ def _line_pdf(name: str, *, justified: bool = False, kerning: bool = False) -> b
     text.setFont(FONT, 11)
     if justified:
         # Spread to a column a little wider than the longest name's line, as a justified
-        # paragraph would: the word spacing then depends on the name's width.
-        column = page.stringWidth(f"{BEFORE} {LONG_NAME} {AFTER}", FONT, 11) + 30
+        # paragraph would: the spacing then depends on the name's width.
+        widest = OTHER_NAME if letter_spaced else LONG_NAME
+        column = page.stringWidth(f"{BEFORE} {widest} {AFTER}", FONT, 11) + 10
         natural = page.stringWidth(line, FONT, 11)
-        text.setWordSpace((column - natural) / line.count(" "))
+        if letter_spaced:  # justified by character spacing (Tc) instead
+            text.setCharSpace((column - natural) / (len(line) - 1))
+        else:
+            text.setWordSpace((column - natural) / line.count(" "))
     text.textLine(line)
     text.setWordSpace(0)
+    text.setCharSpace(0)
     text.textLine(planted.KEEP)
     page.drawText(text)
     page.beginForm("footer")
@@ -278,16 +285,20 @@ def _after_box(data: bytes) -> list[tuple[str, float]]:
 
 
 @pytest.mark.parametrize("planned", [False, True])
-@pytest.mark.parametrize("justified", [False, True])
-def test_the_gap_at_the_box_does_not_depend_on_the_name(justified: bool, planned: bool) -> None:
+@pytest.mark.parametrize("justified", ["no", "words", "letters"])
+def test_the_gap_at_the_box_does_not_depend_on_the_name(justified: str, planned: bool) -> None:
     # planned: the planner's boxes, whose widths are rounded up to a grid and so reach into
     # the next words by an amount that depends on the name; only the name may go.
+    options = {"justified": justified != "no", "letter_spaced": justified == "letters"}
+    # Letter spacing spreads a line by little (here under 0.1 em a letter): names of nearby
+    # widths. Word spacing and plain lines: a two-letter and a forty-letter name.
+    names = (NAME, OTHER_NAME) if justified == "letters" else (SHORT_NAME, LONG_NAME)
     if planned:
-        short, _ = _kept(_line_pdf(SHORT_NAME, justified=justified), SHORT_NAME)
-        long, _ = _kept(_line_pdf(LONG_NAME, justified=justified), LONG_NAME)
+        short, _ = _kept(_line_pdf(names[0], **options), names[0])
+        long, _ = _kept(_line_pdf(names[1], **options), names[1])
     else:
-        short = _kept_exactly(_line_pdf(SHORT_NAME, justified=justified), SHORT_NAME)
-        long = _kept_exactly(_line_pdf(LONG_NAME, justified=justified), LONG_NAME)
+        short = _kept_exactly(_line_pdf(names[0], **options), names[0])
+        long = _kept_exactly(_line_pdf(names[1], **options), names[1])
     for out in (short, long):
         assert verify(out, media.PDF, [], ocr=False, gaps=True).ok
     # Every letter on the line (before and after the box) stands in the same place.
