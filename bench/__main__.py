@@ -1,6 +1,6 @@
 """Run every benchmark in turn and write bench/RESULTS.md: `make bench` (or `python -m bench`).
 
-    python -m bench [--quick] [--only vault,bundle,kdf,redact]
+    python -m bench [--quick] [--only vault,bundle,kdf,redact,burn_size,keep_text]
 
 Each benchmark compares papka with a reference tool in the same run, in alternating rounds;
 none of them is a test, and none asserts a time. The raw figures land in bench/results/ (not
@@ -187,7 +187,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", help="run only these (comma-separated: vault, bundle, kdf, "
-                        "redact, burn_size); RESULTS.md takes the others from their last run")
+                        "redact, burn_size, keep_text); RESULTS.md takes the others from their "
+                        "last run")
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
     benches = {
@@ -197,6 +198,7 @@ def main() -> int:
         "kdf": [],
         "redact": ["--quick"],   # 4 and 10 pages: the full set alone takes longer than the rest
         "burn_size": ["--quick"] if args.quick else [],
+        "keep_text": ["--quick"] if args.quick else [],
     }
     chosen = args.only.split(",") if args.only else list(benches)
     outputs = {name: run(name, arguments) if name in chosen else earlier(name)
@@ -213,7 +215,9 @@ def main() -> int:
                         ("redact", "Redaction, 4-page scan and 10-page born-digital PDF "
                                    "(bench/redact.py --quick)"),
                         ("burn_size", "Size of burned copies, old and new page encoders "
-                                      "(bench/burn_size.py)")):
+                                      "(bench/burn_size.py)"),
+                        ("keep_text", "Redaction that keeps the text, 100-page born-digital "
+                                      "PDF, against burning and PyMuPDF (bench/keep_text.py)")):
         ok, text = outputs[name]
         lines += [f"## {title}", "", "```", text.rstrip() if ok else "(failed: see its output)",
                   "```", ""]

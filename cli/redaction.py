@@ -127,6 +127,40 @@ OCR_LAYER_HELP = N_(
     "second per page).")
 
 
+KEEP_TEXT_HELP = N_(
+    "For a PDF made on a computer (not a scan), a DOCX or an e-mail: take what is under the "
+    "boxes out of the text itself and keep the rest of the text searchable and selectable, "
+    "instead of redrawing the pages as pictures. Each box gets the same width whatever it "
+    "hides. Pages where papka cannot do this safely are redrawn as pictures, and papka says "
+    "which.")
+
+#: Why a page was redrawn as a picture with --keep-text (codes from
+#: papka.formats.text_redaction.BURN_REASONS).
+_BURN_REASONS = {
+    "picture": N_("a picture under a box"),
+    "drawing": N_("a drawing under a box"),
+    "type3-font": N_("text in a Type 3 font under a box"),
+    "unmeasured-font": N_("a font papka cannot measure"),
+    "form-text": N_("text under a box inside a part of the page drawn several times or nested"),
+    "turned-text": N_("turned or slanted text under a box"),
+    "unmatched-text": N_("letters under a box papka could not find in the content"),
+    "line-overflow": N_("a line that would run into other text or off the page"),
+    "turned-box": N_("a turned box"),
+    "whole-page": N_("the whole page is covered"),
+    "content": N_("content papka cannot read"),
+    "verification": N_("the copy with text kept did not pass verification"),
+}
+
+
+def _burned_text(burned: dict[int, str]) -> str:
+    """One sentence: which pages became pictures with --keep-text, and why."""
+    pages = ", ".join(str(page + 1) for page in sorted(burned))
+    reasons = sorted({burned[page] for page in burned})
+    why = "; ".join(_(_BURN_REASONS[r]) if r in _BURN_REASONS else r for r in reasons)
+    return _("Some pages were redrawn as pictures, because papka could not keep their text "
+             "safely: {pages} ({reasons}).").format(pages=pages, reasons=why)
+
+
 def _settle_unreadable(plan: RedactionPlan, choice: str | None, *, ask: bool) -> None:
     """Every unreadable page needs the keeper's decision before anything is stored."""
     pending = plan.unsettled_pages()
@@ -264,10 +298,12 @@ def detect_command(config: Config, doc_id: str, preset: str, hide_file: str | No
 @click.option("--unreadable", type=click.Choice(["box", "drop", "accept"]), default=None,
               help=UNREADABLE_HELP)
 @click.option("--ocr-layer/--no-ocr-layer", default=None, help=OCR_LAYER_HELP)
+@click.option("--keep-text", is_flag=True, help=KEEP_TEXT_HELP)
 @pass_config
 def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | None, ocr: bool,
                    boxes: tuple[str, ...], drops: tuple[int, ...], preview: Path | None,
-                   store: bool, unreadable: str | None, ocr_layer: bool | None) -> None:
+                   store: bool, unreadable: str | None, ocr_layer: bool | None,
+                   keep_text: bool) -> None:
     from papka.formats import (
         RedactionNotVerified,
         plan_redaction,
@@ -294,7 +330,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
             _settle_unreadable(plan, unreadable, ask=sys.stdin.isatty() and not config.json)
             try:
                 result = redact_as_planned(data, document.media_type, plan, ocr=ocr,
-                                           ocr_layer=ocr_layer)
+                                           ocr_layer=ocr_layer, keep_text=keep_text)
             except RedactionNotVerified as error:
                 refusal = error
         written: list[Path] = []
@@ -306,18 +342,32 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
             raise _refusal(refusal, document.id, previewed=bool(written)) from refusal
         stored = None
         log = plan.summary()
+        burned: dict[int, str] = {}
         if result is not None:
             log = result.log
+            burned = result.burned_pages
+            derivation: dict[str, Any] = {"action": "redact", "preset": preset,
+                                          "log": log.as_dict()}
+            if keep_text:
+                derivation["keep_text"] = True
+                derivation["burned_pages"] = [{"page": page + 1, "reason": reason}
+                                              for page, reason in sorted(burned.items())]
             stored = compartment.documents.add(
                 io.BytesIO(result.data), kind=document.kind, title=document.title,
                 date=document.date, tags=_with_tag(document.tags, "redacted"),
-                derived_from=document.id,
-                derivation={"action": "redact", "preset": preset, "log": log.as_dict()})
+                derived_from=document.id, derivation=derivation)
     if config.json:
+        extra: dict[str, Any] = {}
+        if keep_text:
+            extra["burned_pages"] = [{"page": page + 1, "reason": reason}
+                                     for page, reason in sorted(burned.items())]
         print_json({"id": document.id, "stored_as": stored.id if stored else None,
                     "preview": [str(p) for p in written], **log.as_dict(),
-                    "readings": _readings(plan), "boxes": _boxes(plan, values=False)})
+                    "readings": _readings(plan), "boxes": _boxes(plan, values=False),
+                    **extra})
         return
+    if burned:
+        note(_burned_text(burned))
     if written:
         sources = {"detected": _("found by papka"), "manual": _("yours")}
         rows = [[str(b["number"]), str(b["page"]), category_label(b["category"]),

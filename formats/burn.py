@@ -31,7 +31,8 @@ from papka.formats.redaction import (
 )
 from papka.formats.rendering import as_pdf, pages, pixel_box
 
-__all__ = ["JPEG_QUALITY", "WITHHELD", "EncodedPage", "bilevel_loss", "burn", "encode_page"]
+__all__ = ["JPEG_QUALITY", "WITHHELD", "EncodedPage", "bilevel_loss", "burn", "burned_page",
+           "encode_page", "visible_text"]
 
 #: Shown in the text version of a DOCX or e-mail wherever something was withheld.
 WITHHELD = "█████"
@@ -52,7 +53,7 @@ def _paint(picture: Image.Image, boxes: Iterable[Box], scale: float) -> None:
             picture.paste(black, (left, top, right, bottom))
 
 
-def _visible_text(pdf_bytes: bytes, plan: RedactionPlan) -> str:
+def visible_text(pdf_bytes: bytes, plan: RedactionPlan) -> str:
     """The typeset text with every character under a box replaced by WITHHELD."""
     lines: list[str] = []
     for index, layer in enumerate(pdf.page_texts(pdf_bytes)):
@@ -264,5 +265,20 @@ def burn(data: bytes, media_type: str, plan: RedactionPlan, *, dpi: int = 200,
                              ocr_layer))
     text = None
     if media_type in TEXT_TYPES:
-        text = _visible_text(as_pdf(data, media_type), plan)
+        text = visible_text(as_pdf(data, media_type), plan)
     return Redacted(pdf.build_pdf(sheets), media.PDF, plan.summary(), text)
+
+
+def burned_page(data: bytes, plan: RedactionPlan, index: int, dpi: int = 200,
+                ocr_layer: bool = False) -> bytes:
+    """One page of a PDF burned with its boxes, as a one-page PDF (for a copy that keeps the
+    text of its other pages)."""
+    with pdf.open_document(data) as document:
+        page = document[index]
+        try:
+            picture = pdf.render_page(page, dpi)
+        finally:
+            page.close()
+    sheet = plan.pages[index]
+    return pdf.build_pdf([_sheet(picture, sheet.boxes, dpi / 72.0, (sheet.width, sheet.height),
+                                 dpi, ocr_layer)])

@@ -88,6 +88,9 @@ class Redacted:
     log: RedactionLog
     #: For DOCX and e-mail: the visible text with every withheld part replaced by WITHHELD.
     text: str | None = field(default=None, repr=False)
+    #: With keep_text: pages (from 0, of the original) burned instead, and why (a code of
+    #: papka.formats.text_redaction.BURN_REASONS). Empty when every page kept its text.
+    burned_pages: dict[int, str] = field(default_factory=dict)
 
 def supported(media_type: str) -> bool:
     """Whether papka can redact this kind of file: PDF, pictures, DOCX, e-mail, plain text."""
@@ -156,7 +159,7 @@ def render_preview(data: bytes, media_type: str, plan: RedactionPlan, *,
 def redact(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
            hide: Sequence[str] = (), boxes: Iterable[BoxSpec] = (), ocr: bool = True,
            ocr_layer: bool | None = None, dpi: int = 200, use_ner: bool = True,
-           unreadable: UnreadableChoice | None = None) -> Redacted:
+           unreadable: UnreadableChoice | None = None, keep_text: bool = False) -> Redacted:
     """Plan, burn and verify in one step, without the keeper's review.
 
     To burn a reviewed plan, use :func:`redact_as_planned`: a plan is made by
@@ -166,13 +169,22 @@ def redact(data: bytes, media_type: str, *, preset: str | None = "ru-personal",
     plan = plan_redaction(data, media_type, preset=preset, hide=hide, boxes=boxes, ocr=ocr,
                           use_ner=use_ner)
     return redact_as_planned(data, media_type, plan, ocr=ocr, ocr_layer=ocr_layer, dpi=dpi,
-                             unreadable=unreadable)
+                             unreadable=unreadable, keep_text=keep_text)
 
 
 def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool = True,
                       ocr_layer: bool | None = None, dpi: int = 200,
-                      unreadable: UnreadableChoice | None = None) -> Redacted:
+                      unreadable: UnreadableChoice | None = None,
+                      keep_text: bool = False) -> Redacted:
     """Burn a (reviewed) plan into a new file and verify it independently.
+
+    keep_text (PDFs, and DOCX, e-mail and text, which are typeset into a PDF first; pictures
+    are burned as always): the text under the boxes is removed from the content and the rest
+    of the text is kept, searchable and selectable;
+    pages papka cannot rewrite safely are burned, and ``Redacted.burned_pages`` says which
+    and why. Verification also checks the width channel at every box (docs/redaction.md,
+    "Keeping the text"). If the copy with text kept fails verification, the pages with boxes
+    are burned, then the whole document, before papka gives up.
 
     ocr: verification also reads the burned pages with Tesseract. ocr_layer: the copy's PDF
     pages carry an invisible text layer that Tesseract reads from the burned pixels, so the
@@ -190,6 +202,9 @@ def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr:
     pending = plan.unsettled_pages()
     if pending:
         raise UnreadablePages(pending)
+    if keep_text and (media_type == media.PDF or media_type in TEXT_TYPES):
+        return _keep_text(data, media_type, plan, ocr=ocr,
+                          ocr_layer=ocr if ocr_layer is None else ocr_layer, dpi=dpi)
     from papka.formats.burn import burn
     from papka.formats.verify import verify, verify_text
 
@@ -203,6 +218,39 @@ def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr:
         raise RedactionNotVerified(
             failures, _leftovers(plan, media_type, result.media_type, outcome.leaks))
     return result
+
+
+def _keep_text(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool,
+               ocr_layer: bool, dpi: int) -> Redacted:
+    """Keep the text where papka can; each failure of verification burns more, never less.
+
+    A DOCX, e-mail or text is typeset into a PDF first (as for burning), whose text is kept.
+    """
+    from papka.formats.burn import burn, visible_text
+    from papka.formats.rendering import as_pdf
+    from papka.formats.text_redaction import keep_text
+    from papka.formats.verify import verify, verify_text
+
+    source = data if media_type == media.PDF else as_pdf(data, media_type)
+    text = visible_text(source, plan) if media_type in TEXT_TYPES else None
+    if text is not None and not verify_text(text, plan.secrets).ok:
+        raise RedactionNotVerified(verify_text(text, plan.secrets).failures)
+    for burn_all in (None, "verification"):
+        kept = keep_text(source, plan, dpi=dpi, ocr_layer=ocr_layer, burn_all=burn_all)
+        outcome = verify(kept.data, media.PDF, plan.secrets, ocr=ocr, gaps=True)
+        if outcome.ok:
+            return Redacted(kept.data, media.PDF, plan.summary(), text,
+                            burned_pages=kept.burned)
+    # Something outside the boxes' pages still carries a secret: burn every page, as papka
+    # does without keep_text.
+    result = burn(data, media_type, plan, dpi=dpi, ocr_layer=ocr_layer)
+    outcome = verify(result.data, result.media_type, plan.secrets, ocr=ocr)
+    if not outcome.ok:
+        raise RedactionNotVerified(
+            outcome.failures, _leftovers(plan, media_type, result.media_type, outcome.leaks))
+    burned = {index: "verification" for index in _kept_pages(plan)}
+    return Redacted(result.data, result.media_type, plan.summary(), result.text,
+                    burned_pages=burned)
 
 
 def _kept_pages(plan: RedactionPlan) -> list[int]:

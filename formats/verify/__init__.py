@@ -35,14 +35,23 @@ def verify_text(text: str, secrets: Sequence[str]) -> Verification:
     return report.result()
 
 
-def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool) -> Verification:
-    """Look for every secret in every channel of a file; ok only if none is found anywhere."""
+def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool,
+           gaps: bool = False) -> Verification:
+    """Look for every secret in every channel of a file; ok only if none is found anywhere.
+
+    gaps: the file is a PDF that kept its text; also check the width channel at every box
+    (:mod:`.gaps`: pdf-box-gap, pdf-box-text).
+    """
     # With no secrets, the structural checks (thumbnails, GPS, trailing data) still apply.
     report = Report(Needles(secrets))
     if media_type == media.PDF:
         from papka.formats.verify.pdf_structure import verify_pdf
 
         verify_pdf(report, data, ocr)
+        if gaps:
+            from papka.formats.verify.gaps import verify_gaps
+
+            verify_gaps(report, data)
     elif media_type in media.PICTURES:
         from papka.formats.verify.pictures import verify_image
 

@@ -245,3 +245,53 @@ def test_export_passes_the_ocr_layer_choice_on(decoy_only: Papka, workdir: Path)
             texts[flag] = extract_text(io.BytesIO(archive.read(names[0])))
     assert "комиссариат" in texts["--ocr-layer"].lower()
     assert texts["--no-ocr-layer"].strip() == ""
+
+
+def test_keep_text_stores_a_copy_whose_other_text_stays_text(decoy_only: Papka,
+                                                             workdir: Path) -> None:
+    doc = _add_canary(decoy_only, workdir)
+    done = decoy_only("--json", "redact", doc, "--no-ocr", "--keep-text", "--hide-file",
+                      str(_hide_file(workdir)), passphrases=[DECOY])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["burned_pages"] == []
+    target = workdir / "kept.pdf"
+    got = decoy_only("get", report["stored_as"], "-o", str(target), passphrases=[DECOY])
+    assert got.exit_code == 0, got.output
+    data = target.read_bytes()
+    assert verify(data, "application/pdf", [CANARY], ocr=False, gaps=True).ok
+    text = extract_text(io.BytesIO(data))
+    assert KEPT in text and NOT_A_SECRET in text and "Мать:" in text
+    shown = json.loads(decoy_only("--json", "show", report["stored_as"],
+                                  passphrases=[DECOY]).stdout)
+    assert shown["derivation"]["keep_text"] is True
+
+
+def test_keep_text_says_which_pages_became_pictures_in_both_languages(decoy_only: Papka,
+                                                                      workdir: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont("ExportSans", 14)
+    page.drawString(72, 760, KEPT)
+    page.setFont("Helvetica", 14)  # a standard font without widths: papka cannot measure it
+    page.drawString(72, 700, "Kanareikina")
+    page.save()
+    path = workdir / "letter.pdf"
+    path.write_bytes(buffer.getvalue())
+    added = decoy_only("--json", "add", str(path), passphrases=[DECOY])
+    doc = json.loads(added.stdout)["added"][0]["id"]
+    hide = workdir / "latin.txt"
+    hide.write_text("Kanareikina\n", encoding="utf-8")
+    for language, sentence in (
+            ("en", "Some pages were redrawn as pictures, because papka could not keep their "
+                   "text safely: 1 (a font papka cannot measure)."),
+            ("ru", "Некоторые страницы перерисованы картинками, потому что папка не может "
+                   "надёжно сохранить на них текст: 1 (шрифт, который папка не может "
+                   "измерить).")):
+        done = decoy_only("redact", doc, "--no-ocr", "--keep-text", "--hide-file", str(hide),
+                          passphrases=[DECOY], env={"LANGUAGE": language})
+        assert done.exit_code == 0, done.output
+        assert sentence in " ".join(done.stderr.split())

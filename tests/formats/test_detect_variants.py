@@ -345,7 +345,7 @@ def test_each_case_is_boxed_on_a_born_digital_pdf_page() -> None:
     from reportlab.pdfgen import canvas
 
     from papka.formats import plan_redaction
-    from papka.formats.burn import _visible_text
+    from papka.formats.burn import visible_text
 
     lines = BODY.splitlines()
     buffer = _io.BytesIO()
@@ -360,7 +360,7 @@ def test_each_case_is_boxed_on_a_born_digital_pdf_page() -> None:
     detectors = {box.detector for page_plan in plan.pages for box in page_plan.boxes}
     assert {"letter-cells", "line-break-hyphen", "address-bare", "name-in-link",
             "address-en"} <= detectors
-    visible = _visible_text(pdf, plan)
+    visible = visible_text(pdf, plan)
     assert verify_text(visible, SECRETS).ok
     for phrase in KEPT:
         assert phrase in visible, f"{phrase!r} was boxed"

@@ -122,7 +122,8 @@ def test_loading_the_whole_verifier_loads_no_planner_or_burner() -> None:
     ).stdout.splitlines())
     assert "papka.formats.verify.pdf_structure" in added
     workers = {"papka.formats.burn", "papka.formats.planner", "papka.formats.preview",
-               "papka.formats.rendering", "papka.formats.finding", "papka.formats.detect"}
+               "papka.formats.rendering", "papka.formats.finding", "papka.formats.detect",
+               "papka.formats.text_redaction"}
     assert loaded & workers == set()
     assert {name for name in added if name.startswith("papka.")} <= (
         {f"papka.formats.{name}" for name in ("ocr", "image", "views", "pdf", "docx", "email")}
