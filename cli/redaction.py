@@ -189,7 +189,9 @@ def _settle_unreadable(plan: RedactionPlan, choice: str | None, *, ask: bool) ->
 
 def _refusal(error: RedactionNotVerified, doc_id: str, *, previewed: bool
              ) -> CommandUsageError:
-    """What verification still found, where, and the next step for each place."""
+    """What verification still found, where, and the next step for each place (each place
+    once: a string found in several channels is one place to box)."""
+    shown: set[str] = set()
     for leftover in error.leftovers:
         if leftover.page is None:
             continue
@@ -199,7 +201,9 @@ def _refusal(error: RedactionNotVerified, doc_id: str, *, previewed: bool
             x0, y0, x1, y1 = (round(v) for v in leftover.box)
             line += "; " + _("add --box {page}:{x0},{y0},{x1},{y1}").format(
                 page=leftover.page + 1, x0=x0, y0=y0, x1=x1, y1=y1)
-        note(line)
+        if line not in shown:
+            shown.add(line)
+            note(line)
     if previewed:
         hint = _("The preview marks in orange what is still readable. Add the boxes shown "
                  "above, or black out a whole page with --box PAGE:0,0,W,H.")

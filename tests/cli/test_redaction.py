@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pikepdf
+import pytest
 from pdfminer.high_level import extract_text
 
 from papka.formats.verify import verify
@@ -295,3 +296,20 @@ def test_keep_text_says_which_pages_became_pictures_in_both_languages(decoy_only
                           passphrases=[DECOY], env={"LANGUAGE": language})
         assert done.exit_code == 0, done.output
         assert sentence in " ".join(done.stderr.split())
+
+
+def test_a_refusal_names_each_place_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """A string found many times in one place (overlapping matches, several channels) is one
+    box to add, shown once."""
+    from papka.cli.redaction import _refusal
+    from papka.formats.redaction import Leftover, RedactionNotVerified
+
+    place = Leftover(page=0, category="military-unit", channel="pdf-text",
+                     box=(282.2, 84.4, 391.6, 98.9))
+    other = Leftover(page=1, category="name", channel="ocr", box=(10, 20, 30, 40))
+    error = RedactionNotVerified(["pdf-text", "ocr"], [place] * 24 + [other, other])
+    refusal = _refusal(error, "add46452", previewed=False)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines.count("page 1: military-unit is still readable; add --box 1:282,84,392,99") == 1
+    assert lines.count("page 2: name is still readable; add --box 2:10,20,30,40") == 1
+    assert len(lines) == 2 and refusal.exit_code == 1
