@@ -958,8 +958,9 @@ def _tighten(boxes: Sequence[Box], rects: Sequence[Rect], glyphs: Sequence[_Glyp
     word by an amount that depends on the hidden text's width: which words survive would then
     tell that width. The words after the end of the box's text are kept, and only when it is
     certain where that text ends: its glyphs (read through ToUnicode) end with the box's text,
-    and a new word or a raised mark starts after them (an OCR misreading that drops a last
-    letter keeps the whole box). Boxes without text (the keeper's own) cover all they cover."""
+    and a new word, a raised mark or closing punctuation follows them (an OCR misreading
+    that drops a last letter keeps the whole box). Boxes without text (the keeper's own)
+    cover all they cover."""
     keep: set[int] = set()
     for box, rect in zip(boxes, rects, strict=True):
         inside = [i for i, g in enumerate(glyphs) if g.covered and rect[0] <= g.center[0]
@@ -992,9 +993,17 @@ def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
     gap = following.x - (last.x + last.advance)
     raised = abs(following.y - last.y) > 0.05 * last.size or abs(
         following.size - last.size) > 0.05 * last.size  # a footnote mark, not a last letter
-    if following.space or raised or gap > WORD_GAP_EMS * max(last.size, following.size):
+    # Punctuation that closes a word (not a dash: a double name goes on after one).
+    closes = following.text is not None and bool(following.text.strip()) and all(
+        c in _CLOSING_PUNCTUATION for c in following.text.strip())
+    if following.space or raised or closes or gap > WORD_GAP_EMS * max(last.size,
+                                                                        following.size):
         return best_end
     return every
+
+
+#: Marks after which a name or number has ended: "Петровна, проживает", "(в/ч 12345)".
+_CLOSING_PUNCTUATION = frozenset(",.;:!?)]}»”…\"'")
 
 
 def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],

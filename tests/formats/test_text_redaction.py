@@ -919,3 +919,31 @@ def test_glyph_places_that_disagree_with_pdfium_burn_the_page(
     out, burned = _kept(_line_pdf(NAME), NAME)
     assert burned == {0: "unmatched-text"}
     _assert_gone(out, NAME)
+
+
+def _comma_pdf(name: str) -> bytes:
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    page.setFont(FONT, 11)
+    page.drawString(72, 700, f"Мать подозреваемого: {name}, проживает по адресу")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def test_a_planned_box_ends_at_the_comma_after_the_name() -> None:
+    """The planner's box is rounded up to a grid, so it reaches past a name followed by a
+    comma into the next word. The comma closes the name: the next word stays whole, in the
+    same place whatever the name's width."""
+    after: list[list[tuple[str, float]]] = []
+    for name in (SHORT_NAME, LONG_NAME):
+        out, burned = _kept(_comma_pdf(name), name)
+        assert burned == {}
+        _assert_gone(out, name)
+        text = _flat(_pdfium_texts(out)[0])
+        assert text.endswith(", проживает по адресу"), text
+        chars = [(c, left) for c, left, _ in _positions(out)]
+        comma = next(i for i, (c, _) in enumerate(chars) if c == ",")
+        after.append(chars[comma:])
+    assert [c for c, _ in after[0]] == [c for c, _ in after[1]]
+    assert all(abs(a - b) <= 0.5 for (_, a), (_, b) in zip(*after, strict=True))
