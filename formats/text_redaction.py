@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -186,8 +187,8 @@ class _Font:
                                     for i in range(0, len(data), 2)]
         else:
             codes = data
-        get, default = self.widths.get, self.default
-        return sum(get(code, default) for code in codes) / 1000.0
+        # map() rather than a generator: this runs for every text operator of a page.
+        return sum(map(self.widths.get, codes, repeat(self.default))) / 1000.0
 
     def text(self, code: bytes) -> str | None:
         mapped = self.unicode.get(code)
@@ -1207,6 +1208,10 @@ class _Unsure(Exception):
     """Which codes a font shows cannot be told for certain; its maps are left as they are."""
 
 
+#: Each single-byte code as bytes, looked up rather than sliced for every glyph shown.
+_ONE_BYTE = [bytes((value,)) for value in range(256)]
+
+
 def _font_key(font: pikepdf.Object) -> tuple[int, int]:
     return font.objgen if font.is_indirect else (-1, id(font))
 
@@ -1254,8 +1259,10 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
             for item in items:
                 if isinstance(item, pikepdf.String):
                     data = bytes(item)
-                    step = 2 if two_byte else 1
-                    used[current].update(data[i:i + step] for i in range(0, len(data), step))
+                    if two_byte:
+                        used[current].update(data[i:i + 2] for i in range(0, len(data), 2))
+                    else:
+                        used[current].update(map(_ONE_BYTE.__getitem__, data))
         elif operator == "Do" and operands and isinstance(resources, pikepdf.Dictionary):
             xobjects = resources.get("/XObject")
             form = xobjects.get(operands[0]) if isinstance(xobjects, pikepdf.Dictionary) and (
