@@ -32,30 +32,13 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from bench.redact import DPI, SECRETS, born_digital
+from bench.redact import DPI, PYMUPDF_SCRIPT, SECRETS, born_digital
 from papka import media
 from papka.formats import plan_redaction, redact_as_planned
 from papka.formats.burn import burn
 from papka.formats.plan import RedactionPlan
 from papka.formats.text_redaction import keep_text
 from papka.formats.verify import verify
-
-_PYMUPDF_SCRIPT = """
-import json, sys, time
-import pymupdf
-source, boxes_path, target = sys.argv[1:4]
-boxes = json.load(open(boxes_path))
-start = time.perf_counter()
-document = pymupdf.open(source)
-for page_number, x0, y0, x1, y1 in boxes:
-    document[page_number].add_redact_annot(pymupdf.Rect(x0, y0, x1, y1), fill=(0, 0, 0))
-for page in document:
-    page.apply_redactions()
-document.save(target, garbage=4, deflate=True)
-seconds = time.perf_counter() - start
-words = [[w[0], w[4]] for w in pymupdf.open(target)[0].get_text("words")]
-print(json.dumps({"seconds": seconds, "pages": len(document), "words": words}))
-"""
 
 
 def _pymupdf(python: str, data: bytes, plan: RedactionPlan) -> dict[str, Any] | None:
@@ -66,7 +49,7 @@ def _pymupdf(python: str, data: bytes, plan: RedactionPlan) -> dict[str, Any] | 
         source, listed, target = (Path(folder) / n for n in ("in.pdf", "boxes.json", "out.pdf"))
         source.write_bytes(data)
         listed.write_text(json.dumps(boxes))
-        done = subprocess.run([python, "-c", _PYMUPDF_SCRIPT, str(source), str(listed),
+        done = subprocess.run([python, "-c", PYMUPDF_SCRIPT, str(source), str(listed),
                                str(target)], capture_output=True, text=True, check=False,
                               timeout=3600)
         if done.returncode != 0:

@@ -140,7 +140,7 @@ def run_papka(label: str, data: bytes, *, ocr_plan: bool) -> dict[str, Any]:
     }
 
 
-_PYMUPDF_SCRIPT = """
+PYMUPDF_SCRIPT = """
 import json, sys, time
 import pymupdf
 source, boxes_path, target = sys.argv[1:4]
@@ -152,7 +152,10 @@ for page_number, x0, y0, x1, y1 in boxes:
 for page in document:
     page.apply_redactions()
 document.save(target, garbage=4, deflate=True)
-print(json.dumps({"seconds": time.perf_counter() - start, "pages": len(document)}))
+seconds = time.perf_counter() - start
+# The first page's words, for bench.keep_text's look at where the words after a box stand.
+words = [[w[0], w[4]] for w in pymupdf.open(target)[0].get_text("words")]
+print(json.dumps({"seconds": seconds, "pages": len(document), "words": words}))
 """
 
 
@@ -163,7 +166,7 @@ def run_pymupdf(python: str, data: bytes, result: dict[str, Any]) -> dict[str, A
         source, boxes, target = (Path(folder) / n for n in ("in.pdf", "boxes.json", "out.pdf"))
         source.write_bytes(data)
         boxes.write_text(json.dumps(result["_boxes"]))
-        done = subprocess.run([python, "-c", _PYMUPDF_SCRIPT, str(source), str(boxes),
+        done = subprocess.run([python, "-c", PYMUPDF_SCRIPT, str(source), str(boxes),
                                str(target)], capture_output=True, text=True, check=False,
                               timeout=3600)
         if done.returncode != 0:
