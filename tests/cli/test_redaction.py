@@ -289,8 +289,8 @@ def test_keep_text_says_which_pages_became_pictures_in_both_languages(decoy_only
     for language, sentence in (
             ("en", "Some pages were redrawn as pictures, because papka could not keep their "
                    "text safely: 1 (a font papka cannot measure)."),
-            ("ru", "Некоторые страницы перерисованы картинками, потому что папка не может "
-                   "надёжно сохранить на них текст: 1 (шрифт, который папка не может "
+            ("ru", "Некоторые страницы перерисованы картинками, потому что papka не может "
+                   "надёжно сохранить на них текст: 1 (шрифт, который papka не может "
                    "измерить).")):
         done = decoy_only("redact", doc, "--no-ocr", "--keep-text", "--hide-file", str(hide),
                           passphrases=[DECOY], env={"LANGUAGE": language})
