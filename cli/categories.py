@@ -18,6 +18,7 @@ CATEGORY_NAMES: dict[str, str] = {
     "snils": N_("SNILS"),
     "inn": N_("INN"),
     "military-unit": N_("military unit"),
+    "case-number": N_("case number"),
     "email": N_("e-mail"),
     "social": N_("social network page or handle"),
     "phone": N_("phone"),

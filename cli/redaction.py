@@ -35,8 +35,8 @@ def _plan_options(function: Any) -> Any:
         click.option("--preset", type=click.Choice(PRESETS), default="ru-personal",
                       show_default=True,
                       help=N_("What to look for: ru-personal (people, addresses, numbers), "
-                              "ru-strict (also every date and place), hide-only (only your "
-                              "list).")),
+                              "ru-strict (also every date, place and case number), hide-only "
+                              "(only your list).")),
         click.option("--hide-file", metavar="FILE|-",
                      help=N_("Your own strings to hide (names of relatives, an address), one "
                              "per line, from a file or standard input.")),

@@ -61,6 +61,7 @@ _SPECIFICITY: tuple[str, ...] = (
     "snils",
     "inn",
     "military-unit",
+    "case-number",
     "email",
     "social",
     "phone",
@@ -76,11 +77,11 @@ _RANK = {category: rank for rank, category in enumerate(_SPECIFICITY)}
 
 PRESETS: Mapping[str, frozenset[str]] = MappingProxyType({
     # Everything that points at a person, his family or where they live. Plain dates (of a
-    # summons, of a court decision) and place names (the city of the court, of the unit) stay:
-    # they are the story the embassy or the journalist has to verify.
-    "ru-personal": CATEGORIES - {"date", "place"},
-    # Also every date and every place name: for a journalist's copy where even the timeline
-    # and the towns could identify the keeper.
+    # summons, of a court decision), place names (the city of the court, of the unit) and the
+    # case's number stay: they are the story the embassy or the journalist has to verify.
+    "ru-personal": CATEGORIES - {"date", "place", "case-number"},
+    # Also every date, place name and case number: for a journalist's copy where even the
+    # timeline, the towns and a court register's card could identify the keeper.
     "ru-strict": CATEGORIES,
     # Only what the keeper listed himself (hide=...), nothing guessed.
     "hide-only": frozenset({"keeper-name", "relative", "custom"}),

@@ -137,6 +137,28 @@ _MILITARY_UNIT_EN = re.compile(
 )
 
 
+# A case's number: "уголовное дело № 12402450021000017", "по делу № 1-123/2024",
+# "материал проверки № 45пр-24", "КУСП № 4567", "criminal case No. 12402450021000017". Court
+# registers publish a case's card under its number, with the defendant's name, so the number
+# identifies the keeper; ru-personal keeps it (an asylum office verifies the case with it),
+# ru-strict hides it. A number sign is required after the word, so "дело в том" or "дело 5 лет"
+# is never read as a case.
+_CASE_NUMBER = re.compile(
+    r"(?<!\w)(?i:дел[оауе]м?|делу|материал\w*(?:\s+\w+)?\s+проверк\w*|куспп?|"
+    r"(?:criminal\s+|court\s+)?case)"
+    r"[ \t\u00a0]*(?:№|N|No\.?|(?i:номер|number|nr\.?))[ \t\u00a0]*"
+    r"(?P<number>\d[\dА-ЯЁа-яёA-Za-z]*(?:[ \t]?[-/][ \t]?[\dА-ЯЁа-яёA-Za-z]+){0,4})"
+    r"(?![\w])"
+)
+
+
+def _case_numbers(text: str) -> Iterator[Hit]:
+    for match in _CASE_NUMBER.finditer(text):
+        number = match.group("number")
+        if sum(c.isdigit() for c in number) >= 2:
+            yield Hit(match.start("number"), match.end("number"), "case-number", "case-number")
+
+
 def documents(text: str) -> Iterator[Hit]:
     for match in _INTERNAL_STANDALONE.finditer(text):
         yield Hit(match.start(), match.end(), "passport-ru-internal", "passport-shape")
@@ -159,6 +181,7 @@ def documents(text: str) -> Iterator[Hit]:
     for match in _MILITARY_UNIT_EN.finditer(text):
         yield Hit(match.start("number"), match.end("number"), "military-unit",
                   "military-unit-en")
+    yield from _case_numbers(text)
 
 
 # ---- INN and SNILS: only numbers whose check digits are right ------------------------------

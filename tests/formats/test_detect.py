@@ -412,9 +412,34 @@ def test_a_single_string_for_hide_is_refused() -> None:
         detect("Иванов", hide="Иванов")
 
 
+@pytest.mark.parametrize(("text", "number"), [
+    ("из материалов уголовного дела № 12402450021000017", "12402450021000017"),
+    ("по уголовному делу № 1-123/2024 в отношении", "1-123/2024"),
+    ("в деле № 33-1234/2024 суд", "33-1234/2024"),
+    ("Дело № 2а-456/2023", "2а-456/2023"),
+    ("КУСП № 4567 от 12.03.2024", "4567"),
+    ("материал проверки № 45пр-24", "45пр-24"),
+    ("уголовное дело №\u00a012402450021000017", "12402450021000017"),
+    ("Criminal case No. 12402450021000017 was opened", "12402450021000017"),
+])
+def test_strict_preset_hides_a_case_number_that_personal_keeps(text: str, number: str) -> None:
+    # A court register publishes a case's card, with the defendant's name, under its number.
+    strict = [f for f in detect(text, preset="ru-strict", use_ner=False)
+              if f.category == "case-number"]
+    assert [f.text for f in strict] == [number]
+    assert all(f.category != "case-number" for f in detect(text, use_ner=False))
+
+
+@pytest.mark.parametrize("text", ["Дело в том, что повестку не вручили.",
+                                  "дело 5 лет назад закрыли", "Дело №5", "делом № один"])
+def test_a_case_number_needs_the_number_sign_and_digits(text: str) -> None:
+    assert all(f.category != "case-number"
+               for f in detect(text, preset="ru-strict", use_ner=False))
+
+
 def test_presets() -> None:
     assert PRESETS["ru-strict"] == CATEGORIES
-    assert PRESETS["ru-personal"] == CATEGORIES - {"date", "place"}
+    assert PRESETS["ru-personal"] == CATEGORIES - {"date", "place", "case-number"}
     assert PRESETS["hide-only"] == {"keeper-name", "relative", "custom"}
     text = "Иванов, тел. +7 912 345 67 89, 12.03.2020"
     assert detect(text, preset="hide-only", use_ner=False) == []
