@@ -22,9 +22,7 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from bench.redact import DPI, PYMUPDF_SCRIPT, SECRETS, born_digital
+from bench.redact import DPI, SECRETS, apply_pymupdf, born_digital
 from papka import media
 from papka.formats import plan_redaction, redact_as_planned
 from papka.formats.burn import burn
@@ -42,20 +40,10 @@ from papka.formats.verify import verify
 
 
 def _pymupdf(python: str, data: bytes, plan: RedactionPlan) -> dict[str, Any] | None:
-    if not Path(python).exists():
-        return None
-    boxes = [[b.page, b.x0, b.y0, b.x1, b.y1] for b in plan.boxes()]
-    with tempfile.TemporaryDirectory(prefix="papka-bench-") as folder:
-        source, listed, target = (Path(folder) / n for n in ("in.pdf", "boxes.json", "out.pdf"))
-        source.write_bytes(data)
-        listed.write_text(json.dumps(boxes))
-        done = subprocess.run([python, "-c", PYMUPDF_SCRIPT, str(source), str(listed),
-                               str(target)], capture_output=True, text=True, check=False,
-                              timeout=3600)
-        if done.returncode != 0:
-            return {"error": done.stderr.strip().splitlines()[-1:]}
-        timing = json.loads(done.stdout)
-        output = target.read_bytes()
+    ran = apply_pymupdf(python, data, [[b.page, b.x0, b.y0, b.x1, b.y1] for b in plan.boxes()])
+    if ran is None or "error" in ran:
+        return ran
+    timing, output = ran, ran["output"]
     check = verify(output, media.PDF, plan.secrets, ocr=False)
     return {"seconds": timing["seconds"], "pages": timing["pages"], "size": len(output),
             "verify_ok": check.ok, "verify_failures": check.failures,

@@ -159,20 +159,29 @@ print(json.dumps({"seconds": seconds, "pages": len(document), "words": words}))
 """
 
 
-def run_pymupdf(python: str, data: bytes, result: dict[str, Any]) -> dict[str, Any] | None:
+def apply_pymupdf(python: str, data: bytes, boxes: list[list[float]]) -> dict[str, Any] | None:
+    """PyMuPDF's apply_redactions on ``data`` with ``boxes`` (page, x0, y0, x1, y1), run by the
+    separate environment's ``python``: what PYMUPDF_SCRIPT prints and the redacted bytes
+    ("output"), {"error": [last line]} when it failed, None where it is not installed."""
     if not Path(python).exists():
         return None
     with tempfile.TemporaryDirectory(prefix="papka-bench-") as folder:
-        source, boxes, target = (Path(folder) / n for n in ("in.pdf", "boxes.json", "out.pdf"))
+        source, listed, target = (Path(folder) / n for n in ("in.pdf", "boxes.json", "out.pdf"))
         source.write_bytes(data)
-        boxes.write_text(json.dumps(result["_boxes"]))
-        done = subprocess.run([python, "-c", PYMUPDF_SCRIPT, str(source), str(boxes),
+        listed.write_text(json.dumps(boxes))
+        done = subprocess.run([python, "-c", PYMUPDF_SCRIPT, str(source), str(listed),
                                str(target)], capture_output=True, text=True, check=False,
                               timeout=3600)
         if done.returncode != 0:
             return {"error": done.stderr.strip().splitlines()[-1:]}
-        timing = json.loads(done.stdout)
-        output = target.read_bytes()
+        return {**json.loads(done.stdout), "output": target.read_bytes()}
+
+
+def run_pymupdf(python: str, data: bytes, result: dict[str, Any]) -> dict[str, Any] | None:
+    ran = apply_pymupdf(python, data, result["_boxes"])
+    if ran is None or "error" in ran:
+        return ran
+    timing, output = ran, ran["output"]
     check = verify(output, media.PDF, result["_secrets"], ocr=False)
     return {
         "apply_redactions_s": round(timing["seconds"], 2),

@@ -70,21 +70,22 @@ def side_by_side(rounds: int, ours: Callable[[int], float],
     ratios show how much that moves."""
     mine: list[float] = []
     reference: list[float] = []
-    cpu: dict[int, list[float]] = {id(mine): [], id(reference): []}
+    mine_cpu: list[float] = []
+    reference_cpu: list[float] = []
     for number in range(rounds):
-        order = [(ours, mine), (theirs, reference)]
-        for contender, times in order if number % 2 == 0 else reversed(order):
+        order = [(ours, mine, mine_cpu), (theirs, reference, reference_cpu)]
+        for contender, times, cpu in order if number % 2 == 0 else reversed(order):
             os.sync()        # nobody pays for the writes the one before left in the cache
             before = cpu_seconds()
             times.append(contender(number))
             # Untimed set-up and clean-up fall inside; both sides have the same little of it.
-            cpu[id(times)].append(cpu_seconds() - before)
+            cpu.append(cpu_seconds() - before)
     per_round = [r / m for m, r in zip(mine, reference, strict=True)]
     return {"papka": spread(mine), "reference": spread(reference),
             "ratio": statistics.median(reference) / statistics.median(mine),
             "ratio_min": min(per_round), "ratio_max": max(per_round),
-            "cpu_s": {"papka": statistics.median(cpu[id(mine)]),
-                      "reference": statistics.median(cpu[id(reference)])}}
+            "cpu_s": {"papka": statistics.median(mine_cpu),
+                      "reference": statistics.median(reference_cpu)}}
 
 
 def age_key(work: Path) -> tuple[Path, str]:
