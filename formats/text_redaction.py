@@ -995,8 +995,8 @@ def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
     raised = abs(following.y - last.y) > 0.05 * last.size or abs(
         following.size - last.size) > 0.05 * last.size  # a footnote mark, not a last letter
     # Punctuation that closes a word (not a dash: a double name goes on after one).
-    closes = following.text is not None and bool(following.text.strip()) and all(
-        c in _CLOSING_PUNCTUATION for c in following.text.strip())
+    mark = (following.text or "").strip()
+    closes = bool(mark) and all(c in _CLOSING_PUNCTUATION for c in mark)
     if following.space or raised or closes or gap > WORD_GAP_EMS * max(last.size,
                                                                         following.size):
         return best_end
