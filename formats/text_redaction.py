@@ -30,6 +30,7 @@ import pypdfium2.raw as pdfium_c
 from papka.formats import limits, pdf
 from papka.formats.plan import Box, RedactionPlan
 from papka.formats.verify.gaps import box_height, box_margin, box_width
+from papka.pages import page_value
 
 __all__ = ["BURN_REASONS", "MAX_OPERATORS", "KeptText", "keep_text"]
 
@@ -627,23 +628,12 @@ class _Display:
         return min(xs), min(ys), max(xs), max(ys)
 
 
-def _inherited(page: pikepdf.Dictionary, key: str) -> object:
-    node: object = page
-    for _ in range(64):
-        if not isinstance(node, pikepdf.Dictionary):
-            return None
-        if key in node:
-            return node.get(key)
-        node = node.get("/Parent")
-    return None
-
-
 def _display(page: pikepdf.Dictionary) -> _Display:
-    box = _inherited(page, "/CropBox") or _inherited(page, "/MediaBox")
+    box = page_value(page, "/CropBox") or page_value(page, "/MediaBox")
     if not isinstance(box, pikepdf.Array) or len(box) != 4:
         raise _Burn("content")
     x0, y0, x1, y1 = (_number(v) for v in box)
-    rotate = int(_number(_inherited(page, "/Rotate"), 0)) % 360
+    rotate = int(_number(page_value(page, "/Rotate"), 0)) % 360
     return _Display((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), rotate)
 
 
@@ -1018,7 +1008,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
     except (pikepdf.PdfError, ValueError) as error:
         raise _Burn("content") from error
     reading = _Page()
-    resources = _inherited(page.obj, "/Resources")
+    resources = page_value(page.obj, "/Resources")
     rects = [display.user_rect(box) for box in boxes]
     _Reader(reading, fonts, [(r[1], r[3]) for r in rects]).run(ops, resources, IDENTITY, 0)
     if reading.unknown_font:
@@ -1107,7 +1097,7 @@ def _rewrite_form(document: pikepdf.Pdf, page: pikepdf.Page, form: _Stream,
     for key in list(form.form.stream_dict.keys()):
         if str(key) not in ("/Length", "/Filter", "/DecodeParms"):
             copy[key] = form.form.stream_dict[key]
-    resources = _inherited(page.obj, "/Resources")
+    resources = page_value(page.obj, "/Resources")
     if not isinstance(resources, pikepdf.Dictionary):
         raise _Burn("form-text")
     own = pikepdf.Dictionary(dict(resources.items()))
@@ -1196,7 +1186,7 @@ def _strip_stream_properties(document: pikepdf.Pdf, holder: pikepdf.Object,
 
 def _clean_page(page: pikepdf.Page) -> None:
     for key in ("/Resources", "/MediaBox", "/CropBox", "/Rotate"):
-        value = _inherited(page.obj, key)
+        value = page_value(page.obj, key)
         if value is not None and key not in page.obj:
             page.obj[key] = value
     for key in list(page.obj.keys()):

@@ -37,7 +37,9 @@ class PagesUnavailable(ValueError):
     that reaches into another page)."""
 
 
-def _page_value(page: object, key: str) -> object | None:
+def page_value(page: object, key: str) -> object | None:
+    """A page dictionary's value for ``key``, taken from the page tree above it for the keys a
+    page inherits (PDF 32000-1, 7.7.3.4); None where there is none."""
     import pikepdf
 
     node = page
@@ -73,7 +75,7 @@ def each_pdf_page(data: bytes) -> Iterator[bytes]:
             total = 0
             for page in source.pages:
                 kept = {key: value for key in _KEPT
-                        if (value := _page_value(page.obj, key)) is not None}
+                        if (value := page_value(page.obj, key)) is not None}
                 # A page dictionary made in the source with only what prints, so that copying
                 # it never follows /Parent (and so never reaches the other pages).
                 bare = source.make_indirect(pikepdf.Dictionary(
