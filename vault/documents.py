@@ -183,8 +183,11 @@ class DocumentStore:
                 yield from search.extents
         for doc_id in self._content:
             if self._content.is_raw(doc_id):
-                # As tuples, like Pointer.extents; the shape is checked when marked.
-                yield from map(tuple, self._content.raw(doc_id)["e"])
+                raw = self._content.raw(doc_id)
+                if type(raw) is str:          # the text form records are written in
+                    yield from Pointer.text_extents(raw)
+                else:    # as tuples, like Pointer.extents; the shape is checked when marked
+                    yield from map(tuple, raw["e"])
             else:
                 yield from self._content[doc_id].extents
 

@@ -161,7 +161,7 @@ def record(doc: Document, content: Pointer) -> dict[str, Any]:
     record = {k: v for k, v in doc.to_json().items() if v is not None and v != []}
     if doc.commitments is not None:
         record["commitments"] = doc.commitments
-    record["content"] = content.to_json()
+    record["content"] = content.to_text()
     return record
 
 

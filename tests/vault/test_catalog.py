@@ -88,3 +88,31 @@ def test_a_root_that_is_not_an_object_is_refused() -> None:
     for data in ([], "root", None, 1):
         with pytest.raises(ValueError):
             CatalogRoot.from_json(data)
+
+
+def test_a_content_pointer_is_kept_as_one_line_of_text_and_read_back_exactly() -> None:
+    pointer = Pointer(bytes(range(32)), 17000, ((4075, 5), (16, 256)))
+    text = pointer.to_text()
+    assert text == bytes(range(32)).hex() + " 17000 4075+5 16+256"
+    assert Pointer.from_json(text) == pointer
+    assert Pointer.text_extents(text) == [(4075, 5), (16, 256)]
+    # The object form written before (papka 0.1.0) still reads, to the same pointer.
+    assert Pointer.from_json(pointer.to_json()) == pointer
+    empty = Pointer(bytes(32), 0, ())
+    assert Pointer.from_json(empty.to_text()) == empty
+
+
+@pytest.mark.parametrize("text", [
+    "00" * 31 + " 5 16+1",            # a seed one byte short
+    "00" * 32 + " -5 16+1",           # a negative length
+    "00" * 32 + " 5 16+0",            # an extent of no sectors
+    "00" * 32 + " 5 16-1",            # no plus sign
+    "00" * 32 + " 5 +1",              # no first sector
+    "00" * 32 + " ٥ 16+1",            # digits that are not ASCII
+    "00" * 32 + " 5 16+1 ",           # a trailing space
+    "00" * 32 + " 5  16+1",           # two spaces
+    "00" * 32,                        # no length
+])
+def test_a_malformed_pointer_text_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        Pointer.from_json(text)
