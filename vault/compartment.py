@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from papka.vault import _crypto
+from papka.vault.bulk import bulk_objects
 from papka.vault.catalog import SECTIONS, CatalogRoot, Link
 from papka.vault.errors import ContainerDamaged
 from papka.vault.header import (
@@ -44,6 +45,10 @@ class Compartment:
         self.fell_back = False
         # Newest generation first; the other slot copy's older generation if that one fails,
         # as after a copy of the stick taken while a commit was being written.
+        with bulk_objects():
+            self._load(unlocked)
+
+    def _load(self, unlocked: Unlocked) -> None:
         failure: ContainerDamaged | None = None
         for attempt, records in enumerate(unlocked.generations()):
             try:
@@ -58,9 +63,10 @@ class Compartment:
         else:
             raise failure or ContainerDamaged()
         self.needs_repair = self.needs_repair or unlocked.rekeyed
-        container.space.mark(self._root_extents(), USED)
+        space = self._container.space
+        space.mark(self._root_extents(), USED)
         try:
-            container.space.mark(self.documents.extents(), USED)
+            space.mark(self.documents.extents(), USED)
         except (TypeError, ValueError, KeyError, IndexError):
             raise ContainerDamaged("A compartment's index is malformed.") from None
 

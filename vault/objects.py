@@ -120,6 +120,10 @@ def sectors_for(length: int) -> int:
     return full * MAX_CHUNK_SECTORS + (-(-(rest + TAG) // SECTOR) if rest else 0)
 
 
+#: Above this many extents in one mark(), the free count is taken over the whole map at the end.
+_COUNT_EACH = 64
+
+
 class SpaceMap:
     """One byte per sector: FREE or USED, for every compartment unlocked in this session.
 
@@ -142,15 +146,23 @@ class SpaceMap:
     def mark(self, extents: Iterator[Extent] | tuple[Extent, ...] | list[Extent],
              value: int) -> None:
         fill = bytes([value])
-        size = len(self.map)
+        m = self.map
+        size = len(m)
+        marked = 0
         for start, count in extents:
             if start < 0 or count < 0:
                 raise ValueError("an extent outside the container")
             stop = min(start + count, size)
             if start < stop:                     # extents past a truncated end are not mapped
-                was_free = self.map.count(FREE, start, stop)
-                self.map[start:stop] = fill * (stop - start)
-                self._free += (stop - start if value == FREE else 0) - was_free
+                if marked < _COUNT_EACH:
+                    was_free = m.count(FREE, start, stop)
+                    self._free += (stop - start if value == FREE else 0) - was_free
+                m[start:stop] = fill * (stop - start)
+                marked += 1
+        if marked >= _COUNT_EACH:
+            # Many extents at once (every document's, at unlock): counting the whole map once
+            # is cheaper than counting each extent.
+            self._free = m.count(FREE)
 
     def free_sectors(self) -> int:
         return self._free
