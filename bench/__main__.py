@@ -74,6 +74,11 @@ def seconds(figure: dict[str, Any]) -> str:
     return (f"{figure['median_s']:.2f} s ({figure['min_s']:.2f}–{figure['max_s']:.2f})")
 
 
+def milliseconds(figure: dict[str, Any]) -> str:
+    return (f"{figure['median_s'] * 1000:.1f} ms ({figure['min_s'] * 1000:.1f}–"
+            f"{figure['max_s'] * 1000:.1f})")
+
+
 def ratio(figure: dict[str, Any]) -> str:
     return f"**{figure['ratio']:.2f}** ({figure['ratio_min']:.2f}–{figure['ratio_max']:.2f})"
 
@@ -164,6 +169,20 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
                          f"{seconds(figure['commit_small'])} |")
         lines += ["", "The command's time includes starting Python and importing papka; "
                   "\"beyond unlock\" subtracts the in-process unlock of the same round.", ""]
+    startup = vault.get("startup")
+    if startup:
+        lines += ["## Start-up", "",
+                  "| what | time |", "|---|---|",
+                  f"| `papka --version` (starting Python and importing papka) | "
+                  f"{seconds(startup['version_command'])} |",
+                  f"| the crypto self-test every command runs first | "
+                  f"{milliseconds(startup['self_test'])} |",
+                  f"| unlocking an empty container in-process (the KDF and slot trials) | "
+                  f"{seconds(startup['unlock_empty'])} |",
+                  f"| `papka list` of an empty container, as a command | "
+                  f"{seconds(startup['list_empty_command'])} |",
+                  f"| the same, beyond the in-process unlock of the same round | "
+                  f"{seconds(startup['list_empty_command_beyond_unlock'])} |", ""]
     peak = vault.get("peak")
     if peak:
         lines += [f"## Peak memory, one file of {peak['file_mib']:,} MiB", "",

@@ -333,6 +333,38 @@ def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
     return result
 
 
+def bench_startup(work: Path, rounds: int) -> Figures:
+    """The command's fixed costs: starting Python and importing papka (`papka --version`), the
+    crypto self-test alone (in this process), and `papka list` of an empty container as a
+    command, against the in-process unlock of the same container in the same round (the KDF
+    and slot trials)."""
+    from papka.vault.selftest import run_self_test
+
+    empty = work / "startup-empty"
+    Container.create(empty, 64 * MiB, PASSPHRASE)
+    passphrase_file = work / "startup-passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    papka = str(Path(sys.executable).with_name("papka"))
+    versions, selftests, unlocks, lists, beyond = [], [], [], [], []
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "check": True}
+    for _ in range(max(rounds, 5)):
+        versions.append(timed(lambda: subprocess.run([papka, "--version"], **quiet)))
+        selftests.append(timed(run_self_test))
+        unlocks.append(timed(lambda: Container.open(empty, [PASSPHRASE]).close()))
+        with open(passphrase_file) as secret:
+            command = [papka, "--lang", "en", "-c", str(empty), "--passphrase-fd",
+                       str(secret.fileno()), "list"]
+            start = time.perf_counter()
+            subprocess.run(command, pass_fds=(secret.fileno(),), **quiet)
+            lists.append(time.perf_counter() - start)
+        beyond.append(lists[-1] - unlocks[-1])
+    empty.unlink()
+    passphrase_file.unlink()
+    return {"version_command": spread(versions), "self_test": spread(selftests),
+            "unlock_empty": spread(unlocks), "list_empty_command": spread(lists),
+            "list_empty_command_beyond_unlock": spread(beyond)}
+
+
 PEAK_CHILD = r"""
 import sys
 from pathlib import Path
@@ -436,6 +468,7 @@ def main() -> None:
         ("export", lambda: bench_export(work, size, args.io_rounds)),
         ("import", lambda: bench_import(work, imports, args.rounds)),
         ("scale", lambda: bench_scale(work, scale, args.rounds)),
+        ("startup", lambda: bench_startup(work, args.rounds)),
         ("peak", lambda: bench_peak_memory(work, peak)),
     ]
     if args.only:
