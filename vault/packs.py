@@ -1,0 +1,75 @@
+"""Packs: small documents stored together in one object, so that a paper of 1 KiB does not take
+a sector of its own (docs/FORMAT.md §4, "Packs").
+
+A pack is an ordinary object (its own random seed and key, chunks bound to their place by the
+AEAD) written with one-sector chunks. A packed document's record points at its pack, offset and
+length; the pack's own pointer is in the catalog root. A commit that removes a member rewrites
+its pack without it, so a removed paper never stays decryptable in a pack still in use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from papka.vault.objects import Pointer
+
+#: Contents of at most this many bytes are packed. Alone, such a document would leave at least
+#: a quarter of its 4,096-byte sector empty; larger ones gain too little to share sectors.
+PACK_LIMIT = 3072
+#: A pack holds at most this many bytes of documents (a member never spans two packs): removing
+#: a member rewrites at most this much, and the pack's pointer stays a short list.
+PACK_BYTES = 256 * 1024
+#: One sector per chunk: a damaged sector loses only the members whose bytes it held.
+PACK_CHUNK_SECTORS = 1
+#: The pack of a document added in the open transaction, whose bytes wait in memory for the
+#: commit that writes them into a pack.
+UNWRITTEN = ""
+
+_PACK_ID = re.compile(r"[0-9a-f]{8}")
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Where a packed document's bytes are: its pack's id, offset and length."""
+
+    pack: str
+    offset: int
+    length: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"p": self.pack, "o": self.offset, "n": self.length}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Packed:
+        pack, offset, length = data["p"], data["o"], data["n"]
+        if not (isinstance(pack, str) and _PACK_ID.fullmatch(pack) and type(offset) is int
+                and type(length) is int and offset >= 0 and length >= 0):
+            raise ValueError("malformed pack member")
+        return cls(pack, offset, length)
+
+
+#: What a record's "content" points at: an object of the document's own, or a place in a pack.
+Content = Pointer | Packed
+
+
+def content_from_json(data: dict[str, Any]) -> Content:
+    """A record's "content": a pack member ({"p", "o", "n"}) or an object pointer."""
+    if isinstance(data, dict) and "p" in data:
+        return Packed.from_json(data)
+    return Pointer.from_json(data)
+
+
+def pack_of(raw: Any) -> str | None:
+    """The pack a record's raw "content" names, if it is a pack member (no parsing beyond it)."""
+    if isinstance(raw, dict):
+        pack = raw.get("p")
+        return pack if isinstance(pack, str) else None
+    if isinstance(raw, Packed):
+        return raw.pack
+    return None
+
+
+def is_pack_id(text: Any) -> bool:
+    return isinstance(text, str) and _PACK_ID.fullmatch(text) is not None
