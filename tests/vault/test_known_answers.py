@@ -21,7 +21,7 @@ from tests.vault import container_vectors as vectors
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
 #: The current format's container vector (vectors/container/README.md).
-CURRENT = "v2.papka.gz"
+CURRENT = "v2-packs.papka.gz"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
@@ -44,7 +44,7 @@ def test_passphrases_are_nfc_normalised() -> None:
 
 
 def test_the_writer_makes_the_current_format_vector_byte_for_byte() -> None:
-    """vectors/container/v2.papka.gz is what this writer makes from fixed randomness and a fixed
+    """vectors/container/v2-packs.papka.gz is what this writer makes from fixed randomness and a fixed
     clock (its free space zeroed, as the vector's README says)."""
     first = vectors.build()
     assert first == vectors.build()
