@@ -56,6 +56,7 @@ from papka.vault.packs import (
     PACK_BYTES,
     PACK_CHUNK_SECTORS,
     PACK_LIMIT,
+    PACK_REFILL,
     UNWRITTEN,
     Content,
     Packed,
@@ -104,6 +105,8 @@ class DocumentStore:
         # writes them into a pack; and the packs that lost a member since (docs/FORMAT.md §4).
         self._unwritten: dict[str, bytes] = {}
         self._shrunk: set[str] = set()
+        #: The documents of each pack, found by one pass over the records when first needed.
+        self._by_pack: dict[str, set[str]] | None = None
         self._ids_by_page: list[set[str]] = [set() for _ in range(PAGES)]
         # Search keys live in one more object per page, read on the first search or write of
         # that page, so that unlocking parses only the records (docs/FORMAT.md §6).
@@ -224,24 +227,34 @@ class DocumentStore:
         if not self._unwritten and not self._shrunk:
             return
         store = self._compartment.store
+        rewrite = set(self._shrunk)
+        refill = self._pack_to_refill() if self._unwritten else None
+        if refill is not None:
+            rewrite.add(refill)
         moving: dict[str, bytes] = {}
-        if self._shrunk:
-            members = self._members(self._shrunk)
-            for pack in sorted(self._shrunk):
-                pointer = self._packs.pop(pack, None)
-                if pointer is None:
-                    continue                     # a pack the catalog never held
+        members = self._members(rewrite) if rewrite else {}
+        for pack in sorted(rewrite):
+            pointer = self._packs.get(pack)
+            if pointer is None:
+                continue                         # a pack the catalog never held
+            survivors: dict[str, bytes] = {}
+            try:
                 for doc_id in members.get(pack, []):
                     place = self._content[doc_id]
                     assert isinstance(place, Packed)
-                    try:
-                        moving[doc_id] = store.read_range(pointer, place.offset, place.length)
-                    except ChunkDamaged:
-                        raise ContainerDamaged(
-                            "A document stored together with this one is damaged, so papka "
-                            "cannot store the others without it; nothing was changed.",
-                            hint="Run `papka check` to name it, and remove it first.") from None
-                store.free(pointer)
+                    survivors[doc_id] = store.read_range(pointer, place.offset, place.length)
+            except ChunkDamaged:
+                if pack not in self._shrunk:
+                    continue                     # a damaged pack is simply not refilled
+                raise ContainerDamaged(
+                    "A document stored together with this one is damaged, so papka "
+                    "cannot store the others without it; nothing was changed.",
+                    hint="Run `papka check` to name it, and remove it first.") from None
+            moving.update(survivors)
+            del self._packs[pack]
+            if self._by_pack is not None:
+                self._by_pack.pop(pack, None)
+            store.free(pointer)
         moving.update(self._unwritten)
         group: builtins.list[tuple[str, bytes]] = []
         filled = 0
@@ -278,23 +291,40 @@ class DocumentStore:
             if pack not in self._packs:
                 break
         self._packs[pack] = pointer
+        if self._by_pack is not None:
+            self._by_pack[pack] = {doc_id for doc_id, _, _ in places}
         for doc_id, at, length in places:
             self._content[doc_id] = Packed(pack, at, length)
             self._dirty.add(_page_of(doc_id))
 
+    def _pack_to_refill(self) -> str | None:
+        """The smallest pack holding less than PACK_REFILL bytes: a commit that adds small
+        documents rewrites it with them, so that papers added one commit at a time share
+        sectors too (docs/FORMAT.md §4)."""
+        small = [(pointer.length, pack) for pack, pointer in self._packs.items()
+                 if pointer.length < PACK_REFILL and pack not in self._shrunk]
+        return min(small)[1] if small else None
+
     def _members(self, packs: set[str]) -> dict[str, builtins.list[str]]:
         """The documents of each of `packs`, in the order of their bytes."""
-        found: dict[str, builtins.list[tuple[int, str]]] = {}
-        for doc_id in self._content:
-            raw = self._content.raw(doc_id) if self._content.is_raw(doc_id) \
-                else self._content[doc_id]
-            pack = pack_of(raw)
-            if pack in packs:
+        if self._by_pack is None:
+            by_pack: dict[str, set[str]] = {}
+            for doc_id in self._content:
+                raw = self._content.raw(doc_id) if self._content.is_raw(doc_id) \
+                    else self._content[doc_id]
+                pack = pack_of(raw)
+                if pack is not None and pack != UNWRITTEN:
+                    by_pack.setdefault(pack, set()).add(doc_id)
+            self._by_pack = by_pack
+        found: dict[str, builtins.list[str]] = {}
+        for pack in packs:
+            places = []
+            for doc_id in self._by_pack.get(pack, ()):
                 place = self._content[doc_id]
                 assert isinstance(place, Packed)
-                found.setdefault(pack, []).append((place.offset, doc_id))
-        return {pack: [doc_id for _, doc_id in sorted(members)]
-                for pack, members in found.items()}
+                places.append((place.offset, doc_id))
+            found[pack] = [doc_id for _, doc_id in sorted(places)]
+        return found
 
     def extents(self) -> Iterator[Extent]:
         for copies in self._page_pointers:
@@ -624,6 +654,8 @@ class DocumentStore:
                     del self._unwritten[key]
                 else:
                     self._shrunk.add(content.pack)
+                    if self._by_pack is not None:
+                        self._by_pack.get(content.pack, set()).discard(key)
             else:
                 self._compartment.store.free(content)
             del self._docs[key]

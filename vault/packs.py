@@ -21,6 +21,10 @@ PACK_LIMIT = 3072
 #: A pack holds at most this many bytes of documents (a member never spans two packs): removing
 #: a member rewrites at most this much, and the pack's pointer stays a short list.
 PACK_BYTES = 256 * 1024
+#: A commit that adds small documents also rewrites, with them, the smallest pack holding less
+#: than this: papers added one commit at a time then share sectors, for at most this much
+#: rewritten per commit.
+PACK_REFILL = 32 * 1024
 #: One sector per chunk: a damaged sector loses only the members whose bytes it held.
 PACK_CHUNK_SECTORS = 1
 #: The pack of a document added in the open transaction, whose bytes wait in memory for the

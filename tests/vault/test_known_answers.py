@@ -44,8 +44,8 @@ def test_passphrases_are_nfc_normalised() -> None:
 
 
 def test_the_writer_makes_the_current_format_vector_byte_for_byte() -> None:
-    """vectors/container/v2-packs.papka.gz is what this writer makes from fixed randomness and a fixed
-    clock (its free space zeroed, as the vector's README says)."""
+    """vectors/container/v2-packs.papka.gz is what this writer makes from fixed randomness and
+    a fixed clock (its free space zeroed, as the vector's README says)."""
     first = vectors.build()
     assert first == vectors.build()
     assert vectors.sparse(first) == vectors.load(CURRENT)

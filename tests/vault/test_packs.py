@@ -20,7 +20,7 @@ from papka.vault.catalog import CatalogRoot
 from papka.vault.errors import ContainerDamaged, DocumentDamaged
 from papka.vault.header import SECTOR
 from papka.vault.objects import TAG, Pointer, sectors_holding
-from papka.vault.packs import PACK_BYTES, PACK_LIMIT, Packed
+from papka.vault.packs import PACK_BYTES, PACK_LIMIT, PACK_REFILL, Packed
 from papka.vault.storage import MemoryStorage
 from tests.vault.helpers import DECOY, MiB, add_bytes, new_container
 
@@ -273,3 +273,26 @@ def test_a_catalog_of_a_newer_format_is_refused_as_damage() -> None:
 def test_a_malformed_member_place_is_refused(member: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Packed.from_json(member)
+
+
+def test_papers_added_one_commit_at_a_time_share_sectors_too(box: Container) -> None:
+    docs = box.newest.documents
+    rng = random.Random(3)
+    added = {add_bytes(box, data := rng.randbytes(1024)).id: data for _ in range(60)}
+    # Each commit rewrites the smallest pack under PACK_REFILL with the new paper: 60 KiB end
+    # up in two packs of at most 32 KiB and a bit, not in 60 sectors.
+    assert len(docs._packs) == 2
+    assert sum(p.sectors for p in docs._packs.values()) <= 17
+    assert all(p.length <= PACK_REFILL + 1024 for p in docs._packs.values())
+    assert {d: docs.read_bytes(d) for d in added} == added and box.check().ok
+
+
+def test_a_damaged_pack_is_not_refilled_and_adding_still_works(box: Container) -> None:
+    added = add_small(box, 3)
+    docs = box.newest.documents
+    (pack_id, pack), = docs._packs.items()
+    box.storage.write(pack.extents[0][0] * SECTOR, os.urandom(SECTOR))
+    new = add_bytes(box, b"a new small paper")
+    assert pack_id in docs._packs and place(box, new.id).pack != pack_id
+    assert docs.read_bytes(new.id) == b"a new small paper"
+    assert {d for _, d in box.check().damaged} == set(added)
