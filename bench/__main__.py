@@ -164,6 +164,25 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
                          f"{seconds(figure['commit_small'])} |")
         lines += ["", "The command's time includes starting Python and importing papka; "
                   "\"beyond unlock\" subtracts the in-process unlock of the same round.", ""]
+    space = vault.get("space")
+    if space:
+        lines += ["## Space: bytes of container per byte stored (papers of 1 KiB)", "",
+                  "| how the papers came in | documents | sectors in use | bytes of container "
+                  "per byte stored | packs (their sectors) | catalog pages, both copies | "
+                  "search indexes | roots and the rest |", "|---|---|---|---|---|---|---|---|"]
+        for name, label in (("folder", "one folder import (one commit)"),
+                            ("one_by_one", "one commit each")):
+            f = space.get(name)
+            if f:
+                lines.append(f"| {label} | {f['documents']:,} | {f['sectors']:,} | "
+                             f"{f['ratio']:.2f} | {f['pack_count']} ({f['packs']:,}) | "
+                             f"{f['catalog_pages_both_copies']:,} | {f['search_indexes']:,} | "
+                             f"{f['root_and_other']:,} |")
+        lines += ["", "Sectors in use are what a fresh unlock finds the compartment holding "
+                  "after the last commit (contents and packs, both copies of every catalog page "
+                  "and of the root, search indexes), 4,096 bytes each; small papers share "
+                  "sectors in packs and catalog pages are compressed (docs/FORMAT.md §4, §6).",
+                  ""]
     peak = vault.get("peak")
     if peak:
         lines += [f"## Peak memory, one file of {peak['file_mib']:,} MiB", "",
