@@ -11,6 +11,7 @@ import pytest
 
 from papka.vault.catalog import PAGES, CatalogRoot
 from papka.vault.objects import Pointer
+from papka.vault.packs import Packed, content_from_json
 from papka.vault.records import Document
 from papka.vault.records import record as _record
 
@@ -88,3 +89,18 @@ def test_a_root_that_is_not_an_object_is_refused() -> None:
     for data in ([], "root", None, 1):
         with pytest.raises(ValueError):
             CatalogRoot.from_json(data)
+
+
+def test_a_root_and_a_page_with_packed_documents_are_written_back_exactly() -> None:
+    """The hidden compartment of vectors/container/v2-packs.papka.gz: format 2, its packs by
+    id, and a page whose records point at places in a pack (docs/FORMAT.md §4 "Packs")."""
+    text = (VECTORS / "root-packed.json").read_text(encoding="ascii")
+    root = CatalogRoot.loads(text)
+    assert root.dumps() == text
+    assert root.format == 2 and root.packs and "packs" not in root.unknown
+    raw = (VECTORS / "page-packed.json").read_bytes()
+    records = json.loads(raw)
+    contents = [content_from_json(r["content"]) for r in records]
+    rebuilt = [_record(Document.from_json(r), c) for r, c in zip(records, contents, strict=True)]
+    assert json.dumps(rebuilt, separators=(",", ":"), ensure_ascii=False).encode() == raw
+    assert any(isinstance(c, Packed) and c.pack in root.packs for c in contents)
