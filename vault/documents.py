@@ -62,7 +62,9 @@ from papka.vault.packs import (
     Packed,
     content_from_json,
     is_pack_id,
+    pack_from_json,
     pack_of,
+    pack_to_json,
 )
 from papka.vault.records import (
     KIND,
@@ -123,7 +125,7 @@ class DocumentStore:
             for pack, pointer in (root.packs or {}).items():
                 if not is_pack_id(pack):
                     raise ValueError("a pack id is malformed")
-                self._packs[pack] = Pointer.from_json(pointer)
+                self._packs[pack] = pack_from_json(pointer)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ContainerDamaged("A compartment's index is malformed.") from None
         self._dirty: set[int] = set()
@@ -269,7 +271,7 @@ class DocumentStore:
         self._unwritten.clear()
         self._shrunk.clear()
         root = self._compartment.root
-        root.packs = {pack: pointer.to_json() for pack, pointer in self._packs.items()}
+        root.packs = {pack: pack_to_json(pointer) for pack, pointer in self._packs.items()}
         if root.packs:
             root.format = max(root.format, FORMAT_PACKED)
 

@@ -65,6 +65,39 @@ def content_from_json(data: dict[str, Any]) -> Content:
     return Pointer.from_json(data)
 
 
+#: The most sectors a pack's pointer may name: packs papka writes hold at most 65 (PACK_BYTES
+#: in 4,080-byte chunks); a crafted root claiming more is refused before anything is expanded.
+_MAX_PACK_SECTORS = 4096
+
+
+def pack_to_json(pointer: Pointer) -> dict[str, Any]:
+    """A pack's pointer as the root lists it: its one-sector chunks as runs of consecutive
+    sectors, `{"s": seed, "n": length, "r": [[first sector, sectors], ...]}` (docs/FORMAT.md
+    §6), so that the root stays short however many papers are packed."""
+    runs: list[list[int]] = []
+    for start, count in pointer.extents:
+        if count != 1:
+            raise ValueError("a pack is written in one-sector chunks")
+        if runs and runs[-1][0] + runs[-1][1] == start:
+            runs[-1][1] += 1
+        else:
+            runs.append([start, 1])
+    return {"s": pointer.seed.hex(), "n": pointer.length, "r": runs}
+
+
+def pack_from_json(data: dict[str, Any]) -> Pointer:
+    """The pointer of a pack as the root lists it (pack_to_json): one extent per sector."""
+    runs = data["r"]
+    if not isinstance(runs, list) or not all(
+            isinstance(r, list) and len(r) == 2 and type(r[0]) is int and type(r[1]) is int
+            and r[0] >= 0 and r[1] > 0 for r in runs):
+        raise ValueError("malformed pack runs")
+    if sum(count for _, count in runs) > _MAX_PACK_SECTORS:
+        raise ValueError("a pack larger than any papka writes")
+    extents = [[sector, 1] for start, count in runs for sector in range(start, start + count)]
+    return Pointer.from_json({"s": data["s"], "n": data["n"], "e": extents})
+
+
 def pack_of(raw: Any) -> str | None:
     """The pack a record's raw "content" names, if it is a pack member (no parsing beyond it)."""
     if isinstance(raw, dict):

@@ -20,7 +20,14 @@ from papka.vault.catalog import CatalogRoot
 from papka.vault.errors import ContainerDamaged, DocumentDamaged
 from papka.vault.header import SECTOR
 from papka.vault.objects import TAG, Pointer, sectors_holding
-from papka.vault.packs import PACK_BYTES, PACK_LIMIT, PACK_REFILL, Packed
+from papka.vault.packs import (
+    PACK_BYTES,
+    PACK_LIMIT,
+    PACK_REFILL,
+    Packed,
+    pack_from_json,
+    pack_to_json,
+)
 from papka.vault.storage import MemoryStorage
 from tests.vault.helpers import DECOY, MiB, add_bytes, new_container
 
@@ -296,3 +303,13 @@ def test_a_damaged_pack_is_not_refilled_and_adding_still_works(box: Container) -
     assert pack_id in docs._packs and place(box, new.id).pack != pack_id
     assert docs.read_bytes(new.id) == b"a new small paper"
     assert {d for _, d in box.check().damaged} == set(added)
+
+
+def test_the_root_lists_a_packs_sectors_as_runs_and_refuses_a_crafted_size() -> None:
+    pointer = Pointer(bytes(32), 3 * 4080, ((100, 1), (101, 1), (205, 1)))
+    listed = pack_to_json(pointer)
+    assert listed["r"] == [[100, 2], [205, 1]]
+    assert pack_from_json(listed) == pointer
+    for runs in ([[0, 10**12]], [[0, 0]], [[-1, 1]], [[0, 1, 2]], "x"):
+        with pytest.raises(ValueError):
+            pack_from_json({**listed, "r": runs})
