@@ -86,20 +86,23 @@ _crypto.weaken_for_tests()
 path, seed = sys.argv[1], int(sys.argv[2])
 rng = random.Random(seed)
 passphrase = sys.stdin.readline().rstrip("\n")
+
+def say(*words):
+    os.write(1, (" ".join(words) + "\n").encode())   # one write: a kill never cuts a line
 with Container.open(path, [passphrase]) as box:
     docs = box.newest.documents
     while True:
         listed = docs.list()
         if listed and rng.random() < 0.4:
             victim = rng.choice(listed).id
-            print("removing", victim, flush=True)
+            say("removing", victim)
             docs.remove(victim)
-            print("removed", victim, flush=True)
+            say("removed", victim)
         papers = [rng.randbytes(rng.randrange(0, 3000)) for _ in range(rng.randrange(1, 40))]
         with docs.batch():
             added = [docs.add(io.BytesIO(data), title="t").id for data in papers]
         for doc_id, data in zip(added, papers):
-            print("added", doc_id, hashlib.sha256(data).hexdigest(), flush=True)
+            say("added", doc_id, hashlib.sha256(data).hexdigest())
 """
 
 
