@@ -152,16 +152,18 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
         lines += ["## Many documents (1 KiB each)", "",
                   "| documents | unlock | first list after it | unlock + first list beyond the KDF "
                   "(same round) | `papka list` of all, as a command | the command beyond unlock "
-                  "| commit one small document |", "|---|---|---|---|---|---|---|"]
+                  "| commit one small document | bytes of container per byte stored |",
+                  "|---|---|---|---|---|---|---|---|"]
         for count, figure in scale.items():
             command = figure.get("papka_list_command")
             beyond = figure.get("papka_list_command_beyond_unlock")
+            space_ratio = f"{figure['space']['ratio']:.2f}" if "space" in figure else "–"
             lines.append(f"| {int(count):,} | {seconds(figure['unlock'])} | "
                          f"{seconds(figure['first_list'])} | "
                          f"{seconds(figure['unlock_and_first_list_beyond_kdf'])} | "
                          f"{seconds(command) if command else '–'} | "
                          f"{seconds(beyond) if beyond else '–'} | "
-                         f"{seconds(figure['commit_small'])} |")
+                         f"{seconds(figure['commit_small'])} | {space_ratio} |")
         lines += ["", "The command's time includes starting Python and importing papka; "
                   "\"beyond unlock\" subtracts the in-process unlock of the same round.", ""]
     space = vault.get("space")
