@@ -58,6 +58,7 @@ from papka.vault.packs import (
     PACK_LIMIT,
     PACK_REFILL,
     UNWRITTEN,
+    UNWRITTEN_LIMIT,
     Content,
     Packed,
     content_from_json,
@@ -106,6 +107,7 @@ class DocumentStore:
         # Small documents added since the last commit: their bytes, in memory, until the commit
         # writes them into a pack; and the packs that lost a member since (docs/FORMAT.md §4).
         self._unwritten: dict[str, bytes] = {}
+        self._unwritten_bytes = 0
         self._shrunk: set[str] = set()
         #: The documents of each pack, found by one pass over the records when first needed.
         self._by_pack: dict[str, set[str]] | None = None
@@ -269,6 +271,7 @@ class DocumentStore:
         if group:
             self._write_pack(group)
         self._unwritten.clear()
+        self._unwritten_bytes = 0
         self._shrunk.clear()
         root = self._compartment.root
         root.packs = {pack: pack_to_json(pointer) for pack, pointer in self._packs.items()}
@@ -298,6 +301,25 @@ class DocumentStore:
         for doc_id, at, length in places:
             self._content[doc_id] = Packed(pack, at, length)
             self._dirty.add(_page_of(doc_id))
+
+    def _hold_until_commit(self, doc_id: str, data: bytes) -> None:
+        """Keep a small document's bytes for the commit's packs. A batch that gathers more than
+        UNWRITTEN_LIMIT bytes writes full packs at once (new objects nothing points at until
+        the commit, so a crash still loses nothing committed), keeping memory bounded."""
+        self._unwritten[doc_id] = data
+        self._unwritten_bytes += len(data)
+        if self._unwritten_bytes < UNWRITTEN_LIMIT:
+            return
+        group: builtins.list[tuple[str, bytes]] = []
+        filled = 0
+        for held_id, held in builtins.list(self._unwritten.items()):
+            if group and filled + len(held) > PACK_BYTES:
+                self._write_pack(group)
+                for written, _ in group:
+                    self._unwritten_bytes -= len(self._unwritten.pop(written))
+                group, filled = [], 0
+            group.append((held_id, held))
+            filled += len(held)
 
     def _pack_to_refill(self) -> str | None:
         """The smallest pack holding less than PACK_REFILL bytes: a commit that adds small
@@ -654,7 +676,7 @@ class DocumentStore:
             content = self._content.pop(key)
             if isinstance(content, Packed):
                 if content.pack == UNWRITTEN:
-                    del self._unwritten[key]
+                    self._unwritten_bytes -= len(self._unwritten.pop(key))
                 else:
                     self._shrunk.add(content.pack)
                     if self._by_pack is not None:
@@ -777,7 +799,7 @@ class IncomingDocument:
                            commitments=commitments.to_record())
             documents._put(doc, pointer)
             if small is not None:
-                documents._unwritten[doc_id] = small[0]
+                documents._hold_until_commit(doc_id, small[0])
         self.document = documents._docs[doc_id]
         return self.document
 

@@ -30,6 +30,9 @@ PACK_CHUNK_SECTORS = 1
 #: The pack of a document added in the open transaction, whose bytes wait in memory for the
 #: commit that writes them into a pack.
 UNWRITTEN = ""
+#: A batch holds at most about this many bytes of small documents in memory: beyond it, full
+#: packs are written before the commit.
+UNWRITTEN_LIMIT = 8 * 1024 * 1024
 
 _PACK_ID = re.compile(r"[0-9a-f]{8}")
 

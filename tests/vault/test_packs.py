@@ -313,3 +313,25 @@ def test_the_root_lists_a_packs_sectors_as_runs_and_refuses_a_crafted_size() -> 
     for runs in ([[0, 10**12]], [[0, 0]], [[-1, 1]], [[0, 1, 2]], "x"):
         with pytest.raises(ValueError):
             pack_from_json({**listed, "r": runs})
+
+
+def test_a_large_batch_of_small_papers_writes_full_packs_before_its_commit(
+        box: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded: past the limit, full packs are written inside the transaction,
+    and the whole batch is still one commit (or none, if it fails)."""
+    from papka.vault import packs
+
+    monkeypatch.setattr(packs, "UNWRITTEN_LIMIT", 20_000)
+    monkeypatch.setattr("papka.vault.documents.UNWRITTEN_LIMIT", 20_000)
+    monkeypatch.setattr("papka.vault.documents.PACK_BYTES", 8_000)
+    docs = box.newest.documents
+    generation = box.newest.generation
+    with pytest.raises(RuntimeError), docs.batch():
+        add_small(box, 40, size=1000)
+        assert len(docs._unwritten) < 40 and docs._packs
+        raise RuntimeError("stopped")
+    assert len(docs) == 0 and not docs._packs and box.newest.generation == generation
+    added = add_small(box, 40, size=1000)
+    assert box.newest.generation == generation + 1
+    assert all(p.length <= 8_000 for p in docs._packs.values()) and len(docs._packs) == 5
+    assert {d: docs.read_bytes(d) for d in added} == added and box.check().ok
