@@ -64,7 +64,6 @@ from papka.vault.packs import (
     content_from_json,
     is_pack_id,
     pack_from_json,
-    pack_of,
     pack_to_json,
 )
 from papka.vault.records import (
@@ -336,7 +335,7 @@ class DocumentStore:
             # at 100,000 documents, once per session.
             by_pack: dict[str, set[str]] = {}
             for doc_id, held in self._content.held():
-                # pack_of(held), written out: a call per document is most of the pass.
+                # Inline, not a function: a call per document would be most of the pass.
                 pack = held.get("p") if type(held) is dict else getattr(held, "pack", None)
                 if pack and type(pack) is str:
                     by_pack.setdefault(pack, set()).add(doc_id)
@@ -363,7 +362,7 @@ class DocumentStore:
         for doc_id in self._content:
             if self._content.is_raw(doc_id):
                 raw = self._content.raw(doc_id)
-                if pack_of(raw) is None:
+                if "p" not in raw:               # a pack member: its pack is marked above
                     # As tuples, like Pointer.extents; the shape is checked when marked.
                     yield from map(tuple, raw["e"])
             else:

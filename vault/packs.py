@@ -101,13 +101,5 @@ def pack_from_json(data: dict[str, Any]) -> Pointer:
     return Pointer.from_json({"s": data["s"], "n": data["n"], "e": extents})
 
 
-def pack_of(content: Any) -> str | None:
-    """The pack a record's "content" names, as JSON or as parsed, if it is a pack member."""
-    if type(content) is dict:
-        pack = content.get("p")
-        return pack if type(pack) is str else None
-    return content.pack if type(content) is Packed else None
-
-
 def is_pack_id(text: Any) -> bool:
     return isinstance(text, str) and _PACK_ID.fullmatch(text) is not None
