@@ -225,27 +225,29 @@ class DocumentStore:
         return data
 
     def _flush_packs(self) -> None:
-        """Rewrite every pack that lost a member without it, and write the documents added since
-        the last commit, with the survivors, into new packs (docs/FORMAT.md §4)."""
+        """Rewrite every pack that lost a member without it, refill the smallest small pack, and
+        write the rest of the documents added since the last commit into new packs
+        (docs/FORMAT.md §4 "Packs")."""
         if not self._unwritten and not self._shrunk:
             return
         store = self._compartment.store
+        adding = builtins.list(self._unwritten.items())
         rewrite = set(self._shrunk)
-        refill = self._pack_to_refill() if self._unwritten else None
+        refill = self._pack_to_refill() if adding else None
         if refill is not None:
             rewrite.add(refill)
-        moving: dict[str, bytes] = {}
         members = self._members(rewrite) if rewrite else {}
         for pack in sorted(rewrite):
             pointer = self._packs.get(pack)
             if pointer is None:
                 continue                         # a pack the catalog never held
-            survivors: dict[str, bytes] = {}
+            kept: builtins.list[tuple[str, Packed, bytes]] = []
             try:
                 for doc_id in members.get(pack, []):
                     place = self._content[doc_id]
                     assert isinstance(place, Packed)
-                    survivors[doc_id] = store.read_range(pointer, place.offset, place.length)
+                    kept.append((doc_id, place,
+                                 store.read_range(pointer, place.offset, place.length)))
             except ChunkDamaged:
                 if pack not in self._shrunk:
                     continue                     # a damaged pack is simply not refilled
@@ -253,15 +255,40 @@ class DocumentStore:
                     "A document stored together with this one is damaged, so papka "
                     "cannot store the others without it; nothing was changed.",
                     hint="Run `papka check` to name it, and remove it first.") from None
-            moving.update(survivors)
-            del self._packs[pack]
-            if self._by_pack is not None:
-                self._by_pack.pop(pack, None)
             store.free(pointer)
-        moving.update(self._unwritten)
-        group: builtins.list[tuple[str, bytes]] = []
+            del self._packs[pack]
+            kept.sort(key=lambda k: k[1].offset)
+            live = sum(len(data) for _, _, data in kept)
+            end = max((place.offset + place.length for _, place, _ in kept), default=0)
+            overlapping = any(a[1].offset + a[1].length > b[1].offset
+                              for a, b in zip(kept, kept[1:], strict=False))
+            if 2 * live < end or overlapping:
+                # More removed than kept (or a crafted layout): the kept members move together,
+                # and their records change.
+                adding = [(doc_id, data) for doc_id, _, data in kept] + adding
+                if self._by_pack is not None:
+                    self._by_pack.pop(pack, None)
+                continue
+            # The kept members stay where they were, so their records do not change; what the
+            # removed ones held becomes zero bytes, and the end is cut after the last kept one.
+            layout: builtins.list[tuple[str | None, bytes]] = []
+            at = 0
+            for _, place, data in kept:
+                layout.append((None, bytes(place.offset - at)))
+                layout.append((None, data))
+                at = place.offset + place.length
+            if pack == refill:
+                while adding and at + len(adding[0][1]) <= PACK_BYTES:
+                    doc_id, data = adding.pop(0)
+                    layout.append((doc_id, data))
+                    at += len(data)
+            if layout:                           # even members of no bytes need their pack
+                self._write_pack(layout, pack)
+            elif self._by_pack is not None:
+                self._by_pack.pop(pack, None)
+        group: builtins.list[tuple[str | None, bytes]] = []
         filled = 0
-        for doc_id, data in moving.items():
+        for doc_id, data in adding:
             if group and filled + len(data) > PACK_BYTES:
                 self._write_pack(group)
                 group, filled = [], 0
@@ -277,26 +304,31 @@ class DocumentStore:
         if root.packs:
             root.format = max(root.format, FORMAT_PACKED)
 
-    def _write_pack(self, members: builtins.list[tuple[str, bytes]]) -> None:
+    def _write_pack(self, layout: builtins.list[tuple[str | None, bytes]],
+                    pack: str | None = None) -> None:
+        """Write a pack (a new object) holding `layout`'s bytes in order; the documents named
+        in it get their new place (None: bytes whose record does not change). `pack`: the id
+        of the pack this one replaces, kept so that its other members' records stay valid."""
         writer = self._compartment.store.writer(chunk_sectors=PACK_CHUNK_SECTORS)
         places: builtins.list[tuple[str, int, int]] = []
         offset = 0
         try:
-            for doc_id, data in members:
+            for doc_id, data in layout:
                 writer.write(data)
-                places.append((doc_id, offset, len(data)))
+                if doc_id is not None:
+                    places.append((doc_id, offset, len(data)))
                 offset += len(data)
         except BaseException:
             writer.abort()
             raise
         pointer = writer.close()[0]
-        while True:
-            pack = self._compartment._container.random(4).hex()
-            if pack not in self._packs:
-                break
+        while pack is None:
+            drawn = self._compartment._container.random(4).hex()
+            if drawn not in self._packs:
+                pack = drawn
         self._packs[pack] = pointer
         if self._by_pack is not None:
-            self._by_pack[pack] = {doc_id for doc_id, _, _ in places}
+            self._by_pack.setdefault(pack, set()).update(doc_id for doc_id, _, _ in places)
         for doc_id, at, length in places:
             self._content[doc_id] = Packed(pack, at, length)
             self._dirty.add(_page_of(doc_id))
@@ -309,13 +341,14 @@ class DocumentStore:
         self._unwritten_bytes += len(data)
         if self._unwritten_bytes < UNWRITTEN_LIMIT:
             return
-        group: builtins.list[tuple[str, bytes]] = []
+        group: builtins.list[tuple[str | None, bytes]] = []
         filled = 0
         for held_id, held in builtins.list(self._unwritten.items()):
             if group and filled + len(held) > PACK_BYTES:
                 self._write_pack(group)
                 for written, _ in group:
-                    self._unwritten_bytes -= len(self._unwritten.pop(written))
+                    if written is not None:
+                        self._unwritten_bytes -= len(self._unwritten.pop(written))
                 group, filled = [], 0
             group.append((held_id, held))
             filled += len(held)

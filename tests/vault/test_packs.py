@@ -335,3 +335,75 @@ def test_a_large_batch_of_small_papers_writes_full_packs_before_its_commit(
     assert box.newest.generation == generation + 1
     assert all(p.length <= 8_000 for p in docs._packs.values()) and len(docs._packs) == 5
     assert {d: docs.read_bytes(d) for d in added} == added and box.check().ok
+
+
+def test_removing_a_member_rewrites_its_pack_but_changes_no_other_record(
+        box: Container) -> None:
+    """The others keep their pack id and offsets (the removed bytes become zeros in the new
+    pack), so a removal rewrites one catalog page, not one per member."""
+    added = add_small(box, 12, size=1000)
+    docs = box.newest.documents
+    (pack_id, before), = docs._packs.items()
+    places = {d: place(box, d) for d in added}
+    victim = sorted(added, key=lambda d: places[d].offset)[4]
+    written: list[int] = []
+    real = docs._flush_pages
+
+    def counting() -> None:
+        written.append(len(docs._dirty))
+        real()
+
+    docs._flush_pages = counting  # type: ignore[method-assign]
+    docs.remove(victim)
+    after = docs._packs[pack_id]
+    assert after.seed != before.seed and after.length == before.length
+    assert {d: place(box, d) for d in added if d != victim} == \
+        {d: p for d, p in places.items() if d != victim}
+    assert written == [1]
+    plain = box.newest.store.read_bytes(after)
+    hole = places[victim]
+    assert plain[hole.offset:hole.offset + hole.length] == bytes(hole.length)
+    assert {d: docs.read_bytes(d) for d in added if d != victim} == \
+        {d: b for d, b in added.items() if d != victim}
+
+
+def test_a_pack_with_more_removed_than_kept_is_compacted(box: Container) -> None:
+    added = add_small(box, 10, size=1000)
+    docs = box.newest.documents
+    order = sorted(added, key=lambda d: place(box, d).offset)
+    with docs.batch():
+        for doc_id in order[:6]:
+            docs.remove(doc_id)
+    (pack,) = docs._packs.values()
+    assert pack.length == 4000
+    assert sorted(place(box, d).offset for d in order[6:]) == [0, 1000, 2000, 3000]
+    assert {d: docs.read_bytes(d) for d in order[6:]} == {d: added[d] for d in order[6:]}
+
+
+def test_removing_the_last_members_cuts_the_pack_short(box: Container) -> None:
+    added = add_small(box, 10, size=1000)
+    docs = box.newest.documents
+    order = sorted(added, key=lambda d: place(box, d).offset)
+    with docs.batch():
+        for doc_id in order[7:]:
+            docs.remove(doc_id)
+    (pack,) = docs._packs.values()
+    assert pack.length == 7000 and {d: docs.read_bytes(d) for d in order[:7]} == \
+        {d: added[d] for d in order[:7]}
+
+
+def test_refilling_a_pack_appends_and_leaves_its_members_where_they_were(
+        box: Container) -> None:
+    first = add_bytes(box, b"first paper " * 50)
+    before = place(box, first.id)
+    second = add_bytes(box, b"second paper " * 50)
+    assert place(box, first.id) == before
+    assert place(box, second.id) == Packed(before.pack, before.length, len(b"second paper ") * 50)
+    assert box.newest.documents.read_bytes(second.id) == b"second paper " * 50
+
+
+def test_empty_papers_keep_their_pack_through_refills_and_removals(box: Container) -> None:
+    empties = [add_bytes(box, b"").id for _ in range(3)]
+    docs = box.newest.documents
+    docs.remove(empties[0])
+    assert [docs.read_bytes(d) for d in empties[1:]] == [b"", b""] and box.check().ok
