@@ -705,6 +705,10 @@ class DocumentStore:
         overwritten like any freed object (docs/FORMAT.md §4)."""
         key = self.resolve(doc_id)
         with self._change():
+            page = _page_of(key)
+            # The page's search keys are read (or recomputed, from the records) while this
+            # document's record is still there.
+            keys = self._page_keys(page)
             content = self._content.pop(key)
             if isinstance(content, Packed):
                 if content.pack == UNWRITTEN:
@@ -716,8 +720,7 @@ class DocumentStore:
             else:
                 self._compartment.store.free(content)
             del self._docs[key]
-            page = _page_of(key)
-            self._page_keys(page).pop(key, None)
+            keys.pop(key, None)
             self._ids_by_page[page].discard(key)
             self._dirty.add(page)
 
