@@ -157,16 +157,18 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
         lines += ["## Many documents (1 KiB each)", "",
                   "| documents | unlock | first list after it | unlock + first list beyond the KDF "
                   "(same round) | `papka list` of all, as a command | the command beyond unlock "
-                  "| commit one small document |", "|---|---|---|---|---|---|---|"]
+                  "| commit one small document | bytes of container per byte stored |",
+                  "|---|---|---|---|---|---|---|---|"]
         for count, figure in scale.items():
             command = figure.get("papka_list_command")
             beyond = figure.get("papka_list_command_beyond_unlock")
+            space_ratio = f"{figure['space']['ratio']:.2f}" if "space" in figure else "–"
             lines.append(f"| {int(count):,} | {seconds(figure['unlock'])} | "
                          f"{seconds(figure['first_list'])} | "
                          f"{seconds(figure['unlock_and_first_list_beyond_kdf'])} | "
                          f"{seconds(command) if command else '–'} | "
                          f"{seconds(beyond) if beyond else '–'} | "
-                         f"{seconds(figure['commit_small'])} |")
+                         f"{seconds(figure['commit_small'])} | {space_ratio} |")
         lines += ["", "The command's time includes starting Python and importing papka; "
                   "\"beyond unlock\" subtracts the in-process unlock of the same round.", ""]
     startup = vault.get("startup")
@@ -183,6 +185,25 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
                   f"{seconds(startup['list_empty_command'])} |",
                   f"| the same, beyond the in-process unlock of the same round | "
                   f"{seconds(startup['list_empty_command_beyond_unlock'])} |", ""]
+    space = vault.get("space")
+    if space:
+        lines += ["## Space: bytes of container per byte stored (papers of 1 KiB)", "",
+                  "| how the papers came in | documents | sectors in use | bytes of container "
+                  "per byte stored | packs (their sectors) | catalog pages, both copies | "
+                  "search indexes | roots and the rest |", "|---|---|---|---|---|---|---|---|"]
+        for name, label in (("folder", "one folder import (one commit)"),
+                            ("one_by_one", "one commit each")):
+            f = space.get(name)
+            if f:
+                lines.append(f"| {label} | {f['documents']:,} | {f['sectors']:,} | "
+                             f"{f['ratio']:.2f} | {f['pack_count']} ({f['packs']:,}) | "
+                             f"{f['catalog_pages_both_copies']:,} | {f['search_indexes']:,} | "
+                             f"{f['root_and_other']:,} |")
+        lines += ["", "Sectors in use are what a fresh unlock finds the compartment holding "
+                  "after the last commit (contents and packs, both copies of every catalog page "
+                  "and of the root, search indexes), 4,096 bytes each; small papers share "
+                  "sectors in packs and catalog pages are compressed (docs/FORMAT.md §4, §6).",
+                  ""]
     peak = vault.get("peak")
     if peak:
         lines += [f"## Peak memory, one file of {peak['file_mib']:,} MiB", "",

@@ -270,6 +270,54 @@ def bench_import(work: Path, counts: list[int], rounds: int) -> Figures:
     return result
 
 
+def space_used(path: Path) -> Figures:
+    """What a fresh unlock of `path` finds in use (every data sector one of its objects holds:
+    contents and packs, both copies of every catalog page and of the root, search indexes),
+    split by kind, in sectors of 4,096 bytes."""
+    with Container.open(path, [PASSPHRASE], writable=False) as box:
+        compartment = box.newest
+        docs = compartment.documents
+        first = box.geometry.first_data_sector
+        marked = box.space.map[first:].count(1)
+        pages = sum(p.sectors for copies in docs._page_pointers if copies for p in copies)
+        search = sum(p.sectors for p in docs._search_pointers if p)
+        packs = sum(p.sectors for p in docs._packs.values())
+        used = compartment.used_sectors()
+        stored = sum(d.size for d in docs.list())
+        return {"sectors": used, "sectors_marked_in_use": marked, "bytes_stored": stored,
+                "ratio": used * 4096 / stored, "catalog_pages_both_copies": pages,
+                "search_indexes": search, "packs": packs, "pack_count": len(docs._packs),
+                "root_and_other": used - pages - search - packs,
+                "catalog_format": compartment.root.format}
+
+
+def bench_space(work: Path, folder_count: int, one_by_one: int) -> Figures:
+    """Bytes of container per byte stored, for papers of 1 KiB: `folder_count` of them imported
+    as a folder in one commit, and `one_by_one` added one commit each."""
+    folder = work / "space-folder"
+    folder.mkdir()
+    for number in range(folder_count):
+        (folder / f"scan-{number:06d}.jpg").write_bytes(os.urandom(1024))
+    path = work / "space.papka"
+    Container.create(path, (folder_count * 6 // 1024 + 64) * MiB, PASSPHRASE)
+    with Container.open(path, [PASSPHRASE]) as box:
+        seconds = timed(lambda: box.newest.documents.import_folder(folder))
+    result: Figures = {"folder": {"documents": folder_count, "import_s": seconds,
+                                  **space_used(path)}}
+    path.unlink()
+    shutil.rmtree(folder)
+    Container.create(path, 64 * MiB, PASSPHRASE)
+    with Container.open(path, [PASSPHRASE]) as box:
+        docs = box.newest.documents
+        start = time.perf_counter()
+        for number in range(one_by_one):
+            docs.add(io.BytesIO(os.urandom(1024)), filename=f"scan-{number:06d}.jpg")
+        seconds = time.perf_counter() - start
+    result["one_by_one"] = {"documents": one_by_one, "add_all_s": seconds, **space_used(path)}
+    path.unlink()
+    return result
+
+
 def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
     """Many documents of 1 KiB: unlock, the first list after it (which builds the records),
     `papka list` of every document through the command (interpreter start-up and unlock
@@ -280,13 +328,15 @@ def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
     for count in counts:
         path = work / f"many{count}"
         Container.create(path, (count * 5 // 1024 + 128) * MiB, PASSPHRASE)
-        payload = os.urandom(1024)
         with Container.open(path, [PASSPHRASE]) as box:
             docs = box.newest.documents
             with docs.batch():
                 for number in range(count):
-                    docs.add(io.BytesIO(payload), title=f"Справка номер {number}",
+                    # Each paper different, so that its hash does not compress away in the
+                    # catalog and the space figure is a real one.
+                    docs.add(io.BytesIO(os.urandom(1024)), title=f"Справка номер {number}",
                              kind="other", tags=["bulk"], filename=f"scan-{number}.jpg")
+        space = space_used(path)
         unlocks, firsts, commands, commits, beyond = [], [], [], [], []
         passphrase_file = work / "passphrase"
         passphrase_file.write_text(PASSPHRASE + "\n")
@@ -324,7 +374,7 @@ def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
         result[str(count)] = {
             "documents": count, "unlock": spread(unlocks),
             "first_list": spread(firsts), "unlock_and_first_list_beyond_kdf": spread(beyond),
-            "commit_small": spread(commits)}
+            "commit_small": spread(commits), "space": space}
         if commands:
             result[str(count)]["papka_list_command"] = spread(commands)
             result[str(count)]["papka_list_command_beyond_unlock"] = spread(
@@ -469,6 +519,7 @@ def main() -> None:
         ("import", lambda: bench_import(work, imports, args.rounds)),
         ("scale", lambda: bench_scale(work, scale, args.rounds)),
         ("startup", lambda: bench_startup(work, args.rounds)),
+        ("space", lambda: bench_space(work, 10_000, 1_000)),
         ("peak", lambda: bench_peak_memory(work, peak)),
     ]
     if args.only:

@@ -351,6 +351,10 @@ MESSAGES = (
     N_("The disclosure holds a compressed or oversized file."),
     N_("The disclosure is not a complete ZIP archive."),
     N_("The commitment list is malformed."),
+    # papka.vault.documents (packs)
+    N_("A document stored together with this one is damaged, so papka cannot store the others "
+       "without it; nothing was changed."),
+    N_("Run `papka check` to name it, and remove it first."),
 )
 
 _DOCUMENT_DAMAGED = N_("Document {doc_id} is damaged: its stored bytes fail verification.")

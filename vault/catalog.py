@@ -20,8 +20,11 @@ PAGES = 64
 #: export profiles ("profiles") and the signed manifests of bundles sent ("sent", for
 #: disclosures); the store only checks that each is a JSON object.
 SECTIONS = ("book", "profiles", "sent")
-#: The catalog format this papka writes.
+#: The catalog format of a compartment that holds neither packs nor compressed catalog objects.
 FORMAT = 1
+#: The catalog format once a compartment holds packs or compressed catalog pages
+#: (docs/FORMAT.md §6); papka before packs reads neither, and reports the catalog as damaged.
+FORMAT_PACKED = 2
 
 
 class KeyPair(TypedDict):
@@ -53,6 +56,9 @@ class CatalogRoot:
     search: list[dict[str, Any] | None] | None = None
     #: Kinds the keeper added; absent until the first one.
     kinds: list[str] | None = None
+    #: Packs of small documents, by pack id: their object pointers (JSON). Absent until the
+    #: first pack.
+    packs: dict[str, dict[str, Any]] | None = None
     #: The sections of SECTIONS that were ever written, by name.
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     format: int = FORMAT
@@ -82,6 +88,8 @@ class CatalogRoot:
             values["search"] = self.search
         if self.kinds is not None:
             values["kinds"] = self.kinds
+        if self.packs is not None:
+            values["packs"] = self.packs
         values.update(self.sections)
         values.update(self.unknown)
         ordered = {key: values[key] for key in self.order if key in values}
@@ -127,12 +135,18 @@ class CatalogRoot:
         sections = {name: data[name] for name in SECTIONS if name in data}
         if not all(isinstance(value, dict) for value in sections.values()):
             raise ValueError("a section of the catalog has the wrong shape")
+        packs = data.get("packs")
+        if packs is not None and not (isinstance(packs, dict) and all(
+                isinstance(p, dict) for p in packs.values())):
+            raise ValueError("pack pointers have the wrong shape")
         fmt = data.get("format", FORMAT)
         if type(fmt) is not int:
             raise ValueError("the catalog format is not a number")
-        known = {"format", "older", "identity", "pages", "search", "kinds", *SECTIONS}
+        if fmt > FORMAT_PACKED:
+            raise ValueError("the catalog was written in a newer format")
+        known = {"format", "older", "identity", "pages", "search", "kinds", "packs", *SECTIONS}
         return cls(identity=identity, older=older, pages=pages, search=search, kinds=kinds,
-                   sections=sections, format=fmt,
+                   packs=packs, sections=sections, format=fmt,
                    unknown={k: v for k, v in data.items() if k not in known},
                    order=list(data))
 

@@ -28,6 +28,7 @@ from papka.vault.catalog import CatalogRoot, KeyPair, Link
 from papka.vault.compartment import _ROOT_DIRECT, Compartment
 from papka.vault.errors import (
     ContainerDamaged,
+    DocumentDamaged,
     FileTooLarge,
     InvalidInput,
     NoCompartmentOpens,
@@ -46,7 +47,7 @@ from papka.vault.header import (
     pack_roots,
     seal_slot,
 )
-from papka.vault.objects import ChunkDamaged, ObjectStore, SpaceMap
+from papka.vault.objects import ObjectStore, SpaceMap
 from papka.vault.storage import FileStorage, Storage
 from papka.vault.unlock import (
     Unlocked,
@@ -531,12 +532,11 @@ class Container:
         if repair:
             self.repair_headers()
         for compartment in self._compartments:
-            for doc_id, pointer in compartment.documents._pointers():
+            for doc_id, _place in compartment.documents._pointers():
                 checked += 1
                 try:
-                    for chunk in compartment.store.chunks(pointer):
-                        total += len(chunk)
-                except ChunkDamaged:
+                    total += compartment.documents.verify(doc_id)
+                except DocumentDamaged:
                     damaged.append((compartment.level, doc_id))
                 except EnvironmentProblem:
                     damaged.append((compartment.level, doc_id))

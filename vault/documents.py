@@ -10,10 +10,12 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import errno
+import io
 import json
 import os
 import re
 import stat
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -25,7 +27,7 @@ from papka.media import sniff_media_type
 from papka.output_files import new_output_file
 from papka.text import lemma_keys, query_word_keys, search_keys
 from papka.vault.bulk import bulk_objects
-from papka.vault.catalog import PAGES
+from papka.vault.catalog import FORMAT_PACKED, PAGES
 from papka.vault.commitments import (
     SALT_BYTES,
     Commitment,
@@ -42,7 +44,30 @@ from papka.vault.errors import (
     DocumentNotFound,
     InvalidInput,
 )
-from papka.vault.objects import ChunkDamaged, Extent, ObjectReader, ObjectWriter, Pointer
+from papka.vault.objects import (
+    ChunkDamaged,
+    Extent,
+    ObjectReader,
+    ObjectWriter,
+    Pointer,
+    sectors_for,
+    sectors_holding,
+)
+from papka.vault.packs import (
+    PACK_BYTES,
+    PACK_CHUNK_SECTORS,
+    PACK_LIMIT,
+    PACK_REFILL,
+    UNWRITTEN,
+    UNWRITTEN_LIMIT,
+    Content,
+    Packed,
+    content_from_json,
+    is_member_text,
+    is_pack_id,
+    pack_from_json,
+    pack_to_json,
+)
 from papka.vault.records import (
     KIND,
     KINDS,
@@ -83,7 +108,14 @@ class DocumentStore:
         # Records are kept as parsed JSON and turned into Document and Pointer objects on first
         # use: unlocking then costs one JSON parse per page and nothing per document.
         self._docs: _Lazy[Document] = _Lazy(Document.from_json)
-        self._content: _Lazy[Pointer] = _Lazy(Pointer.from_json)
+        self._content: _Lazy[Content] = _Lazy(content_from_json)
+        # Small documents added since the last commit: their bytes, in memory, until the commit
+        # writes them into a pack; and the packs that lost a member since (docs/FORMAT.md §4).
+        self._unwritten: dict[str, bytes] = {}
+        self._unwritten_bytes = 0
+        self._shrunk: set[str] = set()
+        #: The documents of each pack, found by one pass over the records when first needed.
+        self._by_pack: dict[str, set[str]] | None = None
         self._ids_by_page: list[set[str]] = [set() for _ in range(PAGES)]
         # Search keys live in one more object per page, read on the first search or write of
         # that page, so that unlocking parses only the records (docs/FORMAT.md §6).
@@ -96,6 +128,11 @@ class DocumentStore:
             self._search_pointers: list[Pointer | None] = [
                 Pointer.from_json(p) if p else None for p in search]
             self._search_pointers.extend([None] * (PAGES - len(self._search_pointers)))
+            self._packs: dict[str, Pointer] = {}
+            for pack, pointer in (root.packs or {}).items():
+                if not is_pack_id(pack):
+                    raise ValueError("a pack id is malformed")
+                self._packs[pack] = pack_from_json(pointer)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ContainerDamaged("A compartment's index is malformed.") from None
         self._dirty: set[int] = set()
@@ -119,7 +156,7 @@ class DocumentStore:
         store = self._compartment.store
         for copy in copies:
             try:
-                records: list[dict[str, Any]] = json.loads(store.read_bytes(copy))
+                records: list[dict[str, Any]] = json.loads(_catalog_text(store.read_bytes(copy)))
                 if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
                     raise ValueError("a catalog page is a list of records")
             except (ChunkDamaged, ValueError):
@@ -139,7 +176,8 @@ class DocumentStore:
             pointer = self._search_pointers[page]
             if pointer is not None:
                 try:
-                    stored = json.loads(self._compartment.store.read_bytes(pointer))
+                    stored = json.loads(_catalog_text(
+                        self._compartment.store.read_bytes(pointer)))
                 except (ChunkDamaged, ValueError):
                     stored = {}          # derivable: recomputed below, rewritten on next commit
             if not isinstance(stored, dict):
@@ -155,7 +193,9 @@ class DocumentStore:
         return keys
 
     def _flush_pages(self) -> None:
-        """Write the changed pages as new objects (called by Compartment.commit)."""
+        """Write the new and changed packs, then the changed pages, as new objects (called by
+        Compartment.commit)."""
+        self._flush_packs()
         store = self._compartment.store
         for page in sorted(self._dirty):
             for old in self._page_pointers[page] or ():
@@ -164,7 +204,8 @@ class DocumentStore:
                        and self._content.is_raw(doc_id)
                        else record(self._docs[doc_id], self._content[doc_id])
                        for doc_id in sorted(self._ids_by_page[page])]
-            data = json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()
+            data = self._catalog_object(
+                json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode())
             new = [store.write_bytes(data, copy) for copy in (0, 1)] if records else None
             self._page_pointers[page] = new
             self._compartment.root.pages[page] = [p.to_json() for p in new] if new else None
@@ -172,12 +213,184 @@ class DocumentStore:
             old_search = self._search_pointers[page]
             if old_search is not None:
                 store.free(old_search)
-            search = store.write_bytes(json.dumps(keys, separators=(",", ":"), ensure_ascii=False)
-                                       .encode()) if keys else None
+            search = store.write_bytes(self._catalog_object(
+                json.dumps(keys, separators=(",", ":"), ensure_ascii=False).encode())
+            ) if keys else None
             self._search_pointers[page] = search
             self._compartment.root.search = [p.to_json() if p else None
                                              for p in self._search_pointers]
         self._dirty.clear()
+
+    def _catalog_object(self, data: bytes) -> bytes:
+        """A catalog page or search index as stored: zlib-compressed when that saves at least
+        one sector (docs/FORMAT.md §6), which marks the catalog as format 2."""
+        packed = zlib.compress(data, 6)
+        if sectors_for(len(packed)) < sectors_for(len(data)):
+            self._compartment.root.format = max(self._compartment.root.format, FORMAT_PACKED)
+            return packed
+        return data
+
+    def _flush_packs(self) -> None:
+        """Rewrite every pack that lost a member without it, refill the smallest small pack, and
+        write the rest of the documents added since the last commit into new packs
+        (docs/FORMAT.md §4 "Packs")."""
+        if not self._unwritten and not self._shrunk:
+            return
+        store = self._compartment.store
+        adding = builtins.list(self._unwritten.items())
+        rewrite = set(self._shrunk)
+        refill = self._pack_to_refill() if adding else None
+        if refill is not None:
+            rewrite.add(refill)
+        members = self._members(rewrite) if rewrite else {}
+        for pack in sorted(rewrite):
+            pointer = self._packs.get(pack)
+            if pointer is None:
+                continue                         # a pack the catalog never held
+            kept: builtins.list[tuple[str, Packed, bytes]] = []
+            try:
+                for doc_id in members.get(pack, []):
+                    place = self._content[doc_id]
+                    assert isinstance(place, Packed)
+                    kept.append((doc_id, place,
+                                 store.read_range(pointer, place.offset, place.length)))
+            except ChunkDamaged:
+                if pack not in self._shrunk:
+                    continue                     # a damaged pack is simply not refilled
+                raise ContainerDamaged(
+                    "A document stored together with this one is damaged, so papka "
+                    "cannot store the others without it; nothing was changed.",
+                    hint="Run `papka check` to name it, and remove it first.") from None
+            store.free(pointer)
+            del self._packs[pack]
+            kept.sort(key=lambda k: k[1].offset)
+            live = sum(len(data) for _, _, data in kept)
+            end = max((place.offset + place.length for _, place, _ in kept), default=0)
+            overlapping = any(a[1].offset + a[1].length > b[1].offset
+                              for a, b in zip(kept, kept[1:], strict=False))
+            if 2 * live < end or overlapping:
+                # More removed than kept (or a crafted layout): the kept members move together,
+                # and their records change.
+                adding = [(doc_id, data) for doc_id, _, data in kept] + adding
+                if self._by_pack is not None:
+                    self._by_pack.pop(pack, None)
+                continue
+            # The kept members stay where they were, so their records do not change; what the
+            # removed ones held becomes zero bytes, and the end is cut after the last kept one.
+            layout: builtins.list[tuple[str | None, bytes]] = []
+            at = 0
+            for _, place, data in kept:
+                layout.append((None, bytes(place.offset - at)))
+                layout.append((None, data))
+                at = place.offset + place.length
+            if pack == refill:
+                while adding and at + len(adding[0][1]) <= PACK_BYTES:
+                    doc_id, data = adding.pop(0)
+                    layout.append((doc_id, data))
+                    at += len(data)
+            if layout:                           # even members of no bytes need their pack
+                self._write_pack(layout, pack)
+            elif self._by_pack is not None:
+                self._by_pack.pop(pack, None)
+        group: builtins.list[tuple[str | None, bytes]] = []
+        filled = 0
+        for doc_id, data in adding:
+            if group and filled + len(data) > PACK_BYTES:
+                self._write_pack(group)
+                group, filled = [], 0
+            group.append((doc_id, data))
+            filled += len(data)
+        if group:
+            self._write_pack(group)
+        self._unwritten.clear()
+        self._unwritten_bytes = 0
+        self._shrunk.clear()
+        root = self._compartment.root
+        root.packs = {pack: pack_to_json(pointer) for pack, pointer in self._packs.items()}
+        if root.packs:
+            root.format = max(root.format, FORMAT_PACKED)
+
+    def _write_pack(self, layout: builtins.list[tuple[str | None, bytes]],
+                    pack: str | None = None) -> None:
+        """Write a pack (a new object) holding `layout`'s bytes in order; the documents named
+        in it get their new place (None: bytes whose record does not change). `pack`: the id
+        of the pack this one replaces, kept so that its other members' records stay valid."""
+        writer = self._compartment.store.writer(chunk_sectors=PACK_CHUNK_SECTORS)
+        places: builtins.list[tuple[str, int, int]] = []
+        offset = 0
+        try:
+            for doc_id, data in layout:
+                writer.write(data)
+                if doc_id is not None:
+                    places.append((doc_id, offset, len(data)))
+                offset += len(data)
+        except BaseException:
+            writer.abort()
+            raise
+        pointer = writer.close()[0]
+        while pack is None:
+            drawn = self._compartment._container.random(4).hex()
+            if drawn not in self._packs:
+                pack = drawn
+        self._packs[pack] = pointer
+        if self._by_pack is not None:
+            self._by_pack.setdefault(pack, set()).update(doc_id for doc_id, _, _ in places)
+        for doc_id, at, length in places:
+            self._content[doc_id] = Packed(pack, at, length)
+            self._dirty.add(_page_of(doc_id))
+
+    def _hold_until_commit(self, doc_id: str, data: bytes) -> None:
+        """Keep a small document's bytes for the commit's packs. A batch that gathers more than
+        UNWRITTEN_LIMIT bytes writes full packs at once (new objects nothing points at until
+        the commit, so a crash still loses nothing committed), keeping memory bounded."""
+        self._unwritten[doc_id] = data
+        self._unwritten_bytes += len(data)
+        if self._unwritten_bytes < UNWRITTEN_LIMIT:
+            return
+        group: builtins.list[tuple[str | None, bytes]] = []
+        filled = 0
+        for held_id, held in builtins.list(self._unwritten.items()):
+            if group and filled + len(held) > PACK_BYTES:
+                self._write_pack(group)
+                for written, _ in group:
+                    if written is not None:
+                        self._unwritten_bytes -= len(self._unwritten.pop(written))
+                group, filled = [], 0
+            group.append((held_id, held))
+            filled += len(held)
+
+    def _pack_to_refill(self) -> str | None:
+        """The smallest pack holding less than PACK_REFILL bytes: a commit that adds small
+        documents rewrites it with them, so that papers added one commit at a time share
+        sectors too (docs/FORMAT.md §4)."""
+        small = [(pointer.length, pack) for pack, pointer in self._packs.items()
+                 if pointer.length < PACK_REFILL and pack not in self._shrunk]
+        return min(small)[1] if small else None
+
+    def _members(self, packs: set[str]) -> dict[str, builtins.list[str]]:
+        """The documents of each of `packs`, in the order of their bytes."""
+        if self._by_pack is None:
+            # One pass over the records as they are held (parsed or not): a tenth of a second
+            # at 100,000 documents, once per session.
+            by_pack: dict[str, set[str]] = {}
+            for doc_id, held in self._content.held():
+                # Inline, not a function: a call per document would be most of the pass.
+                if type(held) is str:
+                    pack = held[:8] if held[8:9] == " " else None     # packs.is_member_text
+                else:
+                    pack = held.get("p") if type(held) is dict else getattr(held, "pack", None)
+                if pack and type(pack) is str:
+                    by_pack.setdefault(pack, set()).add(doc_id)
+            self._by_pack = by_pack
+        found: dict[str, builtins.list[str]] = {}
+        for pack in packs:
+            places = []
+            for doc_id in self._by_pack.get(pack, ()):
+                place = self._content[doc_id]
+                assert isinstance(place, Packed)
+                places.append((place.offset, doc_id))
+            found[pack] = [doc_id for _, doc_id in sorted(places)]
+        return found
 
     def extents(self) -> Iterator[Extent]:
         for copies in self._page_pointers:
@@ -186,18 +399,67 @@ class DocumentStore:
         for search in self._search_pointers:
             if search is not None:
                 yield from search.extents
+        for pack in self._packs.values():
+            yield from pack.extents
         for doc_id in self._content:
             if self._content.is_raw(doc_id):
                 raw = self._content.raw(doc_id)
                 if type(raw) is str:          # the text form records are written in
-                    yield from Pointer.text_extents(raw)
-                else:    # as tuples, like Pointer.extents; the shape is checked when marked
+                    if not is_member_text(raw):  # a pack member: its pack is marked above
+                        yield from Pointer.text_extents(raw)
+                elif "p" not in raw:
+                    # As tuples, like Pointer.extents; the shape is checked when marked.
                     yield from map(tuple, raw["e"])
             else:
-                yield from self._content[doc_id].extents
+                content = self._content[doc_id]
+                if isinstance(content, Pointer):
+                    yield from content.extents
 
-    def _pointers(self) -> list[tuple[str, Pointer]]:
-        return sorted((doc_id, self._content[doc_id]) for doc_id in self._content)
+    def _pointers(self) -> builtins.list[tuple[str, Pointer]]:
+        """Each document and the sectors its bytes occupy: its own object's pointer, or, for a
+        packed document, its pack's pointer narrowed to the sectors that hold its bytes
+        (nothing yet for one whose pack the next commit writes)."""
+        found = []
+        for doc_id in self._content:
+            content = self._content[doc_id]
+            if isinstance(content, Packed):
+                pack = self._packs.get(content.pack)
+                extents = () if pack is None else sectors_holding(
+                    pack, content.offset, content.length)
+                content = Pointer(pack.seed if pack else bytes(32), content.length, extents)
+            found.append((doc_id, content))
+        return sorted(found)
+
+    def _member_bytes(self, doc_id: str, place: Packed) -> bytes:
+        """A packed document's bytes (ChunkDamaged when a chunk holding them fails)."""
+        if place.pack == UNWRITTEN:
+            return self._unwritten[doc_id]
+        pack = self._packs.get(place.pack)
+        if pack is None:
+            raise ChunkDamaged()                 # the catalog names a pack it does not hold
+        return self._compartment.store.read_range(pack, place.offset, place.length)
+
+    def _content_bytes(self, doc_id: str) -> bytes:
+        content = self._content[doc_id]
+        if isinstance(content, Packed):
+            return self._member_bytes(doc_id, content)
+        return self._compartment.store.read_bytes(content)
+
+    def verify(self, doc_id: str) -> int:
+        """Read and authenticate every chunk holding the document's bytes; the bytes checked.
+        DocumentDamaged when one fails."""
+        key = self.resolve(doc_id)
+        content = self._content[key]
+        total = 0
+        try:
+            if isinstance(content, Packed):
+                total = len(self._member_bytes(key, content))
+            else:
+                for chunk in self._compartment.store.chunks(content):
+                    total += len(chunk)
+        except ChunkDamaged:
+            raise DocumentDamaged(key) from None
+        return total
 
     # -- transactions ----------------------------------------------------------------------------
     @contextmanager
@@ -322,8 +584,14 @@ class DocumentStore:
     def open(self, doc_id: str) -> BinaryIO:
         """A stream of the document's bytes, decrypted a chunk at a time."""
         key = self.resolve(doc_id)
+        content = self._content[key]
+        if isinstance(content, Packed):
+            try:
+                return io.BytesIO(self._member_bytes(key, content))
+            except ChunkDamaged:
+                raise DocumentDamaged(key) from None
         reader: ObjectReader = self._compartment.store.open(
-            self._content[key], lambda: DocumentDamaged(key))
+            content, lambda: DocumentDamaged(key))
         return reader  # type: ignore[return-value]
 
     def read_bytes(self, doc_id: str) -> bytes:
@@ -334,9 +602,19 @@ class DocumentStore:
         key = self.resolve(doc_id)
         total = self._docs[key].size
         done = 0
+        content = self._content[key]
+        if isinstance(content, Packed):
+            try:
+                data = self._member_bytes(key, content)
+            except ChunkDamaged:
+                raise DocumentDamaged(key) from None
+            out.write(data)
+            if progress is not None:
+                progress(len(data), total)
+            return len(data)
         # Each decrypted chunk (up to 1 MiB) is written as it is, from a buffer reused for the
         # next: no copy into a stream's buffer, no new bytes per chunk.
-        chunks = self._compartment.store.chunks_reusing(self._content[key])
+        chunks = self._compartment.store.chunks_reusing(content)
         try:
             for chunk in chunks:
                 out.write(chunk)
@@ -412,8 +690,6 @@ class DocumentStore:
 
     def add_note(self, text: str, *, title: str, **metadata: Any) -> Document:
         """A typed note (dates, places, names) stored as a UTF-8 text document."""
-        import io
-
         metadata.setdefault("kind", "note")
         return self.add(io.BytesIO(text.encode("utf-8")), title=title, **metadata)
 
@@ -443,17 +719,31 @@ class DocumentStore:
         return self._docs[key]
 
     def remove(self, doc_id: str) -> None:
-        """Remove a document; its sectors are overwritten with random bytes by the commit."""
+        """Remove a document; its sectors are overwritten with random bytes by the commit. A
+        packed document's pack is rewritten without it by this commit, and the old pack
+        overwritten like any freed object (docs/FORMAT.md §4)."""
         key = self.resolve(doc_id)
         with self._change():
-            self._compartment.store.free(self._content.pop(key))
-            del self._docs[key]
             page = _page_of(key)
-            self._page_keys(page).pop(key, None)
+            # The page's search keys are read (or recomputed, from the records) while this
+            # document's record is still there.
+            keys = self._page_keys(page)
+            content = self._content.pop(key)
+            if isinstance(content, Packed):
+                if content.pack == UNWRITTEN:
+                    self._unwritten_bytes -= len(self._unwritten.pop(key))
+                else:
+                    self._shrunk.add(content.pack)
+                    if self._by_pack is not None:
+                        self._by_pack.get(content.pack, set()).discard(key)
+            else:
+                self._compartment.store.free(content)
+            del self._docs[key]
+            keys.pop(key, None)
             self._ids_by_page[page].discard(key)
             self._dirty.add(page)
 
-    def _put(self, doc: Document, pointer: Pointer) -> None:
+    def _put(self, doc: Document, pointer: Content) -> None:
         page = _page_of(doc.id)
         keys = self._page_keys(page)
         self._docs[doc.id] = doc
@@ -483,22 +773,23 @@ class DocumentStore:
         pointer = self._content[key]
         salt = self._compartment._container.random(SALT_BYTES)
         made = self._make_commitments(Commitment(salt, commit_file(salt, doc.sha256)),
-                                      doc.media_type, pointer, "later")
+                                      doc.media_type, lambda: self._content_bytes(key),
+                                      doc.size, "later")
         with self._change():
             self._put(replace(doc, commitments=made.to_record()), pointer)
         return made
 
-    def _make_commitments(self, whole: Commitment, media_type: str, pointer: Pointer,
+    def _make_commitments(self, whole: Commitment, media_type: str,
+                          content: Callable[[], bytes], length: int,
                           made: Made) -> PageCommitments:
         def read() -> bytes:
             try:
-                return self._compartment.store.read_bytes(pointer)
+                return content()
             except ChunkDamaged:
                 raise ContainerDamaged("A document's bytes failed verification while papka "
                                        "was reading its pages.") from None
 
-        pages = commit_pages(media_type, read, pointer.length,
-                             self._compartment._container.random)
+        pages = commit_pages(media_type, read, length, self._compartment._container.random)
         at = self._clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return PageCommitments(whole=whole, pages=pages, made=made, at=at)
 
@@ -533,19 +824,36 @@ class IncomingDocument:
         """Store the document with its metadata (one commit unless inside batch())."""
         documents = self._documents
         with documents._change():
-            pointer, digest, head = self._writer.close()
+            small = self._writer.take_small(PACK_LIMIT)
+            pointer: Content
+            if small is None:
+                stored, digest, head = self._writer.close()
+                pointer = stored
+                store = documents._compartment.store
+
+                def content() -> bytes:
+                    return store.read_bytes(stored)
+            else:
+                # Written into a pack by the commit (docs/FORMAT.md §4); until then in memory.
+                data, digest, head = small
+                pointer = Packed(UNWRITTEN, 0, len(data))
+
+                def content() -> bytes:
+                    return data
             meta = self._meta
             doc_id = documents._new_id()
             recorded = {name: getattr(meta, name) for name in META_FIELDS}
             recorded["title"] = meta.title or default_title(meta.filename, meta.kind)
             media_type = sniff_media_type(head)
             commitments = documents._make_commitments(
-                Commitment(self._salt, commit_file(self._salt, digest)), media_type, pointer,
-                "import")
+                Commitment(self._salt, commit_file(self._salt, digest)), media_type, content,
+                pointer.length, "import")
             doc = Document(**recorded, id=doc_id, media_type=media_type,
                            size=pointer.length, sha256=digest, added=documents._clock(),
                            commitments=commitments.to_record())
             documents._put(doc, pointer)
+            if small is not None:
+                documents._hold_until_commit(doc_id, small[0])
         self.document = documents._docs[doc_id]
         return self.document
 
@@ -568,6 +876,10 @@ class _Lazy(Generic[T]):
 
     def is_raw(self, key: str) -> bool:
         return key in self._raw
+
+    def held(self) -> Iterator[tuple[str, Any]]:
+        """Every key with its value as held: the JSON it was loaded from, or the built object."""
+        return iter(self._items.items())
 
     def raw(self, key: str) -> Any:
         return self._items[key]
@@ -619,6 +931,27 @@ def _search_text(doc: Document) -> str:
             keys |= search_keys(word)
             keys |= lemma_keys(word)
     return _KEYS_WITH_LEMMAS + "\x00".join(sorted(k for k in keys if k))
+
+
+#: A compressed catalog object is larger than this only if crafted (a page of 100,000 records
+#: is about 60 MiB before compression).
+_CATALOG_LIMIT = 512 * 1024 * 1024
+
+
+def _catalog_text(stored: bytes) -> bytes:
+    """A catalog page or search index as JSON. papka writes JSON with no leading space, so it
+    starts with "[" or "{"; a zlib stream (RFC 1950, deflate) starts with 0x78 ("x")
+    (docs/FORMAT.md §6). ValueError when it does not inflate, or inflates beyond any real page."""
+    if stored[:1] != b"\x78":
+        return stored
+    inflate = zlib.decompressobj()
+    try:
+        text = inflate.decompress(stored, _CATALOG_LIMIT)
+    except zlib.error:
+        raise ValueError("a catalog object does not inflate") from None
+    if inflate.unconsumed_tail or not inflate.eof or inflate.unused_data:
+        raise ValueError("a catalog object is not one whole zlib stream")
+    return text
 
 
 def _page_of(doc_id: str) -> int:

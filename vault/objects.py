@@ -113,6 +113,23 @@ class Pointer:
         return sum(count for _, count in self.extents)
 
 
+def _chunk_spans(pointer: Pointer) -> Iterator[tuple[int, Extent, int, int]]:
+    """Each chunk of an object: its index, its sectors, and the offset and size of the
+    plaintext it holds (every chunk but the last is full, docs/FORMAT.md §4)."""
+    at = 0
+    for index, (start, count) in enumerate(pointer.extents):
+        size = max(0, min(pointer.length - at, count * SECTOR - TAG))
+        yield index, (start, count), at, size
+        at += size
+
+
+def sectors_holding(pointer: Pointer, offset: int, length: int) -> tuple[Extent, ...]:
+    """The runs of sectors whose chunks hold bytes `offset` … `offset + length` of an object:
+    where one member of a pack lives."""
+    return tuple(extent for _, extent, at, size in _chunk_spans(pointer)
+                 if at < offset + length and offset < at + size)
+
+
 def sectors_for(length: int) -> int:
     """Sectors an object of `length` bytes occupies when its chunks are contiguous."""
     chunk_capacity = MAX_CHUNK_SECTORS * SECTOR - TAG
@@ -267,10 +284,13 @@ class ObjectStore:
 
     # -- writing --------------------------------------------------------------------------------
     def writer(self, *, progress: Progress | None = None, expected: int = 0,
-               copy: int = 0) -> ObjectWriter:
+               copy: int = 0, chunk_sectors: int = MAX_CHUNK_SECTORS) -> ObjectWriter:
         """A new object, written by pushing bytes into it (ObjectWriter.write) or by letting it
-        read a stream (write_stream)."""
-        return ObjectWriter(self, progress=progress, expected=expected, copy=copy)
+        read a stream (write_stream). `chunk_sectors` caps each chunk's size: a pack of small
+        documents uses one-sector chunks, so that a damaged sector loses only the documents
+        whose bytes it held (docs/FORMAT.md §4)."""
+        return ObjectWriter(self, progress=progress, expected=expected, copy=copy,
+                            chunk_sectors=chunk_sectors)
 
     def write_stream(self, source: BinaryIO, *, progress: Progress | None = None,
                      expected: int = 0, copy: int = 0) -> tuple[Pointer, str, bytes]:
@@ -355,6 +375,28 @@ class ObjectStore:
     def read_bytes(self, pointer: Pointer) -> bytes:
         return b"".join(self.chunks(pointer))
 
+    def read_range(self, pointer: Pointer, offset: int, length: int) -> bytes:
+        """`length` bytes of the object from `offset`, decrypting only the chunks that hold
+        them (a member of a pack). ChunkDamaged when one of those chunks fails."""
+        cipher = None
+        parts: list[bytes] = []
+        for index, (start, count), at, size in _chunk_spans(pointer):
+            if at + size <= offset or at >= offset + length:
+                continue
+            if cipher is None:
+                cipher = self._cipher(pointer.seed)
+            try:
+                raw = self._storage.read(start * SECTOR, size + TAG)
+                plain = cipher.decrypt(index.to_bytes(12, "big"), raw,
+                                       self._aad(index, start, count))
+            except (EnvironmentProblem, InvalidTag):
+                raise ChunkDamaged() from None
+            parts.append(plain[max(0, offset - at):offset + length - at])
+        data = b"".join(parts)
+        if len(data) != length:
+            raise ChunkDamaged()                 # a range the object does not hold
+        return data
+
     def open(self, pointer: Pointer, on_damage: Callable[[], Exception]) -> ObjectReader:
         return ObjectReader(self.chunks_reusing(pointer), pointer.length, on_damage)
 
@@ -371,8 +413,12 @@ class ObjectWriter:
     """
 
     def __init__(self, store: ObjectStore, *, progress: Progress | None, expected: int,
-                 copy: int) -> None:
+                 copy: int, chunk_sectors: int = MAX_CHUNK_SECTORS) -> None:
+        if not 1 <= chunk_sectors <= MAX_CHUNK_SECTORS:
+            raise ValueError("a chunk holds 1 to 256 sectors")
         self._store = store
+        self._chunk_sectors = chunk_sectors
+        self._capacity = chunk_sectors * SECTOR - TAG
         self._progress = progress
         self._expected = expected
         self._copy = copy
@@ -395,7 +441,7 @@ class ObjectWriter:
         view = memoryview(data).cast("B")
         taken = 0
         while taken < len(view):
-            room = memoryview(self._buffer)[self._filled:]
+            room = memoryview(self._buffer)[self._filled:self._capacity]
             n = min(len(room), len(view) - taken)
             room[:n] = view[taken:taken + n]
             taken += n
@@ -404,14 +450,14 @@ class ObjectWriter:
 
     def fill_from(self, source: BinaryIO) -> int:
         """Read from `source` straight into the chunk buffer; 0 at the end of the stream."""
-        n = _read_into(source, memoryview(self._buffer)[self._filled:])
+        n = _read_into(source, memoryview(self._buffer)[self._filled:self._capacity])
         self._advance(n)
         return n
 
     def _advance(self, n: int) -> None:
         self._filled += n
-        if self._filled == len(self._buffer):
-            self._seal(MAX_CHUNK_SECTORS)
+        if self._filled == self._capacity:
+            self._seal(self._chunk_sectors)
 
     def _hash(self, data: memoryview) -> None:
         if self._hashing is not None:
@@ -473,6 +519,21 @@ class ObjectWriter:
             self._finish()
         return (Pointer(self._seed, self._length, tuple(self._extents)),
                 self._digest.hexdigest(), self._head)
+
+    def take_small(self, limit: int) -> tuple[bytes, str, bytes] | None:
+        """When everything written so far is at most `limit` bytes and still in the first chunk's
+        buffer (nothing sealed), close this object without writing it and hand the bytes back,
+        with their SHA-256 hex and first bytes, for a pack (docs/FORMAT.md §4). None otherwise:
+        the object stays open and close() seals it as usual."""
+        if self._closed or self._extents or self._filled > limit:
+            return None
+        self._closed = True
+        try:
+            data = bytes(self._buffer[:self._filled])
+            self._digest.update(data)
+        finally:
+            self._finish()
+        return data, self._digest.hexdigest(), data[:8192]
 
     def abort(self) -> None:
         """Give up this object: its sectors are freed with the next commit."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from papka.vault.errors import InvalidInput
 from papka.vault.objects import Pointer
+from papka.vault.packs import Packed
 
 _MAX_TEXT = 20_000
 # Cyrillic too, for the keeper's own kinds (справка-о-ранении); older catalogs hold only Latin.
@@ -155,7 +156,7 @@ class Document(DocumentMeta):
         return self.date or self.added.date()
 
 
-def record(doc: Document, content: Pointer) -> dict[str, Any]:
+def record(doc: Document, content: Pointer | Packed) -> dict[str, Any]:
     """A catalog record: the document's fields without the empty ones, and its content pointer.
     Leaving out nulls keeps the catalog small, which is what unlocking spends its time on."""
     record = {k: v for k, v in doc.to_json().items() if v is not None and v != []}

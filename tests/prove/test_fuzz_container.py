@@ -92,3 +92,24 @@ def test_a_crafted_slot_with_an_absurd_recorded_size_is_refused_cleanly(worker: 
     b"[]", b"{}", b'{"pages": 5}', b'{"pages": [[1, 2]]}', b'{"older": "x"}', b"null"])))
 def test_a_crafted_catalog_root_is_refused_cleanly(worker: Worker, root: bytes) -> None:
     check(worker, "container_crafted_catalog", {"root": root})
+
+
+_pack_ids = st.sampled_from(["real", "0000000a", "zz", "", "00000001"])
+_numbers = st.integers(-2, 5000) | st.sampled_from([2**31, 2**63, 2**64])
+_runs = st.lists(st.lists(st.integers(-2, 5000) | st.sampled_from([10**12]), max_size=3),
+                 max_size=4)
+_packs = st.dictionaries(st.sampled_from(["0000000a", "00000001", "zz"]), st.fixed_dictionaries({
+    "s": st.sampled_from(["00" * 32, "xx", ""]), "n": _numbers, "r": _runs | st.just("x")}),
+    max_size=2)
+
+
+@settings(FUZZ, max_examples=80)
+@given(members=st.lists(st.tuples(_pack_ids, _numbers, _numbers), min_size=1, max_size=3),
+       packs=_packs, keep_real=st.booleans())
+def test_crafted_packs_and_pack_members_end_cleanly(worker: Worker, members: list[Any],
+                                                    packs: dict[str, Any],
+                                                    keep_real: bool) -> None:
+    """docs/FORMAT.md §4 "Packs": members at any offset and length, in packs that exist or not,
+    and pack pointers of any shape; reading, checking and removing each end cleanly."""
+    check(worker, "container_crafted_packs",
+          {"members": [list(m) for m in members], "packs": packs, "keep_real": keep_real})

@@ -9,6 +9,7 @@ Only "ok" and "papka" (a PapkaError) are acceptable; a dead worker is a crash to
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import io
@@ -137,6 +138,48 @@ def target_container_crafted_catalog(arg: dict[str, Any]) -> None:
     compartment._write_slots(header.pack_roots([raw, raw]))
     memory.flush()
     open_container(memory.data, [PASSPHRASE])
+
+
+def target_container_crafted_packs(arg: dict[str, Any]) -> None:
+    """A catalog (authenticated, as someone with the passphrase could craft it) whose records
+    point into packs at crafted places and whose root lists crafted packs beside the real one:
+    opening, reading, checking and removing each document end in success or a PapkaError."""
+    from papka.vault import Container, header
+    from papka.vault.records import record
+    from papka.vault.storage import MemoryStorage
+
+    memory = MemoryStorage(bytearray(real_container()))
+    box = Container.open_on(memory, [PASSPHRASE], random=random.Random(2).randbytes)
+    compartment = box.compartments[0]
+    root = json.loads(compartment.root.dumps())
+    real_pack = next(iter(root["packs"]))
+    first = compartment.documents.list()[0]
+    template = record(first, compartment.documents._content[first.id])
+    records = []
+    for number, (pack, offset, length) in enumerate(arg["members"]):
+        crafted = {**template, "id": f"{number * 64:08x}"}
+        crafted["content"] = {"p": real_pack if pack == "real" else pack, "o": offset,
+                              "n": length}
+        records.append(crafted)
+    page = compartment.store.write_bytes(json.dumps(records).encode(), 0)
+    root["pages"] = [[page.to_json(), page.to_json()]] + [None] * 63
+    root.pop("search", None)
+    root["packs"] = {**root["packs"], **arg["packs"]} if arg["keep_real"] else arg["packs"]
+    root["format"] = 2
+    pointer = compartment.store.write_bytes(json.dumps(root).encode(), 0)
+    raw = bytes([0]) + pointer.to_bytes()
+    compartment._write_slots(header.pack_roots([raw, raw]))
+    memory.flush()
+    with Container.open_on(memory, [PASSPHRASE]) as opened:
+        documents = opened.compartments[0].documents
+        for document in documents.list():
+            with contextlib.suppress(PapkaError):
+                documents.read_bytes(document.id)
+        opened.check()
+        for document in documents.list():
+            with contextlib.suppress(PapkaError):
+                documents.remove(document.id)
+        documents.add(io.BytesIO(b"a new small paper"), title="new")
 
 
 @functools.cache

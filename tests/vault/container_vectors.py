@@ -4,7 +4,8 @@ Each vector is a small container made by papka from fixed randomness, a fixed cl
 test-only KDF, with its free sectors and unused header bytes zeroed so that it compresses
 (readers never look at those bytes; papka itself writes random bytes there). vectors.json says
 what each file must open to. `python -m tests.vault.container_vectors` rewrites the vector of
-the current format version; the 0.1.0 one was made by papka 0.1.0 and is never rewritten.
+the current writer; the 0.1.0 one was made by papka 0.1.0, and v2.papka.gz by the writer before
+packs, and neither is ever rewritten.
 """
 
 from __future__ import annotations
@@ -32,18 +33,30 @@ SEED = 20261204
 
 
 def build() -> bytes:
-    """The container the current writer makes: a decoy with one document, a hidden compartment
-    (created from the decoy's session, so it keeps the decoy's keys) with another."""
+    """The container the current writer makes: a decoy with small documents (packed together,
+    one of them removed again, so its pack was rewritten), a hidden compartment (created from
+    the decoy's session, so it keeps the decoy's keys) with a document of its own object and
+    small notes in a pack (docs/FORMAT.md §4)."""
     rng = random.Random(SEED)
     memory = MemoryStorage(bytearray(SIZE))
     Container.create_on(memory, DECOY, random=rng.randbytes)
     clock = lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)  # noqa: E731
     box = Container.open_on(memory, [DECOY], random=rng.randbytes, clock=clock)
-    box.newest.documents.add(io.BytesIO(b"%PDF-1.7 decoy reference\n"), title="Диплом",
-                             kind="education", tags=["cv"])
+    decoy = box.newest.documents
+    decoy.add(io.BytesIO(b"%PDF-1.7 decoy reference\n"), title="Диплом",
+              kind="education", tags=["cv"])
+    with decoy.batch():
+        for number in range(3):
+            decoy.add(io.BytesIO(f"справка {number}\n".encode() * (40 + 300 * number)),
+                      title=f"Справка {number}", kind="other")
+    decoy.remove(next(d.id for d in decoy.list() if d.title == "Справка 1"))
     hidden = box.add_compartment(HIDDEN)
     hidden.documents.add(io.BytesIO(b"hidden reference " * 1000), title="Повестка",
                          kind="summons", tags=["дело"])
+    with hidden.documents.batch():
+        for number in range(4):
+            hidden.documents.add(io.BytesIO(f"note {number}: 12.03.2024\n".encode() * 30),
+                                 title=f"Заметка {number}", kind="note")
     box.close()
     return bytes(memory.data)
 
@@ -101,7 +114,9 @@ def describe(data: bytes) -> dict[str, Any]:
     with Container.open_on(MemoryStorage(bytearray(data)), [HIDDEN], writable=False) as box:
         for compartment in box.compartments:
             compartments.append({"level": compartment.level, "slot": compartment.slot,
-                                 "generation": compartment.generation, "documents": [
+                                 "generation": compartment.generation,
+                                 "catalog_format": compartment.root.format,
+                                 "packs": len(compartment.root.packs or {}), "documents": [
                 {"id": d.id, "title": d.title, "kind": d.kind, "tags": list(d.tags),
                  "size": d.size, "sha256": d.sha256,
                  "content_sha256": hashlib.sha256(compartment.documents.read_bytes(d.id))

@@ -61,7 +61,7 @@ class CrashMachine(RuleBasedStateMachine):
         self.model = snapshot(self.box)
         assert self.model == self._expected_after
 
-    @rule(level=st.integers(0, 1), size=st.integers(0, 300_000),
+    @rule(level=st.integers(0, 1), size=st.integers(0, 3072) | st.integers(0, 300_000),
           budget=st.none() | st.integers(0, 400_000), title=TITLES)
     def add(self, level: int, size: int, budget: int | None, title: str) -> None:
         content = self.rng.randbytes(size)
@@ -87,6 +87,41 @@ class CrashMachine(RuleBasedStateMachine):
             assert {k: v for k, v in state[level].items() if k in before[level]} == before[level]
             assert added == {} or list(added.values()) == [(title, content)]
             assert len(state[level]) in (len(before[level]), len(before[level]) + 1)
+            self.model = state
+            self.storage = FaultyStorage(survivor.data)
+            self.box = Container.open_on(self.storage, PASSPHRASES[1:], random=self.rng.randbytes)
+            return
+        finally:
+            self.storage.budget = None
+        self.model = snapshot(self.box)
+
+    @rule(level=st.integers(0, 1), sizes=st.lists(st.integers(0, 3072), min_size=2, max_size=40),
+          budget=st.none() | st.integers(0, 150_000))
+    def add_small_papers(self, level: int, sizes: list[int], budget: int | None) -> None:
+        """Many small papers in one commit, packed together (docs/FORMAT.md §4): after a crash
+        all of them are there or none."""
+        contents = [self.rng.randbytes(size) for size in sizes]
+        compartment = self.box.compartments[level]
+
+        def action() -> None:
+            with compartment.documents.batch():
+                for number, content in enumerate(contents):
+                    compartment.documents.add(io.BytesIO(content), title=f"paper {number}")
+
+        before = {lv: dict(docs) for lv, docs in self.model.items()}
+        self.storage.budget = budget
+        try:
+            action()
+        except Crash:
+            self.crashes += 1
+            survivor = self.storage.survivor(self.rng)
+            reopened = Container.open_on(survivor, PASSPHRASES[1:], random=self.rng.randbytes)
+            state = snapshot(reopened)
+            assert {lv: docs for lv, docs in state.items() if lv != level} == \
+                {lv: docs for lv, docs in before.items() if lv != level}
+            assert {k: v for k, v in state[level].items() if k in before[level]} == before[level]
+            added = sorted(v for k, v in state[level].items() if k not in before[level])
+            assert added in ([], sorted((f"paper {n}", c) for n, c in enumerate(contents)))
             self.model = state
             self.storage = FaultyStorage(survivor.data)
             self.box = Container.open_on(self.storage, PASSPHRASES[1:], random=self.rng.randbytes)

@@ -431,3 +431,20 @@ def test_metadata_is_checked_the_same_way_everywhere(box: Container) -> None:
             documents.add(io.BytesIO(b"x"), **bad)
     assert len(documents) == 0
     assert DocumentMeta().with_changes({"tags": [" a ", "a", "b"]}).tags == ("a", "b")
+
+
+def test_removing_first_in_a_session_whose_page_has_no_stored_search_keys(
+        box: Container) -> None:
+    """A page whose search keys must be recomputed from its records (stored before word forms
+    were indexed, or lost) still lets a document on it be removed first thing."""
+    docs = box.newest.documents
+    with docs.batch():
+        added = [add_bytes(box, PDF, title=f"справка {n}") for n in range(70)]
+    by_page: dict[int, list[str]] = {}
+    for doc in added:
+        by_page.setdefault(int(doc.id, 16) % 64, []).append(doc.id)
+    page, (victim, neighbour, *_) = next((p, ids) for p, ids in by_page.items() if len(ids) > 1)
+    docs._keys.pop(page, None)
+    docs._search_pointers[page] = None
+    docs.remove(victim)
+    assert [d.id for d in docs.list(query=docs.get(neighbour).title)] == [neighbour]

@@ -5,23 +5,26 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 from collections import Counter
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from papka.vault import Container, _crypto, header
 from papka.vault.errors import NoCompartmentOpens
+from papka.vault.header import SECTOR
+from papka.vault.packs import Packed
 from papka.vault.storage import MemoryStorage
 from tests.vault import container_vectors as vectors
 
 MiB = 1024 * 1024
 KDF_ANSWER = "7d6354cb02fb650e847debd3d974fe384c0a71305378a67707d177aec111cf63"
 #: The current format's container vector (vectors/container/README.md).
-CURRENT = "v2.papka.gz"
+CURRENT = "v2-packs.papka.gz"
 
 
 def test_the_format_kdf_is_argon2id_512mib_2_passes_4_lanes() -> None:
@@ -44,8 +47,8 @@ def test_passphrases_are_nfc_normalised() -> None:
 
 
 def test_the_writer_makes_the_current_format_vector_byte_for_byte() -> None:
-    """vectors/container/v2.papka.gz is what this writer makes from fixed randomness and a fixed
-    clock (its free space zeroed, as the vector's README says)."""
+    """vectors/container/v2-packs.papka.gz is what this writer makes from fixed randomness and
+    a fixed clock (its free space zeroed, as the vector's README says)."""
     first = vectors.build()
     assert first == vectors.build()
     assert vectors.sparse(first) == vectors.load(CURRENT)
@@ -148,3 +151,38 @@ def test_the_keystream_never_runs_its_chacha20_counter_over(
     stream = _crypto.Keystream(worst)
     for _ in range(5):
         assert len(stream.bytes(8 * MiB)) == 8 * MiB
+
+
+def test_the_current_vectors_packed_documents_read_as_the_format_document_says() -> None:
+    """FORMAT.md §4 "Packs" read literally with cryptography's HKDF and AES-GCM: each packed
+    document is bytes o … o + n of its pack, whose one-sector chunks decrypt under the key
+    derived from the data key and the pack's seed, with the chunk's index and place as AAD."""
+    data = vectors.load(CURRENT)
+    packed = 0
+    with Container.open_on(MemoryStorage(bytearray(data)), [vectors.HIDDEN],
+                           writable=False) as box:
+        for compartment in box.compartments:
+            root = json.loads(compartment.root.dumps())
+            assert root["format"] == 2 and root["packs"]
+            data_key = bytes(compartment._data_key)
+            for doc in compartment.documents.list():
+                content = compartment.documents._content[doc.id]
+                if not isinstance(content, Packed):
+                    continue
+                pack = root["packs"][content.pack]
+                key = HKDF(algorithm=hashes.SHA256(), length=32, salt=bytes.fromhex(pack["s"]),
+                           info=b"papka/v1/object").derive(data_key)
+                plain = b""
+                sectors = [s for first, n in pack["r"] for s in range(first, first + n)]
+                for index, start in enumerate(sectors):
+                    count = 1
+                    size = min(SECTOR - 16, pack["n"] - len(plain))
+                    aad = b"papka/v1/chunk" + index.to_bytes(8, "big") + \
+                        start.to_bytes(8, "big") + count.to_bytes(4, "big")
+                    plain += AESGCM(key).decrypt(index.to_bytes(12, "big"),
+                                                 data[start * SECTOR:][:size + 16], aad)
+                assert len(plain) == pack["n"]
+                member = plain[content.offset:content.offset + content.length]
+                assert hashlib.sha256(member).hexdigest() == doc.sha256
+                packed += 1
+    assert packed == 6
