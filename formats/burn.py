@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from papka import media
-from papka.formats import image, pdf
+from papka.formats import image, mixed_page, pdf
 from papka.formats import ocr as ocr_engine
 from papka.formats.plan import Box, PagePlan, RedactionPlan
 from papka.formats.redaction import (
@@ -193,16 +193,49 @@ class EncodedPage:
     data: bytes
     encoding: pdf.PageEncoding
     gray: bool
+    #: A mixed page's ink and black layers, drawn over ``data`` (its background).
+    masks: tuple[pdf.PageMask, ...] = ()
+    #: The size of ``data`` in pixels, when it is not the page's (a mixed page's background).
+    size: tuple[int, int] | None = None
+
+    @property
+    def stored_as(self) -> str:
+        """How the page is stored: "g4", "jpeg", "flate" or "mixed"."""
+        return "mixed" if self.masks else self.encoding
+
+    @property
+    def stored_bytes(self) -> int:
+        return len(self.data) + sum(len(mask.data) for mask in self.masks)
+
+
+def _mixed(picture: Image.Image) -> EncodedPage | None:
+    """The page split into ink, black and background (:mod:`.mixed_page`), if it splits and
+    the split keeps it readable."""
+    split = mixed_page.split_page(picture)
+    if split is None:
+        return None
+    background = mixed_page.background_jpeg(split)
+    if not mixed_page.readable(picture, mixed_page.compose(background, split)):
+        return None
+    masks = []
+    for layer, colour in ((split.ink, split.ink_colour), (split.black, (0, 0, 0))):
+        if layer.getextrema()[0] == 0:   # anything drawn on this layer
+            masks.append(pdf.PageMask(pdf.encode_g4(layer), layer.width, layer.height, colour))
+    return EncodedPage(background, "jpeg", split.background.mode == "L", tuple(masks),
+                       split.background.size)
 
 
 def encode_page(picture: Image.Image) -> EncodedPage:
-    """Store a burned page as black and white (Group 4), or as a photograph (JPEG).
+    """Store a burned page as black and white (Group 4), as a mixed page (text in black and
+    white over a background photograph) or as a photograph (JPEG).
 
     The rule (docs/redaction.md, "Size of the burned copy"): a page without colour whose
     thresholding loses little (:func:`bilevel_loss`, BILEVEL_LOST_SHARE) is Group 4, lossless
-    for the black-and-white pixels; every other page is JPEG at JPEG_QUALITY, in grey when it
-    has no colour, or lossless Flate when that is smaller (screenshots with flat colours).
-    The boxes are painted before this, so any encoding sees only black where they are.
+    for the black-and-white pixels; every other page is the smallest of: JPEG at JPEG_QUALITY
+    (in grey when it has no colour), lossless Flate (screenshots with flat colours), and the
+    mixed page, when its layers drawn together stay readable (:func:`mixed_page.readable`).
+    The boxes are painted before this, so any encoding sees only black where they are; on a
+    mixed page they are drawn black by a lossless layer of their own.
     """
     if picture.mode == "RGB" and _colour_share(picture) <= COLOUR_SHARE:
         picture = picture.convert("L")
@@ -212,11 +245,15 @@ def encode_page(picture: Image.Image) -> EncodedPage:
             return EncodedPage(pdf.encode_g4(judged[0]), "g4", True)
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    jpeg = buffer.getvalue()
+    candidates = [EncodedPage(buffer.getvalue(), "jpeg", picture.mode == "L")]
+    mixed = _mixed(picture)
+    if mixed is not None:
+        candidates.append(mixed)
+    smallest = min(candidates, key=lambda page: page.stored_bytes)
     flate = zlib.compress(picture.tobytes(), 6)
-    if len(flate) < len(jpeg):
+    if len(flate) < smallest.stored_bytes:
         return EncodedPage(flate, "flate", picture.mode == "L")
-    return EncodedPage(jpeg, "jpeg", picture.mode == "L")
+    return smallest
 
 
 def _sheet(picture: Image.Image, boxes: Iterable[Box], scale: float, size: tuple[float, float],
@@ -225,8 +262,9 @@ def _sheet(picture: Image.Image, boxes: Iterable[Box], scale: float, size: tuple
     clean = image.fresh_copy(picture)
     encoded = encode_page(clean)
     text_layer = ocr_engine.text_only_pdf(clean, dpi=round(dpi)) if ocr_layer else None
-    return pdf.PageImage(encoded.data, clean.width, clean.height, size[0], size[1],
-                         gray=encoded.gray, text_layer=text_layer, encoding=encoded.encoding)
+    width, height = encoded.size or clean.size
+    return pdf.PageImage(encoded.data, width, height, size[0], size[1], gray=encoded.gray,
+                         text_layer=text_layer, encoding=encoded.encoding, masks=encoded.masks)
 
 
 def burn(data: bytes, media_type: str, plan: RedactionPlan, *, dpi: int = 200,
