@@ -14,7 +14,7 @@ from .kinds import kind_label
 from .output import print_json, render_table
 
 if TYPE_CHECKING:
-    pass
+    from papka.exchange import Profile
 
 
 @click.group("profiles", cls=PapkaGroup, invoke_without_command=True,
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
                        "  papka profiles\n"
                        "  papka profiles add embassy-fr --preset ru-strict --field date "
                        "--titles kind --hide-file names.txt\n"
+                       "  papka profiles add court --preset ru-personal --keep-text\n"
                        "  papka profiles remove embassy-fr"))
 @click.pass_context
 def profiles_group(ctx: click.Context) -> None:
@@ -42,10 +43,17 @@ def list_profiles(config: Config) -> None:
         print_json({"profiles": [{**p.to_json(), "hide": len(p.hide)}
                                  for p in found.values()]})
         return
-    rows = [[p.name, p.preset or _("originals"), ", ".join(p.metadata), p.titles,
+    rows = [[p.name, p.preset or _("originals"), _copies(p), ", ".join(p.metadata), p.titles,
              ", ".join(map(kind_label, p.kinds))] for p in found.values()]
-    click.echo(render_table([_("NAME"), _("REDACTION"), _("METADATA"), _("TITLES"), _("KINDS")],
-                            rows, flexible=2))
+    click.echo(render_table([_("NAME"), _("REDACTION"), _("COPIES"), _("METADATA"),
+                             _("TITLES"), _("KINDS")], rows, flexible=3))
+
+
+def _copies(profile: Profile) -> str:
+    """How a profile's redacted copies are made, in the keeper's words."""
+    if not profile.redacts:
+        return ""
+    return _("text kept") if profile.keeps_text else _("pictures")
 
 
 @profiles_group.command("add", cls=PapkaCommand,
@@ -65,15 +73,21 @@ def list_profiles(config: Config) -> None:
               help=N_("Only documents of this kind; repeat for several."))
 @click.option("--no-provenance", is_flag=True, help=N_("Leave out vault ids and history."))
 @click.option("--no-ocr", is_flag=True, help=N_("Do not read text in scans when redacting."))
+@click.option("--keep-text", is_flag=True,
+              help=N_("Redacted copies of PDFs made on a computer (and of DOCX and e-mails) keep "
+                      "their text: what is under the boxes is taken out of the text itself. "
+                      "Pages where papka cannot do this safely are redrawn as pictures, and the "
+                      "export says which. Needs --preset."))
 @pass_config
 def add_profile(config: Config, name: str, preset: str | None, hide_file: str | None,
                 fields: tuple[str, ...], titles: str | None, kinds: tuple[str, ...],
-                no_provenance: bool, no_ocr: bool) -> None:
+                no_provenance: bool, no_ocr: bool, keep_text: bool) -> None:
     from papka.exchange import Profile, save_profile
 
     profile = Profile(name=name, preset=preset, hide=tuple(read_hide_file(hide_file)),
                       metadata=fields, titles=titles or ("redact" if preset else "keep"),
-                      provenance=not no_provenance, kinds=kinds, ocr=not no_ocr)
+                      provenance=not no_provenance, kinds=kinds, ocr=not no_ocr,
+                      redaction_method="keep-text" if keep_text else "burn")
     with config.container(write=True) as container:
         save_profile(config.compartment(container), profile)
     if config.json:
