@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
-__all__ = ["BACKGROUND_QUALITY", "BACKGROUND_REDUCTION", "MixedPage", "compose", "readable",
-           "split_page"]
+__all__ = ["BACKGROUND_QUALITY", "BACKGROUND_REDUCTION", "MixedPage", "background_jpeg",
+           "compose", "lost_share", "readable", "split_page"]
 
 #: The background is stored at 1/2 of the burning resolution (100 dpi for 200 dpi pages): the
 #: text is in the ink layer at full resolution, and what stays in the background (photographs,
@@ -152,6 +152,7 @@ def split_page(picture: Image.Image) -> MixedPage | None:
 
 
 def background_jpeg(page: MixedPage) -> bytes:
+    """The background as stored: JPEG at BACKGROUND_QUALITY, nothing but its pixels."""
     buffer = io.BytesIO()
     page.background.save(buffer, format="JPEG", quality=BACKGROUND_QUALITY)
     return buffer.getvalue()

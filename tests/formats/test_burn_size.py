@@ -256,3 +256,14 @@ def test_a_burned_photo_stays_a_jpeg_at_the_stated_quality() -> None:
         assert stored.quantization == made.quantization  # type: ignore[attr-defined]
         inside = stored.convert("L").crop((116, 116, 384, 184))
         assert max(inside.getextrema()) <= 2  # type: ignore[operator]
+
+
+def test_a_screenshot_with_flat_colours_is_stored_losslessly() -> None:
+    """Flate is tried on a sample first; a page of flat colours still gets it whole."""
+    page = Image.new("RGB", (1200, 900), (250, 250, 250))
+    draw = ImageDraw.Draw(page)
+    for row, colour in enumerate([(200, 40, 40), (40, 160, 60), (40, 60, 200)]):
+        draw.rectangle((100, 100 + row * 250, 1100, 300 + row * 250), fill=colour)
+    encoded = encode_page(page)
+    assert encoded.stored_as == "flate"
+    assert zlib.decompress(encoded.data) == page.tobytes()
