@@ -160,6 +160,8 @@ def earlier(module: str) -> tuple[bool, str]:
     kept = RESULTS / f"{module}.txt"
     if kept.exists():
         return True, kept.read_text()
+    if module == "vault":
+        return bool(kept_vault_section()), ""
     block = kept_block(module) if module in TITLES else None
     return (True, block) if block is not None else (False, "")
 
@@ -319,7 +321,8 @@ def main() -> int:
     figures = redaction_figures()
     if figures and update_readme(figures, README_REDACTION_BEGIN, README_REDACTION_END):
         print(f"wrote the redaction figures in {README}")
-    if outputs["vault"][0] and "| what | papka | reference (same rounds) | ratio |" in lines:
+    if "vault" in chosen and outputs["vault"][0] and \
+            "| what | papka | reference (same rounds) | ratio |" in lines:
         if update_readme(comparison_table(lines)):
             print(f"wrote the comparison table in {README}")
         else:
