@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -95,6 +96,12 @@ def kept_vault_section() -> list[str]:
     return lines[start:end]
 
 
+def _born_digital(kind: str) -> str:
+    """bench/burn_size.py's name of a row of born-digital PDFs, in the README's words."""
+    pages = re.search(r"one (\d+)-page PDF", kind)
+    return f"a {pages.group(1)}-page one" if pages else "one-page ones"
+
+
 def redaction_figures() -> list[str]:
     """The README's redaction figures, from the raw results of burn_size and phone_photos."""
     lines: list[str] = []
@@ -109,9 +116,10 @@ def redaction_figures() -> list[str]:
                 "JPEG pictures and as PDF pages, and scans with a colour photograph; one box "
                 f"each): the median copy is **{overall['ratio_median']}×** its original's size, "
                 f"the largest {overall['ratio_max']}× ({overall['within_2x']} of "
-                f"{overall['documents']} within 2×). Born-digital PDFs grow (their text is a "
-                "few bytes a line, a picture of it is not): "
-                + ", ".join(f"{row['kind']} {row['ratio_after_median']}×"
+                f"{overall['documents']} within 2×; {figures['cores']} cores, load average "
+                f"{figures['load']:.1f}). Born-digital PDFs grow (their text is a few bytes a "
+                "line, a picture of it is not): "
+                + ", ".join(f"{_born_digital(row['kind'])} {row['ratio_after_median']}×"
                             for row in figures["sizes"] if "born-digital" in row["kind"])
                 + ".")
     photos = RESULTS / "phone-photos.json"
@@ -121,7 +129,9 @@ def redaction_figures() -> list[str]:
         line = (f"Phone photos (`bench/phone_photos.py`: {c['pages']} generated "
                 f"{figures['camera']} photos of a letter, perspective, uneven light, every "
                 f"fourth sideways, one per PDF page, one box each; {c['rounds']} alternating "
-                f"rounds, medians): papka's whole path with the CLI's defaults (burn at "
+                f"rounds, medians; {figures['cores']} cores, load average "
+                f"{figures['load_before'][0]:.1f} before and {figures['load_after'][0]:.1f} "
+                f"after): papka's whole path with the CLI's defaults (burn at "
                 f"{figures['dpi']} dpi, OCR text layer, verification with OCR) "
                 f"**{c['papka']['pages_per_s']} pages/s** ({c['papka']['median_s']} s, "
                 f"{c['papka']['min_s']}–{c['papka']['max_s']})")
