@@ -314,6 +314,9 @@ def main() -> int:
              "Written by `make bench` (`python -m bench`"
              f"{' --quick' if args.quick else ''}); the README's Figures table quotes this "
              "file. Nothing here is asserted by a test.", ""]
+    if args.only:
+        lines += [f"The last run was partial (`--only {args.only}`): the other sections are "
+                  "those of the run before it.", ""]
     vault_json = RESULTS / "vault.json"
     if outputs["vault"][0] and vault_json.exists():
         lines += vault_section(json.loads(vault_json.read_text()))
