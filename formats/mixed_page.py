@@ -126,17 +126,19 @@ def _as_bilevel(layer: Image.Image) -> Image.Image:
 
 
 def split_page(picture: Image.Image) -> MixedPage | None:
-    """The page's ink, black and background layers; None when the page has no ink to split
-    off (it is stored whole)."""
+    """The page's ink, black and background layers; None when the page has no ink and nothing
+    black to split off (it is stored whole)."""
     if picture.mode not in ("L", "RGB"):
         raise ValueError("A page to split is grey or RGB.")
     black = _black(picture)
     ink = _ink(picture, black)
-    if ink.getbbox() is None:
+    if ink.getbbox() is None and black.getbbox() is None:
         return None
-    colour = ImageStat.Stat(picture, mask=ink).median
-    ink_colour = ((colour[0],) * 3 if picture.mode == "L" else
-                  (colour[0], colour[1], colour[2]))
+    ink_colour: tuple[int, int, int] = (0, 0, 0)
+    if ink.getbbox() is not None:
+        colour = ImageStat.Stat(picture, mask=ink).median
+        ink_colour = ((colour[0],) * 3 if picture.mode == "L" else
+                      (colour[0], colour[1], colour[2]))
     # The ink is filled in the background, so the background compresses; the letters' smoothed
     # edges stay in it, and drawn under the ink they look as they did. The boxes stay black in
     # the background too: a reader that drew the background alone would still show them.

@@ -249,3 +249,23 @@ def test_pages_that_split_badly_stay_whole() -> None:
     composed = mixed_page.compose(mixed_page.background_jpeg(split), split)
     assert not mixed_page.readable(page, composed)
     assert burning.encode_page(page).stored_as != "mixed"
+
+
+def test_a_photograph_with_only_pure_black_marks_splits_too() -> None:
+    """Text drawn without smoothed edges in pure black over a photograph: the ink layer is
+    empty, the black layer alone carries the text, and the page still splits."""
+    size = (600, 400)
+    page = Image.merge("RGB", (
+        Image.linear_gradient("L").resize(size).point(lambda v: 150 + v * 90 // 255),
+        Image.radial_gradient("L").resize(size).point(lambda v: 240 - v * 80 // 255),
+        Image.linear_gradient("L").rotate(90).resize(size).point(lambda v: 240 - v * 100 // 255)))
+    draw = ImageDraw.Draw(page)
+    draw.fontmode = "1"   # no smoothed edges: every mark is exactly black
+    draw.text((40, 40), planted.KEEP, font=ImageFont.truetype(str(fonts.REGULAR), 30),
+              fill=(0, 0, 0))
+    split = mixed_page.split_page(page)
+    assert split is not None
+    assert split.ink.getextrema() == (255, 255)    # nothing on the ink layer
+    assert split.black.getextrema()[0] == 0
+    composed = mixed_page.compose(mixed_page.background_jpeg(split), split)
+    assert composed.convert("L").crop((40, 40, 400, 80)).getextrema()[0] == 0
