@@ -11,7 +11,7 @@ from .context import Config, pass_config
 from .hide_file import read_hide_file
 from .i18n import N_, _
 from .kinds import kind_label
-from .output import print_json, render_table
+from .output import print_json, render_fields, render_table
 
 if TYPE_CHECKING:
     from papka.exchange import Profile
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
                        "  papka profiles add embassy-fr --preset ru-strict --field date "
                        "--titles kind --hide-file names.txt\n"
                        "  papka profiles add court --preset ru-personal --keep-text\n"
+                       "  papka profiles show court\n"
                        "  papka profiles remove embassy-fr"))
 @click.pass_context
 def profiles_group(ctx: click.Context) -> None:
@@ -47,6 +48,32 @@ def list_profiles(config: Config) -> None:
              ", ".join(map(kind_label, p.kinds))] for p in found.values()]
     click.echo(render_table([_("NAME"), _("REDACTION"), _("COPIES"), _("METADATA"),
                              _("TITLES"), _("KINDS")], rows, flexible=3))
+
+
+@profiles_group.command("show", cls=PapkaCommand,
+                        help=N_("Show one export profile (its hidden strings are only counted)."))
+@click.argument("name")
+@pass_config
+def show_profile(config: Config, name: str) -> None:
+    from papka.exchange import find_profile
+
+    with config.container(write=False) as container:
+        profile = find_profile(config.compartment(container), name)
+    if config.json:
+        print_json({**profile.to_json(), "hide": len(profile.hide)})
+        return
+    yes, no = _("yes"), _("no")
+    click.echo(render_fields([
+        (_("Profile"), profile.name),
+        (_("Redaction preset"), profile.preset or _("originals")),
+        (_("Redacted copies"), _copies(profile) or "-"),
+        (_("Strings it hides"), str(len(profile.hide))),
+        (_("Metadata that travels"), ", ".join(profile.metadata) or "-"),
+        (_("Titles"), profile.titles),
+        (_("Kinds of documents"), ", ".join(map(kind_label, profile.kinds)) or _("any")),
+        (_("Provenance"), yes if profile.provenance else no),
+        (_("Reads scans (OCR)"), yes if profile.ocr else no),
+    ]))
 
 
 def _copies(profile: Profile) -> str:

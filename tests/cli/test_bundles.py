@@ -531,6 +531,12 @@ def test_a_profile_that_keeps_text_is_listed_and_its_export_names_burned_pages(
     court = next(line for line in table.splitlines() if line.startswith("court"))
     embassy = next(line for line in table.splitlines() if line.startswith("embassy"))
     assert "text kept" in court and "pictures" in embassy
+    shown = papka("profiles", "show", "court", passphrases=[DECOY])
+    assert shown.exit_code == 0 and "text kept" in shown.stdout and "hide-only" in shown.stdout
+    shown_json = json.loads(papka("--json", "profiles", "show", "court",
+                                  passphrases=[DECOY]).stdout)
+    assert shown_json["redaction_method"] == "keep-text" and shown_json["hide"] == 0
+    assert papka("profiles", "show", "nobody", passphrases=[DECOY]).exit_code == 1
     (workdir / "letter.pdf").write_bytes(_two_page_letter())
     added = papka("--json", "add", str(workdir / "letter.pdf"), "--kind", "summons",
                   passphrases=[DECOY])
