@@ -1,6 +1,6 @@
 """Run every benchmark in turn and write bench/RESULTS.md: `make bench` (or `python -m bench`).
 
-    python -m bench [--quick] [--only vault,bundle,kdf,redact,burn_size,keep_text]
+    python -m bench [--quick] [--only vault,bundle,kdf,redact,burn_size,phone_photos,keep_text]
 
 Each benchmark compares papka with a reference tool in the same run, in alternating rounds;
 none of them is a test, and none asserts a time. The raw figures land in bench/results/ (not
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +27,21 @@ README = HERE.parent / "README.md"
 #: The README's comparison table sits between these lines; make bench rewrites what is between.
 README_BEGIN = "<!-- make bench writes this table from bench/RESULTS.md; do not edit it by hand -->"
 README_END = "<!-- end of the table make bench writes -->"
+#: The README's redaction figures (burned sizes, phone photos against PyMuPDF) likewise.
+README_REDACTION_BEGIN = ("<!-- make bench writes these redaction figures from bench/results; "
+                          "do not edit them by hand -->")
+README_REDACTION_END = "<!-- end of the redaction figures make bench writes -->"
+#: Each benchmark's block in RESULTS.md is headed so; a run with --only keeps the other blocks
+#: as the last full RESULTS.md has them when their raw output is not at hand.
+TITLES = {
+    "bundle": "Bundles from plain files (bench/bundle.py)",
+    "kdf": "One passphrase guess (bench/kdf.py)",
+    "redact": "Redaction, 4-page scan and 10-page born-digital PDF (bench/redact.py --quick)",
+    "burn_size": "Size of burned copies, old and new page encoders (bench/burn_size.py)",
+    "phone_photos": "Phone photos: burn + verify against PyMuPDF (bench/phone_photos.py)",
+    "keep_text": "Redaction that keeps the text, 100-page born-digital PDF, against burning and "
+                 "PyMuPDF (bench/keep_text.py)",
+}
 
 
 def comparison_table(results: list[str]) -> list[str]:
@@ -37,16 +53,100 @@ def comparison_table(results: list[str]) -> list[str]:
             *results[start:end]]
 
 
-def update_readme(table: list[str]) -> bool:
+def update_readme(table: list[str], begin: str = README_BEGIN, end: str = README_END) -> bool:
     """Put the table between the README's markers; False when the markers are missing."""
     text = README.read_text(encoding="utf-8")
-    if README_BEGIN not in text or README_END not in text:
+    if begin not in text or end not in text:
         return False
-    head, rest = text.split(README_BEGIN, 1)
-    _old, tail = rest.split(README_END, 1)
-    README.write_text(head + README_BEGIN + "\n" + "\n".join(table) + "\n" + README_END + tail,
+    head, rest = text.split(begin, 1)
+    _old, tail = rest.split(end, 1)
+    README.write_text(head + begin + "\n" + "\n".join(table) + "\n" + end + tail,
                       encoding="utf-8")
     return True
+
+
+def kept_block(module: str) -> str | None:
+    """A benchmark's block as the current RESULTS.md has it (for --only without raw output)."""
+    path = HERE / "RESULTS.md"
+    if not path.exists():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    heading = f"## {TITLES[module]}"
+    if heading not in lines:
+        return None
+    start = lines.index(heading) + 2
+    if start >= len(lines) or lines[start] != "```":
+        return None
+    end = lines.index("```", start + 1)
+    return "\n".join(lines[start + 1:end]) + "\n"
+
+
+def kept_vault_section() -> list[str]:
+    """The vault's sections as the current RESULTS.md has them (from "## Conditions" to the
+    first benchmark block), for --only without vault.json."""
+    path = HERE / "RESULTS.md"
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if "## Conditions" not in lines:
+        return []
+    start = lines.index("## Conditions")
+    headings = {f"## {title}" for title in TITLES.values()}
+    end = next((i for i in range(start, len(lines)) if lines[i] in headings), len(lines))
+    return lines[start:end]
+
+
+def _born_digital(kind: str) -> str:
+    """bench/burn_size.py's name of a row of born-digital PDFs, in the README's words."""
+    pages = re.search(r"one (\d+)-page PDF", kind)
+    return f"a {pages.group(1)}-page one" if pages else "one-page ones"
+
+
+def redaction_figures() -> list[str]:
+    """The README's redaction figures, from the raw results of burn_size and phone_photos."""
+    lines: list[str] = []
+    sizes = RESULTS / "burn-size.json"
+    if sizes.exists():
+        figures = json.loads(sizes.read_text())
+        overall = figures.get("scans_and_photos")
+        if overall:
+            lines.append(
+                f"Burned copies at {figures['dpi']} dpi (`bench/burn_size.py`"
+                f"{' --quick' if figures['quick'] else ''}, generated scans, phone photos as "
+                "JPEG pictures and as PDF pages, and scans with a colour photograph; one box "
+                f"each): the median copy is **{overall['ratio_median']}×** its original's size, "
+                f"the largest {overall['ratio_max']}× ({overall['within_2x']} of "
+                f"{overall['documents']} within 2×; {figures['cores']} cores, load average "
+                f"{figures['load']:.1f}). Born-digital PDFs grow (their text is a few bytes a "
+                "line, a picture of it is not): "
+                + ", ".join(f"{_born_digital(row['kind'])} {row['ratio_after_median']}×"
+                            for row in figures["sizes"] if "born-digital" in row["kind"])
+                + ".")
+    photos = RESULTS / "phone-photos.json"
+    if photos.exists():
+        figures = json.loads(photos.read_text())
+        c = figures["comparison"]
+        line = (f"Phone photos (`bench/phone_photos.py`: {c['pages']} generated "
+                f"{figures['camera']} photos of a letter, perspective, uneven light, every "
+                f"fourth sideways, one per PDF page, one box each; {c['rounds']} alternating "
+                f"rounds, medians; {figures['cores']} cores, load average "
+                f"{figures['load_before'][0]:.1f} before and {figures['load_after'][0]:.1f} "
+                f"after): papka's whole path with the CLI's defaults (burn at "
+                f"{figures['dpi']} dpi, OCR text layer, verification with OCR) "
+                f"**{c['papka']['pages_per_s']} pages/s** ({c['papka']['median_s']} s, "
+                f"{c['papka']['min_s']}–{c['papka']['max_s']})")
+        if "pymupdf" in c:
+            line += (f"; PyMuPDF's `apply_redactions` with image pixels, no verification and no "
+                     f"OCR, {c['pymupdf']['pages_per_s']} pages/s ({c['pymupdf']['median_s']} s,"
+                     f" {c['pymupdf']['min_s']}–{c['pymupdf']['max_s']}): papka at "
+                     f"**{c['speed_ratio']}×** PyMuPDF's pages/s ({c['speed_ratio_min']}–"
+                     f"{c['speed_ratio_max']}); copies of {c['papka_output_mb']} MB against "
+                     f"{c['pymupdf_output_mb']} MB from {c['input_mb']} MB")
+        u = figures["papka_cpu"]
+        line += (f". Of papka's processor time, {u['tesseract_cpu_s']} s is Tesseract (the "
+                 f"OCR layer and the verifier's OCR) and {u['papka_process_cpu_s']} s the rest.")
+        lines += ["", line] if lines else [line]
+    return lines
 
 
 def run(module: str, arguments: list[str]) -> tuple[bool, str]:
@@ -65,9 +165,15 @@ def run(module: str, arguments: list[str]) -> tuple[bool, str]:
 
 
 def earlier(module: str) -> tuple[bool, str]:
-    """The output an earlier run of this benchmark kept, for --only."""
+    """The output an earlier run of this benchmark kept, for --only: its raw output, else its
+    block in the current RESULTS.md."""
     kept = RESULTS / f"{module}.txt"
-    return (True, kept.read_text()) if kept.exists() else (False, "")
+    if kept.exists():
+        return True, kept.read_text()
+    if module == "vault":
+        return bool(kept_vault_section()), ""
+    block = kept_block(module) if module in TITLES else None
+    return (True, block) if block is not None else (False, "")
 
 
 def seconds(figure: dict[str, Any]) -> str:
@@ -227,8 +333,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", help="run only these (comma-separated: vault, bundle, kdf, "
-                        "redact, burn_size, keep_text); RESULTS.md takes the others from their "
-                        "last run")
+                        "redact, burn_size, phone_photos, keep_text); RESULTS.md takes the "
+                        "others from their last run")
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
     benches = {
@@ -238,6 +344,7 @@ def main() -> int:
         "kdf": [],
         "redact": ["--quick"],   # 4 and 10 pages: the full set alone takes longer than the rest
         "burn_size": ["--quick"] if args.quick else [],
+        "phone_photos": ["--pages", "6" if args.quick else "20", "--rounds", "3"],
         "keep_text": ["--quick"] if args.quick else [],
     }
     chosen = args.only.split(",") if args.only else list(benches)
@@ -247,17 +354,15 @@ def main() -> int:
              "Written by `make bench` (`python -m bench`"
              f"{' --quick' if args.quick else ''}); the README's Figures table quotes this "
              "file. Nothing here is asserted by a test.", ""]
+    if args.only:
+        lines += [f"The last run was partial (`--only {args.only}`): the other sections are "
+                  "those of the run before it.", ""]
     vault_json = RESULTS / "vault.json"
     if outputs["vault"][0] and vault_json.exists():
         lines += vault_section(json.loads(vault_json.read_text()))
-    for name, title in (("bundle", "Bundles from plain files (bench/bundle.py)"),
-                        ("kdf", "One passphrase guess (bench/kdf.py)"),
-                        ("redact", "Redaction, 4-page scan and 10-page born-digital PDF "
-                                   "(bench/redact.py --quick)"),
-                        ("burn_size", "Size of burned copies, old and new page encoders "
-                                      "(bench/burn_size.py)"),
-                        ("keep_text", "Redaction that keeps the text, 100-page born-digital "
-                                      "PDF, against burning and PyMuPDF (bench/keep_text.py)")):
+    elif "vault" not in chosen:
+        lines += kept_vault_section()
+    for name, title in TITLES.items():
         ok, text = outputs[name]
         lines += [f"## {title}", "", "```", text.rstrip() if ok else "(failed: see its output)",
                   "```", ""]
@@ -266,7 +371,11 @@ def main() -> int:
         lines += [history.read_text().rstrip(), ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print(f"wrote {HERE / 'RESULTS.md'}")
-    if outputs["vault"][0] and "| what | papka | reference (same rounds) | ratio |" in lines:
+    figures = redaction_figures()
+    if figures and update_readme(figures, README_REDACTION_BEGIN, README_REDACTION_END):
+        print(f"wrote the redaction figures in {README}")
+    if "vault" in chosen and outputs["vault"][0] and \
+            "| what | papka | reference (same rounds) | ratio |" in lines:
         if update_readme(comparison_table(lines)):
             print(f"wrote the comparison table in {README}")
         else:

@@ -130,12 +130,16 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
             "documents": [{"id": d.doc_id, "stored_as": d.stored_as, "size": d.size,
                            "media_type": d.media_type,
                            "redaction": None if d.redaction is None else dict(d.redaction),
-                           "sent_as": d.sent_as, "carries": list(d.carries)}
+                           "sent_as": d.sent_as, "carries": list(d.carries),
+                           **({} if d.burned_pages is None else {"burned_pages": [
+                               {"page": page + 1, "reason": reason}
+                               for page, reason in sorted(d.burned_pages.items())]})}
                           for d in result.documents],
             "disclosable": result.disclosable,
         })
         _warn_if_not_disclosable(read_only)
         _warn_about_metadata(result.documents)
+        _tell_burned_pages(result.documents)
         return
     rows = []
     for exported, entry in zip(result.documents, summary.manifest.files, strict=True):
@@ -150,6 +154,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
         (_("Manifest SHA-256"), summary.manifest_sha256),
     ]))
     _warn_about_metadata(result.documents)
+    _tell_burned_pages(result.documents)
     _warn_if_not_disclosable(read_only)
 
 
@@ -177,6 +182,19 @@ def _warn_about_metadata(documents: Sequence[Any]) -> None:
                 id=document.doc_id, what=what))
 
 
+
+def _tell_burned_pages(documents: Sequence[Any]) -> None:
+    """Under a profile that keeps the text: which pages of which copy were redrawn as
+    pictures instead, and why (on stderr, also with --json)."""
+    from .redaction import burned_reasons
+
+    for document in documents:
+        if document.burned_pages:
+            pages = ", ".join(str(page + 1) for page in sorted(document.burned_pages))
+            note(_("In document {id}, some pages were redrawn as pictures, because papka could "
+                   "not keep their text safely: {pages} ({reasons}).").format(
+                       id=document.doc_id, pages=pages,
+                       reasons=burned_reasons(document.burned_pages)))
 
 
 COMMANDS: tuple[click.Command, ...] = (export,)

@@ -177,6 +177,9 @@ MESSAGES = (
     N_("A profile's titles are kept, redacted or replaced by the kind."),
     N_("A profile that redacts documents must also redact titles."),
     N_("A stored export profile is malformed."),
+    N_("A profile's redacted copies are burned or keep their text."),
+    N_("Only a profile that redacts documents can keep their text."),
+    N_("Give the profile a redaction preset, such as ru-personal."),
     N_("The profile does not send documents of one of the selected kinds; nothing was "
        "exported."),
     N_("A selector is an id, kind:KIND, tag:TAG, since:DATE, until:DATE or all."),

@@ -11,10 +11,10 @@ from .context import Config, pass_config
 from .hide_file import read_hide_file
 from .i18n import N_, _
 from .kinds import kind_label
-from .output import print_json, render_table
+from .output import print_json, render_fields, render_table
 
 if TYPE_CHECKING:
-    pass
+    from papka.exchange import Profile
 
 
 @click.group("profiles", cls=PapkaGroup, invoke_without_command=True,
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
                        "  papka profiles\n"
                        "  papka profiles add embassy-fr --preset ru-strict --field date "
                        "--titles kind --hide-file names.txt\n"
+                       "  papka profiles add court --preset ru-personal --keep-text\n"
+                       "  papka profiles show court\n"
                        "  papka profiles remove embassy-fr"))
 @click.pass_context
 def profiles_group(ctx: click.Context) -> None:
@@ -42,10 +44,43 @@ def list_profiles(config: Config) -> None:
         print_json({"profiles": [{**p.to_json(), "hide": len(p.hide)}
                                  for p in found.values()]})
         return
-    rows = [[p.name, p.preset or _("originals"), ", ".join(p.metadata), p.titles,
+    rows = [[p.name, p.preset or _("originals"), _copies(p), ", ".join(p.metadata), p.titles,
              ", ".join(map(kind_label, p.kinds))] for p in found.values()]
-    click.echo(render_table([_("NAME"), _("REDACTION"), _("METADATA"), _("TITLES"), _("KINDS")],
-                            rows, flexible=2))
+    click.echo(render_table([_("NAME"), _("REDACTION"), _("COPIES"), _("METADATA"),
+                             _("TITLES"), _("KINDS")], rows, flexible=3))
+
+
+@profiles_group.command("show", cls=PapkaCommand,
+                        help=N_("Show one export profile (its hidden strings are only counted)."))
+@click.argument("name")
+@pass_config
+def show_profile(config: Config, name: str) -> None:
+    from papka.exchange import find_profile
+
+    with config.container(write=False) as container:
+        profile = find_profile(config.compartment(container), name)
+    if config.json:
+        print_json({**profile.to_json(), "hide": len(profile.hide)})
+        return
+    yes, no = _("yes"), _("no")
+    click.echo(render_fields([
+        (_("Profile"), profile.name),
+        (_("Redaction preset"), profile.preset or _("originals")),
+        (_("Redacted copies"), _copies(profile) or "-"),
+        (_("Strings it hides"), str(len(profile.hide))),
+        (_("Metadata that travels"), ", ".join(profile.metadata) or "-"),
+        (_("Titles"), profile.titles),
+        (_("Kinds of documents"), ", ".join(map(kind_label, profile.kinds)) or _("any")),
+        (_("Provenance"), yes if profile.provenance else no),
+        (_("Reads scans (OCR)"), yes if profile.ocr else no),
+    ]))
+
+
+def _copies(profile: Profile) -> str:
+    """How a profile's redacted copies are made, in the keeper's words."""
+    if not profile.redacts:
+        return ""
+    return _("text kept") if profile.keeps_text else _("pictures")
 
 
 @profiles_group.command("add", cls=PapkaCommand,
@@ -65,15 +100,21 @@ def list_profiles(config: Config) -> None:
               help=N_("Only documents of this kind; repeat for several."))
 @click.option("--no-provenance", is_flag=True, help=N_("Leave out vault ids and history."))
 @click.option("--no-ocr", is_flag=True, help=N_("Do not read text in scans when redacting."))
+@click.option("--keep-text", is_flag=True,
+              help=N_("Redacted copies of PDFs made on a computer (and of DOCX and e-mails) keep "
+                      "their text: what is under the boxes is taken out of the text itself. "
+                      "Pages where papka cannot do this safely are redrawn as pictures, and the "
+                      "export says which. Needs --preset."))
 @pass_config
 def add_profile(config: Config, name: str, preset: str | None, hide_file: str | None,
                 fields: tuple[str, ...], titles: str | None, kinds: tuple[str, ...],
-                no_provenance: bool, no_ocr: bool) -> None:
+                no_provenance: bool, no_ocr: bool, keep_text: bool) -> None:
     from papka.exchange import Profile, save_profile
 
     profile = Profile(name=name, preset=preset, hide=tuple(read_hide_file(hide_file)),
                       metadata=fields, titles=titles or ("redact" if preset else "keep"),
-                      provenance=not no_provenance, kinds=kinds, ocr=not no_ocr)
+                      provenance=not no_provenance, kinds=kinds, ocr=not no_ocr,
+                      redaction_method="keep-text" if keep_text else "burn")
     with config.container(write=True) as container:
         save_profile(config.compartment(container), profile)
     if config.json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,11 +153,17 @@ _BURN_REASONS = {
 }
 
 
+def burned_reasons(burned: Mapping[int, str]) -> str:
+    """Why pages became pictures with --keep-text (or a profile that keeps the text), in the
+    keeper's language."""
+    reasons = sorted(set(burned.values()))
+    return "; ".join(_(_BURN_REASONS[r]) if r in _BURN_REASONS else r for r in reasons)
+
+
 def _burned_text(burned: dict[int, str]) -> str:
     """One sentence: which pages became pictures with --keep-text, and why."""
     pages = ", ".join(str(page + 1) for page in sorted(burned))
-    reasons = sorted({burned[page] for page in burned})
-    why = "; ".join(_(_BURN_REASONS[r]) if r in _BURN_REASONS else r for r in reasons)
+    why = burned_reasons(burned)
     return _("Some pages were redrawn as pictures, because papka could not keep their text "
              "safely: {pages} ({reasons}).").format(pages=pages, reasons=why)
 

@@ -46,6 +46,10 @@ class ExportedDocument:
     #: For an original sent unchanged: identifying metadata it carries (a GPS position, camera
     #: details), by kind, so the keeper can be warned; never values.
     carries: tuple[str, ...] = ()
+    #: For a copy made under a profile that keeps the text: the pages (from 0) redrawn as
+    #: pictures instead, and why (codes of papka.formats.text_redaction.BURN_REASONS).
+    #: None when the profile burns every page.
+    burned_pages: Mapping[int, str] | None = None
 
 
 #: Values of ExportedDocument.sent_as.
@@ -151,19 +155,27 @@ def _redacted_item(
         raise CannotRedactForProfile(document.id)
     result = redact(_read_limited(documents, document), document.media_type,
                     preset=profile.preset, hide=list(hide), ocr=profile.ocr,
-                    ocr_layer=ocr_layer, unreadable=cast("UnreadableChoice | None", unreadable))
+                    ocr_layer=ocr_layer, unreadable=cast("UnreadableChoice | None", unreadable),
+                    keep_text=profile.keeps_text)
     cleaned = sanitize(result.data, result.media_type)
     data, media_type = cleaned.data, cleaned.media_type
     counts = result.log.by_category()
+    burned = dict(result.burned_pages) if profile.keeps_text else None
     stored_as: str | None = None
     extra: list[dict[str, str]] = [{"action": "redacted", "preset": profile.preset}]
     if store_redacted:
+        derivation: dict[str, object] = {
+            "action": "redact", "preset": profile.preset, "log": result.log.as_dict(),
+            "sanitized": list(cleaned.removed)}
+        if burned is not None:
+            # As `papka redact --keep-text` records it.
+            derivation["keep_text"] = True
+            derivation["burned_pages"] = [{"page": page + 1, "reason": reason}
+                                          for page, reason in sorted(burned.items())]
         copy = documents.add(
             io.BytesIO(data), kind=document.kind, title=document.title, date=document.date,
             tags=(*(t for t in document.tags if t != "redacted"), "redacted"),
-            derived_from=document.id,
-            derivation={"action": "redact", "preset": profile.preset,
-                        "log": result.log.as_dict(), "sanitized": list(cleaned.removed)})
+            derived_from=document.id, derivation=derivation)
         stored_as = copy.id
         extra = [{"action": "redacted", "preset": profile.preset, "document": copy.id}]
     item = BundleItem(
@@ -182,7 +194,7 @@ def _redacted_item(
         original_root=_root(documents, document.id) if roots else None,
     )
     return item, ExportedDocument(document.id, stored_as, media_type, len(data), counts,
-                                  tuple(cleaned.removed), REDACTED)
+                                  tuple(cleaned.removed), REDACTED, burned_pages=burned)
 
 
 def _stored_redaction(document: Document) -> dict[str, int] | None:

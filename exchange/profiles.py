@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 PROFILES_KEY = "profiles"   # a section of papka.vault.container.SECTIONS
 #: Metadata fields a profile may let travel (the vault's own names).
 METADATA_FIELDS = ("date", "issuer", "number", "country", "language", "tags")
+#: How a profile that redacts makes its copies: "burn" redraws every page as a picture;
+#: "keep-text" takes what is under the boxes out of the text of PDFs made on a computer (and
+#: DOCX, e-mail, text) and keeps the rest of it, burning the pages it cannot keep safely
+#: (papka.formats.redact_as_planned(keep_text=True), docs/redaction.md §3a).
+REDACTION_METHODS = ("burn", "keep-text")
 
 _PROFILE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
@@ -46,15 +51,23 @@ class Profile:
     kinds: tuple[str, ...] = ()
     #: Recognise text in scans and photos (Tesseract) when redacting.
     ocr: bool = True
+    #: How redacted copies are made (one of REDACTION_METHODS). Profiles stored before this
+    #: field existed read as "burn".
+    redaction_method: str = "burn"
 
     @property
     def redacts(self) -> bool:
         return self.preset is not None
 
+    @property
+    def keeps_text(self) -> bool:
+        return self.redacts and self.redaction_method == "keep-text"
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "preset": self.preset, "hide": list(self.hide),
                 "metadata": list(self.metadata), "titles": self.titles,
-                "provenance": self.provenance, "kinds": list(self.kinds), "ocr": self.ocr}
+                "provenance": self.provenance, "kinds": list(self.kinds), "ocr": self.ocr,
+                "redaction_method": self.redaction_method}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Profile:
@@ -68,6 +81,7 @@ class Profile:
                 provenance=bool(data.get("provenance", True)),
                 kinds=tuple(str(k) for k in data.get("kinds", ())),
                 ocr=bool(data.get("ocr", True)),
+                redaction_method=str(data.get("redaction_method", "burn")),
             )
         except (KeyError, TypeError, ValueError):
             raise ExportError("A stored export profile is malformed.") from None
@@ -87,6 +101,11 @@ class Profile:
             raise ExportError("A profile's titles are kept, redacted or replaced by the kind.")
         if self.titles == "keep" and self.redacts:
             raise ExportError("A profile that redacts documents must also redact titles.")
+        if self.redaction_method not in REDACTION_METHODS:
+            raise ExportError("A profile's redacted copies are burned or keep their text.")
+        if self.redaction_method == "keep-text" and not self.redacts:
+            raise ExportError("Only a profile that redacts documents can keep their text.",
+                              hint="Give the profile a redaction preset, such as ru-personal.")
 
 
 #: The profiles every compartment has. Lawyers get the originals, byte for byte (evidence whose

@@ -187,6 +187,18 @@ PageEncoding = Literal["jpeg", "flate", "g4"]
 
 
 @dataclass(frozen=True)
+class PageMask:
+    """A black-and-white layer drawn over a page's picture in one colour (an /ImageMask):
+    Group 4 data of a mode "1" picture, drawn where its pixels are black (0)."""
+
+    data: bytes
+    pixel_width: int
+    pixel_height: int
+    #: 0-255 per channel (red, green, blue).
+    colour: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
 class PageImage:
     """A finished page for :func:`build_pdf`: encoded pixels and the page size in points."""
 
@@ -199,6 +211,9 @@ class PageImage:
     #: A one-page PDF of invisible text (Tesseract's text-only output) laid over the image.
     text_layer: bytes | None = None
     encoding: PageEncoding = "jpeg"
+    #: Layers drawn over the picture in order, each covering the whole page (a mixed page's
+    #: text and boxes: papka.formats.mixed_page).
+    masks: tuple[PageMask, ...] = ()
 
 
 _TIFF_STRIP_OFFSETS, _TIFF_STRIP_BYTE_COUNTS, _TIFF_PHOTOMETRIC = 273, 279, 262
@@ -255,11 +270,15 @@ def build_pdf(pages: Sequence[PageImage]) -> bytes:
             image["/BitsPerComponent"] = 8
             image["/Filter"] = (pikepdf.Name.FlateDecode if sheet.encoding == "flate"
                                 else pikepdf.Name.DCTDecode)
-        page.obj["/Resources"] = pikepdf.Dictionary(
-            XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image))
-        )
-        content = f"q {sheet.width:.4f} 0 0 {sheet.height:.4f} 0 0 cm /Im0 Do Q".encode()
-        page.obj["/Contents"] = pdf.make_stream(content)
+        pictures = pikepdf.Dictionary(Im0=pdf.make_indirect(image))
+        place = f"{sheet.width:.4f} 0 0 {sheet.height:.4f} 0 0 cm"
+        content = [f"q {place} /Im0 Do Q"]
+        for number, mask in enumerate(sheet.masks):
+            pictures[f"/Mk{number}"] = pdf.make_indirect(_image_mask(pdf, mask))
+            red, green, blue = (f"{channel / 255:.4f}" for channel in mask.colour)
+            content.append(f"q {place} {red} {green} {blue} rg /Mk{number} Do Q")
+        page.obj["/Resources"] = pikepdf.Dictionary(XObject=pictures)
+        page.obj["/Contents"] = pdf.make_stream("\n".join(content).encode())
         if sheet.text_layer is not None:
             _overlay_text(pdf, index, sheet.text_layer)
     if "/Info" in pdf.trailer:
@@ -269,6 +288,21 @@ def build_pdf(pages: Sequence[PageImage]) -> bytes:
     pdf.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return buffer.getvalue()
+
+
+def _image_mask(pdf: pikepdf.Pdf, mask: PageMask) -> pikepdf.Stream:
+    stream = pikepdf.Stream(pdf, mask.data)
+    stream["/Type"] = pikepdf.Name.XObject
+    stream["/Subtype"] = pikepdf.Name.Image
+    stream["/Width"] = mask.pixel_width
+    stream["/Height"] = mask.pixel_height
+    stream["/ImageMask"] = True
+    stream["/BitsPerComponent"] = 1
+    stream["/Filter"] = pikepdf.Name.CCITTFaxDecode
+    # As for Group 4 pages (encode_g4): black pixels decode as 0, which a mask paints.
+    stream["/DecodeParms"] = pikepdf.Dictionary(
+        K=-1, Columns=mask.pixel_width, Rows=mask.pixel_height, BlackIs1=True)
+    return stream
 
 
 def _overlay_text(pdf: pikepdf.Pdf, index: int, text_layer: bytes) -> None:

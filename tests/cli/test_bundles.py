@@ -514,6 +514,45 @@ def test_profiles_of_ones_own_are_kept_and_never_show_their_hide_list(
     assert gone.exit_code == 1 and "no export profile" in gone.stderr
 
 
+def test_a_profile_that_keeps_text_is_listed_and_its_export_names_burned_pages(
+        keeper: tuple[Papka, list[str]], workdir: Path) -> None:
+    from tests.exchange.test_export import CANARY, _two_page_letter
+
+    papka, _ = keeper
+    refused = papka("profiles", "add", "whole", "--keep-text", passphrases=[DECOY])
+    assert refused.exit_code == 1 and "Only a profile that redacts" in refused.stderr
+    added = papka("profiles", "add", "court", "--preset", "hide-only", "--keep-text",
+                  passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    listed = json.loads(papka("--json", "profiles", passphrases=[DECOY]).stdout)["profiles"]
+    methods = {p["name"]: p["redaction_method"] for p in listed}
+    assert methods["court"] == "keep-text" and methods["embassy"] == "burn"
+    table = papka("profiles", "list", passphrases=[DECOY]).stdout
+    court = next(line for line in table.splitlines() if line.startswith("court"))
+    embassy = next(line for line in table.splitlines() if line.startswith("embassy"))
+    assert "text kept" in court and "pictures" in embassy
+    shown = papka("profiles", "show", "court", passphrases=[DECOY])
+    assert shown.exit_code == 0 and "text kept" in shown.stdout and "hide-only" in shown.stdout
+    shown_json = json.loads(papka("--json", "profiles", "show", "court",
+                                  passphrases=[DECOY]).stdout)
+    assert shown_json["redaction_method"] == "keep-text" and shown_json["hide"] == 0
+    assert papka("profiles", "show", "nobody", passphrases=[DECOY]).exit_code == 1
+    (workdir / "letter.pdf").write_bytes(_two_page_letter())
+    added = papka("--json", "add", str(workdir / "letter.pdf"), "--kind", "summons",
+                  passphrases=[DECOY])
+    letter = json.loads(added.stdout)["added"][0]["id"]
+    (workdir / "names.txt").write_text(CANARY + "\n", encoding="utf-8")
+    _, public = keygen(workdir)
+    sent = papka("--json", "export", "--select", letter, "--to", public, "--profile", "court",
+                 "--hide-file", str(workdir / "names.txt"), "--no-ocr-layer", "-o",
+                 str(workdir / "court.age"), passphrases=[DECOY])
+    assert sent.exit_code == 0, sent.output
+    document = json.loads(sent.stdout)["documents"][0]
+    assert document["burned_pages"] == [{"page": 2, "reason": "picture"}]
+    assert f"In document {letter}, some pages were redrawn as pictures" in sent.stderr
+    assert "2 (a picture under a box)" in sent.stderr
+
+
 # --- identity files protected by a passphrase -----------------------------------------------------
 
 KEY_WORDS = "ключ адвоката под паролем"

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdfminer.high_level import extract_text
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -472,3 +473,76 @@ def test_lawyer_and_public_bundles_of_the_same_papers_carry_unlinkable_signers(
     crossed = verify_bundle(workdir / "public.age", identities=parse_identities(secret),
                             address_book=lawyers_book)
     assert crossed.pin is not None and crossed.pin.status is PinStatus.CHANGED
+
+
+def test_a_profile_keeps_text_only_when_asked_and_old_profiles_burn(box: Container) -> None:
+    mine = Profile("court", preset="ru-personal", titles="redact",
+                   redaction_method="keep-text")
+    assert mine.keeps_text and mine.to_json()["redaction_method"] == "keep-text"
+    save_profile(box.newest, mine)
+    assert find_profile(box.newest, "court") == mine
+    # A profile stored before the field existed reads as burning.
+    old = {k: v for k, v in mine.to_json().items() if k != "redaction_method"}
+    assert Profile.from_json(old).redaction_method == "burn"
+    assert not Profile.from_json(old).keeps_text
+    assert not BUILTIN_PROFILES["embassy"].keeps_text
+    with pytest.raises(ExportError, match="burned or keep their text"):
+        Profile.from_json({**old, "redaction_method": "blur"})
+    with pytest.raises(ExportError, match="Only a profile that redacts"):
+        save_profile(box.newest, Profile("whole", redaction_method="keep-text"))
+
+
+def _two_page_letter() -> bytes:
+    """Page 1: text only; page 2: the name printed over a picture (a page papka cannot keep
+    the text of, so it is burned)."""
+    from reportlab.lib.utils import ImageReader
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    page.setFont("ExportSans", 14)
+    page.drawString(72, 760, KEPT)
+    page.drawString(72, 732, f"Мать: {CANARY}")
+    page.showPage()
+    page.setFont("ExportSans", 14)
+    page.drawString(72, 760, "Приложение")
+    page.drawImage(ImageReader(Image.new("RGB", (400, 40), (230, 230, 200))), 60, 690, 400, 30)
+    page.drawString(72, 700, f"Мать: {CANARY}")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def test_an_export_under_a_profile_that_keeps_text(box: Container, workdir: Path,
+                                                  lawyer_key: tuple[str, str]) -> None:
+    secret, public = lawyer_key
+    letter = _two_page_letter()
+    assert not verify(letter, "application/pdf", [CANARY], ocr=False).ok
+    doc = _add(box, letter, kind="summons", title="Повестка")
+    save_profile(box.newest, Profile("court", preset="hide-only", titles="redact",
+                                     redaction_method="keep-text"))
+    # No OCR layer: any text in the copy is the original's own, kept.
+    result = export_bundle(box.newest, Selection.parse([doc]), workdir / "c.age",
+                           profile="court", protection=Protection.to([parse_recipient(public)]),
+                           hide=[CANARY], ocr_layer=False, store_redacted=True,
+                           clock=lambda: CLOCK)
+    exported = result.documents[0]
+    assert exported.burned_pages == {1: "picture"}
+    opened = open_bundle(workdir / "c.age", workdir / "o", identities=parse_identities(secret))
+    assert opened.bundle is not None
+    data = (workdir / "o" / opened.bundle.files[0].name).read_bytes()
+    assert verify(data, "application/pdf", [CANARY], ocr=True).ok
+    pages = extract_text(io.BytesIO(data)).split("\f")
+    assert KEPT in pages[0] and "Канарейкин" not in pages[0]
+    assert "Приложение" not in pages[1]   # burned: pixels only
+    stored = box.newest.documents.get(exported.stored_as or "")
+    assert stored.derivation is not None and stored.derivation["keep_text"] is True
+    assert stored.derivation["burned_pages"] == [{"page": 2, "reason": "picture"}]
+    # The same export under a burning profile keeps no text at all.
+    burned = export_bundle(box.newest, Selection.parse([doc]), workdir / "b.age",
+                           profile="embassy", protection=Protection.to([parse_recipient(public)]),
+                           hide=[CANARY], ocr_layer=False, clock=lambda: CLOCK)
+    assert burned.documents[0].burned_pages is None
+    opened = open_bundle(workdir / "b.age", workdir / "p", identities=parse_identities(secret))
+    assert opened.bundle is not None
+    whole = (workdir / "p" / opened.bundle.files[0].name).read_bytes()
+    assert extract_text(io.BytesIO(whole)).strip() == ""

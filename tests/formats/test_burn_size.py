@@ -16,7 +16,15 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 from papka import media
 from papka.formats import burn as burning
-from papka.formats import fonts, ocr, pdf, plan_redaction, redact, redact_as_planned
+from papka.formats import (
+    fonts,
+    mixed_page,
+    ocr,
+    pdf,
+    plan_redaction,
+    redact,
+    redact_as_planned,
+)
 from papka.formats.burn import JPEG_QUALITY, EncodedPage, bilevel_loss, burn, encode_page
 from papka.formats.verify import verify
 from tests.conftest import require_tool
@@ -139,16 +147,18 @@ def test_which_pages_are_black_and_white() -> None:
     assert encode_page(faint).encoding != "g4"
     mixed = _text_scan()
     mixed.paste(_photo((400, 300)), (1100, 700))
-    assert encode_page(mixed).encoding == "jpeg"
+    assert encode_page(mixed).stored_as == "mixed"   # text over a photograph: split
     grey_photo = text.copy()
     grey_photo.paste(_photo((300, 220)).convert("L"), (1100, 700))
     judged = bilevel_loss(grey_photo)
     assert judged is not None and judged[1] > burning.BILEVEL_LOST_SHARE
-    assert encode_page(grey_photo).encoding == "jpeg"
+    assert encode_page(grey_photo).stored_as == "mixed"
     stamped = _text_scan()
     ImageDraw.Draw(stamped).ellipse((1000, 700, 1400, 1100), outline=(40, 60, 200), width=12)
     stamped_page = encode_page(stamped)
-    assert stamped_page.encoding != "g4" and not stamped_page.gray
+    assert stamped_page.stored_as != "g4" and not stamped_page.gray
+    photo = encode_page(_photo((900, 700)))   # no text to split off
+    assert photo.stored_as == "jpeg"
 
 
 def _old_encoder(picture: Image.Image) -> EncodedPage:
@@ -187,10 +197,13 @@ def test_a_born_digital_letter_burns_to_group4_and_verifies() -> None:
     assert "pdfium-text" in verify(data, media.PDF, [planted.NAME], ocr=False).failures
 
 
-def test_boxes_on_jpeg_pages_stay_black_and_hide_the_text() -> None:
-    """A box over text on a photograph: the page is JPEG, the box's inside decodes black,
-    and neither Tesseract on the stretched box nor the OCR verification reads the secret."""
+def test_boxes_on_jpeg_pages_stay_black_and_hide_the_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A box over text on a photograph stored as one JPEG (the mixed split turned off here;
+    tests/formats/test_mixed_page.py covers split pages): the box's inside decodes black, and
+    neither Tesseract on the stretched box nor the OCR verification reads the secret."""
     require_tool("tesseract")
+    monkeypatch.setattr(mixed_page, "split_page", lambda picture: None)
     page = _photo((1400, 900))
     draw = ImageDraw.Draw(page)
     draw.rectangle((80, 330, 1320, 470), fill=(235, 235, 235))
@@ -243,3 +256,14 @@ def test_a_burned_photo_stays_a_jpeg_at_the_stated_quality() -> None:
         assert stored.quantization == made.quantization  # type: ignore[attr-defined]
         inside = stored.convert("L").crop((116, 116, 384, 184))
         assert max(inside.getextrema()) <= 2  # type: ignore[operator]
+
+
+def test_a_screenshot_with_flat_colours_is_stored_losslessly() -> None:
+    """Flate is tried on a sample first; a page of flat colours still gets it whole."""
+    page = Image.new("RGB", (1200, 900), (250, 250, 250))
+    draw = ImageDraw.Draw(page)
+    for row, colour in enumerate([(200, 40, 40), (40, 160, 60), (40, 60, 200)]):
+        draw.rectangle((100, 100 + row * 250, 1100, 300 + row * 250), fill=colour)
+    encoded = encode_page(page)
+    assert encoded.stored_as == "flate"
+    assert zlib.decompress(encoded.data) == page.tobytes()

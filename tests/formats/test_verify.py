@@ -128,3 +128,27 @@ def test_loading_the_whole_verifier_loads_no_planner_or_burner() -> None:
     assert {name for name in added if name.startswith("papka.")} <= (
         {f"papka.formats.{name}" for name in ("ocr", "image", "views", "pdf", "docx", "email")}
         | {name for name in added if name.startswith("papka.formats.verify.")})
+
+
+@given(st.integers(min_value=0, max_value=2**32 - 1), st.integers(min_value=1, max_value=40),
+       st.integers(min_value=1, max_value=40))
+def test_opening_the_boxes_mask_equals_the_rank_filters(seed: int, width: int,
+                                                        height: int) -> None:
+    """The verifier opens its mask of solid black with box averages; the pixels are those of
+    MinFilter(5) then MaxFilter(5), boxes and specks at every edge included."""
+    import random as _random
+
+    from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+    from papka.formats.verify.pages import opened
+
+    rng = _random.Random(seed)
+    mask = Image.new("L", (width * 3, height * 3), 0)
+    draw = ImageDraw.Draw(mask)
+    for _ in range(rng.randint(0, 8)):
+        x, y = rng.randrange(mask.width), rng.randrange(mask.height)
+        draw.rectangle((x, y, x + rng.randint(0, 12), y + rng.randint(0, 12)), fill=255)
+    for _ in range(rng.randint(0, 30)):
+        mask.putpixel((rng.randrange(mask.width), rng.randrange(mask.height)), 255)
+    expected = mask.filter(ImageFilter.MinFilter(5)).filter(ImageFilter.MaxFilter(5))
+    assert ImageChops.difference(opened(mask), expected).getbbox() is None
