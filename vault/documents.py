@@ -108,6 +108,7 @@ class DocumentStore:
         self._unwritten: dict[str, bytes] = {}
         self._unwritten_bytes = 0
         self._shrunk: set[str] = set()
+        self._packs_written: set[str] = set()
         #: The documents of each pack, found by one pass over the records when first needed.
         self._by_pack: dict[str, set[str]] | None = None
         self._ids_by_page: list[set[str]] = [set() for _ in range(PAGES)]
@@ -307,7 +308,12 @@ class DocumentStore:
         self._unwritten_bytes = 0
         self._shrunk.clear()
         root = self._compartment.root
-        root.packs = {pack: pack_to_json(pointer) for pack, pointer in self._packs.items()}
+        listed = root.packs or {}
+        # Only the packs this commit wrote are listed afresh: at 100,000 papers the root lists
+        # about 400 packs, and computing every one's runs again was a tenth of a small commit.
+        root.packs = {pack: listed[pack] if pack in listed and pack not in self._packs_written
+                      else pack_to_json(pointer) for pack, pointer in self._packs.items()}
+        self._packs_written.clear()
         if root.packs:
             root.format = max(root.format, FORMAT_PACKED)
 
@@ -334,6 +340,7 @@ class DocumentStore:
             if drawn not in self._packs:
                 pack = drawn
         self._packs[pack] = pointer
+        self._packs_written.add(pack)
         if self._by_pack is not None:
             self._by_pack.setdefault(pack, set()).update(doc_id for doc_id, _, _ in places)
         for doc_id, at, length in places:
