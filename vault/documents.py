@@ -114,6 +114,7 @@ class DocumentStore:
         self._unwritten: dict[str, bytes] = {}
         self._unwritten_bytes = 0
         self._shrunk: set[str] = set()
+        self._packs_written: set[str] = set()
         #: The documents of each pack, found by one pass over the records when first needed.
         self._by_pack: dict[str, set[str]] | None = None
         self._ids_by_page: list[set[str]] = [set() for _ in range(PAGES)]
@@ -238,12 +239,26 @@ class DocumentStore:
             return
         store = self._compartment.store
         adding = builtins.list(self._unwritten.items())
-        rewrite = set(self._shrunk)
         refill = self._pack_to_refill() if adding else None
         if refill is not None:
-            rewrite.add(refill)
-        members = self._members(rewrite) if rewrite else {}
-        for pack in sorted(rewrite):
+            # The whole pack is copied as it is, new papers after it: no member moves, so
+            # nobody needs to know who they are (no pass over the records).
+            old = self._packs[refill]
+            try:
+                layout: builtins.list[tuple[str | None, bytes]] = [(None, store.read_bytes(old))]
+            except ChunkDamaged:
+                layout = []                      # a damaged pack is simply not refilled
+            if layout:
+                at = old.length
+                while adding and at + len(adding[0][1]) <= PACK_BYTES:
+                    doc_id, data = adding.pop(0)
+                    layout.append((doc_id, data))
+                    at += len(data)
+                store.free(old)
+                del self._packs[refill]
+                self._write_pack(layout, refill)
+        members = self._members(self._shrunk) if self._shrunk else {}
+        for pack in sorted(self._shrunk):
             pointer = self._packs.get(pack)
             if pointer is None:
                 continue                         # a pack the catalog never held
@@ -255,8 +270,6 @@ class DocumentStore:
                     kept.append((doc_id, place,
                                  store.read_range(pointer, place.offset, place.length)))
             except ChunkDamaged:
-                if pack not in self._shrunk:
-                    continue                     # a damaged pack is simply not refilled
                 raise ContainerDamaged(
                     "A document stored together with this one is damaged, so papka "
                     "cannot store the others without it; nothing was changed.",
@@ -277,17 +290,12 @@ class DocumentStore:
                 continue
             # The kept members stay where they were, so their records do not change; what the
             # removed ones held becomes zero bytes, and the end is cut after the last kept one.
-            layout: builtins.list[tuple[str | None, bytes]] = []
+            layout = []
             at = 0
             for _, place, data in kept:
                 layout.append((None, bytes(place.offset - at)))
                 layout.append((None, data))
                 at = place.offset + place.length
-            if pack == refill:
-                while adding and at + len(adding[0][1]) <= PACK_BYTES:
-                    doc_id, data = adding.pop(0)
-                    layout.append((doc_id, data))
-                    at += len(data)
             if layout:                           # even members of no bytes need their pack
                 self._write_pack(layout, pack)
             elif self._by_pack is not None:
@@ -306,7 +314,12 @@ class DocumentStore:
         self._unwritten_bytes = 0
         self._shrunk.clear()
         root = self._compartment.root
-        root.packs = {pack: pack_to_json(pointer) for pack, pointer in self._packs.items()}
+        listed = root.packs or {}
+        # Only the packs this commit wrote are listed afresh: at 100,000 papers the root lists
+        # about 400 packs, and computing every one's runs again was a tenth of a small commit.
+        root.packs = {pack: listed[pack] if pack in listed and pack not in self._packs_written
+                      else pack_to_json(pointer) for pack, pointer in self._packs.items()}
+        self._packs_written.clear()
         if root.packs:
             root.format = max(root.format, FORMAT_PACKED)
 
@@ -333,6 +346,7 @@ class DocumentStore:
             if drawn not in self._packs:
                 pack = drawn
         self._packs[pack] = pointer
+        self._packs_written.add(pack)
         if self._by_pack is not None:
             self._by_pack.setdefault(pack, set()).update(doc_id for doc_id, _, _ in places)
         for doc_id, at, length in places:
