@@ -214,15 +214,21 @@ def list_documents(config: Config, query: tuple[str, ...], kind: str | None, tag
     if not found:
         note(_("No documents match."))
         return
+    from papka.vault.bulk import bulk_objects
+
     headers = [_("ID"), _("KIND"), _("DATE"), _("TITLE"), _("TAGS"), _("SIZE")]
-    rows = [[d.id, kind_label(d.kind), _date_text(d), d.title, ",".join(map(tag_label, d.tags)),
-             human_size(d.size)]
-            for _level, d in found]
-    if every:
-        headers.insert(0, _("LEVEL"))
-        for row, (level, _d) in zip(rows, found, strict=True):
-            row.insert(0, str(level))
-    click.echo(render_table(headers, rows, flexible=headers.index(_("TITLE"))))
+    # Six strings a row for every document, none in a cycle: the cycle collector waits, as it
+    # does while the catalog loads (a quarter of the command's time at 50,000 rows otherwise).
+    with bulk_objects():
+        rows = [[d.id, kind_label(d.kind), _date_text(d), d.title,
+                 ",".join(map(tag_label, d.tags)), human_size(d.size)]
+                for _level, d in found]
+        if every:
+            headers.insert(0, _("LEVEL"))
+            for row, (level, _d) in zip(rows, found, strict=True):
+                row.insert(0, str(level))
+        table = render_table(headers, rows, flexible=headers.index(_("TITLE")))
+    click.echo(table)
 
 
 @click.command(
