@@ -40,6 +40,19 @@ class CrashMachine(RuleBasedStateMachine):
         self.model: State = snapshot(self.box)
         self.crashes = 0
 
+    def _crash_survivor(self) -> tuple[MemoryStorage, State]:
+        """After a crash: one image the power loss could have left, and what it opens to."""
+        self.crashes += 1
+        survivor = self.storage.survivor(self.rng)
+        reopened = Container.open_on(survivor, PASSPHRASES[1:], random=self.rng.randbytes)
+        return survivor, snapshot(reopened)
+
+    def _continue_from(self, survivor: MemoryStorage, state: State) -> None:
+        """Go on working from the survivor, as the keeper would after the crash."""
+        self.model = state
+        self.storage = FaultyStorage(survivor.data)
+        self.box = Container.open_on(self.storage, PASSPHRASES[1:], random=self.rng.randbytes)
+
     def _attempt(self, budget: int | None, action: object) -> None:
         """Run an action with a crash budget; on a crash, reopen the survivor and compare."""
         before = self.model
@@ -47,14 +60,9 @@ class CrashMachine(RuleBasedStateMachine):
         try:
             action()  # type: ignore[operator]
         except Crash:
-            self.crashes += 1
-            survivor = self.storage.survivor(self.rng)
-            reopened = Container.open_on(survivor, PASSPHRASES[1:], random=self.rng.randbytes)
-            state = snapshot(reopened)
+            survivor, state = self._crash_survivor()
             assert state in (before, self._expected_after), "a crash left an uncommitted state"
-            self.model = state
-            self.storage = FaultyStorage(survivor.data)
-            self.box = Container.open_on(self.storage, PASSPHRASES[1:], random=self.rng.randbytes)
+            self._continue_from(survivor, state)
             return
         finally:
             self.storage.budget = None
@@ -76,10 +84,7 @@ class CrashMachine(RuleBasedStateMachine):
         try:
             action()
         except Crash:
-            self.crashes += 1
-            survivor = self.storage.survivor(self.rng)
-            reopened = Container.open_on(survivor, PASSPHRASES[1:], random=self.rng.randbytes)
-            state = snapshot(reopened)
+            survivor, state = self._crash_survivor()
             added = {k: v for k, v in state[level].items() if k not in before[level]}
             unchanged = {lv: docs for lv, docs in state.items() if lv != level} == \
                 {lv: docs for lv, docs in before.items() if lv != level}
@@ -87,9 +92,7 @@ class CrashMachine(RuleBasedStateMachine):
             assert {k: v for k, v in state[level].items() if k in before[level]} == before[level]
             assert added == {} or list(added.values()) == [(title, content)]
             assert len(state[level]) in (len(before[level]), len(before[level]) + 1)
-            self.model = state
-            self.storage = FaultyStorage(survivor.data)
-            self.box = Container.open_on(self.storage, PASSPHRASES[1:], random=self.rng.randbytes)
+            self._continue_from(survivor, state)
             return
         finally:
             self.storage.budget = None
@@ -113,18 +116,13 @@ class CrashMachine(RuleBasedStateMachine):
         try:
             action()
         except Crash:
-            self.crashes += 1
-            survivor = self.storage.survivor(self.rng)
-            reopened = Container.open_on(survivor, PASSPHRASES[1:], random=self.rng.randbytes)
-            state = snapshot(reopened)
+            survivor, state = self._crash_survivor()
             assert {lv: docs for lv, docs in state.items() if lv != level} == \
                 {lv: docs for lv, docs in before.items() if lv != level}
             assert {k: v for k, v in state[level].items() if k in before[level]} == before[level]
             added = sorted(v for k, v in state[level].items() if k not in before[level])
             assert added in ([], sorted((f"paper {n}", c) for n, c in enumerate(contents)))
-            self.model = state
-            self.storage = FaultyStorage(survivor.data)
-            self.box = Container.open_on(self.storage, PASSPHRASES[1:], random=self.rng.randbytes)
+            self._continue_from(survivor, state)
             return
         finally:
             self.storage.budget = None
