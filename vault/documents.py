@@ -300,15 +300,7 @@ class DocumentStore:
                 self._write_pack(layout, pack)
             elif self._by_pack is not None:
                 self._by_pack.pop(pack, None)
-        group: builtins.list[tuple[str | None, bytes]] = []
-        filled = 0
-        for doc_id, data in adding:
-            if group and filled + len(data) > PACK_BYTES:
-                self._write_pack(group)
-                group, filled = [], 0
-            group.append((doc_id, data))
-            filled += len(data)
-        if group:
+        for group in _pack_groups(adding):
             self._write_pack(group)
         self._unwritten.clear()
         self._unwritten_bytes = 0
@@ -361,17 +353,12 @@ class DocumentStore:
         self._unwritten_bytes += len(data)
         if self._unwritten_bytes < UNWRITTEN_LIMIT:
             return
-        group: builtins.list[tuple[str | None, bytes]] = []
-        filled = 0
-        for held_id, held in builtins.list(self._unwritten.items()):
-            if group and filled + len(held) > PACK_BYTES:
-                self._write_pack(group)
-                for written, _ in group:
-                    if written is not None:
-                        self._unwritten_bytes -= len(self._unwritten.pop(written))
-                group, filled = [], 0
-            group.append((held_id, held))
-            filled += len(held)
+        # Every group but the last is full; the last waits for more papers or the commit.
+        for group in _pack_groups(builtins.list(self._unwritten.items()))[:-1]:
+            self._write_pack(group)
+            for written, _ in group:
+                if written is not None:
+                    self._unwritten_bytes -= len(self._unwritten.pop(written))
 
     def _pack_to_refill(self) -> str | None:
         """The smallest pack holding less than PACK_REFILL bytes: a commit that adds small
@@ -966,6 +953,20 @@ def _catalog_text(stored: bytes) -> bytes:
     if inflate.unconsumed_tail or not inflate.eof or inflate.unused_data:
         raise ValueError("a catalog object is not one whole zlib stream")
     return text
+
+
+def _pack_groups(papers: builtins.list[tuple[str, bytes]]
+                 ) -> builtins.list[builtins.list[tuple[str | None, bytes]]]:
+    """Papers in order, cut into packs of at most PACK_BYTES (a paper never spans two)."""
+    groups: builtins.list[builtins.list[tuple[str | None, bytes]]] = []
+    filled = 0
+    for doc_id, data in papers:
+        if not groups or filled + len(data) > PACK_BYTES:
+            groups.append([])
+            filled = 0
+        groups[-1].append((doc_id, data))
+        filled += len(data)
+    return groups
 
 
 def _page_of(doc_id: str) -> int:
