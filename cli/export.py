@@ -79,6 +79,7 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
            ocr_layer: bool | None, armor: bool, output: Path) -> None:
     from papka.exchange import CannotRedactForProfile, Selection, address_book, export_bundle
     from papka.formats.bundle import Protection
+    from papka.formats.redaction import burned_page_list
 
     if sum([bool(to), passphrase_recipient, plain]) != 1:
         raise CommandUsageError(
@@ -131,9 +132,8 @@ def export(config: Config, selectors: tuple[str, ...], to: tuple[str, ...], prof
                            "media_type": d.media_type,
                            "redaction": None if d.redaction is None else dict(d.redaction),
                            "sent_as": d.sent_as, "carries": list(d.carries),
-                           **({} if d.burned_pages is None else {"burned_pages": [
-                               {"page": page + 1, "reason": reason}
-                               for page, reason in sorted(d.burned_pages.items())]})}
+                           **({} if d.burned_pages is None else {
+                               "burned_pages": burned_page_list(d.burned_pages)})}
                           for d in result.documents],
             "disclosable": result.disclosable,
         })

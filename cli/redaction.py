@@ -322,6 +322,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
         render_preview,
     )
     from papka.formats.plan import parse_box
+    from papka.formats.redaction import burned_page_list
 
     hide = read_hide_file(hide_file)
     manual = [parse_box(spec) for spec in boxes]
@@ -361,8 +362,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
                                           "log": log.as_dict()}
             if keep_text:
                 derivation["keep_text"] = True
-                derivation["burned_pages"] = [{"page": page + 1, "reason": reason}
-                                              for page, reason in sorted(burned.items())]
+                derivation["burned_pages"] = burned_page_list(burned)
             stored = compartment.documents.add(
                 io.BytesIO(result.data), kind=document.kind, title=document.title,
                 date=document.date, tags=_with_tag(document.tags, "redacted"),
@@ -370,8 +370,7 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
     if config.json:
         extra: dict[str, Any] = {}
         if keep_text:
-            extra["burned_pages"] = [{"page": page + 1, "reason": reason}
-                                     for page, reason in sorted(burned.items())]
+            extra["burned_pages"] = burned_page_list(burned)
         print_json({"id": document.id, "stored_as": stored.id if stored else None,
                     "preview": [str(p) for p in written], **log.as_dict(),
                     "readings": _readings(plan), "boxes": _boxes(plan, values=False),

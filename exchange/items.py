@@ -147,7 +147,7 @@ def _redacted_item(
     roots: bool = False,
 ) -> tuple[BundleItem, ExportedDocument]:
     from papka.formats import redact
-    from papka.formats.redaction import supported
+    from papka.formats.redaction import burned_page_list, supported
     from papka.formats.sanitize import sanitize
 
     assert profile.preset is not None
@@ -170,8 +170,7 @@ def _redacted_item(
         if burned is not None:
             # As `papka redact --keep-text` records it.
             derivation["keep_text"] = True
-            derivation["burned_pages"] = [{"page": page + 1, "reason": reason}
-                                          for page, reason in sorted(burned.items())]
+            derivation["burned_pages"] = burned_page_list(burned)
         copy = documents.add(
             io.BytesIO(data), kind=document.kind, title=document.title, date=document.date,
             tags=(*(t for t in document.tags if t != "redacted"), "redacted"),

@@ -13,7 +13,7 @@ the functions, so that ``import papka.formats`` and the command's start stay fas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from papka import media
@@ -91,6 +91,12 @@ class Redacted:
     #: With keep_text: pages (from 0, of the original) burned instead, and why (a code of
     #: papka.formats.text_redaction.BURN_REASONS). Empty when every page kept its text.
     burned_pages: dict[int, str] = field(default_factory=dict)
+
+def burned_page_list(burned: Mapping[int, str]) -> list[dict[str, int | str]]:
+    """Redacted.burned_pages as a copy's derivation and the commands' JSON give them: pages
+    counted from 1, in order, each with its reason code."""
+    return [{"page": page + 1, "reason": reason} for page, reason in sorted(burned.items())]
+
 
 def supported(media_type: str) -> bool:
     """Whether papka can redact this kind of file: PDF, pictures, DOCX, e-mail, plain text."""
