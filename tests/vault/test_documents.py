@@ -343,7 +343,7 @@ def test_a_crafted_record_with_wrong_types_is_damage_not_a_crash(box: Container)
     docs = box.newest.documents
     record = {**docs._docs[doc.id].to_json(), "title": 5,
               "content": docs._content[doc.id].to_json()}
-    docs._docs.load(doc.id, record)
+    docs._docs.load({doc.id: record})
     with pytest.raises(ContainerDamaged):
         docs.get(doc.id)
 
@@ -448,3 +448,36 @@ def test_removing_first_in_a_session_whose_page_has_no_stored_search_keys(
     docs._search_pointers[page] = None
     docs.remove(victim)
     assert [d.id for d in docs.list(query=docs.get(neighbour).title)] == [neighbour]
+
+
+def test_a_page_whose_first_copy_does_not_read_is_read_from_the_second(box: Container) -> None:
+    """Unlocking reads the pages in order while the next page's first copy inflates on another
+    thread. A first copy that fails anywhere (a damaged sector, a stream that does not inflate,
+    JSON that is not a list of records) is read from the second copy, on the first page, a
+    middle one and the last, and the page is marked for rewriting; both copies bad is damage."""
+    import zlib
+
+    from papka.vault.errors import ContainerDamaged
+
+    docs = box.newest.documents
+    with docs.batch():
+        added = {add_bytes(box, os.urandom(200), title=f"paper {n}").id for n in range(150)}
+    stored = [p for p, copies in enumerate(docs._page_pointers) if copies]
+    assert len(stored) > 10
+    first, middle, last = stored[0], stored[len(stored) // 2], stored[-1]
+    root = box.newest.root
+    store = box.newest.store
+    not_a_stream = store.write_bytes(b"\x78" + os.urandom(300))
+    not_records = store.write_bytes(zlib.compress(b'{"id": "x"}' + b" " * 5000))
+    root.pages[first] = [not_a_stream.to_json(), root.pages[first][1]]
+    root.pages[middle] = [not_records.to_json(), root.pages[middle][1]]
+    torn = docs._page_pointers[last][0]
+    box.storage.write(torn.extents[0][0] * SECTOR, os.urandom(SECTOR))
+    docs._reload()
+    assert {d.id for d in docs.list()} == added
+    assert docs._dirty == {first, middle, last}
+    assert box.newest.needs_repair
+
+    root.pages[middle] = [not_records.to_json(), not_a_stream.to_json()]
+    with pytest.raises(ContainerDamaged):
+        docs._reload()
