@@ -439,7 +439,8 @@ def test_removing_first_in_a_session_whose_page_has_no_stored_search_keys(
     were indexed, or lost) still lets a document on it be removed first thing."""
     docs = box.newest.documents
     with docs.batch():
-        added = [add_bytes(box, PDF, title=f"справка {n}") for n in range(70)]
+        # Numbers of one width: a query word matches inside longer ones ("1" finds "справка 12").
+        added = [add_bytes(box, PDF, title=f"справка {n:03d}") for n in range(70)]
     by_page: dict[int, list[str]] = {}
     for doc in added:
         by_page.setdefault(int(doc.id, 16) % 64, []).append(doc.id)
