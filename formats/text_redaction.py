@@ -328,6 +328,8 @@ class _Stream:
     """One content stream as read: the page's own (number 0) or a form it draws."""
 
     ops: Sequence[object]
+    #: Each operator's name, read once: the stream is walked again to rewrite it.
+    names: list[str] = field(init=False)
     shows: dict[int, _Show] = field(default_factory=dict)
     #: Spacing setters in effect where this stream draws a form (whose text may use them).
     form_setters: set[int] = field(default_factory=set)
@@ -335,6 +337,18 @@ class _Stream:
     form: pikepdf.Stream | None = None
     name: pikepdf.Name | None = None
     depth: int = 0
+
+    def __post_init__(self) -> None:
+        self.names = _operator_names(self.ops)
+
+
+#: What an inline image's operator reads as (no operator in a content stream can: it has a
+#: space).
+_INLINE_IMAGE = "INLINE IMAGE"
+
+
+def _operator_names(ops: Sequence[object]) -> list[str]:
+    return [str(instruction.operator) for instruction in ops]  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -352,6 +366,15 @@ class _Page:
     operators: int = 0
     #: Marked content with /ActualText: pdfium then reads that text in place of the glyphs'.
     alternates: bool = False
+
+
+#: Operators that fill or stroke the path built so far.
+_PAINTING = frozenset({"S", "s", "f", "F", "f*", "B", "B*", "b", "b*"})
+#: Every operator the reader acts on; the others (colours, line styles, ET, EMC) are passed.
+_READ_OPERATORS = frozenset({
+    _INLINE_IMAGE, "Tj", "TJ", "'", '"', "Tf", "Tm", "T*", "TL", "BT", "Td", "TD", "q", "Q",
+    "cm", "Tc", "Tw", "Tz", "Ts", "Do", "m", "l", "c", "v", "y", "re", "n", "sh", "BDC",
+}) | _PAINTING
 
 
 class _Reader:
@@ -384,10 +407,13 @@ class _Reader:
         """Read one content stream; a form starts with the text state its caller left."""
         if depth > MAX_FORM_DEPTH:
             raise _Burn("content")
-        self.page.streams.setdefault(stream, _Stream(ops))
         self.page.operators += len(ops)
         if self.page.operators > MAX_OPERATORS:
             raise _Burn("content")
+        if stream not in self.page.streams:
+            self.page.streams[stream] = _Stream(ops)
+        reading = self.page.streams[stream]
+        names = reading.names
         stack: list[tuple[Matrix, _TextState]] = []
         state = inherited.copy() if inherited is not None else _TextState()
         # Spacing set by the caller is not this stream's to rewrite.
@@ -396,45 +422,15 @@ class _Reader:
         block = -1
         path: list[tuple[float, float]] = []
         for index, instruction in enumerate(ops):
-            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            operator = names[index]
+            if operator not in _READ_OPERATORS:
+                continue  # colours, line styles, the ends of text objects and marked content
+            if operator == _INLINE_IMAGE:
                 self.mark(_unit_square(ctm), "picture")
                 continue
-            operands, operator = instruction.operands, str(instruction.operator)  # type: ignore[attr-defined]
-            if operator == "q":
-                stack.append((ctm, state.copy()))
-            elif operator == "Q":
-                if stack:
-                    ctm, state = stack.pop()
-            elif operator == "cm":
-                ctm = _mul(_matrix(operands), ctm)
-            elif operator == "BT":
-                tm = tlm = IDENTITY
-                block = index
-            elif operator == "Tf" and len(operands) == 2:
-                state.font, state.font_known = self.font(resources, operands[0])
-                state.size = _number(operands[1])
-            elif operator == "Tc" and operands:
-                state.char_spacing = _number(operands[0])
-                state.spacing_setters = (index, state.spacing_setters[1])
-            elif operator == "Tw" and operands:
-                state.word_spacing = _number(operands[0])
-                state.spacing_setters = (state.spacing_setters[0], index)
-            elif operator == "Tz" and operands:
-                state.scale = _number(operands[0], 100.0) / 100.0
-            elif operator == "TL" and operands:
-                state.leading = _number(operands[0])
-            elif operator == "Ts" and operands:
-                state.rise = _number(operands[0])
-            elif operator in ("Td", "TD") and len(operands) == 2:
-                tx, ty = _number(operands[0]), _number(operands[1])
-                if operator == "TD":
-                    state.leading = -ty
-                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), tlm)
-            elif operator == "Tm" and len(operands) == 6:
-                tm = tlm = _matrix(operands)
-            elif operator == "T*":
-                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
-            elif operator in ("Tj", "TJ", "'", '"'):
+            operands = instruction.operands  # type: ignore[attr-defined]
+            # The text operators come first: they are most of a born-digital page.
+            if operator in ("Tj", "TJ", "'", '"'):
                 if operator == '"' and len(operands) == 3:
                     state.word_spacing = _number(operands[0])
                     state.char_spacing = _number(operands[1])
@@ -445,10 +441,43 @@ class _Reader:
                 glyphs, moved = self.show(operands[-1] if operands else None, state, tm, ctm,
                                           stream, index)
                 tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
-                self.page.streams[stream].shows[index] = _Show(index, glyphs, start,
-                                                               state.copy(), ctm, block)
+                reading.shows[index] = _Show(index, glyphs, start, state.copy(), ctm, block)
+            elif operator == "Tf" and len(operands) == 2:
+                state.font, state.font_known = self.font(resources, operands[0])
+                state.size = _number(operands[1])
+            elif operator == "Tm" and len(operands) == 6:
+                tm = tlm = _matrix(operands)
+            elif operator == "T*":
+                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
+            elif operator == "TL" and operands:
+                state.leading = _number(operands[0])
+            elif operator == "BT":
+                tm = tlm = IDENTITY
+                block = index
+            elif operator in ("Td", "TD") and len(operands) == 2:
+                tx, ty = _number(operands[0]), _number(operands[1])
+                if operator == "TD":
+                    state.leading = -ty
+                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), tlm)
+            elif operator == "q":
+                stack.append((ctm, state.copy()))
+            elif operator == "Q":
+                if stack:
+                    ctm, state = stack.pop()
+            elif operator == "cm":
+                ctm = _mul(_matrix(operands), ctm)
+            elif operator == "Tc" and operands:
+                state.char_spacing = _number(operands[0])
+                state.spacing_setters = (index, state.spacing_setters[1])
+            elif operator == "Tw" and operands:
+                state.word_spacing = _number(operands[0])
+                state.spacing_setters = (state.spacing_setters[0], index)
+            elif operator == "Tz" and operands:
+                state.scale = _number(operands[0], 100.0) / 100.0
+            elif operator == "Ts" and operands:
+                state.rise = _number(operands[0])
             elif operator == "Do" and operands:
-                self.page.streams[stream].form_setters.update(state.spacing_setters)
+                reading.form_setters.update(state.spacing_setters)
                 self.draw_xobject(resources, operands[0], ctm, depth, state)
             elif operator in ("m", "l") and len(operands) == 2:
                 path.append(_apply(ctm, _number(operands[0]), _number(operands[1])))
@@ -459,7 +488,7 @@ class _Reader:
                 x, y, w, h = (_number(v) for v in operands)
                 path.extend(_apply(ctm, px, py) for px, py in
                             ((x, y), (x + w, y), (x, y + h), (x + w, y + h)))
-            elif operator in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*"):
+            elif operator in _PAINTING:
                 if path:
                     xs = [p[0] for p in path]
                     ys = [p[1] for p in path]
@@ -809,12 +838,8 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
                if all(index in touched for index in shows)} - reading.form_setters
     out: list[object] = []
     block = -1
-    for index, instruction in enumerate(reading.ops):
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            out.append(instruction)
-            continue
-        operator = str(instruction.operator)  # type: ignore[attr-defined]
-        operands = list(instruction.operands)  # type: ignore[attr-defined]
+    for index, (instruction, operator) in enumerate(zip(reading.ops, reading.names,
+                                                          strict=True)):
         if operator == "BT":
             block = index
         elif operator == "ET":
@@ -824,14 +849,17 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
             out.append((_numbers(0), pikepdf.Operator(operator)))
             continue
         if rewritten and operator in _POSITIONING:
-            if operator == "TD" and len(operands) == 2:
-                out.append((_numbers(-_number(operands[1])), pikepdf.Operator("TL")))
+            if operator == "TD":
+                operands = list(instruction.operands)  # type: ignore[attr-defined]
+                if len(operands) == 2:
+                    out.append((_numbers(-_number(operands[1])), pikepdf.Operator("TL")))
             continue
-        found = reading.shows.get(index)
-        if found is None or not rewritten:
+        found = reading.shows.get(index) if rewritten else None
+        if found is None:
             out.append(instruction)
             continue
         show = found
+        operands = list(instruction.operands)  # type: ignore[attr-defined]
         if operator == '"' and len(operands) == 3:
             spacing = 0.0 if index in private else None
             out.append(([operands[0]] if spacing is None else _numbers(0),
@@ -1067,11 +1095,11 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
     rebuilt += _rewritten_operators(reading.streams[0], touched.get(0, set()))
     # Close whatever the content left open, so the boxes are drawn in the page's own space.
     depth = 0
-    for instruction in ops:
-        if isinstance(instruction, pikepdf.ContentStreamInstruction):
-            operator = str(instruction.operator)
-            depth = depth + 1 if operator == "q" else max(0, depth - 1) if operator == "Q" \
-                else depth
+    for operator in reading.streams[0].names:
+        if operator == "q":
+            depth += 1
+        elif operator == "Q":
+            depth = max(0, depth - 1)
     rebuilt += [([], pikepdf.Operator("Q"))] * (depth + 1)
     rebuilt.append(([], pikepdf.Operator("q")))
     rebuilt.append(([0], pikepdf.Operator("g")))
