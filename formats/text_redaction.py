@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import cast
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -74,6 +75,11 @@ MAX_OPERATORS = 400_000
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 Rect = tuple[float, float, float, float]
+#: A content stream's showing operators (name, operands), in order.
+_Shown = list[tuple[str, Sequence[object]]]
+#: The content streams papka wrote (their bytes) and their showing operators, so the streams
+#: need not be parsed again to tell which codes the copy still shows.
+_WrittenStreams = dict[bytes, _Shown]
 
 
 class _Burn(Exception):
@@ -1026,7 +1032,8 @@ _CLOSING_PUNCTUATION = frozenset(",.;:!?)]}»”…\"'")
 
 
 def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],
-                  layer: pdfium.PdfPage, fonts: dict[int, _Font | None]) -> None:
+                  layer: pdfium.PdfPage, fonts: dict[int, _Font | None],
+                  written: _WrittenStreams) -> None:
     """Remove what lies under the boxes from one page and set its lines again, or raise _Burn."""
     if any(box.corners is not None for box in boxes):
         raise _Burn("turned-box")
@@ -1090,7 +1097,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         return
     for number, ops_touched in touched.items():
         if number:
-            _rewrite_form(document, page, reading.streams[number], ops_touched)
+            _rewrite_form(document, page, reading.streams[number], ops_touched, written)
     rebuilt: list[object] = [([], pikepdf.Operator("q"))]
     rebuilt += _rewritten_operators(reading.streams[0], touched.get(0, set()))
     # Close whatever the content left open, so the boxes are drawn in the page's own space.
@@ -1109,18 +1116,20 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         # One path per box, so that each is its own shape for a reader (and the verifier).
         rebuilt.append(([], pikepdf.Operator("f")))
     rebuilt.append(([], pikepdf.Operator("Q")))
-    page.obj.Contents = document.make_stream(
-        pikepdf.unparse_content_stream(rebuilt))  # type: ignore[arg-type]
+    data = pikepdf.unparse_content_stream(rebuilt)  # type: ignore[arg-type]
+    written[data] = _showing(rebuilt)
+    page.obj.Contents = document.make_stream(data)
 
 
 def _rewrite_form(document: pikepdf.Pdf, page: pikepdf.Page, form: _Stream,
-                  touched: set[int]) -> None:
+                  touched: set[int], written: _WrittenStreams) -> None:
     """Put a rewritten copy of a form in the page's own resources (the original may be drawn
     by other pages too; it is dropped from the copy if nothing draws it any more)."""
     if form.form is None or form.name is None:
         raise _Burn("form-text")
     rewritten = _rewritten_operators(form, touched)
     data = pikepdf.unparse_content_stream(rewritten)  # type: ignore[arg-type]
+    written[data] = _showing(rewritten)
     copy = pikepdf.Stream(document, data)
     for key in list(form.form.stream_dict.keys()):
         if str(key) not in ("/Length", "/Filter", "/DecodeParms"):
@@ -1226,6 +1235,11 @@ class _Unsure(Exception):
     """Which codes a font shows cannot be told for certain; its maps are left as they are."""
 
 
+#: The operators that show text, choose its font, or draw a form or a graphics state (which
+#: may choose one): all that tells which codes a font shows.
+_SHOWING = frozenset({"Tf", "Tj", "TJ", "'", '"', "Do", "gs"})
+_SHOWING_OPERATORS = " ".join(sorted(_SHOWING))
+
 #: Each single-byte code as bytes, looked up rather than sliced for every glyph shown.
 _ONE_BYTE = [bytes((value,)) for value in range(256)]
 
@@ -1234,27 +1248,54 @@ def _font_key(font: pikepdf.Object) -> tuple[int, int]:
     return font.objgen if font.is_indirect else (-1, id(font))
 
 
-def _collect_codes(source: object, resources: object, used: dict[tuple[int, int], set[bytes]],
-                   fonts: dict[tuple[int, int], pikepdf.Dictionary], unsure: set[tuple[int, int]],
-                   seen: set[tuple[int, int]], depth: int = 0) -> None:
-    """Add the codes every font shows in one content stream, and in the forms and patterns it
-    draws, to used."""
-    if depth > MAX_FORM_DEPTH:
-        raise _Unsure()
+def _showing(items: Sequence[object]) -> _Shown:
+    """The operators of a content stream papka writes that _collect_codes reads, in order."""
+    shown: _Shown = []
+    for item in items:
+        if isinstance(item, tuple):
+            operands, operator = item
+        else:
+            operands, operator = item.operands, item.operator  # type: ignore[attr-defined]
+        name = str(operator)
+        if name in _SHOWING:
+            shown.append((name, operands))
+    return shown
+
+
+def _read_showing(source: object, written: _WrittenStreams) -> _Shown:
+    """What _collect_codes reads of a page's content or a form: taken from what papka wrote
+    when the stream holds exactly those bytes, else parsed (and only those operators)."""
+    contents = source.obj.get("/Contents") if isinstance(source, pikepdf.Page) else source
+    if isinstance(contents, pikepdf.Stream) and written:
+        try:
+            known = written.get(contents.read_bytes())
+        except pikepdf.PdfError:
+            known = None
+        if known is not None:
+            return known
     try:
-        ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]
+        ops = pikepdf.parse_content_stream(source, _SHOWING_OPERATORS)  # type: ignore[arg-type]
     except (pikepdf.PdfError, ValueError) as error:
         raise _Unsure() from error
     if len(ops) > MAX_OPERATORS:
         raise _Unsure()
+    return [(str(instruction.operator), cast("Sequence[object]", instruction.operands))
+            for instruction in ops]
+
+
+def _collect_codes(source: object, resources: object, used: dict[tuple[int, int], set[bytes]],
+                   fonts: dict[tuple[int, int], pikepdf.Dictionary], unsure: set[tuple[int, int]],
+                   seen: set[tuple[int, int]], written: _WrittenStreams,
+                   depth: int = 0) -> None:
+    """Add the codes every font shows in one content stream, and in the forms and patterns it
+    draws, to used."""
+    if depth > MAX_FORM_DEPTH:
+        raise _Unsure()
+    shown = _read_showing(source, written)
     table = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
     two_byte = False
     current: tuple[int, int] | None = None
-    for instruction in ops:
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            continue
-        operator = str(instruction.operator)
-        operands = instruction.operands
+    for operator, operands in shown:
         if operator == "Tf" and operands:
             font = table.get(operands[0]) if isinstance(table, pikepdf.Dictionary) and (
                 isinstance(operands[0], pikepdf.Name)) else None
@@ -1272,8 +1313,8 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
         elif operator in ("Tj", "TJ", "'", '"') and operands:
             if current is None:
                 raise _Unsure()
-            shown = operands[-1]
-            items = list(shown) if isinstance(shown, pikepdf.Array) else [shown]
+            text = operands[-1]
+            items = list(text) if isinstance(text, pikepdf.Array) else [text]
             for item in items:
                 if isinstance(item, pikepdf.String):
                     data = bytes(item)
@@ -1293,7 +1334,7 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
                     continue
                 seen.add(key)
                 _collect_codes(form, form.get("/Resources", resources), used, fonts, unsure,
-                               seen, depth + 1)
+                               seen, written, depth + 1)
         elif operator == "gs":
             raise _Unsure()  # a graphics state may set a font papka does not follow here
     if isinstance(resources, pikepdf.Dictionary):
@@ -1303,7 +1344,7 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
                 pattern = patterns.get(name)
                 if isinstance(pattern, pikepdf.Stream):
                     _collect_codes(pattern, pattern.get("/Resources"), used, fonts, unsure,
-                                   seen, depth + 1)
+                                   seen, written, depth + 1)
 
 
 def _unicode_cmap(entries: dict[bytes, str], two_byte: bool) -> bytes:
@@ -1322,7 +1363,7 @@ def _unicode_cmap(entries: dict[bytes, str], two_byte: bool) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
-def _trim_font_maps(document: pikepdf.Pdf) -> None:
+def _trim_font_maps(document: pikepdf.Pdf, written: _WrittenStreams) -> None:
     """Each font's ToUnicode map (and a simple font's /Differences) keeps only the codes the
     copy still shows, so the letters of removed text do not stay listed there."""
     used: dict[tuple[int, int], set[bytes]] = {}
@@ -1330,7 +1371,8 @@ def _trim_font_maps(document: pikepdf.Pdf) -> None:
     unsure: set[tuple[int, int]] = set()
     try:
         for page in document.pages:
-            _collect_codes(page, page.obj.get("/Resources"), used, fonts, unsure, set())
+            _collect_codes(page, page.obj.get("/Resources"), used, fonts, unsure, set(),
+                           written)
     except _Unsure:
         return
     # A ToUnicode map or an encoding may be shared by several fonts: each keeps the codes any
@@ -1395,7 +1437,8 @@ def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:
 
 
 def _rewrite_pages(source: pikepdf.Pdf, layers: pdfium.PdfDocument, plan: RedactionPlan,
-                   fonts: dict[int, _Font | None], burn_all: str | None) -> dict[int, str]:
+                   fonts: dict[int, _Font | None], burn_all: str | None,
+                   written: _WrittenStreams) -> dict[int, str]:
     """Rewrite every page with boxes; return the pages to burn instead, with the reason."""
     burned: dict[int, str] = {}
     dropped = plan.dropped_pages()
@@ -1413,7 +1456,7 @@ def _rewrite_pages(source: pikepdf.Pdf, layers: pdfium.PdfDocument, plan: Redact
         layer = None
         try:
             layer = layers[index]
-            _rewrite_page(source, page, sheet.boxes, layer, fonts)
+            _rewrite_page(source, page, sheet.boxes, layer, fonts, written)
         except _Burn as reason:
             burned[index] = reason.reason
         except (pikepdf.PdfError, pdfium.PdfiumError, ValueError, TypeError, KeyError,
@@ -1459,12 +1502,13 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
             # (burning draws them with pdfium); the annotations are dropped from the rest.
             burn_all = burn_all or "form-text"
         fonts: dict[int, _Font | None] = {}
+        written: _WrittenStreams = {}
         try:
             layers = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as error:
             raise limits.DamagedPdfError() from error
         try:
-            burned.update(_rewrite_pages(source, layers, plan, fonts, burn_all))
+            burned.update(_rewrite_pages(source, layers, plan, fonts, burn_all, written))
         finally:
             layers.close()
         _strip_marked_content(source)
@@ -1487,7 +1531,7 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
     _strip_properties(out)
     _strip_jpeg_metadata(out)
     out.remove_unreferenced_resources()
-    _trim_font_maps(out)
+    _trim_font_maps(out, written)
     if "/Info" in out.trailer:
         del out.trailer["/Info"]
     buffer = io.BytesIO()
