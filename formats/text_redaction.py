@@ -15,6 +15,7 @@ texts, annotations, outlines or attachments, in one revision. docs/redaction.md,
 from __future__ import annotations
 
 import ctypes
+import functools
 import io
 import math
 import re
@@ -958,17 +959,47 @@ def _check_against_text_layer(letters: Sequence[tuple[float, float, str]],
     """Every letter pdfium reads under a box must be a glyph papka removes: one at that place
     that reads as that letter (through the font's ToUnicode map, where it has one; by place
     only where the page has alternate texts, which pdfium reads in place of the glyphs')."""
-    covered = [((g.x, g.y - 0.3 * g.size, g.x + max(g.advance, 1e-3), g.y + g.size),
-                None if g.text is None or alternates else _folded(g.text))
+    # Each removed glyph's place, widened by half a point, and what it reads as.
+    covered = [(g.x - 0.5, g.y - 0.3 * g.size - 0.5, g.x + max(g.advance, 1e-3) + 0.5,
+                g.y + g.size + 0.5, None if g.text is None or alternates else _folded(g.text))
                for g in glyphs if g.covered]
+
+    def matches(index: int, x: float, y: float, folded: str) -> bool:
+        x0, y0, x1, y1, text = covered[index]
+        return x0 <= x <= x1 and y0 <= y <= y1 and (text is None or not folded or
+                                                     folded in text)
+
+    # pdfium gives the letters mostly in the order the glyphs were shown, so the glyph that
+    # matched the last letter, and the one after it, are tried before all the others (any
+    # glyph that matches will do).
+    hint = 0
     for x, y, letter in letters:
         folded = _folded(letter)
-        if not any(r[0] - 0.5 <= x <= r[2] + 0.5 and r[1] - 0.5 <= y <= r[3] + 0.5 and (
-                text is None or not folded or folded in text) for r, text in covered):
+        if hint < len(covered) and matches(hint, x, y, folded):
+            continue
+        if hint + 1 < len(covered) and matches(hint + 1, x, y, folded):
+            hint += 1
+            continue
+        found = next((index for index in range(len(covered)) if matches(index, x, y, folded)),
+                     None)
+        if found is None:
             raise _Burn("unmatched-text")
+        hint = found
 
 
 def _folded(text: str) -> str:
+    """Text as compared with what pdfium reads: NFKC, case folded, ё as е, no spaces or soft
+    hyphens."""
+    return _folded_character(text) if len(text) == 1 else _fold(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded_character(character: str) -> str:
+    # Only single characters are remembered, so no piece of a document's text stays cached.
+    return _fold(character)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
     return "".join(ch for ch in text if not ch.isspace() and ch != "\u00ad")
 
