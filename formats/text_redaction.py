@@ -384,10 +384,19 @@ _READ_OPERATORS = frozenset({
 }) | _PAINTING
 
 
+#: Fonts as measured for one document: an indirect font by its object, a direct one by what
+#: it says (two direct fonts that read alike measure alike; their wrappers' ids say nothing).
+_FontKey = tuple[int, int] | bytes
+
+
+def _measured_font_key(font: pikepdf.Object) -> _FontKey:
+    return font.objgen if font.is_indirect else font.unparse()
+
+
 class _Reader:
     """Walks a page's operators (and the forms it draws), placing every glyph."""
 
-    def __init__(self, page: _Page, fonts: dict[int, _Font | None],
+    def __init__(self, page: _Page, fonts: dict[_FontKey, _Font | None],
                  bands: Sequence[tuple[float, float]] = ()) -> None:
         self.page = page
         self.fonts = fonts
@@ -403,7 +412,7 @@ class _Reader:
         font = table.get(name)
         if font is None:
             return None, False
-        key = font.objgen[0] if font.is_indirect else id(font)
+        key = _measured_font_key(font)
         if key not in self.fonts:
             self.fonts[key] = _load_font(font)
         loaded = self.fonts[key]
@@ -826,10 +835,12 @@ def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
 
 
 _POSITIONING = frozenset({"Td", "TD", "Tm", "T*"})
+_TJ = pikepdf.Operator("TJ")
 
 
-def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
-    """The page's operators with the lines that held a box set again.
+def _rewritten_operators(reading: _Stream, touched: set[int], shown: _Shown) -> list[object]:
+    """The page's operators with the lines that held a box set again; the ones of them that
+    show text or choose a font are added to shown, in order (see _WrittenStreams).
 
     In every text object that shows a touched line, each text-showing operator is placed
     absolutely (relative moves, whose numbers came from the original layout, are dropped), and
@@ -864,6 +875,8 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
         found = reading.shows.get(index) if rewritten else None
         if found is None:
             out.append(instruction)
+            if operator in _SHOWING:
+                shown.append((operator, instruction.operands))  # type: ignore[attr-defined]
             continue
         show = found
         operands = list(instruction.operands)  # type: ignore[attr-defined]
@@ -874,7 +887,9 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
             out.append(([operands[1]] if spacing is None else _numbers(0),
                         pikepdf.Operator("Tc")))
         if index in touched:
-            out += _replacement(show)
+            replacement = _replacement(show)
+            out += replacement
+            shown += [("TJ", operands) for operands, name in replacement if name == _TJ]
             # The spacing the following text expects (0 where only touched lines used it).
             tc_setter, tw_setter = show.state.spacing_setters
             out.append((_numbers(0 if tc_setter in private else show.state.char_spacing),
@@ -884,8 +899,9 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
         else:
             out.append((_numbers(*show.tm), pikepdf.Operator("Tm")))
             text = operands[-1] if operands else pikepdf.String(b"")
-            out.append(([text], pikepdf.Operator("TJ" if isinstance(text, pikepdf.Array)
-                                                 else "Tj")))
+            name = "TJ" if isinstance(text, pikepdf.Array) else "Tj"
+            out.append(([text], pikepdf.Operator(name)))
+            shown.append((name, [text]))
     return out
 
 
@@ -1058,7 +1074,7 @@ _CLOSING_PUNCTUATION = frozenset(",.;:!?)]}»”…\"'")
 
 
 def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],
-                  layer: pdfium.PdfPage, fonts: dict[int, _Font | None],
+                  layer: pdfium.PdfPage, fonts: dict[_FontKey, _Font | None],
                   written: _WrittenStreams) -> None:
     """Remove what lies under the boxes from one page and set its lines again, or raise _Burn."""
     if any(box.corners is not None for box in boxes):
@@ -1125,7 +1141,8 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         if number:
             _rewrite_form(document, page, reading.streams[number], ops_touched, written)
     rebuilt: list[object] = [([], pikepdf.Operator("q"))]
-    rebuilt += _rewritten_operators(reading.streams[0], touched.get(0, set()))
+    showing: _Shown = []
+    rebuilt += _rewritten_operators(reading.streams[0], touched.get(0, set()), showing)
     # Close whatever the content left open, so the boxes are drawn in the page's own space.
     depth = 0
     for operator in reading.streams[0].names:
@@ -1143,7 +1160,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         rebuilt.append(([], pikepdf.Operator("f")))
     rebuilt.append(([], pikepdf.Operator("Q")))
     data = pikepdf.unparse_content_stream(rebuilt)  # type: ignore[arg-type]
-    written[data] = _showing(rebuilt)
+    written[data] = showing
     page.obj.Contents = document.make_stream(data)
 
 
@@ -1153,9 +1170,10 @@ def _rewrite_form(document: pikepdf.Pdf, page: pikepdf.Page, form: _Stream,
     by other pages too; it is dropped from the copy if nothing draws it any more)."""
     if form.form is None or form.name is None:
         raise _Burn("form-text")
-    rewritten = _rewritten_operators(form, touched)
+    shown: _Shown = []
+    rewritten = _rewritten_operators(form, touched, shown)
     data = pikepdf.unparse_content_stream(rewritten)  # type: ignore[arg-type]
-    written[data] = _showing(rewritten)
+    written[data] = shown
     copy = pikepdf.Stream(document, data)
     for key in list(form.form.stream_dict.keys()):
         if str(key) not in ("/Length", "/Filter", "/DecodeParms"):
@@ -1272,20 +1290,6 @@ _ONE_BYTE = [bytes((value,)) for value in range(256)]
 
 def _font_key(font: pikepdf.Object) -> tuple[int, int]:
     return font.objgen if font.is_indirect else (-1, id(font))
-
-
-def _showing(items: Sequence[object]) -> _Shown:
-    """The operators of a content stream papka writes that _collect_codes reads, in order."""
-    shown: _Shown = []
-    for item in items:
-        if isinstance(item, tuple):
-            operands, operator = item
-        else:
-            operands, operator = item.operands, item.operator  # type: ignore[attr-defined]
-        name = str(operator)
-        if name in _SHOWING:
-            shown.append((name, operands))
-    return shown
 
 
 def _read_showing(source: object, written: _WrittenStreams) -> _Shown:
@@ -1463,7 +1467,7 @@ def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:
 
 
 def _rewrite_pages(source: pikepdf.Pdf, layers: pdfium.PdfDocument, plan: RedactionPlan,
-                   fonts: dict[int, _Font | None], burn_all: str | None,
+                   fonts: dict[_FontKey, _Font | None], burn_all: str | None,
                    written: _WrittenStreams) -> dict[int, str]:
     """Rewrite every page with boxes; return the pages to burn instead, with the reason."""
     burned: dict[int, str] = {}
@@ -1527,7 +1531,7 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
             # Annotations papka cannot draw into the page: every page with boxes is burned
             # (burning draws them with pdfium); the annotations are dropped from the rest.
             burn_all = burn_all or "form-text"
-        fonts: dict[int, _Font | None] = {}
+        fonts: dict[_FontKey, _Font | None] = {}
         written: _WrittenStreams = {}
         try:
             layers = pdfium.PdfDocument(data)
