@@ -922,8 +922,9 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
     keeping the text, hence its shape."""
     textpage = page.get_textpage()
     found: list[tuple[float, float, str]] = []
-    low = min(r[1] for r in rects) - reach
-    high = max(r[3] for r in rects) + reach
+    lowest = min(r[1] for r in rects)
+    highest = max(r[3] for r in rects)
+    low, high = lowest - reach, highest + reach
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
     corners = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
     box = pdfium_c.FS_RECTF()
@@ -946,8 +947,10 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
         for index in range(start, start + count):
             if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, box_ref):
                 continue
-            x = (box.left + box.right) / 2
             y = (box.bottom + box.top) / 2
+            if not lowest <= y <= highest:
+                continue  # below or above every box (most letters looked at)
+            x = (box.left + box.right) / 2
             if not any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in rects):
                 continue
             code = pdfium_c.FPDFText_GetUnicode(textpage, index)
@@ -1393,6 +1396,25 @@ def _unicode_cmap(entries: dict[bytes, str], two_byte: bool) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
+#: Where a font's ToUnicode map or encoding lives: its own object, or (written straight into
+#: the font) the font's object and the key.
+_MapPlace = tuple[int, int] | tuple[tuple[int, int], str]
+
+
+def _map_place(font: pikepdf.Dictionary, slot: str, value: object) -> _MapPlace | None:
+    """The key of a font's map in the copy, or None when it cannot be told for certain which
+    map it is (one written straight into a font that is itself written straight into the
+    resources: such a map is left as it is). A wrapper's id is no key: pikepdf makes a new
+    wrapper at every look-up, and a freed one's id is soon another's."""
+    if not isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
+        return None
+    if value.is_indirect:
+        return value.objgen
+    if font.is_indirect:
+        return (font.objgen, slot)  # a direct object belongs to the one font holding it
+    return None
+
+
 def _trim_font_maps(document: pikepdf.Pdf, written: _WrittenStreams) -> None:
     """Each font's ToUnicode map (and a simple font's /Differences) keeps only the codes the
     copy still shows, so the letters of removed text do not stay listed there."""
@@ -1407,12 +1429,12 @@ def _trim_font_maps(document: pikepdf.Pdf, written: _WrittenStreams) -> None:
         return
     # A ToUnicode map or an encoding may be shared by several fonts: each keeps the codes any
     # of them shows, and is left alone if any of them is unsure.
-    shared: dict[tuple[int, int], set[bytes] | None] = {}
+    shared: dict[_MapPlace, set[bytes] | None] = {}
     for key, font in fonts.items():
         for slot in ("/ToUnicode", "/Encoding"):
             value = font.get(slot)
-            if isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
-                place = _font_key(value)
+            place = _map_place(font, slot, value)
+            if place is not None:
                 codes = shared.setdefault(place, set())
                 if key in unsure or codes is None:
                     shared[place] = None
@@ -1420,18 +1442,20 @@ def _trim_font_maps(document: pikepdf.Pdf, written: _WrittenStreams) -> None:
                     codes.update(used[key])
     for font in fonts.values():
         cmap = font.get("/ToUnicode")
-        if isinstance(cmap, pikepdf.Stream):
-            codes = shared.get(_font_key(cmap))
+        place = _map_place(font, "/ToUnicode", cmap)
+        if isinstance(cmap, pikepdf.Stream) and place is not None:
+            codes = shared.get(place)
             if codes is not None:
                 mapping = _unicode_map(font)
                 cmap.write(_unicode_cmap({code: text for code, text in mapping.items()
                                           if code in codes},
                                          font.get("/Subtype") == pikepdf.Name.Type0))
-                shared[_font_key(cmap)] = None  # written once
+                shared[place] = None  # written once
         encoding = font.get("/Encoding")
-        if not isinstance(encoding, pikepdf.Dictionary):
+        place = _map_place(font, "/Encoding", encoding)
+        if not isinstance(encoding, pikepdf.Dictionary) or place is None:
             continue
-        codes = shared.get(_font_key(encoding))
+        codes = shared.get(place)
         old = encoding.get("/Differences")
         if codes is None or not isinstance(old, pikepdf.Array):
             continue
@@ -1446,7 +1470,7 @@ def _trim_font_maps(document: pikepdf.Pdf, written: _WrittenStreams) -> None:
                 code = int(_number(item))
                 differences.append(item)
         encoding.Differences = differences
-        shared[_font_key(encoding)] = None
+        shared[place] = None
 
 
 def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:

@@ -1055,3 +1055,39 @@ def test_two_direct_fonts_are_each_measured_with_their_own_widths() -> None:
     assert len(reading.glyphs) == 600
     assert {(g.code, g.width) for g in reading.glyphs} == {(b"a", 0.5), (b"b", 1.0)}
     assert len(fonts) == 2
+
+
+def test_an_encoding_written_into_its_font_keeps_only_the_codes_that_font_shows() -> None:
+    """Several fonts, each with its own /Differences written straight into it (no object of its
+    own, as many producers write them): each keeps the glyph names of the codes it still
+    shows, whatever the others show. A font itself written straight into the resources cannot
+    be told apart from another look-up of it, so its encoding is left as it is."""
+    from papka.formats import text_redaction
+
+    names = [pikepdf.Name(f"/{letter}") for letter in "abcd"]
+    with pikepdf.new() as document:
+        page = document.add_blank_page()
+
+        def font() -> pikepdf.Dictionary:
+            return pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name.Helvetica, FirstChar=97, LastChar=100,
+                Widths=pikepdf.Array([500] * 4), Encoding=pikepdf.Dictionary(
+                    Type=pikepdf.Name.Encoding, Differences=pikepdf.Array([97, *names])))
+
+        fonts = {f"/F{i}": document.make_indirect(font()) for i in range(6)}
+        fonts["/Direct"] = font()
+        shows = {"/F0": "a", "/F1": "b", "/F2": "c", "/F3": "d", "/F4": "ab", "/F5": "cd",
+                 "/Direct": "a"}
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(fonts))
+        page.obj.Contents = document.make_stream(b"BT " + b" ".join(
+            f"{name} 9 Tf ({text}) Tj".encode() for name, text in shows.items()) + b" ET")
+        text_redaction._trim_font_maps(document, {})
+        table = page.obj.Resources.Font
+        for name, text in shows.items():
+            kept = [str(item) for item in table[name].Encoding.Differences]
+            if name == "/Direct":
+                assert kept == ["97", "/a", "/b", "/c", "/d"]
+            else:
+                assert kept == ["97"] + [f"/{letter}" if letter in text else "/.notdef"
+                                         for letter in "abcd"], name
