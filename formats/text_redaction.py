@@ -175,6 +175,16 @@ class _Font:
     default: float
     unicode: dict[bytes, str]
     type3: bool = False
+    #: Each code met so far: its width, whether it is a space, what it reads as (this font's
+    #: own: every font object is measured into a _Font of its own).
+    known: dict[bytes, tuple[float, bool, str | None]] = field(default_factory=dict, repr=False)
+
+    def glyph(self, code: bytes) -> tuple[float, bool, str | None]:
+        """A code's width, whether it is a space, and what it reads as, worked out once."""
+        found = self.known.get(code)
+        if found is None:
+            found = self.known[code] = (self.width(code), self.is_space(code), self.text(code))
+        return found
 
     def codes(self, data: bytes) -> list[bytes]:
         if self.two_byte:
@@ -276,7 +286,7 @@ def _load_font(font: object) -> _Font | None:
 # --- reading a content stream --------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Glyph:
     stream: int          # 0: the page's content; else a form (not movable)
     op: int              # index of the text-showing operator in the page's operators
@@ -437,6 +447,9 @@ class _Reader:
         tm = tlm = IDENTITY
         block = -1
         path: list[tuple[float, float]] = []
+        # The fonts this stream's resources name, looked up once per name (the resources of
+        # one stream do not change while it is read).
+        chosen: dict[str, tuple[_Font | None, bool]] = {}
         for index, instruction in enumerate(ops):
             operator = names[index]
             if operator not in _READ_OPERATORS:
@@ -459,7 +472,14 @@ class _Reader:
                 tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
                 reading.shows[index] = _Show(index, glyphs, start, state.copy(), ctm, block)
             elif operator == "Tf" and len(operands) == 2:
-                state.font, state.font_known = self.font(resources, operands[0])
+                name = operands[0]
+                if isinstance(name, pikepdf.Name):
+                    label = str(name)
+                    if label not in chosen:
+                        chosen[label] = self.font(resources, name)
+                    state.font, state.font_known = chosen[label]
+                else:
+                    state.font, state.font_known = None, False
                 state.size = _number(operands[1])
             elif operator == "Tm" and len(operands) == 6:
                 tm = tlm = _matrix(operands)
@@ -555,21 +575,23 @@ class _Reader:
             middle = matrix[3] * (state.rise + 0.3 * state.size) + matrix[5]
             if not any(low <= middle <= high for low, high in self.bands):
                 return [], self.advance(items, font, state)
+        size, scale, rise = state.size, state.scale, state.rise
+        spacing = state.char_spacing * scale
+        words = state.word_spacing * scale
+        height = size * abs(matrix[3])
+        raised = rise + 0.3 * size  # a glyph's middle, above its baseline
         for item in items:
             if isinstance(item, pikepdf.String):
                 for code in font.codes(bytes(item)):
-                    width = font.width(code)
-                    natural = width * state.size * state.scale
-                    advance = natural + state.char_spacing * state.scale
+                    width, space, reads = font.glyph(code)
+                    natural = width * size * scale
+                    advance = natural + spacing
                     if not font.two_byte and code == b" ":
-                        advance += state.word_spacing * state.scale
-                    cx, cy = _apply(matrix, moved + natural / 2,
-                                    state.rise + 0.3 * state.size)
-                    ox, oy = _apply(matrix, moved, state.rise)
+                        advance += words
+                    cx, cy = _apply(matrix, moved + natural / 2, raised)
+                    ox, oy = _apply(matrix, moved, rise)
                     glyphs.append(_Glyph(stream, op, code, width, ox, oy, natural * matrix[0],
-                                         state.size * abs(matrix[3]), font.is_space(code),
-                                         upright, (cx, cy), font.type3,
-                                         font.text(code)))
+                                         height, space, upright, (cx, cy), font.type3, reads))
                     moved += advance
             else:
                 moved -= _number(item) / 1000.0 * state.size * state.scale
@@ -1316,6 +1338,27 @@ def _read_showing(source: object, written: _WrittenStreams) -> _Shown:
             for instruction in ops]
 
 
+def _chosen_font(table: object, name: object,
+                 fonts: dict[tuple[int, int], pikepdf.Dictionary],
+                 used: dict[tuple[int, int], set[bytes]], unsure: set[tuple[int, int]]
+                 ) -> tuple[tuple[int, int], bool] | None:
+    """The font a Tf chooses (its key, whether its codes are two bytes long), now listed in
+    fonts and used (and in unsure when its codes cannot be told), or None."""
+    font = table.get(name) if isinstance(table, pikepdf.Dictionary) and (
+        isinstance(name, pikepdf.Name)) else None
+    if not isinstance(font, pikepdf.Dictionary):
+        return None
+    key = _font_key(font)
+    fonts[key] = font
+    used.setdefault(key, set())
+    subtype = font.get("/Subtype")
+    two_byte = subtype == pikepdf.Name.Type0
+    if subtype == pikepdf.Name.Type3 or (two_byte and font.get("/Encoding") !=
+                                         pikepdf.Name("/Identity-H")):
+        unsure.add(key)
+    return key, two_byte
+
+
 def _collect_codes(source: object, resources: object, used: dict[tuple[int, int], set[bytes]],
                    fonts: dict[tuple[int, int], pikepdf.Dictionary], unsure: set[tuple[int, int]],
                    seen: set[tuple[int, int]], written: _WrittenStreams,
@@ -1328,21 +1371,20 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
     table = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
     two_byte = False
     current: tuple[int, int] | None = None
+    # What each font name of this stream's resources chose: the font's key and whether its
+    # codes are two bytes long (looked up once per name; the resources do not change).
+    chosen: dict[str, tuple[tuple[int, int], bool] | None] = {}
     for operator, operands in shown:
         if operator == "Tf" and operands:
-            font = table.get(operands[0]) if isinstance(table, pikepdf.Dictionary) and (
-                isinstance(operands[0], pikepdf.Name)) else None
-            if not isinstance(font, pikepdf.Dictionary):
-                current = None
-                continue
-            current = _font_key(font)
-            fonts[current] = font
-            used.setdefault(current, set())
-            subtype = font.get("/Subtype")
-            two_byte = subtype == pikepdf.Name.Type0
-            if subtype == pikepdf.Name.Type3 or (two_byte and font.get("/Encoding") !=
-                                                 pikepdf.Name("/Identity-H")):
-                unsure.add(current)
+            name = operands[0]
+            label = str(name) if isinstance(name, pikepdf.Name) else None
+            if label is None or label not in chosen:
+                found = _chosen_font(table, name, fonts, used, unsure)
+                if label is not None:
+                    chosen[label] = found
+            else:
+                found = chosen[label]
+            current, two_byte = found if found is not None else (None, two_byte)
         elif operator in ("Tj", "TJ", "'", '"') and operands:
             if current is None:
                 raise _Unsure()
