@@ -308,7 +308,7 @@ class _Glyph:
     anchor: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _TextState:
     char_spacing: float = 0.0
     word_spacing: float = 0.0
@@ -327,7 +327,7 @@ class _TextState:
                           self.spacing_setters)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Show:
     """A text-showing operator (of the page's content or of a form it draws), and the state
     it ran in."""
@@ -1079,6 +1079,10 @@ def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
                 break
             if folded[end] and len(joined) > len(best):
                 best_end, best = end, joined
+        else:
+            # Read to the end: what any later start reads is an end of what this one read,
+            # never longer, so it cannot be the best.
+            break
     if best_end < 0 or best_end == every or not target.endswith(best):
         return every
     last, following = inside[best_end], inside[best_end + 1]
