@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import repeat
 from typing import cast
 
@@ -802,7 +803,8 @@ def _fmt(value: float) -> str:
 
 
 def _numbers(*values: float) -> list[object]:
-    return [pikepdf.Object.parse(_fmt(v).encode()) for v in values]
+    # Decimals are written as they read, so the content says exactly what _fmt wrote.
+    return [Decimal(_fmt(v)) for v in values]
 
 
 def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
@@ -1183,8 +1185,7 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
     rebuilt.append(([], pikepdf.Operator("q")))
     rebuilt.append(([0], pikepdf.Operator("g")))
     for box in painted:
-        rebuilt.append(([pikepdf.Object.parse(_fmt(v).encode()) for v in
-                         (box.x, box.y, box.width, box.height)], pikepdf.Operator("re")))
+        rebuilt.append((_numbers(box.x, box.y, box.width, box.height), pikepdf.Operator("re")))
         # One path per box, so that each is its own shape for a reader (and the verifier).
         rebuilt.append(([], pikepdf.Operator("f")))
     rebuilt.append(([], pikepdf.Operator("Q")))
