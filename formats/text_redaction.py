@@ -105,7 +105,7 @@ def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
 
 def _matrix(values: Sequence[object]) -> Matrix:
     numbers = [float(v) for v in values]  # type: ignore[arg-type]
-    if len(numbers) != 6 or not all(math.isfinite(v) for v in numbers):
+    if len(numbers) != 6 or not all(map(math.isfinite, numbers)):
         raise _Burn("content")
     return (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5])
 
@@ -574,7 +574,10 @@ class _Reader:
         moved = 0.0
         if upright and self.bands:
             middle = matrix[3] * (state.rise + 0.3 * state.size) + matrix[5]
-            if not any(low <= middle <= high for low, high in self.bands):
+            for low, high in self.bands:
+                if low <= middle <= high:
+                    break
+            else:
                 return [], self.advance(items, font, state)
         size, scale, rise = state.size, state.scale, state.rise
         spacing = state.char_spacing * scale
