@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
+from itertools import chain, repeat
 from typing import cast
 
 import pikepdf
@@ -1015,19 +1015,15 @@ def _check_against_text_layer(letters: Sequence[tuple[float, float, str]],
         return x0 <= x <= x1 and y0 <= y <= y1 and (text is None or not folded or
                                                      folded in text)
 
-    # pdfium gives the letters mostly in the order the glyphs were shown, so the glyph that
-    # matched the last letter, and the one after it, are tried before all the others (any
-    # glyph that matches will do).
+    # pdfium gives the letters mostly in the order the glyphs were shown, so the glyphs are
+    # tried from the one that matched the last letter on, then from the first (any glyph
+    # that matches will do).
     hint = 0
+    every = len(covered)
     for x, y, letter in letters:
         folded = _folded(letter)
-        if hint < len(covered) and matches(hint, x, y, folded):
-            continue
-        if hint + 1 < len(covered) and matches(hint + 1, x, y, folded):
-            hint += 1
-            continue
-        found = next((index for index in range(len(covered)) if matches(index, x, y, folded)),
-                     None)
+        found = next((index for index in chain(range(hint, every), range(hint))
+                      if matches(index, x, y, folded)), None)
         if found is None:
             raise _Burn("unmatched-text")
         hint = found
@@ -1074,20 +1070,7 @@ def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
     target = _folded(box.text) if box.source == "detected" else ""
     if not target or any(g.text is None for g in inside):
         return every
-    folded = [_folded(g.text or "") for g in inside]
-    best_end, best = -1, ""
-    for start in range(len(inside)):
-        joined = ""
-        for end in range(start, len(inside)):
-            joined += folded[end]
-            if joined not in target:
-                break
-            if folded[end] and len(joined) > len(best):
-                best_end, best = end, joined
-        else:
-            # Read to the end: what any later start reads is an end of what this one read,
-            # never longer, so it cannot be the best.
-            break
+    best_end, best = _longest_run([_folded(g.text or "") for g in inside], target)
     if best_end < 0 or best_end == every or not target.endswith(best):
         return every
     last, following = inside[best_end], inside[best_end + 1]
@@ -1101,6 +1084,29 @@ def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
                                                                         following.size):
         return best_end
     return every
+
+
+def _longest_run(folded: Sequence[str], target: str) -> tuple[int, str]:
+    """The longest run of consecutive glyph texts that together read as a part of target,
+    ending on a glyph that reads as something: (index of its last glyph, what it reads), or
+    (-1, "") when there is none. The first such run when several are as long."""
+    best_end, best = -1, ""
+    # Every start after the last one reads, up to here (exclusive), an end of what that one
+    # read: a part of target, and never longer than the best so far; so it need not be read.
+    known = 0
+    for start in range(len(folded)):
+        first = max(start, known)
+        joined = "".join(folded[start:first])
+        for end in range(first, len(folded)):
+            joined += folded[end]
+            if joined not in target:
+                known = end
+                break
+            if folded[end] and len(joined) > len(best):
+                best_end, best = end, joined
+        else:
+            break  # read to the end: no later start reads anything longer
+    return best_end, best
 
 
 #: Marks after which a name or number has ended: "Петровна, проживает", "(в/ч 12345)".

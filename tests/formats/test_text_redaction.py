@@ -1091,3 +1091,30 @@ def test_an_encoding_written_into_its_font_keeps_only_the_codes_that_font_shows(
             else:
                 assert kept == ["97"] + [f"/{letter}" if letter in text else "/.notdef"
                                          for letter in "abcd"], name
+
+
+def _longest_run_read_from_every_start(folded: list[str], target: str) -> tuple[int, str]:
+    """The plain search: every start read until what it reads is no part of target."""
+    best_end, best = -1, ""
+    for start in range(len(folded)):
+        joined = ""
+        for end in range(start, len(folded)):
+            joined += folded[end]
+            if joined not in target:
+                break
+            if folded[end] and len(joined) > len(best):
+                best_end, best = end, joined
+    return best_end, best
+
+
+@given(st.lists(st.sampled_from(["", "а", "б", "в", "аб", "ва", "."]), max_size=12),
+       st.text(alphabet="абв.", max_size=10))
+@settings(max_examples=500, deadline=None)
+def test_the_run_that_ends_a_box_text_is_what_reading_every_start_finds(
+        folded: list[str], target: str) -> None:
+    """Where a detected box's text ends is searched without reading again what an earlier
+    start already read; it must find exactly what reading from every start finds."""
+    from papka.formats import text_redaction
+
+    assert text_redaction._longest_run(folded, target) == _longest_run_read_from_every_start(
+        folded, target)
