@@ -1388,6 +1388,9 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
     # What each font name of this stream's resources chose: the font's key and whether its
     # codes are two bytes long (looked up once per name; the resources do not change).
     chosen: dict[str, tuple[tuple[int, int], bool] | None] = {}
+    # The bytes one-byte fonts show, gathered and then added to used once (set by set was
+    # most of the work on a long document).
+    shown_bytes: dict[tuple[int, int], bytearray] = {}
     for operator, operands in shown:
         if operator == "Tf" and operands:
             name = operands[0]
@@ -1409,8 +1412,10 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
                     data = bytes(item)
                     if two_byte:
                         used[current].update(data[i:i + 2] for i in range(0, len(data), 2))
+                    elif current in shown_bytes:
+                        shown_bytes[current] += data
                     else:
-                        used[current].update(map(_ONE_BYTE.__getitem__, data))
+                        shown_bytes[current] = bytearray(data)
         elif operator == "Do" and operands and isinstance(resources, pikepdf.Dictionary):
             xobjects = resources.get("/XObject")
             form = xobjects.get(operands[0]) if isinstance(xobjects, pikepdf.Dictionary) and (
@@ -1426,6 +1431,8 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
                                seen, written, depth + 1)
         elif operator == "gs":
             raise _Unsure()  # a graphics state may set a font papka does not follow here
+    for key, gathered in shown_bytes.items():
+        used[key].update(map(_ONE_BYTE.__getitem__, set(gathered)))
     if isinstance(resources, pikepdf.Dictionary):
         patterns = resources.get("/Pattern")
         if isinstance(patterns, pikepdf.Dictionary):
