@@ -458,6 +458,14 @@ class _Reader:
             if operator == _INLINE_IMAGE:
                 self.mark(_unit_square(ctm), "picture")
                 continue
+            # Operators without operands first, so their (empty) operands are not fetched.
+            if operator == "T*":
+                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
+                continue
+            if operator == "BT":
+                tm = tlm = IDENTITY
+                block = index
+                continue
             operands = instruction.operands  # type: ignore[attr-defined]
             # The text operators come first: they are most of a born-digital page.
             if operator in ("Tj", "TJ", "'", '"'):
@@ -484,13 +492,8 @@ class _Reader:
                 state.size = _number(operands[1])
             elif operator == "Tm" and len(operands) == 6:
                 tm = tlm = _matrix(operands)
-            elif operator == "T*":
-                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
             elif operator == "TL" and operands:
                 state.leading = _number(operands[0])
-            elif operator == "BT":
-                tm = tlm = IDENTITY
-                block = index
             elif operator in ("Td", "TD") and len(operands) == 2:
                 tx, ty = _number(operands[0]), _number(operands[1])
                 if operator == "TD":
