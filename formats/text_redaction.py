@@ -973,15 +973,20 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
                 return False
         return True
 
+    loose_box = pdfium_c.FPDFText_GetLooseCharBox  # looked up once: called for every letter
+
     def letters(start: int, count: int) -> None:
         for index in range(start, start + count):
-            if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, box_ref):
+            if not loose_box(textpage, index, box_ref):
                 continue
             y = (box.bottom + box.top) / 2
             if not lowest <= y <= highest:
                 continue  # below or above every box (most letters looked at)
             x = (box.left + box.right) / 2
-            if not any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in rects):
+            for r in rects:
+                if r[0] <= x <= r[2] and r[1] <= y <= r[3]:
+                    break
+            else:
                 continue
             code = pdfium_c.FPDFText_GetUnicode(textpage, index)
             letter = chr(code) if 0 < code < 0x110000 else ""
