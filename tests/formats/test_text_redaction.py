@@ -1016,6 +1016,23 @@ def test_the_operators_noted_while_rewriting_are_what_parsing_the_copy_reads(
     assert {"Tf", "TJ"} <= {name for shown in written.values() for name, _ in shown}
 
 
+@pytest.mark.parametrize("document", sorted(_REWRITTEN))
+def test_the_copy_is_the_same_whether_the_maps_are_trimmed_from_notes_or_by_parsing(
+        document: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka.formats import text_redaction
+
+    data = _REWRITTEN[document]()
+    plan = _plan(data, NAME)
+    noted = keep_text(data, plan)
+    trim = text_redaction._trim_font_maps
+    monkeypatch.setattr(text_redaction, "_trim_font_maps",
+                        lambda copy, written: trim(copy, {}))
+    parsed = keep_text(data, plan)
+    assert noted.burned == parsed.burned == {}
+    assert noted.data == parsed.data
+    _assert_gone(noted.data, NAME)
+
+
 def test_a_stream_is_parsed_again_unless_it_holds_exactly_the_bytes_papka_wrote() -> None:
     from papka.formats import text_redaction
 
