@@ -15,13 +15,16 @@ texts, annotations, outlines or attachments, in one revision. docs/redaction.md,
 from __future__ import annotations
 
 import ctypes
+import functools
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from decimal import Decimal
+from itertools import chain, repeat
+from typing import cast
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -74,6 +77,11 @@ MAX_OPERATORS = 400_000
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 Rect = tuple[float, float, float, float]
+#: A content stream's showing operators (name, operands), in order.
+_Shown = list[tuple[str, Sequence[object]]]
+#: The content streams papka wrote (their bytes) and their showing operators, so the streams
+#: need not be parsed again to tell which codes the copy still shows.
+_WrittenStreams = dict[bytes, _Shown]
 
 
 class _Burn(Exception):
@@ -97,7 +105,7 @@ def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
 
 def _matrix(values: Sequence[object]) -> Matrix:
     numbers = [float(v) for v in values]  # type: ignore[arg-type]
-    if len(numbers) != 6 or not all(math.isfinite(v) for v in numbers):
+    if len(numbers) != 6 or not all(map(math.isfinite, numbers)):
         raise _Burn("content")
     return (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5])
 
@@ -168,6 +176,16 @@ class _Font:
     default: float
     unicode: dict[bytes, str]
     type3: bool = False
+    #: Each code met so far: its width, whether it is a space, what it reads as (this font's
+    #: own: every font object is measured into a _Font of its own).
+    known: dict[bytes, tuple[float, bool, str | None]] = field(default_factory=dict, repr=False)
+
+    def glyph(self, code: bytes) -> tuple[float, bool, str | None]:
+        """A code's width, whether it is a space, and what it reads as, worked out once."""
+        found = self.known.get(code)
+        if found is None:
+            found = self.known[code] = (self.width(code), self.is_space(code), self.text(code))
+        return found
 
     def codes(self, data: bytes) -> list[bytes]:
         if self.two_byte:
@@ -269,7 +287,7 @@ def _load_font(font: object) -> _Font | None:
 # --- reading a content stream --------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Glyph:
     stream: int          # 0: the page's content; else a form (not movable)
     op: int              # index of the text-showing operator in the page's operators
@@ -291,7 +309,7 @@ class _Glyph:
     anchor: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _TextState:
     char_spacing: float = 0.0
     word_spacing: float = 0.0
@@ -310,7 +328,7 @@ class _TextState:
                           self.spacing_setters)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Show:
     """A text-showing operator (of the page's content or of a form it draws), and the state
     it ran in."""
@@ -328,6 +346,8 @@ class _Stream:
     """One content stream as read: the page's own (number 0) or a form it draws."""
 
     ops: Sequence[object]
+    #: Each operator's name, read once: the stream is walked again to rewrite it.
+    names: list[str] = field(init=False)
     shows: dict[int, _Show] = field(default_factory=dict)
     #: Spacing setters in effect where this stream draws a form (whose text may use them).
     form_setters: set[int] = field(default_factory=set)
@@ -335,6 +355,18 @@ class _Stream:
     form: pikepdf.Stream | None = None
     name: pikepdf.Name | None = None
     depth: int = 0
+
+    def __post_init__(self) -> None:
+        self.names = _operator_names(self.ops)
+
+
+#: What an inline image's operator reads as (no operator in a content stream can: it has a
+#: space).
+_INLINE_IMAGE = "INLINE IMAGE"
+
+
+def _operator_names(ops: Sequence[object]) -> list[str]:
+    return [str(instruction.operator) for instruction in ops]  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -354,10 +386,28 @@ class _Page:
     alternates: bool = False
 
 
+#: Operators that fill or stroke the path built so far.
+_PAINTING = frozenset({"S", "s", "f", "F", "f*", "B", "B*", "b", "b*"})
+#: Every operator the reader acts on; the others (colours, line styles, ET, EMC) are passed.
+_READ_OPERATORS = frozenset({
+    _INLINE_IMAGE, "Tj", "TJ", "'", '"', "Tf", "Tm", "T*", "TL", "BT", "Td", "TD", "q", "Q",
+    "cm", "Tc", "Tw", "Tz", "Ts", "Do", "m", "l", "c", "v", "y", "re", "n", "sh", "BDC",
+}) | _PAINTING
+
+
+#: Fonts as measured for one document: an indirect font by its object, a direct one by what
+#: it says (two direct fonts that read alike measure alike; their wrappers' ids say nothing).
+_FontKey = tuple[int, int] | bytes
+
+
+def _measured_font_key(font: pikepdf.Object) -> _FontKey:
+    return font.objgen if font.is_indirect else font.unparse()
+
+
 class _Reader:
     """Walks a page's operators (and the forms it draws), placing every glyph."""
 
-    def __init__(self, page: _Page, fonts: dict[int, _Font | None],
+    def __init__(self, page: _Page, fonts: dict[_FontKey, _Font | None],
                  bands: Sequence[tuple[float, float]] = ()) -> None:
         self.page = page
         self.fonts = fonts
@@ -373,7 +423,7 @@ class _Reader:
         font = table.get(name)
         if font is None:
             return None, False
-        key = font.objgen[0] if font.is_indirect else id(font)
+        key = _measured_font_key(font)
         if key not in self.fonts:
             self.fonts[key] = _load_font(font)
         loaded = self.fonts[key]
@@ -384,10 +434,13 @@ class _Reader:
         """Read one content stream; a form starts with the text state its caller left."""
         if depth > MAX_FORM_DEPTH:
             raise _Burn("content")
-        self.page.streams.setdefault(stream, _Stream(ops))
         self.page.operators += len(ops)
         if self.page.operators > MAX_OPERATORS:
             raise _Burn("content")
+        if stream not in self.page.streams:
+            self.page.streams[stream] = _Stream(ops)
+        reading = self.page.streams[stream]
+        names = reading.names
         stack: list[tuple[Matrix, _TextState]] = []
         state = inherited.copy() if inherited is not None else _TextState()
         # Spacing set by the caller is not this stream's to rewrite.
@@ -395,46 +448,27 @@ class _Reader:
         tm = tlm = IDENTITY
         block = -1
         path: list[tuple[float, float]] = []
+        # The fonts this stream's resources name, looked up once per name (the resources of
+        # one stream do not change while it is read).
+        chosen: dict[str, tuple[_Font | None, bool]] = {}
         for index, instruction in enumerate(ops):
-            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            operator = names[index]
+            if operator not in _READ_OPERATORS:
+                continue  # colours, line styles, the ends of text objects and marked content
+            if operator == _INLINE_IMAGE:
                 self.mark(_unit_square(ctm), "picture")
                 continue
-            operands, operator = instruction.operands, str(instruction.operator)  # type: ignore[attr-defined]
-            if operator == "q":
-                stack.append((ctm, state.copy()))
-            elif operator == "Q":
-                if stack:
-                    ctm, state = stack.pop()
-            elif operator == "cm":
-                ctm = _mul(_matrix(operands), ctm)
-            elif operator == "BT":
+            # Operators without operands first, so their (empty) operands are not fetched.
+            if operator == "T*":
+                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
+                continue
+            if operator == "BT":
                 tm = tlm = IDENTITY
                 block = index
-            elif operator == "Tf" and len(operands) == 2:
-                state.font, state.font_known = self.font(resources, operands[0])
-                state.size = _number(operands[1])
-            elif operator == "Tc" and operands:
-                state.char_spacing = _number(operands[0])
-                state.spacing_setters = (index, state.spacing_setters[1])
-            elif operator == "Tw" and operands:
-                state.word_spacing = _number(operands[0])
-                state.spacing_setters = (state.spacing_setters[0], index)
-            elif operator == "Tz" and operands:
-                state.scale = _number(operands[0], 100.0) / 100.0
-            elif operator == "TL" and operands:
-                state.leading = _number(operands[0])
-            elif operator == "Ts" and operands:
-                state.rise = _number(operands[0])
-            elif operator in ("Td", "TD") and len(operands) == 2:
-                tx, ty = _number(operands[0]), _number(operands[1])
-                if operator == "TD":
-                    state.leading = -ty
-                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), tlm)
-            elif operator == "Tm" and len(operands) == 6:
-                tm = tlm = _matrix(operands)
-            elif operator == "T*":
-                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -state.leading), tlm)
-            elif operator in ("Tj", "TJ", "'", '"'):
+                continue
+            operands = instruction.operands  # type: ignore[attr-defined]
+            # The text operators come first: they are most of a born-digital page.
+            if operator in ("Tj", "TJ", "'", '"'):
                 if operator == '"' and len(operands) == 3:
                     state.word_spacing = _number(operands[0])
                     state.char_spacing = _number(operands[1])
@@ -445,10 +479,45 @@ class _Reader:
                 glyphs, moved = self.show(operands[-1] if operands else None, state, tm, ctm,
                                           stream, index)
                 tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
-                self.page.streams[stream].shows[index] = _Show(index, glyphs, start,
-                                                               state.copy(), ctm, block)
+                reading.shows[index] = _Show(index, glyphs, start, state.copy(), ctm, block)
+            elif operator == "Tf" and len(operands) == 2:
+                name = operands[0]
+                if isinstance(name, pikepdf.Name):
+                    label = str(name)
+                    if label not in chosen:
+                        chosen[label] = self.font(resources, name)
+                    state.font, state.font_known = chosen[label]
+                else:
+                    state.font, state.font_known = None, False
+                state.size = _number(operands[1])
+            elif operator == "Tm" and len(operands) == 6:
+                tm = tlm = _matrix(operands)
+            elif operator == "TL" and operands:
+                state.leading = _number(operands[0])
+            elif operator in ("Td", "TD") and len(operands) == 2:
+                tx, ty = _number(operands[0]), _number(operands[1])
+                if operator == "TD":
+                    state.leading = -ty
+                tm = tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), tlm)
+            elif operator == "q":
+                stack.append((ctm, state.copy()))
+            elif operator == "Q":
+                if stack:
+                    ctm, state = stack.pop()
+            elif operator == "cm":
+                ctm = _mul(_matrix(operands), ctm)
+            elif operator == "Tc" and operands:
+                state.char_spacing = _number(operands[0])
+                state.spacing_setters = (index, state.spacing_setters[1])
+            elif operator == "Tw" and operands:
+                state.word_spacing = _number(operands[0])
+                state.spacing_setters = (state.spacing_setters[0], index)
+            elif operator == "Tz" and operands:
+                state.scale = _number(operands[0], 100.0) / 100.0
+            elif operator == "Ts" and operands:
+                state.rise = _number(operands[0])
             elif operator == "Do" and operands:
-                self.page.streams[stream].form_setters.update(state.spacing_setters)
+                reading.form_setters.update(state.spacing_setters)
                 self.draw_xobject(resources, operands[0], ctm, depth, state)
             elif operator in ("m", "l") and len(operands) == 2:
                 path.append(_apply(ctm, _number(operands[0]), _number(operands[1])))
@@ -459,7 +528,7 @@ class _Reader:
                 x, y, w, h = (_number(v) for v in operands)
                 path.extend(_apply(ctm, px, py) for px, py in
                             ((x, y), (x + w, y), (x, y + h), (x + w, y + h)))
-            elif operator in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*"):
+            elif operator in _PAINTING:
                 if path:
                     xs = [p[0] for p in path]
                     ys = [p[1] for p in path]
@@ -508,23 +577,28 @@ class _Reader:
         moved = 0.0
         if upright and self.bands:
             middle = matrix[3] * (state.rise + 0.3 * state.size) + matrix[5]
-            if not any(low <= middle <= high for low, high in self.bands):
+            for low, high in self.bands:
+                if low <= middle <= high:
+                    break
+            else:
                 return [], self.advance(items, font, state)
+        size, scale, rise = state.size, state.scale, state.rise
+        spacing = state.char_spacing * scale
+        words = state.word_spacing * scale
+        height = size * abs(matrix[3])
+        raised = rise + 0.3 * size  # a glyph's middle, above its baseline
         for item in items:
             if isinstance(item, pikepdf.String):
                 for code in font.codes(bytes(item)):
-                    width = font.width(code)
-                    natural = width * state.size * state.scale
-                    advance = natural + state.char_spacing * state.scale
+                    width, space, reads = font.glyph(code)
+                    natural = width * size * scale
+                    advance = natural + spacing
                     if not font.two_byte and code == b" ":
-                        advance += state.word_spacing * state.scale
-                    cx, cy = _apply(matrix, moved + natural / 2,
-                                    state.rise + 0.3 * state.size)
-                    ox, oy = _apply(matrix, moved, state.rise)
+                        advance += words
+                    cx, cy = _apply(matrix, moved + natural / 2, raised)
+                    ox, oy = _apply(matrix, moved, rise)
                     glyphs.append(_Glyph(stream, op, code, width, ox, oy, natural * matrix[0],
-                                         state.size * abs(matrix[3]), font.is_space(code),
-                                         upright, (cx, cy), font.type3,
-                                         font.text(code)))
+                                         height, space, upright, (cx, cy), font.type3, reads))
                     moved += advance
             else:
                 moved -= _number(item) / 1000.0 * state.size * state.scale
@@ -735,7 +809,8 @@ def _fmt(value: float) -> str:
 
 
 def _numbers(*values: float) -> list[object]:
-    return [pikepdf.Object.parse(_fmt(v).encode()) for v in values]
+    # Decimals are written as they read, so the content says exactly what _fmt wrote.
+    return [Decimal(_fmt(v)) for v in values]
 
 
 def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
@@ -790,10 +865,12 @@ def _replacement(show: _Show) -> list[tuple[list[object], pikepdf.Operator]]:
 
 
 _POSITIONING = frozenset({"Td", "TD", "Tm", "T*"})
+_TJ = pikepdf.Operator("TJ")
 
 
-def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
-    """The page's operators with the lines that held a box set again.
+def _rewritten_operators(reading: _Stream, touched: set[int], shown: _Shown) -> list[object]:
+    """The page's operators with the lines that held a box set again; the ones of them that
+    show text or choose a font are added to shown, in order (see _WrittenStreams).
 
     In every text object that shows a touched line, each text-showing operator is placed
     absolutely (relative moves, whose numbers came from the original layout, are dropped), and
@@ -809,12 +886,8 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
                if all(index in touched for index in shows)} - reading.form_setters
     out: list[object] = []
     block = -1
-    for index, instruction in enumerate(reading.ops):
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            out.append(instruction)
-            continue
-        operator = str(instruction.operator)  # type: ignore[attr-defined]
-        operands = list(instruction.operands)  # type: ignore[attr-defined]
+    for index, (instruction, operator) in enumerate(zip(reading.ops, reading.names,
+                                                          strict=True)):
         if operator == "BT":
             block = index
         elif operator == "ET":
@@ -824,14 +897,19 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
             out.append((_numbers(0), pikepdf.Operator(operator)))
             continue
         if rewritten and operator in _POSITIONING:
-            if operator == "TD" and len(operands) == 2:
-                out.append((_numbers(-_number(operands[1])), pikepdf.Operator("TL")))
+            if operator == "TD":
+                operands = list(instruction.operands)  # type: ignore[attr-defined]
+                if len(operands) == 2:
+                    out.append((_numbers(-_number(operands[1])), pikepdf.Operator("TL")))
             continue
-        found = reading.shows.get(index)
-        if found is None or not rewritten:
+        found = reading.shows.get(index) if rewritten else None
+        if found is None:
             out.append(instruction)
+            if operator in _SHOWING:
+                shown.append((operator, instruction.operands))  # type: ignore[attr-defined]
             continue
         show = found
+        operands = list(instruction.operands)  # type: ignore[attr-defined]
         if operator == '"' and len(operands) == 3:
             spacing = 0.0 if index in private else None
             out.append(([operands[0]] if spacing is None else _numbers(0),
@@ -839,7 +917,9 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
             out.append(([operands[1]] if spacing is None else _numbers(0),
                         pikepdf.Operator("Tc")))
         if index in touched:
-            out += _replacement(show)
+            replacement = _replacement(show)
+            out += replacement
+            shown += [("TJ", operands) for operands, name in replacement if name == _TJ]
             # The spacing the following text expects (0 where only touched lines used it).
             tc_setter, tw_setter = show.state.spacing_setters
             out.append((_numbers(0 if tc_setter in private else show.state.char_spacing),
@@ -849,8 +929,9 @@ def _rewritten_operators(reading: _Stream, touched: set[int]) -> list[object]:
         else:
             out.append((_numbers(*show.tm), pikepdf.Operator("Tm")))
             text = operands[-1] if operands else pikepdf.String(b"")
-            out.append(([text], pikepdf.Operator("TJ" if isinstance(text, pikepdf.Array)
-                                                 else "Tj")))
+            name = "TJ" if isinstance(text, pikepdf.Array) else "Tj"
+            out.append(([text], pikepdf.Operator(name)))
+            shown.append((name, [text]))
     return out
 
 
@@ -865,19 +946,19 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
     Text under a box may come from anywhere in the content, so the whole page is searched:
     runs of characters whose areas (pdfium's text rectangles) all lie further than reach above
     or below every box are passed over whole; short runs, and runs with no area at all, are
-    looked at letter by letter, where only letters whose origin lies within reach have their
-    box measured. A letter with no area of its own (a zero-size or blank glyph) inside a run
-    passed over is not looked at. This is the costliest part of keeping the text, hence its
-    shape."""
+    looked at letter by letter, every letter's box measured (one call to pdfium, cheaper than
+    asking first where the letter starts). A letter with no area of its own (a zero-size or
+    blank glyph) inside a run passed over is not looked at. This is the costliest part of
+    keeping the text, hence its shape."""
     textpage = page.get_textpage()
     found: list[tuple[float, float, str]] = []
-    low = min(r[1] for r in rects) - reach
-    high = max(r[3] for r in rects) + reach
-    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
-    x_ref, y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
+    lowest = min(r[1] for r in rects)
+    highest = max(r[3] for r in rects)
+    low, high = lowest - reach, highest + reach
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
     corners = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
     box = pdfium_c.FS_RECTF()
+    box_ref = ctypes.byref(box)
 
     def far(start: int, count: int) -> bool:
         """Whether every character of the run that pdfium gives an area lies outside the
@@ -892,17 +973,20 @@ def _letters_under(page: pdfium.PdfPage, rects: Sequence[Rect], reach: float
                 return False
         return True
 
+    loose_box = pdfium_c.FPDFText_GetLooseCharBox  # looked up once: called for every letter
+
     def letters(start: int, count: int) -> None:
         for index in range(start, start + count):
-            if not pdfium_c.FPDFText_GetCharOrigin(textpage, index, x_ref, y_ref):
+            if not loose_box(textpage, index, box_ref):
                 continue
-            if not low <= origin_y.value <= high:
-                continue
-            if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(box)):
-                continue
-            x = (box.left + box.right) / 2
             y = (box.bottom + box.top) / 2
-            if not any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in rects):
+            if not lowest <= y <= highest:
+                continue  # below or above every box (most letters looked at)
+            x = (box.left + box.right) / 2
+            for r in rects:
+                if r[0] <= x <= r[2] and r[1] <= y <= r[3]:
+                    break
+            else:
                 continue
             code = pdfium_c.FPDFText_GetUnicode(textpage, index)
             letter = chr(code) if 0 < code < 0x110000 else ""
@@ -929,17 +1013,43 @@ def _check_against_text_layer(letters: Sequence[tuple[float, float, str]],
     """Every letter pdfium reads under a box must be a glyph papka removes: one at that place
     that reads as that letter (through the font's ToUnicode map, where it has one; by place
     only where the page has alternate texts, which pdfium reads in place of the glyphs')."""
-    covered = [((g.x, g.y - 0.3 * g.size, g.x + max(g.advance, 1e-3), g.y + g.size),
-                None if g.text is None or alternates else _folded(g.text))
+    # Each removed glyph's place, widened by half a point, and what it reads as.
+    covered = [(g.x - 0.5, g.y - 0.3 * g.size - 0.5, g.x + max(g.advance, 1e-3) + 0.5,
+                g.y + g.size + 0.5, None if g.text is None or alternates else _folded(g.text))
                for g in glyphs if g.covered]
+
+    def matches(index: int, x: float, y: float, folded: str) -> bool:
+        x0, y0, x1, y1, text = covered[index]
+        return x0 <= x <= x1 and y0 <= y <= y1 and (text is None or not folded or
+                                                     folded in text)
+
+    # pdfium gives the letters mostly in the order the glyphs were shown, so the glyphs are
+    # tried from the one that matched the last letter on, then from the first (any glyph
+    # that matches will do).
+    hint = 0
+    every = len(covered)
     for x, y, letter in letters:
         folded = _folded(letter)
-        if not any(r[0] - 0.5 <= x <= r[2] + 0.5 and r[1] - 0.5 <= y <= r[3] + 0.5 and (
-                text is None or not folded or folded in text) for r, text in covered):
+        found = next((index for index in chain(range(hint, every), range(hint))
+                      if matches(index, x, y, folded)), None)
+        if found is None:
             raise _Burn("unmatched-text")
+        hint = found
 
 
 def _folded(text: str) -> str:
+    """Text as compared with what pdfium reads: NFKC, case folded, ё as е, no spaces or soft
+    hyphens."""
+    return _folded_character(text) if len(text) == 1 else _fold(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded_character(character: str) -> str:
+    # Only single characters are remembered, so no piece of a document's text stays cached.
+    return _fold(character)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
     return "".join(ch for ch in text if not ch.isspace() and ch != "\u00ad")
 
@@ -968,16 +1078,7 @@ def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
     target = _folded(box.text) if box.source == "detected" else ""
     if not target or any(g.text is None for g in inside):
         return every
-    folded = [_folded(g.text or "") for g in inside]
-    best_end, best = -1, ""
-    for start in range(len(inside)):
-        joined = ""
-        for end in range(start, len(inside)):
-            joined += folded[end]
-            if joined not in target:
-                break
-            if folded[end] and len(joined) > len(best):
-                best_end, best = end, joined
+    best_end, best = _longest_run([_folded(g.text or "") for g in inside], target)
     if best_end < 0 or best_end == every or not target.endswith(best):
         return every
     last, following = inside[best_end], inside[best_end + 1]
@@ -993,12 +1094,36 @@ def _text_end(box: Box, inside: Sequence[_Glyph]) -> int:
     return every
 
 
+def _longest_run(folded: Sequence[str], target: str) -> tuple[int, str]:
+    """The longest run of consecutive glyph texts that together read as a part of target,
+    ending on a glyph that reads as something: (index of its last glyph, what it reads), or
+    (-1, "") when there is none. The first such run when several are as long."""
+    best_end, best = -1, ""
+    # Every start after the last one reads, up to here (exclusive), an end of what that one
+    # read: a part of target, and never longer than the best so far; so it need not be read.
+    known = 0
+    for start in range(len(folded)):
+        first = max(start, known)
+        joined = "".join(folded[start:first])
+        for end in range(first, len(folded)):
+            joined += folded[end]
+            if joined not in target:
+                known = end
+                break
+            if folded[end] and len(joined) > len(best):
+                best_end, best = end, joined
+        else:
+            break  # read to the end: no later start reads anything longer
+    return best_end, best
+
+
 #: Marks after which a name or number has ended: "Петровна, проживает", "(в/ч 12345)".
 _CLOSING_PUNCTUATION = frozenset(",.;:!?)]}»”…\"'")
 
 
 def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box],
-                  layer: pdfium.PdfPage, fonts: dict[int, _Font | None]) -> None:
+                  layer: pdfium.PdfPage, fonts: dict[_FontKey, _Font | None],
+                  written: _WrittenStreams) -> None:
     """Remove what lies under the boxes from one page and set its lines again, or raise _Burn."""
     if any(box.corners is not None for box in boxes):
         raise _Burn("turned-box")
@@ -1062,37 +1187,40 @@ def _rewrite_page(document: pikepdf.Pdf, page: pikepdf.Page, boxes: Sequence[Box
         return
     for number, ops_touched in touched.items():
         if number:
-            _rewrite_form(document, page, reading.streams[number], ops_touched)
+            _rewrite_form(document, page, reading.streams[number], ops_touched, written)
     rebuilt: list[object] = [([], pikepdf.Operator("q"))]
-    rebuilt += _rewritten_operators(reading.streams[0], touched.get(0, set()))
+    showing: _Shown = []
+    rebuilt += _rewritten_operators(reading.streams[0], touched.get(0, set()), showing)
     # Close whatever the content left open, so the boxes are drawn in the page's own space.
     depth = 0
-    for instruction in ops:
-        if isinstance(instruction, pikepdf.ContentStreamInstruction):
-            operator = str(instruction.operator)
-            depth = depth + 1 if operator == "q" else max(0, depth - 1) if operator == "Q" \
-                else depth
+    for operator in reading.streams[0].names:
+        if operator == "q":
+            depth += 1
+        elif operator == "Q":
+            depth = max(0, depth - 1)
     rebuilt += [([], pikepdf.Operator("Q"))] * (depth + 1)
     rebuilt.append(([], pikepdf.Operator("q")))
     rebuilt.append(([0], pikepdf.Operator("g")))
     for box in painted:
-        rebuilt.append(([pikepdf.Object.parse(_fmt(v).encode()) for v in
-                         (box.x, box.y, box.width, box.height)], pikepdf.Operator("re")))
+        rebuilt.append((_numbers(box.x, box.y, box.width, box.height), pikepdf.Operator("re")))
         # One path per box, so that each is its own shape for a reader (and the verifier).
         rebuilt.append(([], pikepdf.Operator("f")))
     rebuilt.append(([], pikepdf.Operator("Q")))
-    page.obj.Contents = document.make_stream(
-        pikepdf.unparse_content_stream(rebuilt))  # type: ignore[arg-type]
+    data = pikepdf.unparse_content_stream(rebuilt)  # type: ignore[arg-type]
+    written[data] = showing
+    page.obj.Contents = document.make_stream(data)
 
 
 def _rewrite_form(document: pikepdf.Pdf, page: pikepdf.Page, form: _Stream,
-                  touched: set[int]) -> None:
+                  touched: set[int], written: _WrittenStreams) -> None:
     """Put a rewritten copy of a form in the page's own resources (the original may be drawn
     by other pages too; it is dropped from the copy if nothing draws it any more)."""
     if form.form is None or form.name is None:
         raise _Burn("form-text")
-    rewritten = _rewritten_operators(form, touched)
+    shown: _Shown = []
+    rewritten = _rewritten_operators(form, touched, shown)
     data = pikepdf.unparse_content_stream(rewritten)  # type: ignore[arg-type]
+    written[data] = shown
     copy = pikepdf.Stream(document, data)
     for key in list(form.form.stream_dict.keys()):
         if str(key) not in ("/Length", "/Filter", "/DecodeParms"):
@@ -1198,6 +1326,11 @@ class _Unsure(Exception):
     """Which codes a font shows cannot be told for certain; its maps are left as they are."""
 
 
+#: The operators that show text, choose its font, or draw a form or a graphics state (which
+#: may choose one): all that tells which codes a font shows.
+_SHOWING = frozenset({"Tf", "Tj", "TJ", "'", '"', "Do", "gs"})
+_SHOWING_OPERATORS = " ".join(sorted(_SHOWING))
+
 #: Each single-byte code as bytes, looked up rather than sliced for every glyph shown.
 _ONE_BYTE = [bytes((value,)) for value in range(256)]
 
@@ -1206,53 +1339,91 @@ def _font_key(font: pikepdf.Object) -> tuple[int, int]:
     return font.objgen if font.is_indirect else (-1, id(font))
 
 
-def _collect_codes(source: object, resources: object, used: dict[tuple[int, int], set[bytes]],
-                   fonts: dict[tuple[int, int], pikepdf.Dictionary], unsure: set[tuple[int, int]],
-                   seen: set[tuple[int, int]], depth: int = 0) -> None:
-    """Add the codes every font shows in one content stream, and in the forms and patterns it
-    draws, to used."""
-    if depth > MAX_FORM_DEPTH:
-        raise _Unsure()
+def _read_showing(source: object, written: _WrittenStreams) -> _Shown:
+    """What _collect_codes reads of a page's content or a form: taken from what papka wrote
+    when the stream holds exactly those bytes, else parsed (and only those operators)."""
+    contents = source.obj.get("/Contents") if isinstance(source, pikepdf.Page) else source
+    if isinstance(contents, pikepdf.Stream) and written:
+        try:
+            known = written.get(contents.read_bytes())
+        except pikepdf.PdfError:
+            known = None
+        if known is not None:
+            return known
     try:
-        ops = pikepdf.parse_content_stream(source)  # type: ignore[arg-type]
+        ops = pikepdf.parse_content_stream(source, _SHOWING_OPERATORS)  # type: ignore[arg-type]
     except (pikepdf.PdfError, ValueError) as error:
         raise _Unsure() from error
     if len(ops) > MAX_OPERATORS:
         raise _Unsure()
+    return [(str(instruction.operator), cast("Sequence[object]", instruction.operands))
+            for instruction in ops]
+
+
+def _chosen_font(table: object, name: object,
+                 fonts: dict[tuple[int, int], pikepdf.Dictionary],
+                 used: dict[tuple[int, int], set[bytes]], unsure: set[tuple[int, int]]
+                 ) -> tuple[tuple[int, int], bool] | None:
+    """The font a Tf chooses (its key, whether its codes are two bytes long), now listed in
+    fonts and used (and in unsure when its codes cannot be told), or None."""
+    font = table.get(name) if isinstance(table, pikepdf.Dictionary) and (
+        isinstance(name, pikepdf.Name)) else None
+    if not isinstance(font, pikepdf.Dictionary):
+        return None
+    key = _font_key(font)
+    fonts[key] = font
+    used.setdefault(key, set())
+    subtype = font.get("/Subtype")
+    two_byte = subtype == pikepdf.Name.Type0
+    if subtype == pikepdf.Name.Type3 or (two_byte and font.get("/Encoding") !=
+                                         pikepdf.Name("/Identity-H")):
+        unsure.add(key)
+    return key, two_byte
+
+
+def _collect_codes(source: object, resources: object, used: dict[tuple[int, int], set[bytes]],
+                   fonts: dict[tuple[int, int], pikepdf.Dictionary], unsure: set[tuple[int, int]],
+                   seen: set[tuple[int, int]], written: _WrittenStreams,
+                   depth: int = 0) -> None:
+    """Add the codes every font shows in one content stream, and in the forms and patterns it
+    draws, to used."""
+    if depth > MAX_FORM_DEPTH:
+        raise _Unsure()
+    shown = _read_showing(source, written)
     table = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
     two_byte = False
     current: tuple[int, int] | None = None
-    for instruction in ops:
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            continue
-        operator = str(instruction.operator)
-        operands = instruction.operands
+    # What each font name of this stream's resources chose: the font's key and whether its
+    # codes are two bytes long (looked up once per name; the resources do not change).
+    chosen: dict[str, tuple[tuple[int, int], bool] | None] = {}
+    # The bytes one-byte fonts show, gathered and then added to used once (set by set was
+    # most of the work on a long document).
+    shown_bytes: dict[tuple[int, int], bytearray] = {}
+    for operator, operands in shown:
         if operator == "Tf" and operands:
-            font = table.get(operands[0]) if isinstance(table, pikepdf.Dictionary) and (
-                isinstance(operands[0], pikepdf.Name)) else None
-            if not isinstance(font, pikepdf.Dictionary):
-                current = None
-                continue
-            current = _font_key(font)
-            fonts[current] = font
-            used.setdefault(current, set())
-            subtype = font.get("/Subtype")
-            two_byte = subtype == pikepdf.Name.Type0
-            if subtype == pikepdf.Name.Type3 or (two_byte and font.get("/Encoding") !=
-                                                 pikepdf.Name("/Identity-H")):
-                unsure.add(current)
+            name = operands[0]
+            label = str(name) if isinstance(name, pikepdf.Name) else None
+            if label is None or label not in chosen:
+                found = _chosen_font(table, name, fonts, used, unsure)
+                if label is not None:
+                    chosen[label] = found
+            else:
+                found = chosen[label]
+            current, two_byte = found if found is not None else (None, two_byte)
         elif operator in ("Tj", "TJ", "'", '"') and operands:
             if current is None:
                 raise _Unsure()
-            shown = operands[-1]
-            items = list(shown) if isinstance(shown, pikepdf.Array) else [shown]
+            text = operands[-1]
+            items = list(text) if isinstance(text, pikepdf.Array) else [text]
             for item in items:
                 if isinstance(item, pikepdf.String):
                     data = bytes(item)
                     if two_byte:
                         used[current].update(data[i:i + 2] for i in range(0, len(data), 2))
+                    elif current in shown_bytes:
+                        shown_bytes[current] += data
                     else:
-                        used[current].update(map(_ONE_BYTE.__getitem__, data))
+                        shown_bytes[current] = bytearray(data)
         elif operator == "Do" and operands and isinstance(resources, pikepdf.Dictionary):
             xobjects = resources.get("/XObject")
             form = xobjects.get(operands[0]) if isinstance(xobjects, pikepdf.Dictionary) and (
@@ -1265,9 +1436,11 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
                     continue
                 seen.add(key)
                 _collect_codes(form, form.get("/Resources", resources), used, fonts, unsure,
-                               seen, depth + 1)
+                               seen, written, depth + 1)
         elif operator == "gs":
             raise _Unsure()  # a graphics state may set a font papka does not follow here
+    for key, gathered in shown_bytes.items():
+        used[key].update(map(_ONE_BYTE.__getitem__, set(gathered)))
     if isinstance(resources, pikepdf.Dictionary):
         patterns = resources.get("/Pattern")
         if isinstance(patterns, pikepdf.Dictionary):
@@ -1275,7 +1448,7 @@ def _collect_codes(source: object, resources: object, used: dict[tuple[int, int]
                 pattern = patterns.get(name)
                 if isinstance(pattern, pikepdf.Stream):
                     _collect_codes(pattern, pattern.get("/Resources"), used, fonts, unsure,
-                                   seen, depth + 1)
+                                   seen, written, depth + 1)
 
 
 def _unicode_cmap(entries: dict[bytes, str], two_byte: bool) -> bytes:
@@ -1294,7 +1467,26 @@ def _unicode_cmap(entries: dict[bytes, str], two_byte: bool) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
-def _trim_font_maps(document: pikepdf.Pdf) -> None:
+#: Where a font's ToUnicode map or encoding lives: its own object, or (written straight into
+#: the font) the font's object and the key.
+_MapPlace = tuple[int, int] | tuple[tuple[int, int], str]
+
+
+def _map_place(font: pikepdf.Dictionary, slot: str, value: object) -> _MapPlace | None:
+    """The key of a font's map in the copy, or None when it cannot be told for certain which
+    map it is (one written straight into a font that is itself written straight into the
+    resources: such a map is left as it is). A wrapper's id is no key: pikepdf makes a new
+    wrapper at every look-up, and a freed one's id is soon another's."""
+    if not isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
+        return None
+    if value.is_indirect:
+        return value.objgen
+    if font.is_indirect:
+        return (font.objgen, slot)  # a direct object belongs to the one font holding it
+    return None
+
+
+def _trim_font_maps(document: pikepdf.Pdf, written: _WrittenStreams) -> None:
     """Each font's ToUnicode map (and a simple font's /Differences) keeps only the codes the
     copy still shows, so the letters of removed text do not stay listed there."""
     used: dict[tuple[int, int], set[bytes]] = {}
@@ -1302,17 +1494,18 @@ def _trim_font_maps(document: pikepdf.Pdf) -> None:
     unsure: set[tuple[int, int]] = set()
     try:
         for page in document.pages:
-            _collect_codes(page, page.obj.get("/Resources"), used, fonts, unsure, set())
+            _collect_codes(page, page.obj.get("/Resources"), used, fonts, unsure, set(),
+                           written)
     except _Unsure:
         return
     # A ToUnicode map or an encoding may be shared by several fonts: each keeps the codes any
     # of them shows, and is left alone if any of them is unsure.
-    shared: dict[tuple[int, int], set[bytes] | None] = {}
+    shared: dict[_MapPlace, set[bytes] | None] = {}
     for key, font in fonts.items():
         for slot in ("/ToUnicode", "/Encoding"):
             value = font.get(slot)
-            if isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
-                place = _font_key(value)
+            place = _map_place(font, slot, value)
+            if place is not None:
                 codes = shared.setdefault(place, set())
                 if key in unsure or codes is None:
                     shared[place] = None
@@ -1320,18 +1513,20 @@ def _trim_font_maps(document: pikepdf.Pdf) -> None:
                     codes.update(used[key])
     for font in fonts.values():
         cmap = font.get("/ToUnicode")
-        if isinstance(cmap, pikepdf.Stream):
-            codes = shared.get(_font_key(cmap))
+        place = _map_place(font, "/ToUnicode", cmap)
+        if isinstance(cmap, pikepdf.Stream) and place is not None:
+            codes = shared.get(place)
             if codes is not None:
                 mapping = _unicode_map(font)
                 cmap.write(_unicode_cmap({code: text for code, text in mapping.items()
                                           if code in codes},
                                          font.get("/Subtype") == pikepdf.Name.Type0))
-                shared[_font_key(cmap)] = None  # written once
+                shared[place] = None  # written once
         encoding = font.get("/Encoding")
-        if not isinstance(encoding, pikepdf.Dictionary):
+        place = _map_place(font, "/Encoding", encoding)
+        if not isinstance(encoding, pikepdf.Dictionary) or place is None:
             continue
-        codes = shared.get(_font_key(encoding))
+        codes = shared.get(place)
         old = encoding.get("/Differences")
         if codes is None or not isinstance(old, pikepdf.Array):
             continue
@@ -1346,7 +1541,7 @@ def _trim_font_maps(document: pikepdf.Pdf) -> None:
                 code = int(_number(item))
                 differences.append(item)
         encoding.Differences = differences
-        shared[_font_key(encoding)] = None
+        shared[place] = None
 
 
 def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:
@@ -1367,7 +1562,8 @@ def _strip_jpeg_metadata(document: pikepdf.Pdf) -> None:
 
 
 def _rewrite_pages(source: pikepdf.Pdf, layers: pdfium.PdfDocument, plan: RedactionPlan,
-                   fonts: dict[int, _Font | None], burn_all: str | None) -> dict[int, str]:
+                   fonts: dict[_FontKey, _Font | None], burn_all: str | None,
+                   written: _WrittenStreams) -> dict[int, str]:
     """Rewrite every page with boxes; return the pages to burn instead, with the reason."""
     burned: dict[int, str] = {}
     dropped = plan.dropped_pages()
@@ -1385,7 +1581,7 @@ def _rewrite_pages(source: pikepdf.Pdf, layers: pdfium.PdfDocument, plan: Redact
         layer = None
         try:
             layer = layers[index]
-            _rewrite_page(source, page, sheet.boxes, layer, fonts)
+            _rewrite_page(source, page, sheet.boxes, layer, fonts, written)
         except _Burn as reason:
             burned[index] = reason.reason
         except (pikepdf.PdfError, pdfium.PdfiumError, ValueError, TypeError, KeyError,
@@ -1430,13 +1626,14 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
             # Annotations papka cannot draw into the page: every page with boxes is burned
             # (burning draws them with pdfium); the annotations are dropped from the rest.
             burn_all = burn_all or "form-text"
-        fonts: dict[int, _Font | None] = {}
+        fonts: dict[_FontKey, _Font | None] = {}
+        written: _WrittenStreams = {}
         try:
             layers = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as error:
             raise limits.DamagedPdfError() from error
         try:
-            burned.update(_rewrite_pages(source, layers, plan, fonts, burn_all))
+            burned.update(_rewrite_pages(source, layers, plan, fonts, burn_all, written))
         finally:
             layers.close()
         _strip_marked_content(source)
@@ -1459,7 +1656,7 @@ def keep_text(data: bytes, plan: RedactionPlan, *, dpi: int = 200, ocr_layer: bo
     _strip_properties(out)
     _strip_jpeg_metadata(out)
     out.remove_unreferenced_resources()
-    _trim_font_maps(out)
+    _trim_font_maps(out, written)
     if "/Info" in out.trailer:
         del out.trailer["/Info"]
     buffer = io.BytesIO()

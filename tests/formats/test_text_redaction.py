@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -947,3 +948,190 @@ def test_a_planned_box_ends_at_the_comma_after_the_name() -> None:
         after.append(chars[comma:])
     assert [c for c, _ in after[0]] == [c for c, _ in after[1]]
     assert all(abs(a - b) <= 0.5 for (_, a), (_, b) in zip(*after, strict=True))
+
+
+# --- work done once per document -------------------------------------------------------------
+
+
+def _normalised(shown: Sequence[tuple[str, Sequence[object]]]) -> list[tuple[str, bytes]]:
+    return [(name, pikepdf.Array(list(operands)).unparse()) for name, operands in shown]
+
+
+def _quoted(document: pikepdf.Pdf) -> None:
+    """The second line's Tj becomes a " (word and character spacing, next line, show)."""
+    page = document.pages[0]
+    out: list[object] = []
+    shows = 0
+    for instruction in pikepdf.parse_content_stream(page):
+        if str(instruction.operator) == "Tj":  # type: ignore[union-attr]
+            shows += 1
+            if shows == 2:
+                out.append(([0.5, 0.1, instruction.operands[0]],  # type: ignore[union-attr]
+                            pikepdf.Operator('"')))
+                continue
+        out.append(instruction)
+    page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(out))
+
+
+_REWRITTEN = {
+    "plain": lambda: _line_pdf(NAME),
+    "justified": lambda: _line_pdf(NAME, justified=True),
+    "letter-spaced": lambda: _line_pdf(NAME, justified=True, letter_spaced=True),
+    "kerned": lambda: _line_pdf(NAME, kerning=True),
+    "tex": lambda: _tex_like(NAME),
+    "quoted": lambda: planted.with_pikepdf(_line_pdf(NAME), _quoted),
+    "type0": lambda: _type0_pdf(f"{BEFORE} {NAME} {AFTER}", spread=120),
+    "form": lambda: _in_a_form(_line_pdf(NAME, justified=True)),
+}
+
+
+@pytest.mark.parametrize("document", sorted(_REWRITTEN))
+def test_the_operators_noted_while_rewriting_are_what_parsing_the_copy_reads(
+        document: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fonts' maps are trimmed from the text-showing operators papka noted as it wrote each
+    stream, not from parsing the stream again: what it noted must be exactly what parsing the
+    written bytes reads."""
+    from papka.formats import text_redaction
+
+    data = _REWRITTEN[document]()
+    noted: list[dict[bytes, list[tuple[str, Sequence[object]]]]] = []
+    trim = text_redaction._trim_font_maps
+
+    def spy(copy: pikepdf.Pdf, written: dict[bytes, list[tuple[str, Sequence[object]]]]
+            ) -> None:
+        noted.append(dict(written))
+        trim(copy, written)
+
+    monkeypatch.setattr(text_redaction, "_trim_font_maps", spy)
+    kept = keep_text(data, _plan(data, NAME))
+    assert kept.burned == {}
+    (written,) = noted
+    assert len(written) == (2 if document == "form" else 1)  # a form: its copy and the page
+    for stream, shown in written.items():
+        with pikepdf.new() as scratch:
+            parsed = pikepdf.parse_content_stream(scratch.make_stream(stream),
+                                                  text_redaction._SHOWING_OPERATORS)
+        assert _normalised(shown) == _normalised(
+            [(str(i.operator), i.operands) for i in parsed])  # type: ignore[union-attr]
+    assert {"Tf", "TJ"} <= {name for shown in written.values() for name, _ in shown}
+
+
+@pytest.mark.parametrize("document", sorted(_REWRITTEN))
+def test_the_copy_is_the_same_whether_the_maps_are_trimmed_from_notes_or_by_parsing(
+        document: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from papka.formats import text_redaction
+
+    data = _REWRITTEN[document]()
+    plan = _plan(data, NAME)
+    noted = keep_text(data, plan)
+    trim = text_redaction._trim_font_maps
+    monkeypatch.setattr(text_redaction, "_trim_font_maps",
+                        lambda copy, written: trim(copy, {}))
+    parsed = keep_text(data, plan)
+    assert noted.burned == parsed.burned == {}
+    assert noted.data == parsed.data
+    _assert_gone(noted.data, NAME)
+
+
+def test_a_stream_is_parsed_again_unless_it_holds_exactly_the_bytes_papka_wrote() -> None:
+    from papka.formats import text_redaction
+
+    wrote = b"BT /F1 9 Tf (kept) Tj ET"
+    noted: list[tuple[str, Sequence[object]]] = [("Tj", [pikepdf.String("noted")])]
+    with pikepdf.new() as document:
+        page = document.add_blank_page()
+        page.obj.Contents = document.make_stream(wrote)
+        assert _normalised(text_redaction._read_showing(page, {wrote: noted})) == _normalised(
+            noted)
+        # Changed after papka wrote it (as taking out alternate texts does): read from the file.
+        page.obj.Contents = document.make_stream(b"BT /F1 9 Tf 0.5 Tw (changed) Tj ET")
+        assert _normalised(text_redaction._read_showing(page, {wrote: noted})) == [
+            ("Tf", b"[ /F1 9 ]"), ("Tj", b"[ (changed) ]")]
+
+
+def test_two_direct_fonts_are_each_measured_with_their_own_widths() -> None:
+    """Fonts are measured once per document; two fonts written straight into the resources
+    (no object of their own) must never share what was measured."""
+    from papka.formats import text_redaction
+
+    def font(width: int) -> pikepdf.Dictionary:
+        return pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                  BaseFont=pikepdf.Name.Helvetica, FirstChar=97, LastChar=98,
+                                  Widths=pikepdf.Array([width, width]))
+
+    fonts: dict[object, object] = {}
+    with pikepdf.new() as document:
+        page = document.add_blank_page()
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font(500),
+                                                                        F2=font(1000)))
+        page.obj.Contents = document.make_stream(
+            b"BT " + b"/F1 10 Tf (a) Tj /F2 10 Tf (b) Tj " * 300 + b"ET")
+        reading = text_redaction._Page()
+        text_redaction._Reader(reading, fonts).run(  # type: ignore[arg-type]
+            pikepdf.parse_content_stream(page), page.obj.Resources, text_redaction.IDENTITY, 0)
+    assert len(reading.glyphs) == 600
+    assert {(g.code, g.width) for g in reading.glyphs} == {(b"a", 0.5), (b"b", 1.0)}
+    assert len(fonts) == 2
+
+
+def test_an_encoding_written_into_its_font_keeps_only_the_codes_that_font_shows() -> None:
+    """Several fonts, each with its own /Differences written straight into it (no object of its
+    own, as many producers write them): each keeps the glyph names of the codes it still
+    shows, whatever the others show. A font itself written straight into the resources cannot
+    be told apart from another look-up of it, so its encoding is left as it is."""
+    from papka.formats import text_redaction
+
+    names = [pikepdf.Name(f"/{letter}") for letter in "abcd"]
+    with pikepdf.new() as document:
+        page = document.add_blank_page()
+
+        def font() -> pikepdf.Dictionary:
+            return pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name.Helvetica, FirstChar=97, LastChar=100,
+                Widths=pikepdf.Array([500] * 4), Encoding=pikepdf.Dictionary(
+                    Type=pikepdf.Name.Encoding, Differences=pikepdf.Array([97, *names])))
+
+        fonts = {f"/F{i}": document.make_indirect(font()) for i in range(6)}
+        fonts["/Direct"] = font()
+        shows = {"/F0": "a", "/F1": "b", "/F2": "c", "/F3": "d", "/F4": "ab", "/F5": "cd",
+                 "/Direct": "a"}
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(fonts))
+        page.obj.Contents = document.make_stream(b"BT " + b" ".join(
+            f"{name} 9 Tf ({text}) Tj".encode() for name, text in shows.items()) + b" ET")
+        text_redaction._trim_font_maps(document, {})
+        table = page.obj.Resources.Font
+        for name, text in shows.items():
+            kept = [str(item) for item in table[name].Encoding.Differences]
+            if name == "/Direct":
+                assert kept == ["97", "/a", "/b", "/c", "/d"]
+            else:
+                assert kept == ["97"] + [f"/{letter}" if letter in text else "/.notdef"
+                                         for letter in "abcd"], name
+
+
+def _longest_run_read_from_every_start(folded: list[str], target: str) -> tuple[int, str]:
+    """The plain search: every start read until what it reads is no part of target."""
+    best_end, best = -1, ""
+    for start in range(len(folded)):
+        joined = ""
+        for end in range(start, len(folded)):
+            joined += folded[end]
+            if joined not in target:
+                break
+            if folded[end] and len(joined) > len(best):
+                best_end, best = end, joined
+    return best_end, best
+
+
+@given(st.lists(st.sampled_from(["", "а", "б", "в", "аб", "ва", "."]), max_size=12),
+       st.text(alphabet="абв.", max_size=10))
+@settings(max_examples=500, deadline=None)
+def test_the_run_that_ends_a_box_text_is_what_reading_every_start_finds(
+        folded: list[str], target: str) -> None:
+    """Where a detected box's text ends is searched without reading again what an earlier
+    start already read; it must find exactly what reading from every start finds."""
+    from papka.formats import text_redaction
+
+    assert text_redaction._longest_run(folded, target) == _longest_run_read_from_every_start(
+        folded, target)
