@@ -267,3 +267,18 @@ def test_a_screenshot_with_flat_colours_is_stored_losslessly() -> None:
     encoded = encode_page(page)
     assert encoded.stored_as == "flate"
     assert zlib.decompress(encoded.data) == page.tobytes()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_black_and_white_layers_are_the_pixels_pillow_would_dither(seed: int) -> None:
+    """Group 4 pages and mixed pages' layers are converted to black and white without
+    dithering; with only 0 and 255 in the picture that must change no pixel."""
+    from papka.formats import mixed_page
+
+    rng = random.Random(seed)
+    size = (rng.randint(1, 300), rng.randint(1, 300))
+    picture = Image.frombytes("L", size, bytes(rng.choice((0, 255))
+                                               for _ in range(size[0] * size[1])))
+    assert burning._bilevel(picture).tobytes() == picture.convert("1").tobytes()
+    layer = picture.point(lambda v: 255 - v)
+    assert mixed_page._as_bilevel(layer).tobytes() == picture.convert("1").tobytes()
