@@ -273,12 +273,20 @@ FLATE_SAMPLE_STEP = 8
 def _flate_if_smaller(picture: Image.Image, smallest: int) -> bytes | None:
     """The page as lossless Flate, if that takes fewer bytes than ``smallest``."""
     bands = range(0, picture.height, FLATE_SAMPLE_ROWS * FLATE_SAMPLE_STEP)
-    sample = b"".join(picture.crop((0, top, picture.width, min(picture.height,
-                                                               top + FLATE_SAMPLE_ROWS))
-                                   ).tobytes() for top in bands)
     rows = sum(min(FLATE_SAMPLE_ROWS, picture.height - top) for top in bands)
-    estimate = len(zlib.compress(sample, 6)) * picture.height / max(1, rows)
-    if estimate > 2 * smallest:
+    # The sample's compressed size, scaled to the page, must stay within twice the smallest.
+    # What the compressor has put out can only grow, so the sample stops as soon as it is over
+    # (on a photograph after a few bands: 2 ms instead of 55 ms), with the same answer.
+    budget = 2 * smallest * max(1, rows) / picture.height
+    compressor = zlib.compressobj(6)
+    written = 0
+    for top in bands:
+        band = picture.crop((0, top, picture.width, min(picture.height,
+                                                        top + FLATE_SAMPLE_ROWS)))
+        written += len(compressor.compress(band.tobytes()))
+        if written > budget:
+            return None
+    if written + len(compressor.flush()) > budget:
         return None
     flate = zlib.compress(picture.tobytes(), 6)
     return flate if len(flate) < smallest else None

@@ -193,9 +193,11 @@ def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr:
     are burned, then the whole document, before papka gives up.
 
     ocr: verification also reads the burned pages with Tesseract. ocr_layer: the copy's PDF
-    pages carry an invisible text layer that Tesseract reads from the burned pixels, so the
-    recipient can search and copy the text (None: the same as ``ocr``; it costs about 0.7 s
-    per scanned page, see docs/redaction.md; a copy that stays a picture has none).
+    pages carry an invisible text layer read from the burned pixels, so the recipient can
+    search and copy the text (None: the same as ``ocr``; a copy that stays a picture has
+    none). With ocr, the layer is the verifier's own reading of the verified pages, so each
+    page is read once; without, Tesseract reads each page for it, about 0.7 s per scanned
+    page (docs/redaction.md, "One reading per page").
     unreadable settles the pages
     papka could not read (see :meth:`RedactionPlan.settle_unreadable`). Raises UnreadablePages
     when such a page is left unsettled, and RedactionNotVerified rather than return a copy that
