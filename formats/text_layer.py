@@ -10,9 +10,11 @@ papka.formats.verify.same_pages proves that from the two files, and the words' t
 checked again by every text channel of the verifier (docs/redaction.md, "One reading per
 page").
 
-The font is a CID font without a font program, as Tesseract's text-only PDF uses (one
-advance for every character, a ToUnicode map from each character's UTF-16 code): invisible
-text needs no glyphs, and PDF/A-2 exempts fonts used only in rendering mode 3 from embedding.
+The font is the one Tesseract's text-only PDF uses: a CID font whose every code draws the one
+empty glyph of a 572-byte font program (papka.formats.fonts.GLYPHLESS), with one advance for
+every character and a ToUnicode map from each character's UTF-16 code. The program is
+embedded although invisible text needs no glyphs: without one, pdfium finds no characters in
+a word that runs up or down the page (a sideways page read upright).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 
 import pikepdf
 
+from papka.formats import fonts
 from papka.formats.verify.pages import ReadWord
 
 __all__ = ["FONT_NAME", "add_text_layer"]
@@ -54,14 +57,16 @@ def _font(document: pikepdf.Pdf) -> pikepdf.Object:
     descriptor = pikepdf.Dictionary(
         Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name.GlyphLessFont, Flags=5,
         FontBBox=[0, 0, _ADVANCE, 1000], ItalicAngle=0, Ascent=1000, Descent=0,
-        CapHeight=1000, StemV=80)
+        CapHeight=1000, StemV=80,
+        FontFile2=document.make_stream(fonts.GLYPHLESS.read_bytes()))
     descendant = pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2,
         BaseFont=pikepdf.Name.GlyphLessFont,
         CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"),
                                          Ordering=pikepdf.String("Identity"), Supplement=0),
         FontDescriptor=document.make_indirect(descriptor), DW=_ADVANCE,
-        CIDToGIDMap=pikepdf.Name.Identity)
+        # Every code to glyph 1, the font's one empty glyph.
+        CIDToGIDMap=document.make_stream(b"\x00\x01" * 65536))
     return document.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name.GlyphLessFont,
         Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[document.make_indirect(descendant)],

@@ -291,3 +291,24 @@ def test_the_layer_lies_along_each_words_baseline() -> None:
     # Seven letters and a space: the letters span the 100 points of the baseline.
     assert b * 0.5 * 7 == pytest.approx(100.0, abs=0.01)
     assert "3 Tr" in drawing
+
+
+def test_a_sideways_page_gets_its_words_along_its_lines() -> None:
+    """A page scanned sideways is read turned upright; its layer's words run up the page, as
+    its lines do, and extract as the words they are."""
+    require_tool("tesseract")
+    sideways = planted.picture().rotate(90, expand=True)   # lines run up the page
+    data = _scan([sideways])
+    plan = plan_redaction(data, media.PDF, preset=None, hide=[], ocr=False)
+    redacted = redact_as_planned(data, media.PDF, plan, ocr=True, dpi=DPI)
+    document = pdfium.PdfDocument(redacted.data)
+    try:
+        text = document[0].get_textpage()
+        assert "прохождении" in text.get_text_range()
+        # "Справка": its letters stand one above the other, in one column, going up.
+        word = [text.get_charbox(i) for i in range(7)]
+        bottoms = [bottom for _, bottom, _, _ in word]
+        assert bottoms == sorted(bottoms) and bottoms[-1] - bottoms[0] > 50
+        assert max(left for left, *_ in word) - min(left for left, *_ in word) < 1
+    finally:
+        document.close()
