@@ -135,6 +135,13 @@ def _mean(histogram: list[int], levels: range) -> float:
     return sum(level * histogram[level] for level in levels) / count if count else 0.0
 
 
+def _bilevel(black_and_white: Image.Image) -> Image.Image:
+    """A grey picture holding only 0 and 255 as mode "1". Without dithering: with no level
+    in between there is no error to spread, so the pixels are the same, in a tenth of the
+    time (Pillow dithers by default)."""
+    return black_and_white.convert("1", dither=Image.Dither.NONE)
+
+
 def bilevel_loss(gray: Image.Image) -> tuple[Image.Image, float] | None:
     """The page in black and white, and the share of its squares that this loses.
 
@@ -150,7 +157,7 @@ def bilevel_loss(gray: Image.Image) -> tuple[Image.Image, float] | None:
         # One tone only (a blank page, a page blacked out whole): black and white if it is
         # black or white already, else a grey that thresholding would lose.
         if lightest <= _NEAR_BLACK or darkest >= 255 - _NEAR_BLACK:
-            return gray.point([0 if v <= level else 255 for v in range(256)]).convert("1"), 0.0
+            return _bilevel(gray.point([0 if v <= level else 255 for v in range(256)])), 0.0
         return None
     ink, paper = _mean(histogram, range(level + 1)), _mean(histogram, range(level + 1, 256))
     if paper - ink < BILEVEL_CONTRAST:
@@ -175,7 +182,7 @@ def bilevel_loss(gray: Image.Image) -> tuple[Image.Image, float] | None:
         faint.reduce(BILEVEL_SQUARE // _CELL).point(
             [255 if v > 255 * FAINT_SHARE else 0 for v in range(256)]))
     lost = lost_squares.histogram()[255] / max(1, tone.width * tone.height)
-    return black.convert("1"), lost
+    return _bilevel(black), lost
 
 
 def _colour_share(picture: Image.Image) -> float:
@@ -266,12 +273,20 @@ FLATE_SAMPLE_STEP = 8
 def _flate_if_smaller(picture: Image.Image, smallest: int) -> bytes | None:
     """The page as lossless Flate, if that takes fewer bytes than ``smallest``."""
     bands = range(0, picture.height, FLATE_SAMPLE_ROWS * FLATE_SAMPLE_STEP)
-    sample = b"".join(picture.crop((0, top, picture.width, min(picture.height,
-                                                               top + FLATE_SAMPLE_ROWS))
-                                   ).tobytes() for top in bands)
     rows = sum(min(FLATE_SAMPLE_ROWS, picture.height - top) for top in bands)
-    estimate = len(zlib.compress(sample, 6)) * picture.height / max(1, rows)
-    if estimate > 2 * smallest:
+    # The sample's compressed size, scaled to the page, must stay within twice the smallest.
+    # What the compressor has put out can only grow, so the sample stops as soon as it is over
+    # (on a photograph after a few bands: 2 ms instead of 55 ms), with the same answer.
+    budget = 2 * smallest * max(1, rows) / picture.height
+    compressor = zlib.compressobj(6)
+    written = 0
+    for top in bands:
+        band = picture.crop((0, top, picture.width, min(picture.height,
+                                                        top + FLATE_SAMPLE_ROWS)))
+        written += len(compressor.compress(band.tobytes()))
+        if written > budget:
+            return None
+    if written + len(compressor.flush()) > budget:
         return None
     flate = zlib.compress(picture.tobytes(), 6)
     return flate if len(flate) < smallest else None

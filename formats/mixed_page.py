@@ -121,8 +121,12 @@ def _fill(small: Image.Image, hole: Image.Image) -> Image.Image:
 
 
 def _as_bilevel(layer: Image.Image) -> Image.Image:
-    """A 255-on-layer mask as a black-and-white picture, black (0) where the layer is."""
-    return layer.point([0 if v else 255 for v in range(256)]).convert("1")
+    """A 255-on-layer mask as a black-and-white picture, black (0) where the layer is.
+
+    Not dithered: the levels are 0 and 255 only, so the pixels are the same as with
+    Pillow's default dithering, in a tenth of the time."""
+    return layer.point([0 if v else 255 for v in range(256)]).convert(
+        "1", dither=Image.Dither.NONE)
 
 
 def split_page(picture: Image.Image) -> MixedPage | None:

@@ -14,7 +14,7 @@ the functions, so that ``import papka.formats`` and the command's start stay fas
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from papka import media
 from papka.errors import UsageError
@@ -193,9 +193,11 @@ def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr:
     are burned, then the whole document, before papka gives up.
 
     ocr: verification also reads the burned pages with Tesseract. ocr_layer: the copy's PDF
-    pages carry an invisible text layer that Tesseract reads from the burned pixels, so the
-    recipient can search and copy the text (None: the same as ``ocr``; it costs about 0.7 s
-    per scanned page, see docs/redaction.md; a copy that stays a picture has none).
+    pages carry an invisible text layer read from the burned pixels, so the recipient can
+    search and copy the text (None: the same as ``ocr``; a copy that stays a picture has
+    none). With ocr, the layer is the verifier's own reading of the verified pages, so each
+    page is read once; without, Tesseract reads each page for it, about 0.7 s per scanned
+    page (docs/redaction.md, "One reading per page").
     unreadable settles the pages
     papka could not read (see :meth:`RedactionPlan.settle_unreadable`). Raises UnreadablePages
     when such a page is left unsettled, and RedactionNotVerified rather than return a copy that
@@ -211,11 +213,24 @@ def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr:
     if keep_text and (media_type == media.PDF or media_type in TEXT_TYPES):
         return _keep_text(data, media_type, plan, ocr=ocr,
                           ocr_layer=ocr if ocr_layer is None else ocr_layer, dpi=dpi)
+    return _burned(data, media_type, plan, ocr=ocr,
+                   ocr_layer=ocr if ocr_layer is None else ocr_layer, dpi=dpi)
+
+
+def _burned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool, ocr_layer: bool,
+            dpi: int) -> Redacted:
+    """Burn every page and verify the copy; RedactionNotVerified if it fails.
+
+    With OCR verification and a text layer, each page is read once (docs/redaction.md, "One
+    reading per page"): the copy is burned without a layer and verified in full, the words
+    the verifier read are laid over its pages as invisible text, and the result must pass
+    every channel but OCR again and draw exactly the pages OCR read.
+    """
     from papka.formats.burn import burn
     from papka.formats.verify import verify, verify_text
 
-    result = burn(data, media_type, plan, dpi=dpi,
-                  ocr_layer=ocr if ocr_layer is None else ocr_layer)
+    read_once = ocr and ocr_layer
+    result = burn(data, media_type, plan, dpi=dpi, ocr_layer=ocr_layer and not read_once)
     outcome = verify(result.data, result.media_type, plan.secrets, ocr=ocr)
     failures = list(outcome.failures)
     if result.text is not None:
@@ -223,7 +238,15 @@ def redact_as_planned(data: bytes, media_type: str, plan: RedactionPlan, *, ocr:
     if failures:
         raise RedactionNotVerified(
             failures, _leftovers(plan, media_type, result.media_type, outcome.leaks))
-    return result
+    if not read_once or result.media_type != media.PDF:
+        return result  # a picture that stays a picture has no text layer
+    from papka.formats.text_layer import add_text_layer
+
+    layered = add_text_layer(result.data, [reading.best for reading in outcome.readings])
+    final = verify(layered, media.PDF, plan.secrets, ocr=False, same_pages_as=result.data)
+    if not final.ok:
+        raise RedactionNotVerified(final.failures)
+    return replace(result, data=layered)
 
 
 def _keep_text(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool,
@@ -232,7 +255,7 @@ def _keep_text(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool,
 
     A DOCX, e-mail or text is typeset into a PDF first (as for burning), whose text is kept.
     """
-    from papka.formats.burn import burn, visible_text
+    from papka.formats.burn import visible_text
     from papka.formats.rendering import as_pdf
     from papka.formats.text_redaction import keep_text
     from papka.formats.verify import verify, verify_text
@@ -249,11 +272,7 @@ def _keep_text(data: bytes, media_type: str, plan: RedactionPlan, *, ocr: bool,
                             burned_pages=kept.burned)
     # Something outside the boxes' pages still carries a secret: burn every page, as papka
     # does without keep_text.
-    result = burn(data, media_type, plan, dpi=dpi, ocr_layer=ocr_layer)
-    outcome = verify(result.data, result.media_type, plan.secrets, ocr=ocr)
-    if not outcome.ok:
-        raise RedactionNotVerified(
-            outcome.failures, _leftovers(plan, media_type, result.media_type, outcome.leaks))
+    result = _burned(data, media_type, plan, ocr=ocr, ocr_layer=ocr_layer, dpi=dpi)
     burned = {index: "verification" for index in _kept_pages(plan)}
     return Redacted(result.data, result.media_type, plan.summary(), result.text,
                     burned_pages=burned)

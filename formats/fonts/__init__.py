@@ -1,6 +1,7 @@
 """The fonts papka ships, so Cyrillic renders the same on every machine.
 
-DejaVu Sans (regular and bold) from Debian's fonts-dejavu-core; licence in LICENSE.txt beside them.
+DejaVu Sans (regular and bold) from Debian's fonts-dejavu-core, and Tesseract's glyph-less font
+for invisible text layers; licences in LICENSE.txt beside them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ _HERE = Path(__file__).resolve().parent
 REGULAR: Path = _HERE / "DejaVuSans.ttf"
 #: DejaVu Sans, bold weight.
 BOLD: Path = _HERE / "DejaVuSans-Bold.ttf"
-#: The licence the two fonts are distributed under.
+#: Tesseract's glyph-less font: one empty glyph, for text that is searched, never seen
+#: (papka.formats.text_layer).
+GLYPHLESS: Path = _HERE / "GlyphLessFont.ttf"
+#: The licences the fonts are distributed under.
 LICENSE: Path = _HERE / "LICENSE.txt"
 
 

@@ -36,18 +36,27 @@ def verify_text(text: str, secrets: Sequence[str]) -> Verification:
 
 
 def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool,
-           gaps: bool = False) -> Verification:
+           gaps: bool = False, same_pages_as: bytes | None = None) -> Verification:
     """Look for every secret in every channel of a file; ok only if none is found anywhere.
 
     gaps: the file is a PDF that kept its text; also check the width channel at every box
     (:mod:`.gaps`: pdf-box-gap, pdf-box-text).
+    same_pages_as: a PDF verified before (with OCR), of which this one must draw exactly the
+    pages, with at most invisible text added (:mod:`.same_pages`: pdf-pages-changed); what
+    OCR read there then holds for these pages.
     """
+    if same_pages_as is not None and media_type != media.PDF:
+        raise ValueError("same_pages_as compares PDF pages only")
     # With no secrets, the structural checks (thumbnails, GPS, trailing data) still apply.
     report = Report(Needles(secrets))
     if media_type == media.PDF:
         from papka.formats.verify.pdf_structure import verify_pdf
 
         verify_pdf(report, data, ocr)
+        if same_pages_as is not None:
+            from papka.formats.verify.same_pages import check_same_pages
+
+            check_same_pages(report, same_pages_as, data)
         if gaps:
             from papka.formats.verify.gaps import verify_gaps
 
@@ -69,4 +78,5 @@ def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool,
         report.text("text", [data.decode("utf-8", errors="replace")])
     else:
         raise limits.UnsupportedFormatError("papka cannot verify this kind of file.")
+
     return report.result()

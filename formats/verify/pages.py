@@ -21,11 +21,30 @@ from papka.formats.views import PageLook as _Look
 OCR_DPI = 200
 
 
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ReadWord:
+    """A word as the verifier read it, placed on the page in the page's units (y down from
+    the top): its baseline from start to end (turned or tilted as the view was) and how tall
+    it stands above it."""
+
+    text: str
+    confidence: float
+    start: Point
+    end: Point
+    height: float
+
+
 @dataclass(frozen=True)
 class PageRead:
-    """Each view's words in reading order, with their boxes in the page's units."""
+    """Each view's words in reading order, with their boxes in the page's units; and the
+    words of the view that read the most words with confidence, placed (what a searchable
+    text layer of this very page can carry: docs/redaction.md, "One reading per page")."""
 
     views: list[tuple[list[str], list[tuple[float, float, float, float]]]]
+    best: tuple[ReadWord, ...] = ()
 
 
 def _evened(page: Image.Image) -> Image.Image:
@@ -75,24 +94,42 @@ def opened(mask: Image.Image) -> Image.Image:
     return eroded.filter(ImageFilter.BoxBlur(2)).point(lambda v: 255 if v > 0 else 0)
 
 
+@dataclass
+class _Reading:
+    """What one view gave: words and boxes for the search, placed words, confident count."""
+
+    words: list[str]
+    boxes: list[tuple[float, float, float, float]]
+    placed: list[ReadWord]
+    confident_words: int
+
+
+def _placed(view: View, word: ocr_engine.OcrWord, unit: float) -> ReadWord:
+    top_left, _, bottom_right, bottom_left = (
+        (x * unit, y * unit) for x, y in view.corners_to_page(
+            word.left, word.top, word.right, word.bottom))
+    height = ((top_left[0] - bottom_left[0]) ** 2 + (top_left[1] - bottom_left[1]) ** 2) ** 0.5
+    return ReadWord(word.text, word.confidence, bottom_left, bottom_right, height)
+
+
 def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None
-           ) -> tuple[list[str], list[tuple[float, float, float, float]], bool, bool]:
+           ) -> tuple[_Reading, bool, bool]:
     """Read a view; boxes mapped back to the page (through its turns) in the page's units.
 
-    Returns the words, their boxes, whether the reading was confident, and whether it also
-    covered most of the page's ink (only measured with checks)."""
+    Returns the reading, whether it was confident, and whether it also covered most of the
+    page's ink (only measured with checks)."""
     read = ocr_engine.recognise(view.picture, dpi=round(dpi * view.scale))
-    words: list[str] = []
-    boxes: list[tuple[float, float, float, float]] = []
+    reading = _Reading([], [], [], read.confident_words)
     for word in read.words:
         x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
-        words.append(word.text)
-        boxes.append((x0 * unit, y0 * unit, x1 * unit, y1 * unit))
+        reading.words.append(word.text)
+        reading.boxes.append((x0 * unit, y0 * unit, x1 * unit, y1 * unit))
+        reading.placed.append(_placed(view, word, unit))
     confident = reads_well(read)
     covered = confident
     if confident and checks is not None:
         covered = ink_read(checks.look, view, read, checks.size) >= MIN_INK_READ
-    return words, boxes, confident, covered
+    return reading, confident, covered
 
 
 #: The verifier reads pictures as they are unless they are smaller than this (long side);
@@ -115,25 +152,25 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
     first, and as it is only if that reads poorly.
     """
     page = picture.convert("L")
-    views: list[tuple[list[str], list[tuple[float, float, float, float]]]] = []
+    views: list[_Reading] = []
 
     def plain() -> tuple[bool, bool]:
-        words, boxes, confident, covered = _words(
+        reading, confident, covered = _words(
             make_view(page, name="plain", enlarge_below=READ_ENLARGE_BELOW), dpi, unit,
             _Measured(checks, page.size))
-        views.append((words, boxes))
+        views.append(reading)
         return confident, covered
 
     def evened(turn_first: bool) -> bool:
         flat = _evened(page)
-        small = flat.reduce(max(1, max(flat.size) // 1200))
+        small = _check_copy(flat)
 
         def read(turn: int) -> bool:
             tilt = skew(small.rotate(-turn, expand=True) if turn else small)
             view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
                              enlarge_below=READ_ENLARGE_BELOW)
-            words, boxes, confident, _ = _words(view, dpi, unit)
-            views.append((words, boxes))
+            reading, confident, _ = _words(view, dpi, unit)
+            views.append(reading)
             return confident
 
         # Orientation detection costs about one reading: asked first when the plain reading
@@ -148,11 +185,24 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
     checks = look(page)
     if not (checks.dark or checks.shaded):
         confident, covered = plain()
-        if not covered or skew(page.reduce(max(1, max(page.size) // 1200))):
+        if not covered or skew(_check_copy(page)):
             evened(turn_first=not confident)
     elif not evened(turn_first=False):
         plain()
-    return PageRead(views)
+    # The first of the views with the most confident words (Python's max keeps the first).
+    best = max(views, key=lambda reading: reading.confident_words)
+    return PageRead([(reading.words, reading.boxes) for reading in views], tuple(best.placed))
+
+
+#: Tilt and orientation are judged on a copy at most this many pixels long (as planning
+#: judges them, papka.formats.views.CHECK_SIDE) ...
+CHECK_SIDE = 1200
+
+
+def _check_copy(page: Image.Image) -> Image.Image:
+    """... reduced by a whole factor, rounded up: a 200 dpi page (about 2300 pixels) is
+    judged at half its size, where estimating the tilt at full size cost 0.3 s a page."""
+    return page.reduce(max(1, -(-max(page.size) // CHECK_SIDE)))
 
 
 def _upright_turn(small: Image.Image) -> int:

@@ -36,6 +36,10 @@ class Verification:
     failures: list[str] = field(default_factory=list)
     #: Pages and places found by reading the pages (OCR channels).
     leaks: list[Leak] = field(default_factory=list)
+    #: What the OCR channel read on each page, in order (empty without OCR). The words of a
+    #: verified copy's pages, which its searchable text layer may carry: they are the words
+    #: this check found free of every secret (docs/redaction.md, "One reading per page").
+    readings: list[PageRead] = field(default_factory=list, repr=False)
 
 
 class Report:
@@ -43,6 +47,7 @@ class Report:
         self.needles = needles
         self.failures: list[str] = []
         self.leaks: list[Leak] = []
+        self.readings: list[PageRead] = []
 
     def text(self, channel: str, pieces: Iterable[str]) -> None:
         if channel not in self.failures and self.needles.in_text(pieces):
@@ -58,6 +63,7 @@ class Report:
 
     def pages(self, channel: str, readings: Sequence[PageRead]) -> None:
         """OCR of pages: fail the channel, and note each page and place found."""
+        self.readings.extend(readings)
         for page, reading in enumerate(readings):
             for words, boxes in reading.views:
                 for secret, first, last in self.needles.locate(words):
@@ -73,4 +79,5 @@ class Report:
                 self.leaks.append(Leak(channel, -1, page, None))
 
     def result(self) -> Verification:
-        return Verification(not self.failures, list(self.failures), list(self.leaks))
+        return Verification(not self.failures, list(self.failures), list(self.leaks),
+                            list(self.readings))

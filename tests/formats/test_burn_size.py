@@ -267,3 +267,43 @@ def test_a_screenshot_with_flat_colours_is_stored_losslessly() -> None:
     encoded = encode_page(page)
     assert encoded.stored_as == "flate"
     assert zlib.decompress(encoded.data) == page.tobytes()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_black_and_white_layers_are_the_pixels_pillow_would_dither(seed: int) -> None:
+    """Group 4 pages and mixed pages' layers are converted to black and white without
+    dithering; with only 0 and 255 in the picture that must change no pixel."""
+    from papka.formats import mixed_page
+
+    rng = random.Random(seed)
+    size = (rng.randint(1, 300), rng.randint(1, 300))
+    picture = Image.frombytes("L", size, bytes(rng.choice((0, 255))
+                                               for _ in range(size[0] * size[1])))
+    assert burning._bilevel(picture).tobytes() == picture.convert("1").tobytes()
+    layer = picture.point(lambda v: 255 - v)
+    assert mixed_page._as_bilevel(layer).tobytes() == picture.convert("1").tobytes()
+
+
+def _flate_the_old_way(picture: Image.Image, smallest: int) -> bytes | None:
+    """Flate's sample compressed whole, as burning judged it before it stopped early."""
+    bands = range(0, picture.height, burning.FLATE_SAMPLE_ROWS * burning.FLATE_SAMPLE_STEP)
+    sample = b"".join(picture.crop((0, top, picture.width, min(
+        picture.height, top + burning.FLATE_SAMPLE_ROWS))).tobytes() for top in bands)
+    rows = sum(min(burning.FLATE_SAMPLE_ROWS, picture.height - top) for top in bands)
+    if len(zlib.compress(sample, 6)) * picture.height / max(1, rows) > 2 * smallest:
+        return None
+    flate = zlib.compress(picture.tobytes(), 6)
+    return flate if len(flate) < smallest else None
+
+
+def test_flate_stopping_early_gives_the_same_answer() -> None:
+    rng = random.Random(5)
+    noise = Image.frombytes("L", (300, 400), rng.randbytes(300 * 400))
+    flat = Image.new("RGB", (300, 400), (230, 240, 250))
+    ImageDraw.Draw(flat).rectangle((20, 30, 200, 90), fill=(10, 90, 200))
+    for picture in (noise, flat, noise.convert("RGB")):
+        whole = len(zlib.compress(picture.tobytes(), 6))
+        for smallest in sorted({1, 50, whole // 4, whole // 2, whole - 1, whole, whole + 1,
+                                2 * whole, 10 * whole}):
+            assert burning._flate_if_smaller(picture, smallest) == \
+                _flate_the_old_way(picture, smallest)
