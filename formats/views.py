@@ -350,6 +350,22 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
             plain = make_view(picture, name="plain")
             out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
             labels.append("plain")
+        if not checks.blank and not any(reads_well(r) for _, r in out.readings):
+            # Nothing read well, and orientation detection did not say which way is up: on a
+            # phone photo taken sideways the letters are often too small and shaded for it
+            # ("Too few characters"). The quarter turns a phone is held at are read in turn
+            # until one reads well.
+            for trial in SIDEWAYS_TURNS:
+                if trial == turned:
+                    continue
+                tilt = skew(evened.rotate(-trial, expand=True))
+                view = make_view(picture, name="contrast", clockwise=trial, tilt=tilt,
+                                 contrast=True)
+                out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
+                labels.extend(_views_label("contrast", trial, tilt, checks.dark))
+                if reads_well(out.readings[-1][1]):
+                    turned = trial
+                    break
     if poor_plain and len(out.readings) > 1 and _runs_down(out.readings[0][1]) and any(
             reads_well(r) and not _runs_down(r) for _, r in out.readings[1:]):
         del out.readings[0]  # read upright since: the sideways reading's boxes are dropped
@@ -363,6 +379,11 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned)
     return out
+
+
+#: The turns tried, in order, when nothing read well and orientation detection gave no
+#: answer: a phone held on its side, either way.
+SIDEWAYS_TURNS = (90, 270)
 
 
 def _runs_down(read: ocr_engine.OcrPage) -> bool:

@@ -15,7 +15,16 @@ from PIL import Image
 
 from papka.formats import limits
 from papka.formats import ocr as ocr_engine
-from papka.formats.views import MIN_INK_READ, View, ink_read, look, make_view, reads_well, skew
+from papka.formats.views import (
+    MIN_INK_READ,
+    SIDEWAYS_TURNS,
+    View,
+    ink_read,
+    look,
+    make_view,
+    reads_well,
+    skew,
+)
 from papka.formats.views import PageLook as _Look
 
 OCR_DPI = 200
@@ -153,26 +162,39 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
     """
     page = picture.convert("L")
     views: list[_Reading] = []
+    confident_views = 0
+    flattened: list[tuple[Image.Image, Image.Image]] = []
+    turns_read: set[int] = set()
 
     def plain() -> tuple[bool, bool]:
+        nonlocal confident_views
         reading, confident, covered = _words(
             make_view(page, name="plain", enlarge_below=READ_ENLARGE_BELOW), dpi, unit,
             _Measured(checks, page.size))
         views.append(reading)
+        confident_views += confident
         return confident, covered
 
+    def flat_and_small() -> tuple[Image.Image, Image.Image]:
+        if not flattened:
+            flat = _evened(page)
+            flattened.append((flat, _check_copy(flat)))
+        return flattened[0]
+
+    def read(turn: int) -> bool:
+        nonlocal confident_views
+        flat, small = flat_and_small()
+        turns_read.add(turn)
+        tilt = skew(small.rotate(-turn, expand=True) if turn else small)
+        view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
+                         enlarge_below=READ_ENLARGE_BELOW)
+        reading, confident, _ = _words(view, dpi, unit)
+        views.append(reading)
+        confident_views += confident
+        return confident
+
     def evened(turn_first: bool) -> bool:
-        flat = _evened(page)
-        small = _check_copy(flat)
-
-        def read(turn: int) -> bool:
-            tilt = skew(small.rotate(-turn, expand=True) if turn else small)
-            view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
-                             enlarge_below=READ_ENLARGE_BELOW)
-            reading, confident, _ = _words(view, dpi, unit)
-            views.append(reading)
-            return confident
-
+        _, small = flat_and_small()
         # Orientation detection costs about one reading: asked first when the plain reading
         # was poor (a turned page), else only when the upright evened-out view reads poorly.
         if turn_first:
@@ -189,6 +211,15 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
             evened(turn_first=not confident)
     elif not evened(turn_first=False):
         plain()
+    if not confident_views and not checks.blank:
+        # Nothing read well, and orientation detection did not say which way is up: on a
+        # phone photo taken sideways its letters are often too small and shaded for it
+        # ("Too few characters"), so the page was read only as it lies, as garbage. The
+        # quarter turns a phone is held at are read in turn until one reads well (planning
+        # does the same: papka.formats.views.read).
+        for turn in SIDEWAYS_TURNS:
+            if turn not in turns_read and read(turn):
+                break
     # The first of the views with the most confident words (Python's max keeps the first).
     best = max(views, key=lambda reading: reading.confident_words)
     return PageRead([(reading.words, reading.boxes) for reading in views], tuple(best.placed))

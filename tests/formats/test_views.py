@@ -312,3 +312,34 @@ def test_a_sideways_scan_inside_a_pdf_is_read_and_burned() -> None:
     redacted = redact_as_planned(data, media.PDF, plan, dpi=150)
     assert verify(redacted.data, media.PDF, SECRETS, ocr=True).ok
     assert _kept(redacted.data, media.PDF, KEEP_WORDS)
+
+
+def test_a_phone_photo_shot_sideways_whose_orientation_tesseract_cannot_tell_is_read() -> None:
+    """A 12-megapixel photo of a letter in perspective and shade, stored sideways (the bench's
+    photo 3): orientation detection finds too few letters to answer, so the page used to be
+    read only as it lies, as garbage. Planning then called it unreadable, and the verifier
+    passed a copy that showed the name in full. The quarter turns are now read in turn."""
+    require_tool("tesseract")
+    from bench.phone_photos import phone_photo
+    from bench.redact import NAME, PHONE
+
+    photo, _ = phone_photo(3)
+    picture = Image.open(io.BytesIO(photo))
+    assert picture.width < picture.height                      # stored sideways
+    # The precondition: Tesseract's orientation detection gives no usable answer here.
+    found = ocr.orientation(views.normalise(views._small(picture.convert("L"),
+                                                         views.CHECK_SIDE)))
+    assert found is None or found.confidence < views.MIN_ORIENTATION_CONFIDENCE
+    # The verifier reads the name on the photo as it is (it passed it before).
+    assert not verify(photo, media.JPEG, [NAME], ocr=True).ok
+
+    plan = plan_redaction(photo, media.JPEG, preset=None, hide=[NAME, PHONE])
+    assert plan.readings[0].status == "read" and plan.readings[0].turned in (90, 270)
+    assert plan.boxes()
+    assert verify(redact_as_planned(photo, media.JPEG, plan).data, media.JPEG, [NAME, PHONE],
+                  ocr=True).ok
+
+    # The keeper took every box away: the verifier reads the turned page and refuses.
+    unboxed = plan_redaction(photo, media.JPEG, preset=None, hide=[NAME], ocr=False)
+    with pytest.raises(RedactionNotVerified):
+        redact_as_planned(photo, media.JPEG, unboxed)
