@@ -344,17 +344,12 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
                                  contrast=True)
                 out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
                 labels.extend(_views_label("contrast", turned, tilt, checks.dark))
-        last_view, last = out.readings[-1]
-        if not plain_first and not (reads_well(last) and ink_read(
-                checks, last_view, last, picture.size) >= MIN_INK_READ):
-            plain = make_view(picture, name="plain")
-            out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
-            labels.append("plain")
         if not checks.blank and not any(reads_well(r) for _, r in out.readings):
             # Nothing read well, and orientation detection did not say which way is up: on a
             # phone photo taken sideways the letters are often too small and shaded for it
             # ("Too few characters"). The quarter turns a phone is held at are read in turn
-            # until one reads well.
+            # until one reads well (before a shaded page's plain reading, which reads a
+            # sideways page no better).
             for trial in SIDEWAYS_TURNS:
                 if trial == turned:
                     continue
@@ -366,6 +361,12 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
                 if reads_well(out.readings[-1][1]):
                     turned = trial
                     break
+        last_view, last = out.readings[-1]
+        if not plain_first and not (reads_well(last) and ink_read(
+                checks, last_view, last, picture.size) >= MIN_INK_READ):
+            plain = make_view(picture, name="plain")
+            out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
+            labels.append("plain")
     if poor_plain and len(out.readings) > 1 and _runs_down(out.readings[0][1]) and any(
             reads_well(r) and not _runs_down(r) for _, r in out.readings[1:]):
         del out.readings[0]  # read upright since: the sideways reading's boxes are dropped

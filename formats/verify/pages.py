@@ -202,7 +202,11 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
         if read(0):
             return True
         turn = _upright_turn(small)
-        return read(turn) if turn else False
+        if turn:
+            return read(turn)
+        # No answer from orientation detection (below): the quarter turns before anything
+        # else, so a shaded photo shot sideways costs the readings it did before.
+        return any(read(turn) for turn in SIDEWAYS_TURNS)
 
     checks = look(page)
     if not (checks.dark or checks.shaded):
