@@ -144,7 +144,8 @@ def redaction_figures() -> list[str]:
                      f"{c['pymupdf_output_mb']} MB from {c['input_mb']} MB")
         u = figures["papka_cpu"]
         line += (f". Of papka's processor time, {u['tesseract_cpu_s']} s is Tesseract (the "
-                 f"OCR layer and the verifier's OCR) and {u['papka_process_cpu_s']} s the rest.")
+                 f"verifier's OCR, whose reading is also the text layer) and "
+                 f"{u['papka_process_cpu_s']} s the rest.")
         lines += ["", line] if lines else [line]
     return lines
 
