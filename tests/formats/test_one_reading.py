@@ -199,14 +199,6 @@ def _words() -> list[ReadWord]:
     return [ReadWord("Справка", 96.0, (20.0, 40.0), (120.0, 40.0), 14.0)]
 
 
-def _changed(data: bytes, change: Callable[[pikepdf.Pdf], None]) -> bytes:
-    with pikepdf.open(io.BytesIO(data)) as document:
-        change(document)
-        buffer = io.BytesIO()
-        document.save(buffer)
-    return buffer.getvalue()
-
-
 def _extra_stream(drawing: bytes) -> Callable[[pikepdf.Pdf], None]:
     def change(document: pikepdf.Pdf) -> None:
         page = document.pages[0].obj
@@ -275,7 +267,7 @@ def test_anything_but_invisible_text_changes_the_pages(
         verified: bytes, change: Callable[[pikepdf.Pdf], None]) -> None:
     layered = text_layer.add_text_layer(verified, [_words(), []])
     assert verify(layered, media.PDF, [], ocr=False, same_pages_as=verified).ok
-    outcome = verify(_changed(layered, change), media.PDF, [], ocr=False,
+    outcome = verify(planted.with_pikepdf(layered, change), media.PDF, [], ocr=False,
                      same_pages_as=verified)
     assert "pdf-pages-changed" in outcome.failures
 
