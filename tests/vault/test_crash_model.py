@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
@@ -69,6 +70,31 @@ class CrashMachine(RuleBasedStateMachine):
         self.model = snapshot(self.box)
         assert self.model == self._expected_after
 
+    def _adding(self, level: int, budget: int | None, action: Callable[[], None]
+                ) -> tuple[State, dict[str, tuple[str, bytes]]] | None:
+        """Run an action that adds to one compartment, the storage cut after budget bytes.
+
+        Without a crash the model follows the container and None is returned. After a crash the
+        other compartments and this one's earlier documents are as they were; the survivor's
+        state and the documents it holds beyond them are returned (the caller says which may
+        be there), and the run goes on from the survivor."""
+        before = {lv: dict(docs) for lv, docs in self.model.items()}
+        self.storage.budget = budget
+        try:
+            action()
+        except Crash:
+            survivor, state = self._crash_survivor()
+            unchanged = {lv: docs for lv, docs in state.items() if lv != level} == \
+                {lv: docs for lv, docs in before.items() if lv != level}
+            assert unchanged, "a crash changed a compartment that was not being written"
+            assert {k: v for k, v in state[level].items() if k in before[level]} == before[level]
+            self._continue_from(survivor, state)
+            return state, {k: v for k, v in state[level].items() if k not in before[level]}
+        finally:
+            self.storage.budget = None
+        self.model = snapshot(self.box)
+        return None
+
     @rule(level=st.integers(0, 1), size=st.integers(0, 3072) | st.integers(0, 300_000),
           budget=st.none() | st.integers(0, 400_000), title=TITLES)
     def add(self, level: int, size: int, budget: int | None, title: str) -> None:
@@ -79,24 +105,12 @@ class CrashMachine(RuleBasedStateMachine):
             compartment.documents.add(io.BytesIO(content), title=title)
 
         # The id is random, so the expected state is checked by content rather than by id.
-        before = {lv: dict(docs) for lv, docs in self.model.items()}
-        self.storage.budget = budget
-        try:
-            action()
-        except Crash:
-            survivor, state = self._crash_survivor()
-            added = {k: v for k, v in state[level].items() if k not in before[level]}
-            unchanged = {lv: docs for lv, docs in state.items() if lv != level} == \
-                {lv: docs for lv, docs in before.items() if lv != level}
-            assert unchanged, "a crash changed a compartment that was not being written"
-            assert {k: v for k, v in state[level].items() if k in before[level]} == before[level]
+        before = len(self.model[level])
+        crashed = self._adding(level, budget, action)
+        if crashed is not None:
+            state, added = crashed
             assert added == {} or list(added.values()) == [(title, content)]
-            assert len(state[level]) in (len(before[level]), len(before[level]) + 1)
-            self._continue_from(survivor, state)
-            return
-        finally:
-            self.storage.budget = None
-        self.model = snapshot(self.box)
+            assert len(state[level]) in (before, before + 1)
 
     @rule(level=st.integers(0, 1), sizes=st.lists(st.integers(0, 3072), min_size=2, max_size=40),
           budget=st.none() | st.integers(0, 150_000))
@@ -111,22 +125,10 @@ class CrashMachine(RuleBasedStateMachine):
                 for number, content in enumerate(contents):
                     compartment.documents.add(io.BytesIO(content), title=f"paper {number}")
 
-        before = {lv: dict(docs) for lv, docs in self.model.items()}
-        self.storage.budget = budget
-        try:
-            action()
-        except Crash:
-            survivor, state = self._crash_survivor()
-            assert {lv: docs for lv, docs in state.items() if lv != level} == \
-                {lv: docs for lv, docs in before.items() if lv != level}
-            assert {k: v for k, v in state[level].items() if k in before[level]} == before[level]
-            added = sorted(v for k, v in state[level].items() if k not in before[level])
+        crashed = self._adding(level, budget, action)
+        if crashed is not None:
+            added = sorted(crashed[1].values())
             assert added in ([], sorted((f"paper {n}", c) for n, c in enumerate(contents)))
-            self._continue_from(survivor, state)
-            return
-        finally:
-            self.storage.budget = None
-        self.model = snapshot(self.box)
 
     @precondition(lambda self: any(self.model.values()))
     @rule(data=st.data(), budget=st.none() | st.integers(0, 200_000))

@@ -38,6 +38,52 @@ with Container.open(path, [passphrase]) as box:
 """
 
 
+def _run_and_kill(path: Path, writer: str, passphrase: str, round_: int, rng: random.Random,
+                  committed: dict[str, str]) -> str | None:
+    """Start a writer, kill it with SIGKILL at a random moment, and record in committed what it
+    reported; returns a removal it reported starting but not ending (the kill may have cut it)."""
+    child = subprocess.Popen([sys.executable, "-c", writer, str(path), str(round_)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(passphrase + "\n")
+    child.stdin.close()
+    time.sleep(0.3 + rng.random() * 1.5)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    in_flight = None
+    for line in child.stdout.read().splitlines():
+        words = line.split()
+        if words[0] == "added":
+            committed[words[1]] = words[2]
+            in_flight = None
+        elif words[0] == "removing":
+            in_flight = words[1]
+        elif words[0] == "removed":
+            committed.pop(words[1], None)
+            in_flight = None
+    return in_flight
+
+
+def _check_survivor(path: Path, passphrase: str, committed: dict[str, str],
+                    in_flight: str | None, *, at_most_one_cut: bool) -> dict[str, str]:
+    """Every committed document is there and whole, and check finds nothing damaged; returns
+    what the container holds now, as the next round's committed documents."""
+    with Container.open(path, [passphrase]) as box:
+        docs = box.newest.documents
+        present = {d.id for d in docs.list()}
+        if in_flight is not None and in_flight not in present:
+            committed.pop(in_flight)  # the removal reached its commit before the kill
+        assert set(committed) <= present, "a committed document was lost"
+        if at_most_one_cut:
+            # At most one operation was cut: one document added or removed but not reported.
+            assert len(present ^ set(committed)) <= 1
+        for doc_id, digest in committed.items():
+            assert hashlib.sha256(docs.read_bytes(doc_id)).hexdigest() == digest
+        now = {d: hashlib.sha256(docs.read_bytes(d)).hexdigest() for d in present}
+        assert box.check().ok
+    return now
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_committed(workdir: Path) -> None:
     path = new_container(workdir / "box", size=64 * MiB)
@@ -46,37 +92,8 @@ def test_sigkill_at_random_moments_loses_nothing_committed(workdir: Path) -> Non
     committed: dict[str, str] = {}
     rng = random.Random(2024)
     for round_ in range(12):
-        child = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(round_)],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert child.stdin is not None and child.stdout is not None
-        child.stdin.write(HIDDEN + "\n")
-        child.stdin.close()
-        time.sleep(0.3 + rng.random() * 1.5)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        in_flight = None                 # a removal the kill may have cut
-        for line in child.stdout.read().splitlines():
-            words = line.split()
-            if words[0] == "added":
-                committed[words[1]] = words[2]
-                in_flight = None
-            elif words[0] == "removing":
-                in_flight = words[1]
-            elif words[0] == "removed":
-                committed.pop(words[1], None)
-                in_flight = None
-        with Container.open(path, [HIDDEN]) as box:
-            docs = box.newest.documents
-            present = {d.id for d in docs.list()}
-            if in_flight is not None and in_flight not in present:
-                committed.pop(in_flight)  # the removal reached its commit before the kill
-            assert set(committed) <= present, "a committed document was lost"
-            # At most one operation was cut: one document added or removed but not reported.
-            assert len(present ^ set(committed)) <= 1
-            for doc_id, digest in committed.items():
-                assert hashlib.sha256(docs.read_bytes(doc_id)).hexdigest() == digest
-            committed = {d: hashlib.sha256(docs.read_bytes(d)).hexdigest() for d in present}
-            assert box.check().ok
+        in_flight = _run_and_kill(path, WRITER, HIDDEN, round_, rng, committed)
+        committed = _check_survivor(path, HIDDEN, committed, in_flight, at_most_one_cut=True)
 
 
 SMALL_WRITER = r"""
@@ -115,31 +132,5 @@ def test_sigkill_while_packing_small_papers_loses_nothing_committed(workdir: Pat
     committed: dict[str, str] = {}
     rng = random.Random(99)
     for round_ in range(10):
-        child = subprocess.Popen([sys.executable, "-c", SMALL_WRITER, str(path), str(round_)],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert child.stdin is not None and child.stdout is not None
-        child.stdin.write(DECOY + "\n")
-        child.stdin.close()
-        time.sleep(0.3 + rng.random() * 1.5)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        in_flight = None
-        for line in child.stdout.read().splitlines():
-            words = line.split()
-            if words[0] == "added":
-                committed[words[1]] = words[2]
-            elif words[0] == "removing":
-                in_flight = words[1]
-            elif words[0] == "removed":
-                committed.pop(words[1], None)
-                in_flight = None
-        with Container.open(path, [DECOY]) as box:
-            docs = box.newest.documents
-            present = {d.id for d in docs.list()}
-            if in_flight is not None and in_flight not in present:
-                committed.pop(in_flight)  # the removal reached its commit before the kill
-            assert set(committed) <= present, "a committed document was lost"
-            for doc_id, digest in committed.items():
-                assert hashlib.sha256(docs.read_bytes(doc_id)).hexdigest() == digest
-            committed = {d: hashlib.sha256(docs.read_bytes(d)).hexdigest() for d in present}
-            assert box.check().ok
+        in_flight = _run_and_kill(path, SMALL_WRITER, DECOY, round_, rng, committed)
+        committed = _check_survivor(path, DECOY, committed, in_flight, at_most_one_cut=False)
