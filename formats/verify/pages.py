@@ -7,6 +7,7 @@ Tesseract, the normalisation and the view geometry.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -105,12 +106,14 @@ def opened(mask: Image.Image) -> Image.Image:
 
 @dataclass
 class _Reading:
-    """What one view gave: words and boxes for the search, placed words, confident count."""
+    """What one view gave: words and boxes for the search, placed words, the confident count,
+    and whether it read well."""
 
     words: list[str]
     boxes: list[tuple[float, float, float, float]]
     placed: list[ReadWord]
     confident_words: int
+    confident: bool
 
 
 def _placed(view: View, word: ocr_engine.OcrWord, unit: float) -> ReadWord:
@@ -128,13 +131,13 @@ def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None
     Returns the reading, whether it was confident, and whether it also covered most of the
     page's ink (only measured with checks)."""
     read = ocr_engine.recognise(view.picture, dpi=round(dpi * view.scale))
-    reading = _Reading([], [], [], read.confident_words)
+    confident = reads_well(read)
+    reading = _Reading([], [], [], read.confident_words, confident)
     for word in read.words:
         x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
         reading.words.append(word.text)
         reading.boxes.append((x0 * unit, y0 * unit, x1 * unit, y1 * unit))
         reading.placed.append(_placed(view, word, unit))
-    confident = reads_well(read)
     covered = confident
     if confident and checks is not None:
         covered = ink_read(checks.look, view, read, checks.size) >= MIN_INK_READ
@@ -162,27 +165,21 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
     """
     page = picture.convert("L")
     views: list[_Reading] = []
-    confident_views = 0
-    flattened: list[tuple[Image.Image, Image.Image]] = []
     turns_read: set[int] = set()
 
     def plain() -> tuple[bool, bool]:
-        nonlocal confident_views
         reading, confident, covered = _words(
             make_view(page, name="plain", enlarge_below=READ_ENLARGE_BELOW), dpi, unit,
             _Measured(checks, page.size))
         views.append(reading)
-        confident_views += confident
         return confident, covered
 
+    @functools.cache
     def flat_and_small() -> tuple[Image.Image, Image.Image]:
-        if not flattened:
-            flat = _evened(page)
-            flattened.append((flat, _check_copy(flat)))
-        return flattened[0]
+        flat = _evened(page)
+        return flat, _check_copy(flat)
 
     def read(turn: int) -> bool:
-        nonlocal confident_views
         flat, small = flat_and_small()
         turns_read.add(turn)
         tilt = skew(small.rotate(-turn, expand=True) if turn else small)
@@ -190,23 +187,25 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
                          enlarge_below=READ_ENLARGE_BELOW)
         reading, confident, _ = _words(view, dpi, unit)
         views.append(reading)
-        confident_views += confident
         return confident
 
     def evened(turn_first: bool) -> bool:
         _, small = flat_and_small()
         # Orientation detection costs about one reading: asked first when the plain reading
         # was poor (a turned page), else only when the upright evened-out view reads poorly.
-        if turn_first:
-            return read(_upright_turn(small))
-        if read(0):
+        if not turn_first and read(0):
             return True
         turn = _upright_turn(small)
-        if turn:
-            return read(turn)
-        # No answer from orientation detection (below): the quarter turns before anything
-        # else, so a shaded photo shot sideways costs the readings it did before.
-        return any(read(turn) for turn in SIDEWAYS_TURNS)
+        if turn not in turns_read and read(turn):
+            return True
+        if checks.blank or any(reading.confident for reading in views):
+            return False
+        # Nothing read well, and orientation detection gave no usable answer: on a phone photo
+        # taken sideways its letters are often too small and shaded for it ("Too few
+        # characters"), so the page was read only as it lies, as garbage. The quarter turns a
+        # phone is held at are read in turn until one reads well, before a shaded page's plain
+        # reading (planning does the same: papka.formats.views.read).
+        return any(read(turn) for turn in SIDEWAYS_TURNS if turn not in turns_read)
 
     checks = look(page)
     if not (checks.dark or checks.shaded):
@@ -215,15 +214,6 @@ def read_page(picture: Image.Image, dpi: int, unit: float) -> PageRead:
             evened(turn_first=not confident)
     elif not evened(turn_first=False):
         plain()
-    if not confident_views and not checks.blank:
-        # Nothing read well, and orientation detection did not say which way is up: on a
-        # phone photo taken sideways its letters are often too small and shaded for it
-        # ("Too few characters"), so the page was read only as it lies, as garbage. The
-        # quarter turns a phone is held at are read in turn until one reads well (planning
-        # does the same: papka.formats.views.read).
-        for turn in SIDEWAYS_TURNS:
-            if turn not in turns_read and read(turn):
-                break
     # The first of the views with the most confident words (Python's max keeps the first).
     best = max(views, key=lambda reading: reading.confident_words)
     return PageRead([(reading.words, reading.boxes) for reading in views], tuple(best.placed))
