@@ -153,8 +153,7 @@ class DocumentStore:
                 self._content.load(content)
                 self._ids_by_page[page] = set(by_id)
             except (KeyError, TypeError, ValueError, AttributeError):
-                raise ContainerDamaged("Part of a compartment's index is malformed.",
-                                       hint="Run `papka check`.") from None
+                raise _malformed_index() from None
 
     def _read_pages(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
         """Every stored page's records, in page order.
@@ -473,6 +472,14 @@ class DocumentStore:
             raise ChunkDamaged()                 # the catalog names a pack it does not hold
         return self._compartment.store.read_range(pack, place.offset, place.length)
 
+    def _packed_document(self, doc_id: str, place: Packed) -> bytes:
+        """A packed document's bytes for the one who asked for it: DocumentDamaged when a
+        chunk holding them fails."""
+        try:
+            return self._member_bytes(doc_id, place)
+        except ChunkDamaged:
+            raise DocumentDamaged(doc_id) from None
+
     def _content_bytes(self, doc_id: str) -> bytes:
         content = self._content[doc_id]
         if isinstance(content, Packed):
@@ -484,13 +491,12 @@ class DocumentStore:
         DocumentDamaged when one fails."""
         key = self.resolve(doc_id)
         content = self._content[key]
+        if isinstance(content, Packed):
+            return len(self._packed_document(key, content))
         total = 0
         try:
-            if isinstance(content, Packed):
-                total = len(self._member_bytes(key, content))
-            else:
-                for chunk in self._compartment.store.chunks(content):
-                    total += len(chunk)
+            for chunk in self._compartment.store.chunks(content):
+                total += len(chunk)
         except ChunkDamaged:
             raise DocumentDamaged(key) from None
         return total
@@ -619,10 +625,7 @@ class DocumentStore:
         key = self.resolve(doc_id)
         content = self._content[key]
         if isinstance(content, Packed):
-            try:
-                return io.BytesIO(self._member_bytes(key, content))
-            except ChunkDamaged:
-                raise DocumentDamaged(key) from None
+            return io.BytesIO(self._packed_document(key, content))
         reader: ObjectReader = self._compartment.store.open(
             content, lambda: DocumentDamaged(key))
         return reader  # type: ignore[return-value]
@@ -637,10 +640,7 @@ class DocumentStore:
         done = 0
         content = self._content[key]
         if isinstance(content, Packed):
-            try:
-                data = self._member_bytes(key, content)
-            except ChunkDamaged:
-                raise DocumentDamaged(key) from None
+            data = self._packed_document(key, content)
             out.write(data)
             if progress is not None:
                 progress(len(data), total)
@@ -933,8 +933,7 @@ class _Lazy(Generic[T]):
                     items[key] = value        # a value replaced, no key added: iteration holds
                 values.append(value)
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise ContainerDamaged("Part of a compartment's index is malformed.",
-                                   hint="Run `papka check`.") from None
+            raise _malformed_index() from None
         return values
 
     def __getitem__(self, key: str) -> T:
@@ -943,8 +942,7 @@ class _Lazy(Generic[T]):
             try:
                 value = self._build(value)
             except (KeyError, TypeError, ValueError, AttributeError):
-                raise ContainerDamaged("Part of a compartment's index is malformed.",
-                                       hint="Run `papka check`.") from None
+                raise _malformed_index() from None
             self._items[key] = value
         return value  # type: ignore[no-any-return]
 
@@ -984,6 +982,13 @@ def _search_text(doc: Document) -> str:
             keys |= search_keys(word)
             keys |= lemma_keys(word)
     return _KEYS_WITH_LEMMAS + "\x00".join(sorted(k for k in keys if k))
+
+
+def _malformed_index() -> ContainerDamaged:
+    """A record (or a page of them) that authenticates but has the wrong shape: only someone
+    holding the passphrase could have written it; reported as damage, never a crash."""
+    return ContainerDamaged("Part of a compartment's index is malformed.",
+                            hint="Run `papka check`.")
 
 
 #: A compressed catalog object is larger than this only if crafted (a page of 100,000 records
