@@ -320,22 +320,28 @@ class ObjectStore:
         return self.write_stream(io.BytesIO(data), copy=copy)[0]
 
     # -- reading --------------------------------------------------------------------------------
+    def _open_chunk(self, cipher: Any, index: int, extent: Extent, size: int) -> bytes:
+        """Chunk `index` of an object, holding `size` bytes of plaintext, read and decrypted;
+        ChunkDamaged when it cannot be read or does not authenticate."""
+        start, count = extent
+        try:
+            raw = self._storage.read(start * SECTOR, size + TAG)
+        except EnvironmentProblem:          # a truncated container: the chunk is gone
+            raise ChunkDamaged() from None
+        try:
+            plain: bytes = cipher.decrypt(index.to_bytes(12, "big"), raw,
+                                          self._aad(index, start, count))
+        except InvalidTag:
+            raise ChunkDamaged() from None
+        return plain
+
     def chunks(self, pointer: Pointer) -> Iterator[bytes]:
         cipher = self._cipher(pointer.seed)
         remaining = pointer.length
         for index, (start, count) in enumerate(pointer.extents):
             size = min(remaining, count * SECTOR - TAG)
-            try:
-                raw = self._storage.read(start * SECTOR, size + TAG)
-            except EnvironmentProblem:          # a truncated container: the chunk is gone
-                raise ChunkDamaged() from None
-            try:
-                plain = cipher.decrypt(index.to_bytes(12, "big"), raw,
-                                       self._aad(index, start, count))
-            except InvalidTag:
-                raise ChunkDamaged() from None
+            yield self._open_chunk(cipher, index, (start, count), size)
             remaining -= size
-            yield plain
         if remaining:
             raise ChunkDamaged()
 
@@ -380,17 +386,12 @@ class ObjectStore:
         them (a member of a pack). ChunkDamaged when one of those chunks fails."""
         cipher = None
         parts: list[bytes] = []
-        for index, (start, count), at, size in _chunk_spans(pointer):
+        for index, extent, at, size in _chunk_spans(pointer):
             if at + size <= offset or at >= offset + length:
                 continue
             if cipher is None:
                 cipher = self._cipher(pointer.seed)
-            try:
-                raw = self._storage.read(start * SECTOR, size + TAG)
-                plain = cipher.decrypt(index.to_bytes(12, "big"), raw,
-                                       self._aad(index, start, count))
-            except (EnvironmentProblem, InvalidTag):
-                raise ChunkDamaged() from None
+            plain = self._open_chunk(cipher, index, extent, size)
             parts.append(plain[max(0, offset - at):offset + length - at])
         data = b"".join(parts)
         if len(data) != length:
