@@ -336,14 +336,19 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
                          enlarge_below=enlarge)
         out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
         labels.extend(_views_label("contrast", turned, tilt, checks.dark))
+
+        def read_turned(turn: int) -> bool:
+            """Read the contrast view turned (and straightened); whether it read well."""
+            tilt = skew(evened.rotate(-turn, expand=True))
+            view = make_view(picture, name="contrast", clockwise=turn, tilt=tilt, contrast=True)
+            out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
+            labels.extend(_views_label("contrast", turn, tilt, checks.dark))
+            return reads_well(out.readings[-1][1])
+
         if not asked and not reads_well(out.readings[-1][1]):
             turned = _orientation(evened)
             if turned:
-                tilt = skew(evened.rotate(-turned, expand=True))
-                view = make_view(picture, name="contrast", clockwise=turned, tilt=tilt,
-                                 contrast=True)
-                out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
-                labels.extend(_views_label("contrast", turned, tilt, checks.dark))
+                read_turned(turned)
         if not checks.blank and not any(reads_well(r) for _, r in out.readings):
             # Nothing read well, and orientation detection did not say which way is up: on a
             # phone photo taken sideways the letters are often too small and shaded for it
@@ -351,14 +356,7 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
             # until one reads well (before a shaded page's plain reading, which reads a
             # sideways page no better).
             for trial in SIDEWAYS_TURNS:
-                if trial == turned:
-                    continue
-                tilt = skew(evened.rotate(-trial, expand=True))
-                view = make_view(picture, name="contrast", clockwise=trial, tilt=tilt,
-                                 contrast=True)
-                out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
-                labels.extend(_views_label("contrast", trial, tilt, checks.dark))
-                if reads_well(out.readings[-1][1]):
+                if trial != turned and read_turned(trial):
                     turned = trial
                     break
         last_view, last = out.readings[-1]
