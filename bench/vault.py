@@ -318,6 +318,19 @@ def bench_space(work: Path, folder_count: int, one_by_one: int) -> Figures:
     return result
 
 
+def list_command_seconds(path: Path, passphrase_file: Path) -> float:
+    """`papka list` of every document of `path` as a command (Python's start-up, the unlock
+    and the rows, written to /dev/null), the passphrase given on a file descriptor."""
+    papka = Path(sys.executable).with_name("papka")
+    with open(passphrase_file) as secret:
+        command = [str(papka), "--lang", "en", "-c", str(path), "--passphrase-fd",
+                   str(secret.fileno()), "list"]
+        start = time.perf_counter()
+        subprocess.run(command, pass_fds=(secret.fileno(),), check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+
 def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
     """Many documents of 1 KiB: unlock, the first list after it (which builds the records),
     `papka list` of every document through the command (interpreter start-up and unlock
@@ -340,7 +353,6 @@ def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
         unlocks, firsts, commands, commits, beyond = [], [], [], [], []
         passphrase_file = work / "passphrase"
         passphrase_file.write_text(PASSPHRASE + "\n")
-        papka = Path(sys.executable).with_name("papka")
         for _ in range(rounds):
             # The KDF's cost, measured next to each full unlock: an empty container's unlock
             # runs the same Argon2id and slot trials with nothing to load.
@@ -362,13 +374,7 @@ def bench_scale(work: Path, counts: list[int], rounds: int) -> Figures:
                 commits.append(time.perf_counter() - start)
             if count > 50_000:
                 continue             # the command's figure is taken at 50,000 rows
-            with open(passphrase_file) as secret:
-                command = [str(papka), "--lang", "en", "-c", str(path), "--passphrase-fd",
-                           str(secret.fileno()), "list"]
-                start = time.perf_counter()
-                subprocess.run(command, pass_fds=(secret.fileno(),), check=True,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-                commands.append(time.perf_counter() - start)
+            commands.append(list_command_seconds(path, passphrase_file))
         path.unlink()
         passphrase_file.unlink()
         result[str(count)] = {
@@ -401,12 +407,7 @@ def bench_startup(work: Path, rounds: int) -> Figures:
         versions.append(timed(lambda: subprocess.run([papka, "--version"], **quiet)))
         selftests.append(timed(run_self_test))
         unlocks.append(timed(lambda: Container.open(empty, [PASSPHRASE]).close()))
-        with open(passphrase_file) as secret:
-            command = [papka, "--lang", "en", "-c", str(empty), "--passphrase-fd",
-                       str(secret.fileno()), "list"]
-            start = time.perf_counter()
-            subprocess.run(command, pass_fds=(secret.fileno(),), **quiet)
-            lists.append(time.perf_counter() - start)
+        lists.append(list_command_seconds(empty, passphrase_file))
         beyond.append(lists[-1] - unlocks[-1])
     empty.unlink()
     passphrase_file.unlink()
