@@ -22,6 +22,9 @@ Source = Literal["detected", "manual"]
 #: copy, or keep it as it is because the keeper has looked at it himself.
 UnreadableChoice = Literal["box", "drop", "accept"]
 UNREADABLE_CHOICES: tuple[UnreadableChoice, ...] = ("box", "drop", "accept")
+#: Categories of the keeper's own strings ("custom": as given; "keeper-name": a form of one
+#: found in the text): they stay secrets even when the keeper drops a box over one.
+KEEPER_CATEGORIES = frozenset({"custom", "keeper-name"})
 #: The category of a box that covers a whole page papka could not read.
 UNREADABLE_CATEGORY = "unreadable-page"
 
@@ -243,13 +246,30 @@ class RedactionPlan:
         return box
 
     def drop(self, number: int) -> Box:
-        """Remove the box with this number (a false positive) and return it."""
+        """Remove the box with this number (a false positive) and return it.
+
+        What detection guessed and the keeper dropped is no longer looked for by verification
+        once no other box covers the same text: otherwise the copy of a certificate whose
+        "Дана в том, что" was taken for a name could never pass. The keeper's own strings
+        (and their forms found in the text) stay secrets whatever is dropped.
+        """
         for sheet in self.pages:
             for index, box in enumerate(sheet.boxes):
                 if box.number == number:
                     del sheet.boxes[index]
+                    self._forget_guess(box)
                     return box
         raise UsageError(f"There is no box number {number}.")
+
+    def _forget_guess(self, dropped: Box) -> None:
+        text = dropped.text.strip()
+        category = self.secret_categories.get(text)
+        if (dropped.source != "detected" or category is None
+                or category in KEEPER_CATEGORIES
+                or any(box.text.strip() == text for box in self.boxes())):
+            return
+        self.secrets.remove(text)
+        del self.secret_categories[text]
 
     def boxes(self) -> list[Box]:
         return [box for sheet in self.pages for box in sheet.boxes]

@@ -57,9 +57,29 @@ def _trimmed(text: str, start: int, end: int, category: str) -> list[tuple[int, 
             found.pop(0)
         while found and _is_label(found[-1][2], text, found[-1][1]):
             found.pop()
+        if category == "person" and len(found) == 1 and _opens_a_sentence(text, found[0][0]) \
+                and _verb_form(found[0][2]):
+            continue  # "Дана в том, что …": a certificate's formula, not the name Дана
         if any(not _ordinary(word, category) for _, _, word in found):
             kept.append((found[0][0], found[-1][1]))
     return kept
+
+
+def _opens_a_sentence(text: str, start: int) -> bool:
+    """The word starts the text, a line or a sentence (not after a label's colon)."""
+    before = text[:start].rstrip(" \t")
+    return not before or before[-1] in "\n.!?"
+
+
+def _verb_form(word: str) -> bool:
+    """A word read first as a form of a verb ("дана", "дан": given), though a first name too.
+
+    Only a name standing alone is judged so: "Дана Петрова" stays a name by its surname, and
+    the keeper's own list finds a relative called Дана whatever detection guesses."""
+    if not is_cyrillic(word):
+        return False
+    parses = analyzer().parse(word_key(word))
+    return bool(parses) and parses[0].tag.POS in {"VERB", "INFN", "PRTF", "PRTS", "GRND"}
 
 
 def _is_label(word: str, text: str, end: int) -> bool:

@@ -116,6 +116,18 @@ def test_criminal_case_with_ner_finds_the_other_people() -> None:
     assert not [f for f in found if f.category in {"place", "date"}]
 
 
+def test_a_certificates_formula_is_no_name_but_a_name_after_a_label_is() -> None:
+    """"Дана в том, что …" opens most Russian certificates; natasha takes «Дана» for a name,
+    and "выдана" further down then holds it, so no copy could pass verification."""
+    certificate = ("СПРАВКА № 7\nДана в том, что он проходил военную службу.\n"
+                   "Справка выдана для предъявления по месту требования.")
+    assert not [f for f in detect(certificate, use_ner=True) if f.category == "person"]
+    for text, name in (("Мать: Дана", "Дана"), ("Дана Петрова приходила вчера", "Дана Петрова"),
+                       ("Вчера приходил Дан", "Дан"), ("Справку получила Вера", "Вера")):
+        people = [f.text for f in detect(text, use_ner=True) if f.category == "person"]
+        assert people == [name], text
+
+
 def test_strict_preset_also_hides_places_and_dates() -> None:
     found = detect(CRIMINAL_CASE, preset="ru-strict", use_ner=True)
     assert_found(CRIMINAL_CASE, found, "12.09.2023", "date")

@@ -73,6 +73,24 @@ def test_boxes_are_numbered_and_can_be_dropped() -> None:
         plan.drop(1)
 
 
+def test_a_dropped_guess_is_no_longer_a_secret_but_the_keepers_strings_stay() -> None:
+    plan = RedactionPlan("application/pdf", [PagePlan(595, 842), PagePlan(595, 842)])
+    for page in (0, 1):
+        plan.add_box(page, 10, 10, 100, 30, category="person", detector="natasha-ner",
+                     source="detected", text="Дана")
+    plan.add_secret("Дана", "person")
+    plan.add_box(0, 10, 40, 100, 60, category="keeper-name", detector="keeper-names",
+                 source="detected", text="Ивановой Марии")
+    plan.add_secret("Ивановой Марии", "keeper-name")
+    plan.add_secret(planted.NAME)  # the keeper's own string, as given
+    plan.drop(1)
+    assert "Дана" in plan.secrets  # still boxed on page 2
+    plan.drop(2)
+    assert "Дана" not in plan.secrets and "Дана" not in plan.secret_categories
+    plan.drop(3)
+    assert plan.secrets == ["Ивановой Марии", planted.NAME]
+
+
 def test_boxes_off_the_document_are_refused() -> None:
     plan = _plan()
     with pytest.raises(BoxError):

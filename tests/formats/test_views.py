@@ -343,3 +343,17 @@ def test_a_phone_photo_shot_sideways_whose_orientation_tesseract_cannot_tell_is_
     unboxed = plan_redaction(photo, media.JPEG, preset=None, hide=[NAME], ocr=False)
     with pytest.raises(RedactionNotVerified):
         redact_as_planned(photo, media.JPEG, unboxed)
+
+
+def test_a_certificate_that_opens_with_the_usual_formula_is_redacted_by_default() -> None:
+    """«Дана в том, что …» is no name to box; and had detection boxed it, "выдана" further
+    down would have kept every copy from passing verification."""
+    require_tool("tesseract")
+    lines = ["СПРАВКА № 7", "Дана в том, что он проходил военную службу",
+             f"Мать: {planted.NAME}", "Справка выдана для предъявления по месту"]
+    data = _png(_sheet(lines=lines, size=(1000, 460)))
+    plan = plan_redaction(data, media.PNG, preset="ru-personal")
+    assert [box.text for box in plan.boxes()] == [planted.NAME]
+    done = redact_as_planned(data, media.PNG, plan)
+    assert not _kept(done.data, media.PNG, planted.NAME)
+    assert _kept(done.data, media.PNG, "проходил военную службу")
