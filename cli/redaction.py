@@ -12,7 +12,7 @@ import io
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -26,6 +26,7 @@ from .problems import CommandUsageError
 
 if TYPE_CHECKING:
     from papka.formats import PageReading, RedactionLog, RedactionNotVerified, RedactionPlan
+    from papka.formats.plan import UnreadableChoice
 
 PRESETS = ("ru-personal", "ru-strict", "hide-only")
 
@@ -118,9 +119,10 @@ def _readings(plan: RedactionPlan) -> list[dict[str, Any]]:
 
 
 UNREADABLE_HELP = N_(
-    "What to do with a page papka could not read: box (black it out whole), drop (leave it "
-    "out of the copy) or accept (you checked it yourself; it stays as it is). Without it, "
-    "papka asks in a terminal and otherwise stores nothing.")
+    "What to do with a page papka could not read, before burning or when checking the copy: "
+    "box (black it out whole), drop (leave it out of the copy) or accept (you checked it "
+    "yourself; it stays as it is). Without it, papka asks in a terminal and otherwise stores "
+    "nothing.")
 
 OCR_LAYER_HELP = N_(
     "Give the redacted PDF an invisible text layer that Tesseract reads from the redacted "
@@ -198,12 +200,20 @@ def _refusal(error: RedactionNotVerified, doc_id: str, *, previewed: bool
              ) -> CommandUsageError:
     """What verification still found, where, and the next step for each place (each place
     once: a string found in several channels is one place to box)."""
+    from papka.formats.verify.report import UNREAD
+
     shown: set[str] = set()
+    unread = error.unread_pages()
     for leftover in error.leftovers:
         if leftover.page is None:
             continue
-        line = _("page {page}: {category} is still readable").format(
-            page=leftover.page + 1, category=leftover.category)
+        if leftover.channel == UNREAD:
+            line = _("page {page}: the check could not read this page of the copy, though "
+                     "papka read it before burning, so it cannot show the page is clean").format(
+                page=leftover.page + 1)
+        else:
+            line = _("page {page}: {category} is still readable").format(
+                page=leftover.page + 1, category=leftover.category)
         if leftover.box is not None:
             x0, y0, x1, y1 = (round(v) for v in leftover.box)
             line += "; " + _("add --box {page}:{x0},{y0},{x1},{y1}").format(
@@ -218,6 +228,13 @@ def _refusal(error: RedactionNotVerified, doc_id: str, *, previewed: bool
         hint = _("Add the boxes shown above, or black out a whole page with --box "
                  "PAGE:0,0,W,H. To see what is still readable marked in orange, run the same "
                  "command with --preview DIR --store.")
+    if unread:
+        unread_hint = _("Look at the page named above in the original (--preview DIR). If "
+                        "nothing on it must be hidden, run again with --unreadable accept; or "
+                        "black it out with --unreadable box, or leave it out with --unreadable "
+                        "drop.")
+        others = any(leftover.channel != UNREAD for leftover in error.leftovers)
+        hint = f"{unread_hint} {hint}" if others else unread_hint
     return CommandUsageError(
         _("The redacted copy did not pass verification, so papka did not keep it."),
         hint=hint)
@@ -341,8 +358,10 @@ def redact_command(config: Config, doc_id: str, preset: str, hide_file: str | No
         if storing:
             _settle_unreadable(plan, unreadable, ask=sys.stdin.isatty() and not config.json)
             try:
-                result = redact_as_planned(data, document.media_type, plan, ocr=ocr,
-                                           ocr_layer=ocr_layer, keep_text=keep_text)
+                result = redact_as_planned(
+                    data, document.media_type, plan, ocr=ocr, ocr_layer=ocr_layer,
+                    keep_text=keep_text,
+                    unreadable=cast("UnreadableChoice | None", unreadable))
             except RedactionNotVerified as error:
                 refusal = error
         written: list[Path] = []

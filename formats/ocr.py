@@ -85,8 +85,12 @@ class OcrPage:
 
     @property
     def confident_words(self) -> int:
-        return sum(1 for word in self.words
-                   if _is_word(word.text) and word.confidence >= CONFIDENT)
+        return len(self.confident())
+
+    def confident(self) -> list[OcrWord]:
+        """The words read with confidence (of at least two letters or digits)."""
+        return [word for word in self.words
+                if _is_word(word.text) and word.confidence >= CONFIDENT]
 
 
 def _is_word(text: str) -> bool:

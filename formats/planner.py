@@ -9,6 +9,7 @@ widened so that the length of what was hidden does not show (:func:`.plan.cover_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from PIL import Image
 
@@ -165,12 +166,26 @@ def _read_pictures(plan: RedactionPlan, pictures: Iterable[tuple[Image.Image, in
     what must be hidden; unit converts page pixels to plan units."""
     readouts = ocr_engine.side_by_side(lambda picture, index: views.read_page(picture, index),
                                        pictures, None)
+    readings = []
     for index, readout in enumerate(readouts):
         for view, recognised in readout.readings:
             _ocr_spans(plan, index, recognised, _view_to_plan(view, unit), preset=preset,
                        hide=hide, use_ner=use_ner,
                        turned=(view, unit) if view.tilted else None)
-    return [readout.reading for readout in readouts]
+        readings.append(_with_places(readout, unit))
+    return readings
+
+
+def _with_places(readout: views.PageReadout, unit: float) -> PageReading:
+    """The page's reading, with where its best view's confident words lie (plan units)."""
+    if readout.reading.status != "read":
+        return readout.reading
+    view, best = max(readout.readings,
+                     key=lambda pair: (views.reads_well(pair[1]), pair[1].confident_words))
+    to_plan = _view_to_plan(view, unit)
+    places = tuple(to_plan(word.left, word.top, word.right, word.bottom)
+                   for word in best.confident())
+    return replace(readout.reading, confident_places=places)
 
 
 def _rendered_pages(pdf_bytes: bytes) -> Iterator[tuple[Image.Image, int]]:

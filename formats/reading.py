@@ -7,7 +7,7 @@ and shown without loading Pillow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Status = Literal["read", "text-layer", "blank", "unreadable", "not-read"]
@@ -27,6 +27,11 @@ class PageReading:
     views: tuple[str, ...] = ()
     #: Degrees the page had to be turned clockwise to stand upright.
     turned: int = 0
+    #: Where the words read with confidence lie on the page (the best view's, in the plan's
+    #: units; never their text): the redacted copy's check must read about as much of what
+    #: the boxes leave (papka.formats.redaction, "pages the check could not read").
+    confident_places: tuple[tuple[float, float, float, float], ...] = field(
+        default=(), repr=False, compare=False)
 
     @property
     def unreadable(self) -> bool:
@@ -40,6 +45,5 @@ def not_read(page: int) -> PageReading:
 def merge_text_layer(reading: PageReading, letters: int) -> PageReading:
     """A page whose text layer holds real text is readable whatever OCR made of it."""
     if letters >= 20 and reading.status != "read":
-        return PageReading(reading.page, "text-layer", reading.words, reading.confident_words,
-                           reading.views, reading.turned)
+        return replace(reading, status="text-layer")
     return reading

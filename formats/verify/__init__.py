@@ -36,7 +36,8 @@ def verify_text(text: str, secrets: Sequence[str]) -> Verification:
 
 
 def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool,
-           gaps: bool = False, same_pages_as: bytes | None = None) -> Verification:
+           gaps: bool = False, same_pages_as: bytes | None = None,
+           expect_words: Sequence[int] = ()) -> Verification:
     """Look for every secret in every channel of a file; ok only if none is found anywhere.
 
     gaps: the file is a PDF that kept its text; also check the width channel at every box
@@ -44,6 +45,10 @@ def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool,
     same_pages_as: a PDF verified before (with OCR), of which this one must draw exactly the
     pages, with at most invisible text added (:mod:`.same_pages`: pdf-pages-changed); what
     OCR read there then holds for these pages.
+    expect_words (with ocr; PDFs and pictures): per page, how many words OCR must read with
+    confidence, at least; a page read with fewer fails the channel ocr-page-unread, after
+    every view was tried (papka.formats.redaction asks for a quarter of the words planning read
+    outside the boxes).
     """
     if same_pages_as is not None and media_type != media.PDF:
         raise ValueError("same_pages_as compares PDF pages only")
@@ -52,7 +57,7 @@ def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool,
     if media_type == media.PDF:
         from papka.formats.verify.pdf_structure import verify_pdf
 
-        verify_pdf(report, data, ocr)
+        verify_pdf(report, data, ocr, expect_words)
         if same_pages_as is not None:
             from papka.formats.verify.same_pages import check_same_pages
 
@@ -64,7 +69,7 @@ def verify(data: bytes, media_type: str, secrets: Sequence[str], *, ocr: bool,
     elif media_type in media.PICTURES:
         from papka.formats.verify.pictures import verify_image
 
-        verify_image(report, data, media_type, ocr)
+        verify_image(report, data, media_type, ocr, expect_words)
     elif media_type == media.DOCX:
         from papka.formats.verify.documents import verify_docx
 

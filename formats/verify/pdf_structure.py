@@ -9,6 +9,7 @@ import io
 import logging
 import re
 import zlib
+from collections.abc import Sequence
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -146,7 +147,7 @@ def _revision_cuts(data: bytes) -> list[int]:
     return [cut for cut in cuts if cut < tail]
 
 
-def verify_pdf(report: Report, data: bytes, ocr: bool) -> None:
+def verify_pdf(report: Report, data: bytes, ocr: bool, expect: Sequence[int] = ()) -> None:
     from papka.formats.pdf import check_pdf
 
     check_pdf(data)  # the same caps on pages and page sizes as for redaction
@@ -185,4 +186,4 @@ def verify_pdf(report: Report, data: bytes, ocr: bool) -> None:
         with contextlib.suppress(pdfium.PdfiumError):
             report.text("pdf-revisions", _pdfium_text(prefix))
     if ocr:
-        report.pages("pdf-ocr", pdf_read_pages(data))
+        report.pages("pdf-ocr", pdf_read_pages(data, expect), expect)

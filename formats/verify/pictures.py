@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image, IptcImagePlugin
@@ -107,7 +107,8 @@ def _trailing(data: bytes, media_type: str) -> bool:
     return end is None or bool(data[end:].strip(b"\x00"))
 
 
-def verify_image(report: Report, data: bytes, media_type: str, ocr: bool) -> None:
+def verify_image(report: Report, data: bytes, media_type: str, ocr: bool,
+                 expect: Sequence[int] = ()) -> None:
     report.bytes("image-bytes", [data])
     facts = image_metadata(data)
     report.text("image-metadata", facts.texts)
@@ -130,8 +131,9 @@ def verify_image(report: Report, data: bytes, media_type: str, ocr: bool) -> Non
         from papka.formats.image import pages
 
         report.pages("image-ocr", ocr_engine.side_by_side(
-            lambda picture, _: read_page(picture, 300, 1.0),
-            ((picture, 0) for picture in pages(data)), None))
+            lambda picture, index: read_page(
+                picture, 300, 1.0, expect[index] if index < len(expect) else 0),
+            ((picture, index) for index, picture in enumerate(pages(data))), None), expect)
 
 
 def _inflate_all(data: bytes) -> list[bytes]:

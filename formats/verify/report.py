@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from papka.formats.verify.pages import PageRead
 
 
+#: The channel of a page the check read far less of than planning did (Report.pages).
+UNREAD = "ocr-page-unread"
+
+
 @dataclass(frozen=True)
 class Leak:
     """Where a hidden string was found by reading a page (never the string itself).
@@ -61,10 +65,18 @@ class Report:
         if channel not in self.failures:
             self.failures.append(channel)
 
-    def pages(self, channel: str, readings: Sequence[PageRead]) -> None:
-        """OCR of pages: fail the channel, and note each page and place found."""
+    def pages(self, channel: str, readings: Sequence[PageRead], expect: Sequence[int] = ()
+              ) -> None:
+        """OCR of pages: fail the channel, and note each page and place found.
+
+        expect: per page, how many words a reading must hold with confidence; a page read
+        with fewer fails UNREAD (a page the check cannot read is no proof it is clean).
+        """
         self.readings.extend(readings)
         for page, reading in enumerate(readings):
+            if page < len(expect) and reading.confident_words < expect[page]:
+                self.fail(UNREAD)
+                self.leaks.append(Leak(UNREAD, -1, page, None))
             for words, boxes in reading.views:
                 for secret, first, last in self.needles.locate(words):
                     self.fail(channel)

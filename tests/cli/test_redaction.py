@@ -313,3 +313,30 @@ def test_a_refusal_names_each_place_once(capsys: pytest.CaptureFixture[str]) -> 
     assert lines.count("page 1: military-unit is still readable; add --box 1:282,84,392,99") == 1
     assert lines.count("page 2: name is still readable; add --box 2:10,20,30,40") == 1
     assert len(lines) == 2 and refusal.exit_code == 1
+
+
+def test_a_page_the_check_could_not_read_is_named_with_the_choices(
+        decoy_only: Papka, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check read far less of a page than planning did: nothing is stored, the page is
+    named in the keeper's language, and --unreadable settles it."""
+    from tests.conftest import require_tool
+    from tests.formats.test_views import _png, _sheet
+
+    require_tool("tesseract")
+    path = workdir / "letter.png"
+    path.write_bytes(_png(_sheet()))
+    added = decoy_only("--json", "add", str(path), passphrases=[DECOY])
+    doc = json.loads(added.stdout)["added"][0]["id"]
+    # As if planning had read a million words outside the boxes: no reading is enough.
+    monkeypatch.setattr("papka.formats.redaction.expected_words", lambda plan: [10**6])
+    refused = decoy_only("redact", doc, passphrases=[DECOY], env={"LANGUAGE": "ru"})
+    assert refused.exit_code == 1, refused.output
+    stderr = " ".join(refused.stderr.split())
+    assert "страница 1: проверка не смогла прочитать эту страницу копии" in stderr
+    assert "--unreadable accept" in stderr
+    listed = json.loads(decoy_only("--json", "list", passphrases=[DECOY]).stdout)
+    assert len(listed["documents"]) == 1  # nothing stored
+    accepted = decoy_only("--json", "redact", doc, "--unreadable", "accept",
+                          passphrases=[DECOY])
+    assert accepted.exit_code == 0, accepted.output
+    assert json.loads(accepted.stdout)["stored_as"]
