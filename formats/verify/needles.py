@@ -15,12 +15,39 @@ _DIGIT_JOINERS = re.compile(r"(?<=\d)[\s\-\u2010-\u2015().\/+]+(?=\d)")
 MIN_DIGITS = 5
 #: Byte forms shorter than this are too likely to occur by chance in binary data.
 MIN_NEEDLE_BYTES = 4
+#: A secret of letters alone, at most this many, is a word to find in the text, not letters
+#: to find anywhere: the name Анна is in "Данная", Ян in "января", Ира in "квартира". Such a
+#: secret counts as found where a word starts with it, followed by at most SHORT_ENDING more
+#: letters (its case endings: "Ивана", "Иваном" for Иван).
+SHORT_WORD = 5
+SHORT_ENDING = 3
+_SPACING = re.compile(r"\s+")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
+_LETTER = r"[^\W\d_]"
+_LETTERS = re.compile(_LETTER + "+")
 
 
 def fold(text: str) -> str:
     """Case, ё/е, compatibility forms and all spacing folded away."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
     return _IGNORED.sub("", text)
+
+
+def fold_words(text: str) -> str:
+    """As fold, but each run of spacing kept as one space, so words can be told apart."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    return _SPACING.sub(" ", _INVISIBLE.sub("", text))
+
+
+def _word_pattern(folded: str) -> re.Pattern[str]:
+    """A short secret as a word: at a word's start, letters spaced out or not, with a short
+    ending; not inside a longer word."""
+    letters = " ?".join(re.escape(letter) for letter in folded)
+    return re.compile(rf"(?<!{_LETTER}){letters}{_LETTER}{{0,{SHORT_ENDING}}}(?!{_LETTER})")
+
+
+def is_short_word(folded: str) -> bool:
+    return folded.isalpha() and len(folded) <= SHORT_WORD
 
 
 def _digits_only(text: str) -> str:
@@ -32,9 +59,14 @@ class Needles:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         self.texts: set[str] = set()
+        #: Short secrets of letters alone, looked for as words (SHORT_WORD).
+        self.words: dict[str, re.Pattern[str]] = {}
         self.digits: set[str] = set()
         self._digit_patterns: list[re.Pattern[str]] = []
         self.raw: set[bytes] = set()
+        #: The byte forms of short secrets, each with its encoding and hex case (None: the
+        #: bytes themselves), to be told apart from the middle of a longer word.
+        self.raw_words: set[tuple[bytes, str, str | None]] = set()
         #: (index of the secret, folded text or None, digit pattern or None), for locating.
         self._each: list[tuple[int, str | None, re.Pattern[str] | None]] = []
         for index, secret in enumerate(secrets):
@@ -42,7 +74,9 @@ class Needles:
             if not secret:
                 continue
             folded = fold(secret)
-            if len(folded) >= 2:
+            if len(folded) >= 2 and is_short_word(folded):
+                self.words.setdefault(folded, _word_pattern(folded))
+            elif len(folded) >= 2:
                 self.texts.add(folded)
             digits = re.sub(r"\D", "", secret)
             alnum = sum(ch.isalnum() for ch in secret)
@@ -51,13 +85,16 @@ class Needles:
                 self.digits.add(digits)
                 pattern = re.compile(rf"(?<!\d){digits}|{digits}(?!\d)")
             self._each.append((index, folded if len(folded) >= 2 else None, pattern))
-            self.raw |= _byte_forms(secret)
+            if is_short_word(folded):
+                self.raw_words |= _word_byte_forms(secret)
+            else:
+                self.raw |= _byte_forms(secret)
         # Digits count as found when they start or end a run of digits: "912 345-67-89" is
         # in "+79123456789", but the unit number "12345" is not inside that phone number.
         self._digit_patterns = [re.compile(rf"(?<!\d){d}|{d}(?!\d)") for d in sorted(self.digits)]
 
     def __bool__(self) -> bool:
-        return bool(self.texts or self.digits or self.raw)
+        return bool(self.texts or self.words or self.digits or self.raw or self.raw_words)
 
     def in_text(self, pieces: Iterable[str]) -> bool:
         joined = "\x00".join(pieces)
@@ -66,6 +103,10 @@ class Needles:
         folded = fold(joined)
         if any(needle in folded for needle in self.texts):
             return True
+        if self.words:
+            spaced = fold_words(joined)
+            if any(pattern.search(spaced) for pattern in self.words.values()):
+                return True
         if self.digits:
             digits = _digits_only(joined)
             return any(pattern.search(digits) for pattern in self._digit_patterns)
@@ -88,6 +129,14 @@ class Needles:
                 folded_chars.append(piece)
                 folded_owner.append(who)
         folded = "".join(folded_chars)
+        # The same with the spaces between words kept, for the short secrets.
+        spaced_chars: list[str] = []
+        spaced_owner: list[int] = []
+        for char, who in zip(joined, owner, strict=True):
+            for piece in fold_words(char) if char != " " else " ":
+                spaced_chars.append(piece)
+                spaced_owner.append(who)
+        spaced = "".join(spaced_chars)
         digit_chars: list[str] = []
         digit_owner: list[int] = []
         cut = {i for m in _DIGIT_JOINERS.finditer(joined) for i in range(m.start(), m.end())}
@@ -98,7 +147,11 @@ class Needles:
         digits = "".join(digit_chars)
         found: list[tuple[int, int, int]] = []
         for index, text, pattern in self._each:
-            if text is not None:
+            if text is not None and text in self.words:
+                for match in self.words[text].finditer(spaced):
+                    found.append((index, spaced_owner[match.start()],
+                                  spaced_owner[match.end() - 1]))
+            elif text is not None:
                 start = folded.find(text)
                 while start >= 0:
                     found.append((index, folded_owner[start],
@@ -116,7 +169,51 @@ class Needles:
             forms = [blob, _unescape_pdf(blob)] if escapes and b"\\" in blob else [blob]
             if any(needle in form for form in forms for needle in self.raw):
                 return True
+            if self.raw_words and _word_in_bytes(blob, self.raw_words):
+                return True
         return False
+
+
+def _word_in_bytes(blob: bytes, forms: set[tuple[bytes, str, str | None]]) -> bool:
+    """A short secret's byte form found where its text starts a word (as in_text decides
+    for text), in the blob or in it with PDF string escapes undone."""
+    blobs = [blob, _unescape_pdf(blob)] if b"\\" in blob else [blob]
+    for data in blobs:
+        for needle, encoding, hexed in forms:
+            start = data.find(needle)
+            while start >= 0:
+                before, after = _around(data, start, start + len(needle), encoding, hexed)
+                ending = _LETTERS.match(after)
+                if not (before[-1:].isalpha()
+                        or (ending is not None and ending.end() > SHORT_ENDING)):
+                    return True
+                start = data.find(needle, start + 1)
+    return False
+
+
+#: Bytes of context read on each side of a short secret's byte form.
+_CONTEXT = 4 * (SHORT_ENDING + 2)
+
+
+def _around(data: bytes, start: int, end: int, encoding: str, hexed: str | None
+            ) -> tuple[str, str]:
+    """The text just before and just after a match, decoded as the match was encoded."""
+    unit = 2 if encoding.startswith("utf-16") else 1
+    if hexed is None:
+        before, after = data[max(0, start - _CONTEXT):start], data[end:end + _CONTEXT]
+    else:
+        digits = re.search(rb"[0-9a-fA-F]*$", data[max(0, start - 2 * _CONTEXT):start])
+        tail = digits.group() if digits else b""
+        tail = tail[len(tail) % (2 * unit):]
+        head = re.match(rb"[0-9a-fA-F]*", data[end:end + 2 * _CONTEXT])
+        lead = head.group() if head else b""
+        lead = lead[:len(lead) - len(lead) % (2 * unit)]
+        before, after = bytes.fromhex(tail.decode()), bytes.fromhex(lead.decode())
+    if unit == 2:
+        before = before[len(before) % 2:]
+        after = after[:len(after) - len(after) % 2]
+    return (before.decode(encoding, errors="replace"),
+            after.decode(encoding, errors="replace"))
 
 
 _PDF_ESCAPE = re.compile(rb"\\([0-7]{1,3}|[nrtbf()\\]|\r\n|\r|\n)")
@@ -156,6 +253,26 @@ def _name_escape(raw: bytes) -> bytes:
         else:
             out.append(byte)
     return bytes(out)
+
+
+def _word_byte_forms(secret: str) -> set[tuple[bytes, str, str | None]]:
+    """A short secret's bytes in every encoding, raw and as hex in either case (its PDF
+    string escapes are matched by undoing them in the data; its name escapes, PDF names,
+    hold no words)."""
+    variants = {secret, secret.lower(), secret.upper(), secret.title(), secret.capitalize()}
+    variants |= {v.replace("ё", "е").replace("Ё", "Е") for v in variants}
+    forms: set[tuple[bytes, str, str | None]] = set()
+    for variant in variants:
+        for encoding in _ENCODINGS:
+            try:
+                raw = variant.encode(encoding)
+            except UnicodeEncodeError:
+                continue
+            for form, hexed in ((raw, None), (raw.hex().encode(), "lower"),
+                                (raw.hex().upper().encode(), "upper")):
+                if len(form) >= MIN_NEEDLE_BYTES:
+                    forms.add((form, encoding, hexed))
+    return forms
 
 
 def _byte_forms(secret: str) -> set[bytes]:

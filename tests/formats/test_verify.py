@@ -59,6 +59,39 @@ def test_hex_and_pdf_escapes_are_found() -> None:
     assert not needles.in_bytes([b"nothing here at all"])
 
 
+SHORT_NAMES = ["Анна", "Ян", "Ира"]
+#: Ordinary words holding those names inside them.
+ORDINARY = "Данная справка выдана 15 января 2024 года, квартира не указана"
+
+
+def test_a_short_name_is_a_word_not_letters_inside_other_words() -> None:
+    """A relative called Анна must not keep every "Данная справка" from passing."""
+    assert verify_text(ORDINARY, SHORT_NAMES).ok
+    assert Needles(SHORT_NAMES).locate(ORDINARY.split()) == []
+    for found in ("Мать: Анна.", "мать АННА петровна", "А н н а", "отец — Ян,", "Ира"):
+        assert not verify_text(found, SHORT_NAMES).ok, found
+    # With a case ending of up to three letters, as names are declined ("Ивана", "Иваном").
+    assert not verify_text("у Ивана", ["Иван"]).ok
+    assert not verify_text("с Иваном", ["Иван"]).ok
+    assert Needles(["Анна"]).locate(["Данная", "мать:", "Анна"]) == [(0, 2, 2)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-be", "utf-16-le", "cp1251", "koi8-r"])
+def test_a_short_names_bytes_are_found_as_a_word_only(encoding: str) -> None:
+    needles = Needles(SHORT_NAMES)
+    inside = ORDINARY.encode(encoding)
+    named = "Мать: Анна, отец: Ян".encode(encoding)
+    for form in (lambda raw: raw, lambda raw: raw.hex().encode(),
+                 lambda raw: raw.hex().upper().encode()):
+        assert not needles.in_bytes([b"<" + form(inside) + b">"]), encoding
+        assert needles.in_bytes([b"<" + form(named) + b">"]), encoding
+    if encoding == "cp1251":
+        escaped = "".join(f"\\{b:03o}" for b in "Данная".encode(encoding)).encode()
+        assert not needles.in_bytes([b"(" + escaped + b")"])
+        escaped = "".join(f"\\{b:03o}" for b in "Анна".encode(encoding)).encode()
+        assert needles.in_bytes([b"(" + escaped + b")"])
+
+
 @given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяABCxyz ", min_size=3, max_size=30))
 def test_any_casing_of_a_secret_is_found(secret: str) -> None:
     if len(fold(secret)) < 2:

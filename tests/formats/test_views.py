@@ -357,3 +357,29 @@ def test_a_certificate_that_opens_with_the_usual_formula_is_redacted_by_default(
     done = redact_as_planned(data, media.PNG, plan)
     assert not _kept(done.data, media.PNG, planted.NAME)
     assert _kept(done.data, media.PNG, "проходил военную службу")
+
+
+def test_a_relative_with_a_short_name_is_hidden_and_the_words_that_hold_it_stay() -> None:
+    """«Анна» is inside "Данная", «Ян» inside "января": the check looks for short names as
+    words, in the pixels, in the text layer and in its bytes, so the copy passes."""
+    require_tool("tesseract")
+    import pikepdf
+
+    lines = ["Мать: Анна", "Отец: Ян", "Данная справка выдана 15 января"]
+    scan = io.BytesIO()
+    _sheet(lines=lines, size=(1000, 330)).save(scan, format="JPEG", quality=85)
+    document = pikepdf.Pdf.new()
+    page = document.add_blank_page(page_size=(360, 118.8))
+    image = pikepdf.Stream(document, scan.getvalue())
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = 1000, 330, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.DCTDecode
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(
+        Scan=document.make_indirect(image)))
+    page.obj.Contents = document.make_stream(b"q 360 0 0 118.8 0 0 cm /Scan Do Q")
+    data = io.BytesIO()
+    document.save(data)
+    done = redact(data.getvalue(), media.PDF, preset="ru-personal", hide=["Анна"])
+    layer = pdfium.PdfDocument(done.data)[0].get_textpage().get_text_range()
+    assert "Данная" in layer and "января" in layer
+    assert "Анна" not in layer.split() and "Ян" not in layer.split()
