@@ -25,7 +25,8 @@ from papka.formats.bundle.identities import parse_identities
 VECTORS = Path(__file__).resolve().parent / "cctv-age"
 
 #: Which of papka's errors stands for each outcome the vectors name. A header can fail either as
-#: malformed or as over a limit (the scrypt work factor); a wrong header MAC is found by pyrage.
+#: malformed or as over a limit (the scrypt work factor); a wrong header MAC is found by pyrage
+#: (files to keys) or by papka's own reader of passphrase files.
 EXPECTED_ERRORS: dict[str, tuple[type[BundleError], ...]] = {
     "header failure": (HeaderError, LimitExceededError),
     "armor failure": (ArmorError,),

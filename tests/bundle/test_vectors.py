@@ -40,6 +40,23 @@ def test_papka_reads_every_vector_as_expected(name: str, key: str | None) -> Non
         (f["kind"], f["title"], f["sha256"], f["size"]) for f in EXPECTED["files"]]
 
 
+def test_a_passphrase_bundle_opens_however_busy_the_machine_seems(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyrage caps scrypt's work factor by how fast the machine seems at that moment (one
+    short timing), and on a busy machine refused the vector (work factor 20) as "truncated or
+    altered". papka opens passphrase files itself, under its fixed cap of 22."""
+    import pyrage
+
+    def refuses(*_: object) -> bytes:
+        raise pyrage.DecryptError("Excessive work parameter for passphrase.")
+
+    monkeypatch.setattr(pyrage.passphrase, "decrypt", refuses)
+    with open(VECTORS / "to-passphrase.age", "rb") as source:
+        verified = verify_bundle(source, passphrase=EXPECTED["passphrase"])
+    assert verified.manifest_sha256 == EXPECTED["manifest_sha256"]
+    assert b" 20\n" in (VECTORS / "to-passphrase.age").read_bytes()[:200]
+
+
 def test_the_stock_tools_read_the_vector_as_expected(tmp_path: Path) -> None:
     age = require_tool("age")
     ssh_keygen = require_tool("ssh-keygen")
