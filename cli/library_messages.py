@@ -188,6 +188,9 @@ MESSAGES = (
     # papka.formats
     N_("The redacted copy did not pass verification, so papka did not keep it."),
     N_("Review the boxes with --preview and add boxes where text is still visible."),
+    N_("The check could not read a page that papka read before burning: look at that page "
+       "yourself, then choose with --unreadable box (black it out), drop (leave it out) or "
+       "accept (keep it as it is)."),
     N_("Unknown redaction preset."),
     N_("This DOCX file is damaged or not a DOCX file."),
     N_("This e-mail is damaged or not an e-mail."),

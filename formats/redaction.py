@@ -54,6 +54,12 @@ class Leftover:
     box: tuple[float, float, float, float] | None
 
 
+#: The next step when the check could not read a page planning read (RedactionNotVerified).
+UNREAD_HINT = ("The check could not read a page that papka read before burning: look at that "
+               "page yourself, then choose with --unreadable box (black it out), drop (leave it "
+               "out) or accept (keep it as it is).")
+
+
 class RedactionNotVerified(UsageError):
     """The redacted copy still carried something it had to hide; it was not kept."""
 
@@ -73,6 +79,8 @@ class RedactionNotVerified(UsageError):
         )
         self.failures = list(failures)
         self.leftovers = list(leftovers)
+        if self.unread_pages():
+            self.hint = UNREAD_HINT
 
     def unread_pages(self) -> list[int]:
         """Pages (of the original, from 0) the check could not read well enough."""

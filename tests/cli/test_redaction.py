@@ -340,3 +340,27 @@ def test_a_page_the_check_could_not_read_is_named_with_the_choices(
                           passphrases=[DECOY])
     assert accepted.exit_code == 0, accepted.output
     assert json.loads(accepted.stdout)["stored_as"]
+
+
+def test_an_export_names_the_way_forward_when_the_check_could_not_read_a_page(
+        decoy_only: Papka, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import require_tool
+    from tests.formats.test_views import _png, _sheet
+
+    require_tool("tesseract")
+    path = workdir / "letter.png"
+    path.write_bytes(_png(_sheet()))
+    added = decoy_only("--json", "add", str(path), passphrases=[DECOY])
+    doc = json.loads(added.stdout)["added"][0]["id"]
+    monkeypatch.setattr("papka.formats.redaction.expected_words", lambda plan: [10**6])
+    bundle = workdir / "embassy.zip"
+    refused = decoy_only("export", "--select", doc, "--profile", "embassy", "--plain",
+                         "-o", str(bundle), passphrases=[DECOY], env={"LANGUAGE": "ru"})
+    assert refused.exit_code == 1, refused.output
+    stderr = " ".join(refused.stderr.split())
+    assert "Проверка не смогла прочитать страницу" in stderr and "--unreadable" in stderr
+    assert not bundle.exists()
+    accepted = decoy_only("export", "--select", doc, "--profile", "embassy", "--plain",
+                          "--unreadable", "accept", "-o", str(bundle), passphrases=[DECOY])
+    assert accepted.exit_code == 0, accepted.output
+    assert bundle.exists()
