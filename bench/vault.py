@@ -77,11 +77,15 @@ def cpu_seconds() -> float:
 
 
 def side_by_side(rounds: int, ours: Callable[[int], float],
-                 theirs: Callable[[int], float]) -> Figures:
+                 theirs: Callable[[int], float], *, warm_up: bool = False) -> Figures:
     """Run both contenders once per round, alternating which goes first. Each callable gets the
     round number and returns its own seconds (so set-up and clean-up stay outside the timing).
     `ratio` is the reference's median time over papka's: above 1, papka is faster; the per-round
-    ratios show how much that moves."""
+    ratios show how much that moves. With `warm_up`, each runs once more before the rounds
+    (round -1, papka first), its time kept apart as `warm_up_s` and left out of the figures: a
+    step's first run in a process pays for imports and first-touched memory."""
+    warm_up_s = ({"papka": round(ours(-1), 3), "reference": round(theirs(-1), 3)}
+                 if warm_up else None)
     mine: list[float] = []
     reference: list[float] = []
     mine_cpu: list[float] = []
@@ -98,8 +102,11 @@ def side_by_side(rounds: int, ours: Callable[[int], float],
     return {"papka": spread(mine), "reference": spread(reference),
             "ratio": statistics.median(reference) / statistics.median(mine),
             "ratio_min": min(per_round), "ratio_max": max(per_round),
+            "ratio_per_round": [round(r, 3) for r in per_round],
+            "ratio_per_round_median": statistics.median(per_round),
             "cpu_s": {"papka": statistics.median(mine_cpu),
-                      "reference": statistics.median(reference_cpu)}}
+                      "reference": statistics.median(reference_cpu)},
+            **({"warm_up_s": warm_up_s} if warm_up_s else {})}
 
 
 def age_key(work: Path) -> tuple[Path, str]:
@@ -229,7 +236,6 @@ def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
     source = work / "payload"
     random_file(source, size_mib)
     key, recipient = age_key(work)
-    sh(f"{AGE} -r {recipient} -o {work}/payload.age {source}")
     # Twice the file: a removed document's sectors are freed by the commit after the next.
     Container.create(work / "c", (2 * size_mib + 64) * MiB, PASSPHRASE)
     result: Figures = {"size_mib": size_mib}
@@ -266,10 +272,13 @@ def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
             target.unlink()
             return seconds
 
-        result["add"] = side_by_side(rounds, add, age_encrypt)
-        result["get"] = side_by_side(rounds, get, age_decrypt)
+        result["add"] = side_by_side(rounds, add, age_encrypt, warm_up=True)
+        # The file's age copy only now, and the file gone once it is made: four times the file
+        # at most, which lets the row fit in RAM on a machine others use.
+        sh(f"{AGE} -r {recipient} -o {work}/payload.age {source}")
+        source.unlink()
+        result["get"] = side_by_side(rounds, get, age_decrypt, warm_up=True)
     (work / "c").unlink()
-    source.unlink()
     (work / "payload.age").unlink()
     return result
 
@@ -316,7 +325,7 @@ def bench_export(work: Path, size_mib: int, rounds: int) -> Figures:
             target.unlink()
             return seconds
 
-        result = side_by_side(rounds, ours, theirs)
+        result = side_by_side(rounds, ours, theirs, warm_up=True)
     for file in files:
         file.unlink()
     (work / "c").unlink()
@@ -588,10 +597,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="256 MiB instead of 1 GiB, fewer documents (about 2 minutes)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--io-rounds", type=int, default=7,
-                        help="rounds for add, get and export, whose times the kernel's writing "
-                        "of a new 1 GiB file moves most (0.2 to 3 s per GiB on the project "
-                        "machine), so they need more rounds for a stable median")
+    parser.add_argument("--io-rounds", type=int, default=11,
+                        help="rounds for add, get and export, whose single rounds move most: "
+                        "a new 1 GiB file, even in RAM, sometimes costs 1 to 6 s more on the "
+                        "project's virtual machine (memory the host took back, for either "
+                        "tool), so they need more rounds for a stable median")
     parser.add_argument("--only", help="comma-separated steps, e.g. add_get,export")
     parser.add_argument("--io-on", choices=("auto", "memory", "disk"), default="auto",
                         help="where add, get and export keep the container, inputs and outputs "
@@ -621,9 +631,9 @@ def main() -> None:
         folder, where = places.for_row(need_mib, on_disk=on_disk)
         return {**bench(folder), "filesystem": where}
 
-    # The most a row's files take at once: add_get holds the file, its age copy, a container of
-    # twice the file and one copy got back; export the four parts, the container, one bundle.
-    add_get_mib, export_mib = 5 * size + 64, 3 * size + 64
+    # The most a row's files take at once: add_get a container of twice the file, the file or
+    # its age copy, and one output; export the four parts, the container and one bundle.
+    add_get_mib, export_mib = 4 * size + 64, 3 * size + 64
     steps: list[tuple[str, Callable[[], Figures]]] = [
         ("kdf", lambda: bench_kdf(work, args.rounds)),
         ("create", lambda: bench_create(work, size, args.rounds)),
