@@ -63,22 +63,40 @@ IO_PLACE_START = "Adding, getting and exporting ran "
 def where_io_ran(vault: dict[str, Any]) -> str | None:
     """One sentence on where the add, get and export rows kept their files (None for results
     written before the rows recorded it)."""
-    places = [vault[row]["filesystem"] for row in ("add_get", "export")
-              if row in vault and "filesystem" in vault[row]]
+    places = {row: vault[row]["filesystem"] for row in ("add_get", "export")
+              if row in vault and "filesystem" in vault[row]}
     if not places:
         return None
-    if all(place["place"] == "memory" for place in places):
-        return (f"{IO_PLACE_START}in RAM ({places[0]['filesystem']} at {places[0]['folder']}): "
+    memory = [place for place in places.values() if place["place"] == "memory"]
+    on_disk = [row for row, place in places.items() if place["place"] == "disk"]
+    refused = next((place["memory_refused"] for place in places.values()
+                    if place.get("memory_refused")), None)
+    if not on_disk:
+        return (f"{IO_PLACE_START}in RAM ({memory[0]['filesystem']} at {memory[0]['folder']}): "
                 "the container, inputs and outputs of papka and of the reference tool alike, "
                 "because this machine's virtual disk writes each new 1 GiB file back at a speed "
                 "that moves single rounds by a factor of three for both tools, which is noise "
                 "and not either tool's work (a USB stick's speed is not measured).")
-    refused = next((place["memory_refused"] for place in places if place.get("memory_refused")),
-                   None)
-    return (f"{IO_PLACE_START}on the project disk ({places[0]['filesystem']}), every output "
-            "synced, for papka and the reference tool alike"
-            + (f" ({refused})" if refused else "")
-            + ": on this virtual disk these rows do not reproduce within ±20 %.")
+    why = f" ({refused})" if refused else ""
+    if not memory:
+        return (f"{IO_PLACE_START}on the project disk, every output synced, for papka and the "
+                f"reference tool alike{why}: on this virtual disk these rows do not reproduce "
+                "within ±20 %.")
+    disk_rows = " and ".join({"add_get": "adding and getting", "export": "exporting"}[row]
+                             for row in on_disk)
+    return (f"{IO_PLACE_START}partly on the project disk: {disk_rows} there, every output "
+            f"synced{why}, which on this virtual disk does not reproduce within ±20 %, and the "
+            f"rest in RAM ({memory[0]['filesystem']} at {memory[0]['folder']}).")
+
+
+def io_figures(vault: dict[str, Any]) -> list[dict[str, Any]]:
+    """The side-by-side figures of adding, getting and exporting, wherever they ran."""
+    figures: list[dict[str, Any]] = []
+    for row in ("add_get", "export", "add_get_disk", "export_disk"):
+        if row in vault:
+            figures += ([vault[row]["add"], vault[row]["get"]] if "add" in vault[row]
+                        else [vault[row]])
+    return figures
 
 
 def io_rows(add_get: dict[str, Any] | None, export: dict[str, Any] | None) -> list[str]:
@@ -255,6 +273,10 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
         f"- {rounds} rounds each ({c.get('io_rounds', rounds)} for adding, getting and "
         "exporting, whose single rounds move most), papka "
         "first in even rounds and second in odd ones; "
+        + ("adding, getting and exporting run each contender once more before the rounds, "
+           "untimed in the figures (a step's first run in a process pays for imports, and the "
+           "first 1 GiB of new memory on this virtual machine for 2 to 6 s); "
+           if any("warm_up_s" in figure for figure in io_figures(vault)) else "") +
         "`sync` before every timed step, and every timed step syncs its own output. Each "
         "figure is the median, with the fastest and slowest round in brackets; ratio = the "
         "reference's median time ÷ papka's (above 1: papka is faster), with the range of the "
@@ -322,9 +344,8 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
                   "\"beyond unlock\" subtracts the in-process unlock of the same round.", ""]
     secondary = io_rows(vault.get("add_get_disk"), vault.get("export_disk"))
     if secondary:
-        spans = [figure for row in ("add_get_disk", "export_disk") if row in vault
-                 for figure in ((vault[row]["add"], vault[row]["get"]) if row == "add_get_disk"
-                                else (vault[row],))]
+        spans = io_figures({row: vault[row] for row in ("add_get_disk", "export_disk")
+                            if row in vault})
         lines += ["## Adding, getting and exporting on the project disk, synced (secondary)", "",
                   "Not reproducible within ±20 % on this virtual disk: the kernel's writeback of "
                   "each new 1 GiB file moves single rounds (per-round ratios from "

@@ -16,7 +16,11 @@ papka's container, inputs and outputs and the reference tool's alike: on the pro
 disk the kernel's writeback of each new 1 GiB file moves single rounds by a factor of three,
 the same for both tools, which is noise here rather than either tool's work. `--io-on disk`
 keeps them on the project disk with every output synced (a USB stick is the real target), and
-`--disk-too` adds that variant as secondary rows. Every row records where it ran.
+`--disk-too` adds that variant as secondary rows. Every row records where it ran. Even in RAM a
+new 1 GiB file sometimes costs seconds more on this virtual machine (memory its host took back
+and must hand out again, whichever tool asks), so these rows run each contender once untimed
+first and take 11 rounds, and `age -r`'s output of the round before is removed just before its
+step, as papka's add removes its copy of the round before.
 """
 
 from __future__ import annotations
