@@ -185,9 +185,11 @@ class IoPlaces:
                 raise SystemExit(f"bench.vault: --io-on memory, but {refusal}")
             print(f"bench.vault: on the project disk instead of {MEMORY_FS}: {refusal}",
                   file=sys.stderr, flush=True)
-        return self.disk, {"place": "disk", "folder": str(self.disk.parent.relative_to(
-                               HERE.parent)), "filesystem": filesystem_type(self.disk),
-                           "need_mib": need_mib, "memory_refused": refusal}
+        folder = self.disk.parent      # bench/results, named from the project's folder
+        shown = folder.relative_to(HERE.parent) if folder.is_relative_to(HERE.parent) else folder
+        return self.disk, {"place": "disk", "folder": str(shown),
+                           "filesystem": filesystem_type(self.disk), "need_mib": need_mib,
+                           "memory_refused": refusal}
 
     def remove(self) -> None:
         if self.memory is not None:
