@@ -19,8 +19,8 @@ keeps them on the project disk with every output synced (a USB stick is the real
 `--disk-too` adds that variant as secondary rows. Every row records where it ran. Even in RAM a
 new 1 GiB file sometimes costs seconds more on this virtual machine (memory its host took back
 and must hand out again, whichever tool asks), so these rows run each contender once untimed
-first and take 11 rounds, and `age -r`'s output of the round before is removed just before its
-step, as papka's add removes its copy of the round before.
+first and take 11 rounds; `age -r` writes over its output of the round before in place, as papka's
+add writes into space its container already holds.
 """
 
 from __future__ import annotations
@@ -259,12 +259,12 @@ def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
             return time.perf_counter() - start
 
         def age_encrypt(number: int) -> float:
-            # The round before's output removed just before, untimed, as papka's add removes its
-            # round before's copy: memory freed seconds earlier may have gone back to this
-            # virtual machine's host, and taking it again costs seconds (bench/RESULTS.md).
+            # Written over the round before's output in place (`1<>` opens without truncating;
+            # every output has the same size), as papka's add writes into space its container
+            # already holds: neither pays for new memory or blocks, which this virtual machine
+            # sometimes takes seconds to hand out. The warm-up round makes the file.
             target = work / "ref.age"
-            target.unlink(missing_ok=True)
-            return timed(lambda: sh(f"{AGE} -r {recipient} -o {target} {source}"
+            return timed(lambda: sh(f"{AGE} -r {recipient} {source} 1<> {target}"
                                     f" && sync {target}"))
 
         def get(number: int) -> float:
