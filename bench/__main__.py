@@ -112,7 +112,9 @@ def io_rows(add_get: dict[str, Any] | None, export: dict[str, Any] | None) -> li
         (place, sync), size = where(add_get), add_get["size_mib"]
         add, get = add_get["add"], add_get["get"]
         rows += [f"| add a {size} MiB file{place} | {seconds(add['papka'])} | "
-                 f"`age -r`{sync}: {seconds(add['reference'])} | {ratio(add)} |",
+                 f"`age -r`{' over its last output' if add.get('reference_in_place') else ''}"
+                 f"{sync}: {seconds(add['reference'])} | "
+                 f"{ratio(add)} |",
                  f"| get a {size} MiB file back{place} | {seconds(get['papka'])} | "
                  f"`age -d`{sync}: {seconds(get['reference'])} | {ratio(get)} |"]
     if export:
@@ -276,7 +278,10 @@ def vault_section(vault: dict[str, Any]) -> list[str]:
         + ("adding, getting and exporting run each contender once more before the rounds, "
            "untimed in the figures (a step's first run in a process pays for imports, and the "
            "first 1 GiB of new memory on this virtual machine for 2 to 6 s); "
-           if any("warm_up_s" in figure for figure in io_figures(vault)) else "") +
+           if any("warm_up_s" in figure for figure in io_figures(vault)) else "")
+        + ("`age -r` writes over its output of the round before in place, as papka's add "
+           "writes into space its container already holds (neither pays for new memory or "
+           "blocks); " if any(f.get("reference_in_place") for f in io_figures(vault)) else "") +
         "`sync` before every timed step, and every timed step syncs its own output. Each "
         "figure is the median, with the fastest and slowest round in brackets; ratio = the "
         "reference's median time ÷ papka's (above 1: papka is faster), with the range of the "

@@ -280,7 +280,8 @@ def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
             target.unlink()
             return seconds
 
-        result["add"] = side_by_side(rounds, add, age_encrypt, warm_up=True)
+        result["add"] = {**side_by_side(rounds, add, age_encrypt, warm_up=True),
+                         "reference_in_place": True}
         (work / "ref.age").unlink()
         # The file's age copy only now, and the file gone once it is made: four times the file
         # at most, which lets the row fit in RAM on a machine others use.
