@@ -1,7 +1,8 @@
 """Vault benchmarks against reference tools, in alternating rounds of one run (never asserted in
 tests).
 
-    python -m bench.vault [--quick] [--rounds 3] [--size-mib 1024] [--peak-mib 2048]
+    python -m bench.vault [--quick] [--rounds 3] [--io-rounds 7] [--only add_get,export]
+                          [--io-on auto|memory|disk] [--disk-too]
 
 Every comparison runs papka and the reference tool one after the other in each round, papka
 first in even rounds and second in odd ones, so that a busy neighbour or a cold cache hurts both
@@ -9,6 +10,17 @@ alike; each figure is the median of the rounds, with the fastest and slowest rou
 Timings of add, get, export and folder import start after the container is unlocked (the KDF
 is timed on its own); creation includes it. Writes bench/results/vault.json, which
 `python -m bench` turns into bench/RESULTS.md. Uses the format's real KDF.
+
+Adding, getting and exporting 1 GiB run on a RAM-backed file system (/dev/shm) when it has room,
+papka's container, inputs and outputs and the reference tool's alike: on the project's virtual
+disk the kernel's writeback of each new 1 GiB file moves single rounds by a factor of three,
+the same for both tools, which is noise here rather than either tool's work. `--io-on disk`
+keeps them on the project disk with every output synced (a USB stick is the real target), and
+`--disk-too` adds that variant as secondary rows. Every row records where it ran. Even in RAM a
+new 1 GiB file sometimes costs seconds more on this virtual machine (memory its host took back
+and must hand out again, whichever tool asks), so these rows run each contender once untimed
+first and take 11 rounds; `age -r` writes over its output of the round before in place, as papka's
+add writes into space its container already holds.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from papka.vault import Container, _crypto
@@ -35,6 +49,10 @@ MiB = 1024 * 1024
 HERE = Path(__file__).resolve().parent
 PASSPHRASE = "bench passphrase with several words"  # noqa: S105 (a benchmark's own)
 AGE, AGE_KEYGEN = shutil.which("age"), shutil.which("age-keygen")
+#: Linux's RAM-backed file system for shared memory, where the 1 GiB rows run when it has room.
+MEMORY_FS = Path("/dev/shm")
+#: Left free in RAM beyond the files of a row: the two processes' own memory and page cache.
+MEMORY_HEADROOM_MIB = 3072
 
 Figures = dict[str, Any]
 
@@ -63,11 +81,15 @@ def cpu_seconds() -> float:
 
 
 def side_by_side(rounds: int, ours: Callable[[int], float],
-                 theirs: Callable[[int], float]) -> Figures:
+                 theirs: Callable[[int], float], *, warm_up: bool = False) -> Figures:
     """Run both contenders once per round, alternating which goes first. Each callable gets the
     round number and returns its own seconds (so set-up and clean-up stay outside the timing).
     `ratio` is the reference's median time over papka's: above 1, papka is faster; the per-round
-    ratios show how much that moves."""
+    ratios show how much that moves. With `warm_up`, each runs once more before the rounds
+    (round -1, papka first), its time kept apart as `warm_up_s` and left out of the figures: a
+    step's first run in a process pays for imports and first-touched memory."""
+    warm_up_s = ({"papka": round(ours(-1), 3), "reference": round(theirs(-1), 3)}
+                 if warm_up else None)
     mine: list[float] = []
     reference: list[float] = []
     mine_cpu: list[float] = []
@@ -84,8 +106,11 @@ def side_by_side(rounds: int, ours: Callable[[int], float],
     return {"papka": spread(mine), "reference": spread(reference),
             "ratio": statistics.median(reference) / statistics.median(mine),
             "ratio_min": min(per_round), "ratio_max": max(per_round),
+            "ratio_per_round": [round(r, 3) for r in per_round],
+            "ratio_per_round_median": statistics.median(per_round),
             "cpu_s": {"papka": statistics.median(mine_cpu),
-                      "reference": statistics.median(reference_cpu)}}
+                      "reference": statistics.median(reference_cpu)},
+            **({"warm_up_s": warm_up_s} if warm_up_s else {})}
 
 
 def age_key(work: Path) -> tuple[Path, str]:
@@ -99,6 +124,83 @@ def age_key(work: Path) -> tuple[Path, str]:
 
 def random_file(path: Path, size_mib: int) -> None:
     sh(f"head -c {size_mib}M /dev/urandom > {path}")
+
+
+def filesystem_type(folder: Path) -> str:
+    """The file system `folder` is on, as `stat -f` names it (tmpfs, ext2/ext3 for ext4...)."""
+    return subprocess.run(["stat", "-f", "-c", "%T", str(folder)], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def memory_available_mib() -> int:
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def memory_fs_refusal(need_mib: int) -> str | None:
+    """Why /dev/shm cannot take a row's `need_mib` of files now, or None when it can: its files
+    are RAM, so both its free space and the memory available to back it must suffice."""
+    if not MEMORY_FS.is_dir():
+        return f"{MEMORY_FS} does not exist"
+    kind = filesystem_type(MEMORY_FS)
+    if kind != "tmpfs":
+        return f"{MEMORY_FS} is {kind}, not tmpfs"
+    stats = os.statvfs(MEMORY_FS)
+    free_mib = stats.f_bavail * stats.f_frsize // MiB
+    if free_mib < need_mib:
+        return f"{MEMORY_FS} has {free_mib} MiB free and the row needs {need_mib} MiB"
+    available = memory_available_mib()
+    if available < need_mib + MEMORY_HEADROOM_MIB:
+        return (f"{available} MiB of memory is available and the row needs {need_mib} MiB "
+                f"with {MEMORY_HEADROOM_MIB} MiB to spare")
+    return None
+
+
+class IoPlaces:
+    """Where the add, get and export rows keep their files: a folder of their own on /dev/shm
+    (made when a row first goes there) or the project disk's work folder. `remove` deletes the
+    memory folder with everything in it; the caller calls it in a `finally`."""
+
+    def __init__(self, disk: Path, choice: str) -> None:
+        self.disk = disk
+        self.choice = choice          # auto, memory or disk
+        self.memory: Path | None = None
+
+    def for_row(self, need_mib: int, *, on_disk: bool = False) -> tuple[Path, Figures]:
+        """The folder for a row whose files take up to `need_mib` at once, and the record of
+        where that is for the results."""
+        refusal = None
+        if not on_disk and self.choice != "disk":
+            refusal = memory_fs_refusal(need_mib)
+            if refusal is None:
+                if self.memory is None:
+                    self.memory = Path(tempfile.mkdtemp(prefix="papka-bench-", dir=MEMORY_FS))
+                return self.memory, {"place": "memory", "folder": str(MEMORY_FS),
+                                     "filesystem": filesystem_type(self.memory),
+                                     "need_mib": need_mib}
+            if self.choice == "memory":
+                raise SystemExit(f"bench.vault: --io-on memory, but {refusal}")
+            print(f"bench.vault: on the project disk instead of {MEMORY_FS}: {refusal}",
+                  file=sys.stderr, flush=True)
+        folder = self.disk.parent      # bench/results, named from the project's folder
+        shown = folder.relative_to(HERE.parent) if folder.is_relative_to(HERE.parent) else folder
+        return self.disk, {"place": "disk", "folder": str(shown),
+                           "filesystem": filesystem_type(self.disk), "need_mib": need_mib,
+                           "memory_refused": refusal}
+
+    def remove(self) -> None:
+        if self.memory is not None:
+            shutil.rmtree(self.memory, ignore_errors=True)
+            self.memory = None
+
+
+def stop_on_terminate(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM and SIGHUP end the run as Ctrl-C does, through the `finally` that removes its
+    files."""
+    raise SystemExit(128 + signum)
 
 
 def bench_kdf(work: Path, rounds: int) -> Figures:
@@ -135,11 +237,11 @@ def bench_create(work: Path, size_mib: int, rounds: int) -> Figures:
 def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
     """Add a file (the round before's copy removed first, untimed), against `age -r` with its
     output synced; then get the last one back (saved under a new name and synced), against
-    `age -d` with its output synced. Page cache warm for both."""
+    `age -d` with its output synced. Page cache warm for both. `work` is the folder every file
+    goes in (on tmpfs the syncs return at once; they stay so both places run the same steps)."""
     source = work / "payload"
     random_file(source, size_mib)
     key, recipient = age_key(work)
-    sh(f"{AGE} -r {recipient} -o {work}/payload.age {source}")
     # Twice the file: a removed document's sectors are freed by the commit after the next.
     Container.create(work / "c", (2 * size_mib + 64) * MiB, PASSPHRASE)
     result: Figures = {"size_mib": size_mib}
@@ -157,11 +259,13 @@ def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
             return time.perf_counter() - start
 
         def age_encrypt(number: int) -> float:
+            # Written over the round before's output in place (`1<>` opens without truncating;
+            # every output has the same size), as papka's add writes into space its container
+            # already holds: neither pays for new memory or blocks, which this virtual machine
+            # sometimes takes seconds to hand out. The warm-up round makes the file.
             target = work / "ref.age"
-            seconds = timed(lambda: sh(f"{AGE} -r {recipient} -o {target} {source}"
-                                       f" && sync {target}"))
-            target.unlink()
-            return seconds
+            return timed(lambda: sh(f"{AGE} -r {recipient} {source} 1<> {target}"
+                                    f" && sync {target}"))
 
         def get(number: int) -> float:
             target = work / "got"
@@ -176,10 +280,15 @@ def bench_add_get(work: Path, size_mib: int, rounds: int) -> Figures:
             target.unlink()
             return seconds
 
-        result["add"] = side_by_side(rounds, add, age_encrypt)
-        result["get"] = side_by_side(rounds, get, age_decrypt)
+        result["add"] = {**side_by_side(rounds, add, age_encrypt, warm_up=True),
+                         "reference_in_place": True}
+        (work / "ref.age").unlink()
+        # The file's age copy only now, and the file gone once it is made: four times the file
+        # at most, which lets the row fit in RAM on a machine others use.
+        sh(f"{AGE} -r {recipient} -o {work}/payload.age {source}")
+        source.unlink()
+        result["get"] = side_by_side(rounds, get, age_decrypt, warm_up=True)
     (work / "c").unlink()
-    source.unlink()
     (work / "payload.age").unlink()
     return result
 
@@ -197,7 +306,8 @@ def _export_function() -> Callable[..., object]:
 
 def bench_export(work: Path, size_mib: int, rounds: int) -> Figures:
     """Exporting four originals as a signed bundle (`papka export --profile lawyer`) against
-    `tar -cf - FILES | age -r` of the same files, output synced, page cache warm for both."""
+    `tar -cf - FILES | age -r` of the same files, output synced, page cache warm for both; every
+    file in `work`, as for bench_add_get."""
     from papka.formats.bundle import parse_recipient
 
     export = _export_function()
@@ -225,7 +335,7 @@ def bench_export(work: Path, size_mib: int, rounds: int) -> Figures:
             target.unlink()
             return seconds
 
-        result = side_by_side(rounds, ours, theirs)
+        result = side_by_side(rounds, ours, theirs, warm_up=True)
     for file in files:
         file.unlink()
     (work / "c").unlink()
@@ -487,6 +597,7 @@ def conditions(quick: bool, rounds: int, io_rounds: int) -> Figures:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {total} GiB",
             "python": platform.python_version(), "load_before": [round(x, 2) for x in load],
             "quick": quick, "rounds": rounds, "io_rounds": io_rounds,
+            "memory_available_mib": memory_available_mib(),
             "age": subprocess.run([str(AGE), "--version"], capture_output=True,
                                   text=True).stdout.strip() if AGE else None}
 
@@ -496,11 +607,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="256 MiB instead of 1 GiB, fewer documents (about 2 minutes)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--io-rounds", type=int, default=7,
-                        help="rounds for add, get and export, whose times the kernel's writing "
-                        "of a new 1 GiB file moves most (0.2 to 3 s per GiB on the project "
-                        "machine), so they need more rounds for a stable median")
+    parser.add_argument("--io-rounds", type=int, default=11,
+                        help="rounds for add, get and export, whose single rounds move most: "
+                        "a new 1 GiB file, even in RAM, sometimes costs 1 to 6 s more on the "
+                        "project's virtual machine (memory the host took back, for either "
+                        "tool), so they need more rounds for a stable median")
     parser.add_argument("--only", help="comma-separated steps, e.g. add_get,export")
+    parser.add_argument("--io-on", choices=("auto", "memory", "disk"), default="auto",
+                        help="where add, get and export keep the container, inputs and outputs "
+                        f"(both tools alike): memory is {MEMORY_FS} (tmpfs), disk the project "
+                        "disk with every output synced; auto (the default) takes memory when "
+                        "it has room for the row and the disk otherwise")
+    parser.add_argument("--disk-too", action="store_true",
+                        help="also run add, get and export on the project disk, synced, as "
+                        "secondary rows (add_get_disk, export_disk); on a virtual disk they do "
+                        "not reproduce within 20 %%")
     args = parser.parse_args()
     if not (AGE and AGE_KEYGEN):
         sys.exit("bench.vault needs the age and age-keygen commands")
@@ -510,21 +631,43 @@ def main() -> None:
     scale = [10_000] if args.quick else [50_000, 100_000]
     results_dir = HERE / "results"
     results_dir.mkdir(exist_ok=True)
+    for ending in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(ending, stop_on_terminate)
     work = Path(tempfile.mkdtemp(dir=results_dir))    # the same disk as the project
+    places = IoPlaces(work, args.io_on)
     results: Figures = {"conditions": conditions(args.quick, args.rounds, args.io_rounds)}
+
+    def placed(need_mib: int, bench: Callable[[Path], Figures], on_disk: bool = False) -> Figures:
+        folder, where = places.for_row(need_mib, on_disk=on_disk)
+        return {**bench(folder), "filesystem": where}
+
+    # The most a row's files take at once: add_get a container of twice the file, the file or
+    # its age copy, and one output; export the four parts, the container and one bundle.
+    add_get_mib, export_mib = 4 * size + 64, 3 * size + 64
     steps: list[tuple[str, Callable[[], Figures]]] = [
         ("kdf", lambda: bench_kdf(work, args.rounds)),
         ("create", lambda: bench_create(work, size, args.rounds)),
-        ("add_get", lambda: bench_add_get(work, size, args.io_rounds)),
-        ("export", lambda: bench_export(work, size, args.io_rounds)),
+        ("add_get", lambda: placed(add_get_mib,
+                                   lambda folder: bench_add_get(folder, size, args.io_rounds))),
+        ("export", lambda: placed(export_mib,
+                                  lambda folder: bench_export(folder, size, args.io_rounds))),
         ("import", lambda: bench_import(work, imports, args.rounds)),
         ("scale", lambda: bench_scale(work, scale, args.rounds)),
         ("startup", lambda: bench_startup(work, args.rounds)),
         ("space", lambda: bench_space(work, 10_000, 1_000)),
         ("peak", lambda: bench_peak_memory(work, peak)),
     ]
+    if args.disk_too and args.io_on != "disk":
+        steps += [
+            ("add_get_disk", lambda: placed(add_get_mib, lambda folder: bench_add_get(
+                folder, size, args.io_rounds), on_disk=True)),
+            ("export_disk", lambda: placed(export_mib, lambda folder: bench_export(
+                folder, size, args.io_rounds), on_disk=True)),
+        ]
     if args.only:
-        steps = [(name, step) for name, step in steps if name in args.only.split(",")]
+        wanted = args.only.split(",")
+        steps = [(name, step) for name, step in steps
+                 if name in wanted or name.removesuffix("_disk") in wanted]
     try:
         for name, step in steps:
             start = time.perf_counter()
@@ -532,6 +675,7 @@ def main() -> None:
             print(f"{name}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
             print(json.dumps({name: results[name]}, indent=1), flush=True)
     finally:
+        places.remove()
         shutil.rmtree(work, ignore_errors=True)
     results["conditions"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     (results_dir / "vault.json").write_text(json.dumps(results, indent=2) + "\n")
