@@ -16,8 +16,8 @@ from PIL import Image
 from papka import media
 from papka.formats import image, pdf, views
 from papka.formats import ocr as ocr_engine
-from papka.formats.finding import Span, find_spans
-from papka.formats.plan import PagePlan, RedactionPlan, cover_text
+from papka.formats.finding import KEEPER_CATEGORY, Span, find_spans
+from papka.formats.plan import KEEPER_CATEGORIES, PagePlan, RedactionPlan, cover_text
 from papka.formats.reading import PageReading, merge_text_layer, not_read
 from papka.formats.rendering import as_pdf
 
@@ -110,12 +110,14 @@ def _add_turned(plan: RedactionPlan, page: int, span: Span,
 
 def _ocr_spans(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
                to_plan: ToPlan, *, preset: str | None, hide: Sequence[str],
-               use_ner: bool, turned: tuple[views.View, float] | None = None) -> None:
+               use_ner: bool, turned: tuple[views.View, float] | None = None,
+               category: str | None = None) -> None:
     """Add boxes for what must be hidden among recognised words.
 
     to_plan maps a rectangle in the recognised picture's pixels to the plan's units (through
     the view's turn and straightening, back to the page as displayed). turned: the
-    straightened view and the unit, when boxes should lie turned like the text.
+    straightened view and the unit, when boxes should lie turned like the text. category:
+    given for every span found (the second pass, _same_text_groups).
     """
     text_parts: list[str] = []
     offsets: list[tuple[int, int]] = []
@@ -132,6 +134,8 @@ def _ocr_spans(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
         previous = word.line
     text = "".join(text_parts)
     for span in find_spans(text, preset=preset, hide=hide, use_ner=use_ner):
+        if category is not None:
+            span = Span(span.start, span.end, category, SAME_TEXT_DETECTOR, span.text)
         rectangles = []
         for word, (start, end) in zip(recognised.words, offsets, strict=True):
             if start < span.end and end > span.start:
@@ -173,7 +177,35 @@ def _read_pictures(plan: RedactionPlan, pictures: Iterable[tuple[Image.Image, in
                        hide=hide, use_ner=use_ner,
                        turned=(view, unit) if view.tilted else None)
         readings.append(_with_places(readout, unit))
+    for category, secrets in _same_text_groups(plan):
+        for index, readout in enumerate(readouts):
+            for view, recognised in readout.readings:
+                _ocr_spans(plan, index, recognised, _view_to_plan(view, unit), preset=None,
+                           hide=secrets, use_ner=False,
+                           turned=(view, unit) if view.tilted else None, category=category)
     return readings
+
+
+#: The detector named on boxes of the second pass: the same text as a finding elsewhere.
+SAME_TEXT_DETECTOR = "same-text"
+
+
+def _same_text_groups(plan: RedactionPlan) -> list[tuple[str, list[str]]]:
+    """What detection found, by category, to be looked for again everywhere in the document.
+
+    A detector judges a place by its context (natasha took "Kravchishin" for a name in one
+    sentence and not in the next; "KRAVCHISHIN" in capitals and the mother's "Kravchishina"
+    not at all), while verification looks for every string found, wherever it stands: so the
+    copy was refused until the keeper boxed the rest by hand. The second pass matches each
+    finding as the keeper's own strings are matched (case, spacing, grammatical forms, Latin
+    spellings) in every text read, and boxes it under the category it was found as. The
+    keeper's own strings were matched everywhere in the first pass already."""
+    groups: dict[str, list[str]] = {}
+    for secret in plan.secrets:
+        category = plan.secret_categories.get(secret, KEEPER_CATEGORY)
+        if category not in KEEPER_CATEGORIES:
+            groups.setdefault(category, []).append(secret)
+    return sorted(groups.items())
 
 
 def _with_places(readout: views.PageReadout, unit: float) -> PageReading:
@@ -207,10 +239,7 @@ def _plan_pdf(plan: RedactionPlan, pdf_bytes: bytes, *, preset: str | None,
         text = layer.text
         letters.append(sum(ch.isalnum() for ch in text))
         for span in find_spans(text, preset=preset, hide=hide, use_ner=use_ner):
-            plan.add_secret(span.text, span.category)
-            rectangles = [c.box for c in layer.chars[span.start : span.end]
-                          if c.box is not None and not c.char.isspace()]
-            _add_detected(plan, index, span, rectangles)
+            _add_layer_span(plan, index, layer, span)
     if ocr_pages:
         readings = _read_pictures(plan, _rendered_pages(pdf_bytes), 72.0 / PLAN_OCR_DPI,
                                   preset=preset, hide=hide, use_ner=use_ner)
@@ -220,6 +249,23 @@ def _plan_pdf(plan: RedactionPlan, pdf_bytes: bytes, *, preset: str | None,
         # Without OCR only the text layer is read: a page without one was not read at all.
         plan.readings = [PageReading(index, "text-layer" if count >= 20 else "not-read")
                          for index, count in enumerate(letters)]
+    groups = _same_text_groups(plan)
+    if not groups or not any(letters):
+        return
+    # The text layers are read again rather than held: a long document's characters and
+    # their boxes take much memory.
+    for index, layer in enumerate(pdf.page_texts(pdf_bytes)):
+        for category, secrets in groups:
+            for span in find_spans(layer.text, preset=None, hide=secrets, use_ner=False):
+                _add_layer_span(plan, index, layer, Span(span.start, span.end, category,
+                                                         SAME_TEXT_DETECTOR, span.text))
+
+
+def _add_layer_span(plan: RedactionPlan, page: int, layer: pdf.PageText, span: Span) -> None:
+    plan.add_secret(span.text, span.category)
+    rectangles = [c.box for c in layer.chars[span.start : span.end]
+                  if c.box is not None and not c.char.isspace()]
+    _add_detected(plan, page, span, rectangles)
 
 
 def find_boxes(plan: RedactionPlan, data: bytes, *, preset: str | None, hide: Sequence[str],

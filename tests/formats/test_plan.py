@@ -118,3 +118,25 @@ def test_parse_box() -> None:
     for wrong in ("0:1,2,3,4", "1:1,2,3", "x:1,2,3,4", "1:1,2,3,inf", "1"):
         with pytest.raises(BoxError):
             parse_box(wrong)
+
+
+def test_what_detection_found_once_is_boxed_wherever_it_stands() -> None:
+    """natasha found "Kravchishin" in one sentence of a lawyer's letter but not the name in
+    capitals or his mother's "Kravchishina"; verification looks for the string everywhere, so
+    the copy was refused until the keeper boxed the rest by hand."""
+    from papka import media
+    from papka.formats import plan_redaction, redact_as_planned
+    from papka.formats.planner import SAME_TEXT_DETECTOR
+    from papka.formats.verify import verify_text
+    from tests.formats.test_detect import ASYLUM_LETTER
+
+    plan = plan_redaction(ASYLUM_LETTER.encode(), media.TEXT, preset="ru-personal", ocr=False)
+    again = [box for box in plan.boxes() if box.detector == SAME_TEXT_DETECTOR]
+    assert again and {box.category for box in again} <= set(plan.secret_categories.values())
+    assert any("KRAVCHISHIN" in box.text for box in again)
+    assert any("Kravchishina" in box.text for box in again)
+    done = redact_as_planned(ASYLUM_LETTER.encode(), media.TEXT, plan, ocr=False)
+    assert done.text is not None
+    assert "kravchishin" not in done.text.casefold()
+    assert verify_text(done.text, ["Kravchishin"]).ok
+    assert "Convention" in done.text
