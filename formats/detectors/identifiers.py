@@ -250,12 +250,26 @@ _EMAIL = re.compile(
 )
 
 
+#: An address OCR misread inside its domain ("gb7-rostov.ru" read as "gb/7-rostov.ru"): the
+#: strict pattern stops at the odd character and finds nothing, so the address stayed readable
+#: on the copy. Any run of marks up to a space after "@", ending in a dot and a top-level name.
+_EMAIL_MISREAD = re.compile(
+    r"(?<![\w.+\-])[\w.+\-]{1,64}[ \t]?@[ \t]?"
+    r"(?P<domain>[^\s@,;:<>()\[\]«»\"']{1,200}?\.(?P<top>[^\W\d_]{2,24}))(?![\w\-])"
+)
+
+
 def emails(text: str) -> Iterator[Hit]:
+    found: list[tuple[int, int]] = []
     for match in _EMAIL.finditer(text):
         domain = match["domain"]
         top = domain.rsplit(".", 1)[-1]
         if len(top) >= 2 and top.isalpha():
+            found.append((match.start(), match.end()))
             yield Hit(match.start(), match.end(), "email", "email")
+    for match in _EMAIL_MISREAD.finditer(text):
+        if not any(start <= match.start() < end for start, end in found):
+            yield Hit(match.start(), match.end(), "email", "email-misread")
 
 
 # ---- GPS --------------------------------------------------------------------------------------

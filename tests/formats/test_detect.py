@@ -128,6 +128,16 @@ def test_a_certificates_formula_is_no_name_but_a_name_after_a_label_is() -> None
         assert people == [name], text
 
 
+def test_an_address_ocr_misread_inside_its_domain_is_still_an_email() -> None:
+    """Tesseract read "gb7-rostov.ru" on a scanned certificate as "gb/7-rostov.ru"; the
+    strict pattern then found nothing and the doctor's address stayed readable on the copy."""
+    text = "Контакты лечащего врача: dr.petrenko@gb/7-rostov.ru, тел. 250-14-77."
+    found = [f for f in detect(text, use_ner=False) if f.category == "email"]
+    assert [f.text for f in found] == ["dr.petrenko@gb/7-rostov.ru"]
+    for plain in ("x@y", "см. @username", "user@host без домена"):
+        assert not [f for f in detect(plain, use_ner=False) if f.category == "email"], plain
+
+
 def test_strict_preset_also_hides_places_and_dates() -> None:
     found = detect(CRIMINAL_CASE, preset="ru-strict", use_ner=True)
     assert_found(CRIMINAL_CASE, found, "12.09.2023", "date")
