@@ -316,7 +316,7 @@ _MONTHS_EN = (
 )
 # "г." or "года" after a year belongs to the date, unless it starts "г.р." / "года рождения",
 # which is left for the birth-date test to see.
-_YEAR_SUFFIX = r"(?:[ \t]?(?i:г\.(?![ \t]?р\.)|года(?![ \t]+рождения)|г(?![\w.])))?"
+_YEAR_SUFFIX = r"(?:[ \t]?(?i:г\.(?![ \t]?[рp]\.)|года(?![ \t]+рождения)|г(?![\w.])))?"
 _DATE = re.compile(
     r"(?<![\w.,/])(?P<day>[0-3]?\d)[.\/\-](?P<month>[01]?\d)[.\/\-](?P<year>\d{4}|\d{2})"
     r"(?![\d])(?![.,]\d)" + _YEAR_SUFFIX
@@ -324,20 +324,24 @@ _DATE = re.compile(
     r"(?P<wyear>\d{4})(?!\d)" + _YEAR_SUFFIX
     + rf"|(?<![\w])(?i:{_MONTHS_EN})\.?[ \t]+(?P<eday>[0-3]?\d),?[ \t]+(?P<eyear>\d{{4}})(?!\d)"
 )
+# "г.р." (год рождения), also as OCR reads it with Latin look-alikes ("r.p.", "г.p."): on a
+# sideways photo of a summons "14.02.1998 г.р." came out "14.02.1998 r.p." and the date of
+# birth stayed readable.
+_GR = r"[гr]\.[ \t]?[рp]\."
 # Words that make the date next to them a date of birth.
 _BIRTH_BEFORE = re.compile(
     r"(?i:дат\w*\s+рождения|рождени[ея]|д\.\s?р\.|д/р|родил(?:ся|ась)|рожд\.|род\.|"
-    r"г\.\s?р\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|geb\.|né|née|ur\.|"
+    r"[гr]\.\s?[рp]\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|geb\.|né|née|ur\.|"
     r"urodzon\w*|data\s+urodzenia|date\s+de\s+naissance)[^\d]{0,20}$"
 )
-_BIRTH_AFTER = re.compile(r"^[ \t,]*(?i:г\.[ \t]?р\.|года\s+рождения|г\.\s?рожд)")
+_BIRTH_AFTER = re.compile(rf"^[ \t,]*(?i:{_GR}|года\s+рождения|г\.\s?рожд)")
 # A bare year of birth: "1995 г.р.", "1995 года рождения".
 _BIRTH_YEAR = re.compile(
-    r"(?<![\w.,])(?P<year>(?:19|20)\d{2})[ \t]?(?i:г\.[ \t]?р\.|года[ \t]+рождения|г\.[ \t]?рожд)"
+    rf"(?<![\w.,])(?P<year>(?:19|20)\d{{2}})[ \t]?(?i:{_GR}|года[ \t]+рождения|г\.[ \t]?рожд)"
 )
 # "род. 1985", "родился в 1985 году", "г.р. 1985".
 _BIRTH_YEAR_AFTER_WORD = re.compile(
-    r"(?<!\w)(?i:род\.|родил(?:ся|ась)[ \t]+в|г\.[ \t]?р\.)[ \t]*(?P<year>(?:19|20)\d{2})"
+    rf"(?<!\w)(?i:род\.|родил(?:ся|ась)[ \t]+в|{_GR})[ \t]*(?P<year>(?:19|20)\d{{2}})"
     r"(?![\d])(?![.,/]\d)"
 )
 # How far before a date a birth word may stand ("Дата рождения: 12.03.1995" over OCR noise).

@@ -138,6 +138,16 @@ def test_an_address_ocr_misread_inside_its_domain_is_still_an_email() -> None:
         assert not [f for f in detect(plain, use_ner=False) if f.category == "email"], plain
 
 
+def test_a_date_of_birth_is_found_when_ocr_reads_its_mark_with_latin_letters() -> None:
+    """On a sideways photo of a summons Tesseract read "14.02.1998 г.р." as "14.02.1998 r.p.";
+    the date of birth was then an ordinary date, which ru-personal leaves readable."""
+    for text, date in (("Кравчишину, 14.02.1998 r.p., проживающему", "14.02.1998"),
+                       ("Кравчишину, 14.02.1998 г.p., проживающему", "14.02.1998"),
+                       ("Иванов И. И., 1995 r.p.", "1995")):
+        found = [f.text for f in detect(text, use_ner=False) if f.category == "birth-date"]
+        assert found == [date], text
+
+
 def test_strict_preset_also_hides_places_and_dates() -> None:
     found = detect(CRIMINAL_CASE, preset="ru-strict", use_ner=True)
     assert_found(CRIMINAL_CASE, found, "12.09.2023", "date")
