@@ -148,6 +148,12 @@ def test_a_date_of_birth_is_found_when_ocr_reads_its_mark_with_latin_letters() -
         assert found == [date], text
 
 
+def test_an_abbreviated_label_before_a_number_is_no_name() -> None:
+    text = "Контактный телефон: 8 (4822) 34-56-78. Моб. +7 (915) 732-41-08."
+    assert not [f for f in detect(text, use_ner=True) if f.category == "person"]
+    assert [f.category for f in detect(text, use_ner=True)] == ["phone", "phone"]
+
+
 def test_strict_preset_also_hides_places_and_dates() -> None:
     found = detect(CRIMINAL_CASE, preset="ru-strict", use_ner=True)
     assert_found(CRIMINAL_CASE, found, "12.09.2023", "date")
