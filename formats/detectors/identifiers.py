@@ -15,8 +15,9 @@ from papka.formats.detectors import Hit
 
 # Separators OCR and people put inside phone numbers.
 _SEP = r"[ \t\-‐‑–.]"
-# "№", "N", "No." or "номер" between a series and a number.
-_NUMBER_SIGN = r"(?:№|N|No\.?|(?i:номер))"
+# "№", "N", "No." or "номер" between a series and a number; also "№" as OCR reads it ("Ne",
+# "N°", "Nº": a sideways photo gave "военный билет AKNe4512378", and the number stayed).
+_NUMBER_SIGN = r"(?:№|N[eoº°]?\.?|(?i:номер))"
 # A number must not continue a longer run of digits on either side.
 _NO_DIGIT_BEFORE = r"(?<![\d.,/\-–])"
 _NO_DIGIT_AFTER = r"(?![\d])(?![.,]\d)"
@@ -106,12 +107,15 @@ _FOREIGN_AFTER_WORD = re.compile(
     rf"{_PASSPORT_WORD}(?P<number>\d{{2}}[ \t]?{_NUMBER_SIGN}?[ \t]*\d{{7}}){_NO_DIGIT_AFTER}"
 )
 # Military ID (военный билет): two capital Cyrillic letters and 7 digits, "АВ 1234567".
-_MILITARY_ID = re.compile(r"(?<!\w)[А-ЯЁ]{2}[ \t]*(?:№|N)?[ \t]*\d{7}" + _NO_DIGIT_AFTER)
+_MILITARY_ID = re.compile(
+    rf"(?<!\w)[А-ЯЁ]{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*\d{{7}}" + _NO_DIGIT_AFTER
+)
 # After "военный билет" or "удостоверение личности", OCR may read the letters as Latin
 # look-alikes, and an officer's card has 6 or 7 digits.
 _MILITARY_ID_AFTER_WORD = re.compile(
     r"(?<!\w)(?i:военн\w*[ \t\n]+билет\w*|удостоверени\w*[ \t\n]+личности)[^\d\n]{0,30}?"
-    r"(?P<number>(?<!\w)[А-ЯЁABEKMHOPCTXY]{2}[ \t]*(?:№|N)?[ \t]*\d{6,7})" + _NO_DIGIT_AFTER
+    rf"(?P<number>(?<!\w)[А-ЯЁABEKMHOPCTXY]{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*\d{{6,7}})"
+    + _NO_DIGIT_AFTER
 )
 # A serviceman's personal number (личный номер): "АВ-123456", "Ж-123456".
 _PERSONAL_NUMBER = re.compile(

@@ -148,6 +148,17 @@ def test_a_date_of_birth_is_found_when_ocr_reads_its_mark_with_latin_letters() -
         assert found == [date], text
 
 
+def test_a_number_sign_as_ocr_reads_it_still_joins_series_and_number() -> None:
+    """A sideways photo gave "военный билет AKNe4512378" for "АК№4512378": «№» read as
+    "Ne" after Latin look-alikes of the series, and the military ID stayed readable."""
+    for text, category, number in (
+            ("военный билет AKNe4512378 Мать", "military-id", "AKNe4512378"),
+            ("АК N° 4512378", "military-id", "АК N° 4512378"),
+            ("паспорт 28 06 Ne604213", "passport-ru-internal", "28 06 Ne604213")):
+        found = [f.text for f in detect(text, use_ner=False) if f.category == category]
+        assert found == [number], text
+
+
 def test_an_abbreviated_label_before_a_number_is_no_name() -> None:
     text = "Контактный телефон: 8 (4822) 34-56-78. Моб. +7 (915) 732-41-08."
     assert not [f for f in detect(text, use_ner=True) if f.category == "person"]
