@@ -123,10 +123,12 @@ _PERSONAL_NUMBER = re.compile(
     r"(?P<number>[А-ЯЁ]{1,2}[ \t]?-[ \t]?\d{6}|[А-ЯЁ]{1,2}\d{6})" + _NO_DIGIT_AFTER
 )
 # "в/ч 12345", "в / ч 12345", "войсковой части 12345", "ВЧ 12345-А", "п/п 12345"
-# (полевая почта). The number (with its letter suffix) is what identifies the unit.
+# (полевая почта). The number (with its letter suffix) is what identifies the unit. "в/ч" also
+# as OCR reads it: "B/4", "в/4", "B/ч" (a sideways photo gave "B/4 73612", and the unit stayed).
 _MILITARY_UNIT = re.compile(
-    r"(?<!\w)(?i:в[ \t]*/[ \t]*ч|вч|войсков\w*\s+част\w*|п[ \t]*/[ \t]*п|полев\w*\s+почт\w*)"
-    r"[ \t]*(?:№[ \t]*)?[:]?[ \t\n]*"
+    r"(?<!\w)(?i:[вb][ \t]*/[ \t]*[ч4]|вч|войсков\w*\s+част\w*|п[ \t]*/[ \t]*п|"
+    r"полев\w*\s+почт\w*)"
+    rf"[ \t]*(?:{_NUMBER_SIGN}[ \t]*)?[:]?[ \t\n]*"
     r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[А-ЯЁA-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
 )
 

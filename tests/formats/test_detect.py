@@ -159,6 +159,14 @@ def test_a_number_sign_as_ocr_reads_it_still_joins_series_and_number() -> None:
         assert found == [number], text
 
 
+def test_a_unit_number_is_found_when_ocr_reads_v_ch_as_b_4() -> None:
+    """A sideways photo of a military ID gave "B/4 73612" for «в/ч 73612»."""
+    for text in ("2014 г. B/4 73612, полевая почта", "в/4 73612", "B/ч 73612"):
+        found = [f.text for f in detect(text, use_ner=False) if f.category == "military-unit"]
+        assert found == ["73612"], text
+    assert not detect("дробь 3/4 12345", use_ner=False)
+
+
 def test_an_abbreviated_label_before_a_number_is_no_name() -> None:
     text = "Контактный телефон: 8 (4822) 34-56-78. Моб. +7 (915) 732-41-08."
     assert not [f for f in detect(text, use_ner=True) if f.category == "person"]
