@@ -117,6 +117,24 @@ _MILITARY_ID_AFTER_WORD = re.compile(
     rf"(?P<number>(?<!\w)[А-ЯЁABEKMHOPCTXY]{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*\d{{6,7}})"
     + _NO_DIGIT_AFTER
 )
+# The same after the words, when OCR misread its digits: a letter like a digit among them
+# ("З" for 3 or 4, "О" for 0, "б" for 6) and a space inside ("АК№З5 12378" on a sideways
+# photo, where the number stayed readable). Taken when at least five of its six or seven
+# signs are digits (_misread_number).
+_DIGIT_LIKE = "\\dЗзОоOoбIl|"
+_MILITARY_ID_MISREAD = re.compile(
+    r"(?<!\w)(?i:военн\w*[ \t\n]+билет\w*|удостоверени\w*[ \t\n]+личности)[^\d\n]{0,30}?"
+    rf"(?P<number>(?<!\w)[А-ЯЁABEKMHOPCTXY]{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*"
+    rf"[{_DIGIT_LIKE}]{{1,7}}(?:[ \t][{_DIGIT_LIKE}]{{1,6}})?)(?![{_DIGIT_LIKE}\w])"
+)
+
+
+def _misread_number(number: str) -> bool:
+    signs = re.sub(r"^[^\W\d_]{2}[ \t]*(?:№|N[eoº°]?\.?|(?i:номер))?[ \t]*", "", number)
+    signs = signs.replace(" ", "").replace("\t", "")
+    return 6 <= len(signs) <= 7 and sum(ch.isdigit() for ch in signs) >= 5
+
+
 # A serviceman's personal number (личный номер): "АВ-123456", "Ж-123456".
 _PERSONAL_NUMBER = re.compile(
     r"(?<!\w)(?i:личн\w*[ \t]+номер\w*)[ \t:№]*"
@@ -182,6 +200,10 @@ def documents(text: str) -> Iterator[Hit]:
         for match in pattern.finditer(text):
             yield Hit(match.start("number"), match.end("number"), "military-id",
                       "military-id-after-word")
+    for match in _MILITARY_ID_MISREAD.finditer(text):
+        if _misread_number(match["number"]):
+            yield Hit(match.start("number"), match.end("number"), "military-id",
+                      "military-id-misread")
     for match in _MILITARY_UNIT.finditer(text):
         yield Hit(match.start("number"), match.end("number"), "military-unit", "military-unit")
     for match in _MILITARY_UNIT_EN.finditer(text):

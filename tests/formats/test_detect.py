@@ -159,6 +159,17 @@ def test_a_number_sign_as_ocr_reads_it_still_joins_series_and_number() -> None:
         assert found == [number], text
 
 
+def test_a_military_id_whose_digits_ocr_misread_is_still_found_after_its_words() -> None:
+    """A sideways photo gave "военный билет АК№З5 12378" for «АК№4512378»."""
+    for text, number in (("военный билет АК№З5 12378 Мать: Кравчишина", "АК№З5 12378"),
+                         ("военный билет АК 45О2378,", "АК 45О2378")):
+        found = [f.text for f in detect(text, use_ner=False) if f.category == "military-id"]
+        assert found == [number], text
+    # Too few digits among the signs: not taken for a number.
+    for text in ("военный билет АВ 123 выдан 2014", "военный билет АК№ЗЗЗ12 Мать"):
+        assert not [f for f in detect(text, use_ner=False) if f.category == "military-id"]
+
+
 def test_a_unit_number_is_found_when_ocr_reads_v_ch_as_b_4() -> None:
     """A sideways photo of a military ID gave "B/4 73612" for «в/ч 73612»."""
     for text in ("2014 г. B/4 73612, полевая почта", "в/4 73612", "B/ч 73612"):
