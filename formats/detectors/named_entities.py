@@ -26,13 +26,32 @@ _NER_CATEGORIES = {"PER": "person", "LOC": "place"}
 _NER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
+#: Latin capitals OCR puts for their Cyrillic look-alikes, and the Cyrillic letters meant.
+_LOOK_ALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
+#: An initial ("B.") beside a Cyrillic initial ("А. B.", "B. А."), or a word of capitals
+#: mixing the two alphabets ("AНДРЕЙ").
+_LATIN_IN_CYRILLIC = re.compile(
+    r"(?:(?<=\b[А-ЯЁ]\. )|(?<=\b[А-ЯЁ]\.))[ABCEHKMOPTXY](?=\.)|"
+    r"\b[ABCEHKMOPTXY](?=\. ?[А-ЯЁ]\.)|"
+    r"\b(?=[A-ZА-ЯЁ]*[А-ЯЁ])(?=[A-ZА-ЯЁ]*[ABCEHKMOPTXY])[ABCEHKMOPTXYА-ЯЁ]+\b"
+)
+
+
+def with_cyrillic_look_alikes(text: str) -> str:
+    """The text with Latin capitals OCR read for Cyrillic ones put back, letter for letter
+    (offsets unchanged): natasha took «Кравчишину А. В.» for a name, and not the same read
+    "Кравчишину А. B." on a photo, whose name then stayed readable."""
+    return _LATIN_IN_CYRILLIC.sub(lambda m: m.group().translate(_LOOK_ALIKES), text)
+
+
 def named_entities(text: str) -> Iterator[Hit]:
     if not any(ch.isalpha() for ch in text):
         return
     from natasha import Doc
 
     segmenter, tagger = _natasha()
-    doc = Doc(text)
+    # Offsets stay those of the text: the look-alikes are replaced one letter for one.
+    doc = Doc(with_cyrillic_look_alikes(text))
     doc.segment(segmenter)
     doc.tag_ner(tagger)
     for span in doc.spans:

@@ -236,6 +236,26 @@ _NOT_A_NAME = frozenset({
 })
 
 
+# A name written after a kinship label on a form: "Мать: Кравчишина О. Н.", "Отец — Иван
+# Петрович", "Брат: Андрей". Whoever is named there is a relative, the people questioned at
+# home: found without NER, whose reading of a line depends on the lines around it (on a photo
+# it missed "Мать: Кравчишина О. H." read with a Latin initial). Latin look-alikes are allowed
+# in the initials and small letters, as OCR reads them.
+_CYRILLIC_CAP = r"[А-ЯЁ][а-яёaceopxy]+(?:-[А-ЯЁ][а-яёaceopxy]+)?"
+_ANY_INITIALS = r"[А-ЯЁABCEHKMOPTXY]\.(?:[ \t]?[А-ЯЁABCEHKMOPTXY]\.?)?"
+_AFTER_KIN_LABEL = re.compile(
+    r"(?<!\w)(?i:мать|отец|брат|сестра|жена|муж|сын|дочь|супруга?|бабушка|дедушка)"
+    r"[ \t]*[:\-–—][ \t]*"
+    rf"(?P<name>{_CYRILLIC_CAP}(?:[ \t]+{_ANY_INITIALS}|[ \t]+{_CYRILLIC_CAP}"
+    rf"(?:[ \t]+{_CYRILLIC_CAP})?)?)"
+)
+
+
+def after_kinship_labels(text: str) -> Iterator[Hit]:
+    for match in _AFTER_KIN_LABEL.finditer(text):
+        yield Hit(match.start("name"), match.end("name"), "person", "kin-label")
+
+
 def latin_names(text: str) -> Iterator[Hit]:
     """Russian names in Latin letters: a first name with a patronymic ("Anna Petrovna",
     "Ivan Sergeyevich Kuznetsov"), a surname with a Russian ending after a title ("Mrs. Olga

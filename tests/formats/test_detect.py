@@ -170,6 +170,28 @@ def test_a_military_id_whose_digits_ocr_misread_is_still_found_after_its_words()
         assert not [f for f in detect(text, use_ner=False) if f.category == "military-id"]
 
 
+def test_a_name_after_a_kinship_label_is_found_without_ner() -> None:
+    """On a photo natasha missed "Мать: Кравчишина О. H." (a Latin initial, noisy lines
+    around it); whoever a form names after «Мать:» is a relative."""
+    line = "билет АК№4512378 Мать: Кравчишина О. H. SA a a er"
+    for text, name in ((line, "Кравчишина О. H."), ("Мать: Анна", "Анна"),
+                       ("Отец — Иван Петрович Сидоров", "Иван Петрович Сидоров")):
+        found = [f.text for f in detect(text, use_ner=False) if f.category == "person"]
+        assert found == [name], text
+    for text in ("Отец: не указан", "Сын: 2 года"):
+        assert not [f for f in detect(text, use_ner=False) if f.category == "person"], text
+
+
+def test_latin_look_alikes_ocr_puts_in_initials_are_read_as_cyrillic_for_ner() -> None:
+    from papka.formats.detectors.named_entities import with_cyrillic_look_alikes
+
+    text = "Выдана Кравчишину А. B., 1998 г.р.; приложение A. Далее; OFPRA и BBC"
+    turned = with_cyrillic_look_alikes(text)
+    assert len(turned) == len(text)
+    assert "А. В.," in turned  # the second initial, beside a Cyrillic one
+    assert "приложение A. Далее" in turned and "OFPRA и BBC" in turned  # left alone
+
+
 def test_a_unit_number_is_found_when_ocr_reads_v_ch_as_b_4() -> None:
     """A sideways photo of a military ID gave "B/4 73612" for «в/ч 73612»."""
     for text in ("2014 г. B/4 73612, полевая почта", "в/4 73612", "B/ч 73612"):
