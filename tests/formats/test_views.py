@@ -383,3 +383,31 @@ def test_a_relative_with_a_short_name_is_hidden_and_the_words_that_hold_it_stay(
     layer = pdfium.PdfDocument(done.data)[0].get_textpage().get_text_range()
     assert "Данная" in layer and "января" in layer
     assert "Анна" not in layer.split() and "Ян" not in layer.split()
+
+
+@pytest.mark.xfail(strict=True, reason="known: a faint photo on a dark table is read in part "
+                   "and passed (docs/redaction.md, Limits)")
+def test_a_faint_photo_on_a_dark_table_is_redacted_or_refused() -> None:
+    """Faint print (grey 175 on 235), light falling off, a dark table around the sheet: the
+    evened-out view reads nothing (the table defeats Tesseract's threshold), the plain view
+    reads five words and counts as read, so the military ID stays readable and the copy
+    passes. A refusal or a box over the number would both be right."""
+    require_tool("tesseract")
+    lines = ["ВОЕННЫЙ БИЛЕТ", "АВ № 1234567", "Фамилия  ЁЛКИН", "Имя  ДМИТРИЙ",
+             "Дата рождения  7 ноября 1996 г.", "Личный номер  М-345678",
+             "Принят на воинский учёт Псковским районным военным комиссариатом 12 мая 2014 г.",
+             "В/Ч 73612, полевая почта 45087"]
+    sheet = _sheet(ink=175, paper=235, lines=lines, size=(1654, 800))
+    sheet = sheet.rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=90)
+    light = Image.linear_gradient("L").rotate(90).resize(sheet.size).point(
+        lambda v: 140 + v * 115 // 255)
+    photo = ImageChops.multiply(sheet, light).filter(ImageFilter.GaussianBlur(1.4))
+    photo = photo.resize((photo.width * 3 // 4, photo.height * 3 // 4))
+    buffer = io.BytesIO()
+    photo.convert("RGB").save(buffer, format="JPEG", quality=85)
+    plan = plan_redaction(buffer.getvalue(), media.JPEG, preset="ru-personal")
+    if plan.unreadable_pages():
+        return  # refused until the keeper decides: a way forward
+    # The check reads the copy no better than planning read the original, so only the plan
+    # can show whether the number is covered.
+    assert any(box.category == "military-id" for box in plan.boxes())
