@@ -153,10 +153,11 @@ def look(picture: Image.Image) -> PageLook:
                     shaded=not dark and high - low > SHADED)
 
 
-def normalise(picture: Image.Image) -> Image.Image:
+def normalise(picture: Image.Image, *, surround_white: bool = False) -> Image.Image:
     """Dark text on an even white background: inverted if light-on-dark, the background
     estimated by a morphological closing on a reduced copy and divided out, then the
-    contrast stretched."""
+    contrast stretched. surround_white: large dark areas (the table around a photographed
+    sheet) are painted white first (dark_surround)."""
     page = gray(picture)
     reduced = _small(page, 200)
     if ImageStat.Stat(reduced).median[0] < 110:
@@ -171,7 +172,33 @@ def normalise(picture: Image.Image) -> Image.Image:
     flat = ImageMath.lambda_eval(
         lambda names: names["convert"](names["a"] * 255 / (names["b"] + 1), "L"),
         a=page, b=background)
+    if surround_white:
+        surround = dark_surround(flat)
+        if surround is not None:
+            flat.paste(255, mask=surround)
     return ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+
+
+#: A dark area counts as surround (not ink) when it is wider than this share of the page's
+#: shorter side: letters' strokes are far thinner.
+SURROUND_WIDTH = 1 / 50
+
+
+def dark_surround(flat: Image.Image) -> Image.Image | None:
+    """A mask (255) of the large dark areas of an evened-out page, or None when there are
+    none: the table around a photographed sheet. Left in, they take the bottom of the
+    contrast stretch and Tesseract's threshold with them, so that faint grey letters are read
+    as paper (a faint photo on a dark table read five words, and its military ID stayed
+    readable)."""
+    small = _small(flat, 400)
+    dark = small.point(lambda v: 255 if v < 140 else 0)
+    width = max(3, round(min(small.size) * SURROUND_WIDTH) | 1)
+    opened = dark.filter(ImageFilter.MinFilter(width)).filter(ImageFilter.MaxFilter(width))
+    if opened.getbbox() is None:
+        return None
+    # A little wider than found, so the edge between table and paper goes too.
+    grown = opened.filter(ImageFilter.MaxFilter(3))
+    return grown.resize(flat.size, Image.Resampling.NEAREST)
 
 
 def skew(picture: Image.Image) -> float:
@@ -221,11 +248,12 @@ def line_height(evened: Image.Image) -> float:
 
 
 def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: float = 0.0,
-              contrast: bool = False, enlarge_below: int = OCR_MIN_SIDE) -> View:
+              contrast: bool = False, enlarge_below: int = OCR_MIN_SIDE,
+              surround_white: bool = False) -> View:
     """The page turned upright (clockwise quarter turns), straightened by tilt degrees
-    (counter-clockwise tilt of the text, undone here), optionally evened out, and enlarged
-    when small."""
-    page = normalise(picture) if contrast else gray(picture)
+    (counter-clockwise tilt of the text, undone here), optionally evened out (with a dark
+    surround painted white), and enlarged when small."""
+    page = normalise(picture, surround_white=surround_white) if contrast else gray(picture)
     turns: list[_Turn] = []
     if clockwise % 360:
         turned = page.rotate(-clockwise, expand=True)
@@ -337,10 +365,13 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
         out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
         labels.extend(_views_label("contrast", turned, tilt, checks.dark))
 
+        surround = False
+
         def read_turned(turn: int) -> bool:
             """Read the contrast view turned (and straightened); whether it read well."""
             tilt = skew(evened.rotate(-turn, expand=True))
-            view = make_view(picture, name="contrast", clockwise=turn, tilt=tilt, contrast=True)
+            view = make_view(picture, name="contrast", clockwise=turn, tilt=tilt, contrast=True,
+                             surround_white=surround)
             out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
             labels.extend(_views_label("contrast", turn, tilt, checks.dark))
             return reads_well(out.readings[-1][1])
@@ -349,6 +380,14 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
             turned = _orientation(evened)
             if turned:
                 read_turned(turned)
+        if not any(view.name == "contrast" and r.confident_words >= MIN_CONFIDENT_WORDS
+                   for view, r in out.readings) and dark_surround(evened) is not None:
+            # The evened-out views read (almost) nothing and the page lies on something dark:
+            # read it again with the surround painted white (dark_surround), and so every
+            # turn read after it.
+            surround = True
+            labels.append("surround-white")
+            read_turned(turned)
         if not checks.blank and not any(reads_well(r) for _, r in out.readings):
             # Nothing read well, and orientation detection did not say which way is up: on a
             # phone photo taken sideways the letters are often too small and shaded for it

@@ -251,9 +251,20 @@ _AFTER_KIN_LABEL = re.compile(
 )
 
 
+# The fields of a military ID, a passport or a form: "Фамилия  ЁЛКИН", "Имя: Дмитрий",
+# "Отчество СЕРГЕЕВИЧ" (no colon on a military ID). NER missed the three on a sideways photo.
+_AFTER_NAME_FIELD = re.compile(
+    r"(?<!\w)(?i:фамилия|имя|отчество)[ \t]*[:\-–—]?[ \t]+"
+    r"(?P<name>[А-ЯЁ][А-ЯЁа-яё]+(?:-[А-ЯЁ][А-ЯЁа-яё]+)?)(?![\w-])"
+)
+
+
 def after_kinship_labels(text: str) -> Iterator[Hit]:
+    """Names after a kinship label, and after the name fields of a form."""
     for match in _AFTER_KIN_LABEL.finditer(text):
         yield Hit(match.start("name"), match.end("name"), "person", "kin-label")
+    for match in _AFTER_NAME_FIELD.finditer(text):
+        yield Hit(match.start("name"), match.end("name"), "person", "name-field")
 
 
 def latin_names(text: str) -> Iterator[Hit]:

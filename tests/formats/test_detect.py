@@ -178,8 +178,11 @@ def test_a_name_after_a_kinship_label_is_found_without_ner() -> None:
                        ("Отец — Иван Петрович Сидоров", "Иван Петрович Сидоров")):
         found = [f.text for f in detect(text, use_ner=False) if f.category == "person"]
         assert found == [name], text
-    for text in ("Отец: не указан", "Сын: 2 года"):
+    for text in ("Отец: не указан", "Сын: 2 года", "имя файла: отчет"):
         assert not [f for f in detect(text, use_ner=False) if f.category == "person"], text
+    fields = "Фамилия  ЁЛКИН\nИмя  ДМИТРИЙ\nОтчество  СЕРГЕЕВИЧ"
+    assert [f.text for f in detect(fields, use_ner=False) if f.category == "person"] == [
+        "ЁЛКИН", "ДМИТРИЙ", "СЕРГЕЕВИЧ"]
 
 
 def test_latin_look_alikes_ocr_puts_in_initials_are_read_as_cyrillic_for_ner() -> None:
