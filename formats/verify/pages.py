@@ -61,17 +61,18 @@ class PageRead:
     read_well: bool = False
 
 
-def _evened(page: Image.Image) -> Image.Image:
+def _evened(page: Image.Image, surround_white: bool = False) -> Image.Image:
     """The page evened out for reading (papka.formats.views.normalise: inverted if dark,
     shading divided out, contrast stretched), after the boxes already burned in are taken
-    out of the way: large solid black areas would count as text and spoil the stretch."""
+    out of the way: large solid black areas would count as text and spoil the stretch.
+    surround_white: a dark table around the sheet is painted white too (normalise's)."""
     from PIL import ImageChops, ImageFilter
 
     from papka.formats.views import normalise
 
     solid = opened(page.point(lambda v: 255 if v <= 8 else 0))
     if solid.getbbox() is None:
-        return normalise(page)
+        return normalise(page, surround_white=surround_white)
     # Grow the paper around each box into it (thin strokes, text, are not touched), so the
     # shading estimate sees paper there.
     step = max(1, min(page.size) // 100)
@@ -87,7 +88,7 @@ def _evened(page: Image.Image) -> Image.Image:
     small.paste(255, mask=hole)
     filled = page.copy()
     filled.paste(small.resize(page.size, Image.Resampling.BILINEAR), mask=solid)
-    flat = normalise(filled)
+    flat = normalise(filled, surround_white=surround_white)
     # Shown black again, as burned: Tesseract's page layout takes plain white or textured
     # blocks worse than the black boxes it meets on every redacted page.
     flat.paste(0, mask=solid)
@@ -240,6 +241,16 @@ def read_page(picture: Image.Image, dpi: int, unit: float, expect: int = 0) -> P
     for turn in (*SIDEWAYS_TURNS, 180):
         if short() and turn not in turns_read:
             read(turn)
+    # Still short: faint print on a dark table, whose surround takes the contrast stretch
+    # and Tesseract's threshold below the letters; read evened out with it painted white,
+    # each turn in turn (planning does the same when its views read nothing).
+    white: list[Image.Image] = []
+    for turn in (0, *SIDEWAYS_TURNS, 180):
+        if short():
+            white = white or [_evened(page, surround_white=True)]
+            view = make_view(white[0], name="evened", clockwise=turn,
+                             enlarge_below=READ_ENLARGE_BELOW)
+            views.append(_words(view, dpi, unit)[0])
     # The first of the views with the most confident words (Python's max keeps the first).
     best = max(views, key=lambda reading: reading.confident_words)
     return PageRead([(reading.words, reading.boxes) for reading in views], tuple(best.placed),

@@ -127,3 +127,16 @@ def test_the_check_reads_every_view_before_it_counts_a_page_as_unread() -> None:
     assert short.failures == [UNREAD] and short.leaks[0].page == 0
     assert verify(_page(), media.PNG, [], ocr=True,
                   expect_words=[plain.confident_words]).ok
+
+
+def test_the_check_paints_a_dark_table_white_when_it_falls_short() -> None:
+    """Faint print on a dark table: the check's usual views read six words; asked for twenty,
+    it reads the page again with the surround painted white."""
+    require_tool("tesseract")
+    from tests.formats.test_views import faint_photo_on_a_dark_table
+
+    photo = faint_photo_on_a_dark_table()
+    usual = check_pages.read_page(photo, 300, 1.0)
+    assert usual.confident_words < 20
+    wanting = check_pages.read_page(photo, 300, 1.0, expect=20)
+    assert wanting.confident_words >= 20

@@ -385,27 +385,33 @@ def test_a_relative_with_a_short_name_is_hidden_and_the_words_that_hold_it_stay(
     assert "Анна" not in layer.split() and "Ян" not in layer.split()
 
 
-def test_a_faint_photo_on_a_dark_table_is_redacted_or_refused() -> None:
-    """Faint print (grey 175 on 235), light falling off, a dark table around the sheet: the
-    evened-out view read nothing (the table took Tesseract's threshold below the letters),
-    the plain view read five words and counted as read, so the military ID stayed readable
-    and the copy passed. Now the surround is painted white and the page read again."""
-    require_tool("tesseract")
-    lines = ["ВОЕННЫЙ БИЛЕТ", "АВ № 1234567", "Фамилия  ЁЛКИН", "Имя  ДМИТРИЙ",
-             "Дата рождения  7 ноября 1996 г.", "Личный номер  М-345678",
-             "Принят на воинский учёт Псковским районным военным комиссариатом 12 мая 2014 г.",
-             "В/Ч 73612, полевая почта 45087"]
-    sheet = _sheet(ink=175, paper=235, lines=lines, size=(1654, 800))
+FAINT_ID_LINES = ["ВОЕННЫЙ БИЛЕТ", "АВ № 1234567", "Фамилия  ЁЛКИН", "Имя  ДМИТРИЙ",
+                  "Дата рождения  7 ноября 1996 г.", "Личный номер  М-345678",
+                  "Принят на воинский учёт Псковским районным военным комиссариатом 12 мая "
+                  "2014 г.", "В/Ч 73612, полевая почта 45087"]
+
+
+def faint_photo_on_a_dark_table() -> Image.Image:
+    """Faint print (grey 175 on 235), tilted, light falling off, a dark table around it."""
+    sheet = _sheet(ink=175, paper=235, lines=FAINT_ID_LINES, size=(1654, 800))
     sheet = sheet.rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=90)
     light = Image.linear_gradient("L").rotate(90).resize(sheet.size).point(
         lambda v: 140 + v * 115 // 255)
     photo = ImageChops.multiply(sheet, light).filter(ImageFilter.GaussianBlur(1.4))
-    photo = photo.resize((photo.width * 3 // 4, photo.height * 3 // 4))
+    return photo.resize((photo.width * 3 // 4, photo.height * 3 // 4))
+
+
+def test_a_faint_photo_on_a_dark_table_is_redacted_or_refused() -> None:
+    """The evened-out view read nothing (the table took Tesseract's threshold below the
+    letters), the plain view read five words and counted as read, so the military ID stayed
+    readable and the copy passed. Now the surround is painted white and the page read again."""
+    require_tool("tesseract")
     buffer = io.BytesIO()
-    photo.convert("RGB").save(buffer, format="JPEG", quality=85)
+    faint_photo_on_a_dark_table().convert("RGB").save(buffer, format="JPEG", quality=85)
     plan = plan_redaction(buffer.getvalue(), media.JPEG, preset="ru-personal")
     # The check reads the copy no better than planning read the original, so only the plan
     # can show whether the number is covered.
     assert "surround-white" in plan.readings[0].views
     assert {"military-id", "military-unit", "birth-date"} <= {box.category
                                                              for box in plan.boxes()}
+    redact_as_planned(buffer.getvalue(), media.JPEG, plan)
