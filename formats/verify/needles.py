@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 _ENCODINGS = ("utf-8", "utf-16-be", "utf-16-le", "cp1251", "koi8-r")
 _IGNORED = re.compile(r"[\s\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
@@ -255,39 +255,37 @@ def _name_escape(raw: bytes) -> bytes:
     return bytes(out)
 
 
+def _encoded(secret: str) -> Iterator[tuple[bytes, str]]:
+    """The secret in every casing, with ё and е, in every encoding it can be written in."""
+    variants = {secret, secret.lower(), secret.upper(), secret.title(), secret.capitalize()}
+    variants |= {v.replace("ё", "е").replace("Ё", "Е") for v in variants}
+    for variant in variants:
+        for encoding in _ENCODINGS:
+            try:
+                yield variant.encode(encoding), encoding
+            except UnicodeEncodeError:
+                continue
+
+
 def _word_byte_forms(secret: str) -> set[tuple[bytes, str, str | None]]:
     """A short secret's bytes in every encoding, raw and as hex in either case (its PDF
     string escapes are matched by undoing them in the data; its name escapes, PDF names,
     hold no words)."""
-    variants = {secret, secret.lower(), secret.upper(), secret.title(), secret.capitalize()}
-    variants |= {v.replace("ё", "е").replace("Ё", "Е") for v in variants}
     forms: set[tuple[bytes, str, str | None]] = set()
-    for variant in variants:
-        for encoding in _ENCODINGS:
-            try:
-                raw = variant.encode(encoding)
-            except UnicodeEncodeError:
-                continue
-            for form, hexed in ((raw, None), (raw.hex().encode(), "lower"),
-                                (raw.hex().upper().encode(), "upper")):
-                if len(form) >= MIN_NEEDLE_BYTES:
-                    forms.add((form, encoding, hexed))
+    for raw, encoding in _encoded(secret):
+        for form, hexed in ((raw, None), (raw.hex().encode(), "lower"),
+                            (raw.hex().upper().encode(), "upper")):
+            if len(form) >= MIN_NEEDLE_BYTES:
+                forms.add((form, encoding, hexed))
     return forms
 
 
 def _byte_forms(secret: str) -> set[bytes]:
-    variants = {secret, secret.lower(), secret.upper(), secret.title(), secret.capitalize()}
-    variants |= {v.replace("ё", "е").replace("Ё", "Е") for v in variants}
     forms: set[bytes] = set()
-    for variant in variants:
-        for encoding in _ENCODINGS:
-            try:
-                raw = variant.encode(encoding)
-            except UnicodeEncodeError:
-                continue
-            hexed = raw.hex()
-            for form in (raw, hexed.encode(), hexed.upper().encode(), _pdf_escape(raw),
-                         _name_escape(raw)):
-                if len(form) >= MIN_NEEDLE_BYTES:
-                    forms.add(form)
+    for raw, _encoding in _encoded(secret):
+        hexed = raw.hex()
+        for form in (raw, hexed.encode(), hexed.upper().encode(), _pdf_escape(raw),
+                     _name_escape(raw)):
+            if len(form) >= MIN_NEEDLE_BYTES:
+                forms.add(form)
     return forms

@@ -315,20 +315,26 @@ def test_a_refusal_names_each_place_once(capsys: pytest.CaptureFixture[str]) -> 
     assert len(lines) == 2 and refusal.exit_code == 1
 
 
-def test_a_page_the_check_could_not_read_is_named_with_the_choices(
-        decoy_only: Papka, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The check read far less of a page than planning did: nothing is stored, the page is
-    named in the keeper's language, and --unreadable settles it."""
+def _letter_the_check_cannot_read_enough_of(papka: Papka, workdir: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> str:
+    """A letter stored, and the check asked to read more of it than any reading holds (as if
+    planning had read a million words outside the boxes)."""
     from tests.conftest import require_tool
     from tests.formats.test_views import _png, _sheet
 
     require_tool("tesseract")
     path = workdir / "letter.png"
     path.write_bytes(_png(_sheet()))
-    added = decoy_only("--json", "add", str(path), passphrases=[DECOY])
-    doc = json.loads(added.stdout)["added"][0]["id"]
-    # As if planning had read a million words outside the boxes: no reading is enough.
+    added = papka("--json", "add", str(path), passphrases=[DECOY])
     monkeypatch.setattr("papka.formats.redaction.expected_words", lambda plan: [10**6])
+    return str(json.loads(added.stdout)["added"][0]["id"])
+
+
+def test_a_page_the_check_could_not_read_is_named_with_the_choices(
+        decoy_only: Papka, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check read far less of a page than planning did: nothing is stored, the page is
+    named in the keeper's language, and --unreadable settles it."""
+    doc = _letter_the_check_cannot_read_enough_of(decoy_only, workdir, monkeypatch)
     refused = decoy_only("redact", doc, passphrases=[DECOY], env={"LANGUAGE": "ru"})
     assert refused.exit_code == 1, refused.output
     stderr = " ".join(refused.stderr.split())
@@ -344,15 +350,7 @@ def test_a_page_the_check_could_not_read_is_named_with_the_choices(
 
 def test_an_export_names_the_way_forward_when_the_check_could_not_read_a_page(
         decoy_only: Papka, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.conftest import require_tool
-    from tests.formats.test_views import _png, _sheet
-
-    require_tool("tesseract")
-    path = workdir / "letter.png"
-    path.write_bytes(_png(_sheet()))
-    added = decoy_only("--json", "add", str(path), passphrases=[DECOY])
-    doc = json.loads(added.stdout)["added"][0]["id"]
-    monkeypatch.setattr("papka.formats.redaction.expected_words", lambda plan: [10**6])
+    doc = _letter_the_check_cannot_read_enough_of(decoy_only, workdir, monkeypatch)
     bundle = workdir / "embassy.zip"
     refused = decoy_only("export", "--select", doc, "--profile", "embassy", "--plain",
                          "-o", str(bundle), passphrases=[DECOY], env={"LANGUAGE": "ru"})
