@@ -407,6 +407,11 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
     if poor_plain and len(out.readings) > 1 and _runs_down(out.readings[0][1]) and any(
             reads_well(r) and not _runs_down(r) for _, r in out.readings[1:]):
         del out.readings[0]  # read upright since: the sideways reading's boxes are dropped
+    if any(reads_well(r) and not _runs_down(r) for _, r in out.readings):
+        # A view that read the page's lines running down it (a sideways page before it was
+        # turned) reads garbage, whose word boxes span whole columns: natasha took such
+        # garbage on a sideways photo for a name, and its box covered most of the page.
+        out.readings = [(view, r) for view, r in out.readings if not _garbage_down(r)]
     best = max((r for _, r in out.readings), key=lambda r: (reads_well(r), r.confident_words))
     if any(reads_well(r) for _, r in out.readings):
         status: Status = "read"
@@ -430,6 +435,14 @@ def _runs_down(read: ocr_engine.OcrPage) -> bool:
     words = [w for w in read.words
              if w.confidence >= ocr_engine.CONFIDENT and len(w.text) >= 3]
     return bool(words) and sum(w.height > w.width for w in words) > 0.6 * len(words)
+
+
+def _garbage_down(read: ocr_engine.OcrPage) -> bool:
+    """Most words of three or more letters, whatever their confidence, are taller than wide,
+    and the reading is poor: lines running down the picture, read as garbage."""
+    words = [w for w in read.words if len(w.text) >= 3]
+    return (not reads_well(read) and bool(words)
+            and sum(w.height > w.width for w in words) > 0.6 * len(words))
 
 
 def _letter_height(read: ocr_engine.OcrPage) -> float:

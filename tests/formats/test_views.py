@@ -415,3 +415,31 @@ def test_a_faint_photo_on_a_dark_table_is_redacted_or_refused() -> None:
     assert {"military-id", "military-unit", "birth-date"} <= {box.category
                                                              for box in plan.boxes()}
     redact_as_planned(buffer.getvalue(), media.JPEG, plan)
+
+
+def test_a_reading_of_lines_running_down_the_page_boxes_nothing() -> None:
+    """On a sideways photo the unturned view read the lines running down the page as garbage,
+    natasha took some of it for a name, and its box covered most of the page."""
+    require_tool("tesseract")
+    import textwrap
+
+    from tests.formats.test_detect import SUMMONS
+
+    lines = [row for paragraph in SUMMONS.split("\n")
+             for row in (textwrap.wrap(paragraph, 80) or [""])]
+    sheet = Image.new("L", (1654, max(600, 120 + 45 * len(lines))), 235)
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.truetype(str(fonts.REGULAR), 30)
+    for number, line in enumerate(lines):
+        draw.text((80, 60 + number * 45), line, font=font, fill=175)
+    sheet = sheet.rotate(-4, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=90)
+    light = Image.linear_gradient("L").rotate(90).resize(sheet.size).point(
+        lambda v: 140 + v * 115 // 255)
+    photo = ImageChops.multiply(sheet, light).filter(ImageFilter.GaussianBlur(1.4))
+    photo = photo.resize((photo.width * 3 // 4, photo.height * 3 // 4)).rotate(90, expand=True)
+    buffer = io.BytesIO()
+    photo.convert("RGB").save(buffer, format="JPEG", quality=85)
+    plan = plan_redaction(buffer.getvalue(), media.JPEG, preset="ru-personal")
+    sheet_area = plan.pages[0].width * plan.pages[0].height
+    assert plan.boxes() and all(box.width * box.height < 0.2 * sheet_area
+                                for box in plan.boxes())
