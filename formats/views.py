@@ -429,20 +429,18 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
 SIDEWAYS_TURNS = (90, 270)
 
 
-def _runs_down(read: ocr_engine.OcrPage) -> bool:
-    """Most confident words of three or more letters are taller than wide: the text runs up
+def _runs_down(read: ocr_engine.OcrPage, *, confident_only: bool = True) -> bool:
+    """Most (confident) words of three or more letters are taller than wide: the text runs up
     or down the picture."""
-    words = [w for w in read.words
-             if w.confidence >= ocr_engine.CONFIDENT and len(w.text) >= 3]
+    words = [w for w in read.words if len(w.text) >= 3
+             and (not confident_only or w.confidence >= ocr_engine.CONFIDENT)]
     return bool(words) and sum(w.height > w.width for w in words) > 0.6 * len(words)
 
 
 def _garbage_down(read: ocr_engine.OcrPage) -> bool:
-    """Most words of three or more letters, whatever their confidence, are taller than wide,
-    and the reading is poor: lines running down the picture, read as garbage."""
-    words = [w for w in read.words if len(w.text) >= 3]
-    return (not reads_well(read) and bool(words)
-            and sum(w.height > w.width for w in words) > 0.6 * len(words))
+    """A poor reading whose words, whatever their confidence, run down the picture: its lines
+    read as garbage."""
+    return not reads_well(read) and _runs_down(read, confident_only=False)
 
 
 def _letter_height(read: ocr_engine.OcrPage) -> float:

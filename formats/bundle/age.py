@@ -564,11 +564,9 @@ def _decrypt_with_passphrase(header: Header, data: bytes, passphrase: str,
         raise CannotDecryptError() from None
     mac_line = header.raw.rindex(b"\n--- ") + 1
     expected = _unpadded_b64(header.raw[mac_line + 4 : -1], length=32)
-    mac = hmac.new(_hkdf(file_key, b"", b"header"), header.raw[: mac_line + 3],
-                   hashlib.sha256).digest()
-    if not hmac.compare_digest(mac, expected):
+    if not hmac.compare_digest(header_mac(file_key, header.raw[: mac_line + 3]), expected):
         raise HeaderError("The bundle's encryption header does not verify.")
-    cipher = ChaCha20Poly1305(_hkdf(file_key, data[:16], b"payload"))
+    cipher = ChaCha20Poly1305(payload_key(file_key, data[:16]))
     payload = memoryview(data)[16:]
     counter, offset = 0, 0
     while True:
@@ -589,11 +587,21 @@ def _decrypt_with_passphrase(header: Header, data: bytes, passphrase: str,
         counter += 1
 
 
-def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
+def hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
+    """HKDF-SHA-256 to 32 bytes, as every age key is derived (C2SP age)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(secret)
+
+
+def header_mac(file_key: bytes, head: bytes) -> bytes:
+    """The header's MAC over everything up to and including "---"."""
+    return hmac.new(hkdf(file_key, b"", b"header"), head, hashlib.sha256).digest()
+
+
+def payload_key(file_key: bytes, nonce: bytes) -> bytes:
+    return hkdf(file_key, nonce, b"payload")
 
 
 def _decrypt_failure(text: str) -> Exception:

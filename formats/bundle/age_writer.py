@@ -11,7 +11,6 @@ passphrases go through pyrage. The reasoning is in docs/FORMAT.md, "Bundles".
 from __future__ import annotations
 
 import base64
-import hmac
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -19,12 +18,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 import pyrage
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from papka.formats.bundle.age import PASSPHRASE_BUNDLE_LIMIT, VERSION_LINE, Recipient
+from papka.formats.bundle.age import (
+    PASSPHRASE_BUNDLE_LIMIT,
+    VERSION_LINE,
+    Recipient,
+    header_mac,
+    hkdf,
+    payload_key,
+)
 from papka.formats.bundle.errors import BundleStorageError, BundleUsageError, LimitExceededError
 
 # --- encryption ---------------------------------------------------------------------------------
@@ -133,10 +137,6 @@ _BATCH = STREAM_CHUNK * _BATCH_CHUNKS
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 
-def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(secret)
-
-
 def _b64(data: bytes) -> bytes:
     return base64.b64encode(data).rstrip(b"=")
 
@@ -175,7 +175,7 @@ def x25519_stanza(recipient: bytes, file_key: bytes,
     share = ephemeral.public_key().public_bytes_raw()
     # cryptography refuses an all-zero shared secret (a low-order key), as the spec requires.
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient))
-    wrap_key = _hkdf(shared, share + recipient, b"age-encryption.org/v1/X25519")
+    wrap_key = hkdf(shared, share + recipient, b"age-encryption.org/v1/X25519")
     body = ChaCha20Poly1305(wrap_key).encrypt(bytes(12), file_key, None)
     return b"-> X25519 " + _b64(share) + b"\n" + _b64(body) + b"\n"
 
@@ -183,12 +183,7 @@ def x25519_stanza(recipient: bytes, file_key: bytes,
 def header_with_mac(stanzas: Sequence[bytes], file_key: bytes) -> bytes:
     """The header: version line, stanzas, and the MAC line over everything before its space."""
     head = VERSION_LINE + b"\n" + b"".join(stanzas) + b"---"
-    mac = hmac.new(_hkdf(file_key, b"", b"header"), head, "sha256").digest()
-    return head + b" " + _b64(mac) + b"\n"
-
-
-def payload_key(file_key: bytes, nonce: bytes) -> bytes:
-    return _hkdf(file_key, nonce, b"payload")
+    return head + b" " + _b64(header_mac(file_key, head)) + b"\n"
 
 
 def seal_chunks(cipher: ChaCha20Poly1305, data: memoryview, first: int, final: bool) -> bytearray:

@@ -27,16 +27,18 @@ _LETTER = r"[^\W\d_]"
 _LETTERS = re.compile(_LETTER + "+")
 
 
+def _case_folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+
+
 def fold(text: str) -> str:
     """Case, ё/е, compatibility forms and all spacing folded away."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
-    return _IGNORED.sub("", text)
+    return _IGNORED.sub("", _case_folded(text))
 
 
 def fold_words(text: str) -> str:
     """As fold, but each run of spacing kept as one space, so words can be told apart."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
-    return _SPACING.sub(" ", _INVISIBLE.sub("", text))
+    return _SPACING.sub(" ", _INVISIBLE.sub("", _case_folded(text)))
 
 
 def _word_pattern(folded: str) -> re.Pattern[str]:
@@ -169,25 +171,23 @@ class Needles:
             forms = [blob, _unescape_pdf(blob)] if escapes and b"\\" in blob else [blob]
             if any(needle in form for form in forms for needle in self.raw):
                 return True
-            if self.raw_words and _word_in_bytes(blob, self.raw_words):
+            if any(_word_in_bytes(form, self.raw_words) for form in forms):
                 return True
         return False
 
 
-def _word_in_bytes(blob: bytes, forms: set[tuple[bytes, str, str | None]]) -> bool:
+def _word_in_bytes(data: bytes, forms: set[tuple[bytes, str, str | None]]) -> bool:
     """A short secret's byte form found where its text starts a word (as in_text decides
-    for text), in the blob or in it with PDF string escapes undone."""
-    blobs = [blob, _unescape_pdf(blob)] if b"\\" in blob else [blob]
-    for data in blobs:
-        for needle, encoding, hexed in forms:
-            start = data.find(needle)
-            while start >= 0:
-                before, after = _around(data, start, start + len(needle), encoding, hexed)
-                ending = _LETTERS.match(after)
-                if not (before[-1:].isalpha()
-                        or (ending is not None and ending.end() > SHORT_ENDING)):
-                    return True
-                start = data.find(needle, start + 1)
+    for text)."""
+    for needle, encoding, hexed in forms:
+        start = data.find(needle)
+        while start >= 0:
+            before, after = _around(data, start, start + len(needle), encoding, hexed)
+            ending = _LETTERS.match(after)
+            if not (before[-1:].isalpha()
+                    or (ending is not None and ending.end() > SHORT_ENDING)):
+                return True
+            start = data.find(needle, start + 1)
     return False
 
 

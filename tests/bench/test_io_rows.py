@@ -11,6 +11,7 @@ import pytest
 
 from bench import __main__ as results
 from bench import vault as bench
+from tests.conftest import unavailable
 
 
 def side(seconds: float) -> dict[str, Any]:
@@ -107,8 +108,9 @@ def test_rounds_alternate_and_the_warm_up_stays_out_of_the_figures(
 
 
 def test_a_row_goes_to_ram_when_it_fits_and_its_folder_is_removed(tmp_path: Path) -> None:
-    if bench.memory_fs_refusal(1) is not None:
-        pytest.skip(f"no room on {bench.MEMORY_FS} here")
+    refusal = bench.memory_fs_refusal(1)
+    if refusal is not None:
+        unavailable(f"no room in RAM for the benchmark's rows here: {refusal}")
     places = bench.IoPlaces(tmp_path, "auto")
     try:
         folder, where = places.for_row(1)
