@@ -16,12 +16,13 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw
 
 from papka import media
 from papka.formats import image, mixed_page, pdf
 from papka.formats import ocr as ocr_engine
 from papka.formats.plan import Box, PagePlan, RedactionPlan
+from papka.formats.rank_filters import min_filter
 from papka.formats.redaction import (
     FRAME_DPI,
     TEXT_TYPES,
@@ -172,7 +173,7 @@ def bilevel_loss(gray: Image.Image) -> tuple[Image.Image, float] | None:
     # (judged in 4-pixel cells, a cell next to one with ink counting as edge: a pixel filter
     # at full size would cost more than the rest of the page's encoding).
     faint_line = paper - FAINT_LEVELS
-    far_from_ink = black.reduce(_CELL).filter(ImageFilter.MinFilter(3)).point(
+    far_from_ink = min_filter(black.reduce(_CELL), 3).point(
         [255 if v == 255 else 0 for v in range(256)])
     faint = ImageChops.darker(
         gray.point([255 if level < v < faint_line else 0 for v in range(256)]).reduce(_CELL),

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
+from papka.formats.rank_filters import max_filter
+
 __all__ = ["BACKGROUND_QUALITY", "BACKGROUND_REDUCTION", "MixedPage", "background_jpeg",
            "compose", "lost_share", "readable", "split_page"]
 
@@ -99,7 +101,7 @@ def _ink(picture: Image.Image, black: Image.Image) -> Image.Image:
     grey = _grey(picture)
     # The surroundings: the lightest tone near each pixel, judged on a reduced copy (a letter's
     # strokes are thinner than the window, so the window reaches paper).
-    around = grey.reduce(_INK_REDUCTION).filter(ImageFilter.MaxFilter(_INK_WINDOW)).resize(
+    around = max_filter(grey.reduce(_INK_REDUCTION), _INK_WINDOW).resize(
         grey.size, Image.Resampling.BILINEAR)
     # Smoothed over 3 pixels, so grain in a photograph does not count as ink.
     smooth = grey.filter(ImageFilter.BoxBlur(1))
@@ -114,7 +116,7 @@ def _fill(small: Image.Image, hole: Image.Image) -> Image.Image:
     """The holes (255 in ``hole``) filled from their surroundings, on a copy: each hole pixel
     takes the lightest tone near it (the holes are dark marks, so that is the paper or picture
     around them), judged on a copy reduced _FILL_REDUCTION times over 3 of its pixels."""
-    reduced = small.reduce(_FILL_REDUCTION).filter(ImageFilter.MaxFilter(3))
+    reduced = max_filter(small.reduce(_FILL_REDUCTION), 3)
     filled = small.copy()
     filled.paste(reduced.resize(small.size, Image.Resampling.BILINEAR), mask=hole)
     return filled

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, ImageOps, ImageStat
 
 from papka.formats import ocr as ocr_engine
+from papka.formats.rank_filters import max_filter, median_3x3, min_filter
 from papka.formats.reading import PageReading, Status
 
 #: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
@@ -145,7 +146,7 @@ def look(picture: Image.Image) -> PageLook:
     ink = sum(flat.histogram()[:100]) / max(1, flat.width * flat.height)
     # The paper's own brightness across the page (text taken out by maximum filters):
     # light falling off to one side, a shadow.
-    paper = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.MaxFilter(7))
+    paper = max_filter(max_filter(small, 7), 7)
     paper = paper.reduce(max(1, min(paper.size) // 20))
     low, high = (float(v) for v in ImageStat.Stat(paper).extrema[0])
     dark = median < 110
@@ -162,11 +163,11 @@ def normalise(picture: Image.Image, *, surround_white: bool = False) -> Image.Im
     reduced = _small(page, 200)
     if ImageStat.Stat(reduced).median[0] < 110:
         page = ImageOps.invert(page)
-    page = page.filter(ImageFilter.MedianFilter(3))
+    page = median_3x3(page)
     step = max(1, min(page.size) // 64)
     small = page.reduce(step) if step > 1 else page
     # MaxFilter removes dark strokes narrower than the window: what stays is the paper.
-    background = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.MaxFilter(5))
+    background = max_filter(max_filter(small, 5), 5)
     background = background.filter(ImageFilter.GaussianBlur(3)).resize(
         page.size, Image.Resampling.BILINEAR)
     flat = ImageMath.lambda_eval(
@@ -193,11 +194,11 @@ def dark_surround(flat: Image.Image) -> Image.Image | None:
     small = _small(flat, 400)
     dark = small.point(lambda v: 255 if v < 140 else 0)
     width = max(3, round(min(small.size) * SURROUND_WIDTH) | 1)
-    opened = dark.filter(ImageFilter.MinFilter(width)).filter(ImageFilter.MaxFilter(width))
+    opened = max_filter(min_filter(dark, width), width)
     if opened.getbbox() is None:
         return None
     # A little wider than found, so the edge between table and paper goes too.
-    grown = opened.filter(ImageFilter.MaxFilter(3))
+    grown = max_filter(opened, 3)
     return grown.resize(flat.size, Image.Resampling.NEAREST)
 
 

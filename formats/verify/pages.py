@@ -66,8 +66,9 @@ def _evened(page: Image.Image, surround_white: bool = False) -> Image.Image:
     shading divided out, contrast stretched), after the boxes already burned in are taken
     out of the way: large solid black areas would count as text and spoil the stretch.
     surround_white: a dark table around the sheet is painted white too (normalise's)."""
-    from PIL import ImageChops, ImageFilter
+    from PIL import ImageChops
 
+    from papka.formats.rank_filters import max_filter, min_filter
     from papka.formats.views import normalise
 
     solid = opened(page.point(lambda v: 255 if v <= 8 else 0))
@@ -81,8 +82,8 @@ def _evened(page: Image.Image, surround_white: bool = False) -> Image.Image:
     for _ in range(100):
         if hole.getbbox() is None:
             break
-        grown = small.filter(ImageFilter.MaxFilter(3))
-        edge = ImageChops.subtract(hole, hole.filter(ImageFilter.MinFilter(3)))
+        grown = max_filter(small, 3)
+        edge = ImageChops.subtract(hole, min_filter(hole, 3))
         small.paste(grown, mask=edge)
         hole = ImageChops.subtract(hole, edge)
     small.paste(255, mask=hole)

@@ -113,7 +113,8 @@ VERIFIER = Path(__file__).resolve().parents[2] / "formats" / "verify"
 #: planning (docs/redaction.md, section 5), never the planner, the plan or the burner.
 SHARED = {"papka", "papka.errors", "papka.formats", "papka.formats.limits", "papka.media",
           "papka.formats.ocr", "papka.formats.image", "papka.formats.views",
-          "papka.formats.pdf", "papka.formats.docx", "papka.formats.email"}
+          "papka.formats.pdf", "papka.formats.docx", "papka.formats.email",
+          "papka.formats.rank_filters"}
 
 
 def _papka_imports(path: Path) -> set[str]:
@@ -159,7 +160,8 @@ def test_loading_the_whole_verifier_loads_no_planner_or_burner() -> None:
                "papka.formats.text_redaction"}
     assert loaded & workers == set()
     assert {name for name in added if name.startswith("papka.")} <= (
-        {f"papka.formats.{name}" for name in ("ocr", "image", "views", "pdf", "docx", "email")}
+        {f"papka.formats.{name}" for name in ("ocr", "image", "views", "pdf", "docx", "email",
+                                              "rank_filters")}
         | {name for name in added if name.startswith("papka.formats.verify.")})
 
 
