@@ -65,6 +65,13 @@ _VIEW_NAMES = {
 def _reading_text(reading: PageReading) -> str:
     """One line per page: how much was read, and how papka had to look at it."""
     page = reading.page + 1
+    if reading.too_small:
+        from papka.formats.reading import SMALLEST_LETTERS
+
+        return _("page {page}: its letters are too small to read reliably (about {width:g} "
+                 "pixels wide, papka needs {least:g}) — check it yourself, or use a larger "
+                 "photo").format(page=page, width=reading.letter_width,
+                                 least=SMALLEST_LETTERS)
     if reading.status == "unreadable":
         return _("page {page}: could not be read — check it yourself").format(page=page)
     if reading.status == "not-read":
@@ -114,7 +121,8 @@ def _boxes(plan: RedactionPlan, *, values: bool) -> list[dict[str, Any]]:
 
 def _readings(plan: RedactionPlan) -> list[dict[str, Any]]:
     return [{"page": r.page + 1, "status": r.status, "words": r.words,
-             "confident_words": r.confident_words, "views": list(r.views), "turned": r.turned}
+             "confident_words": r.confident_words, "views": list(r.views), "turned": r.turned,
+             "letter_width": r.letter_width}
             for r in plan.readings]
 
 

@@ -180,6 +180,31 @@ def render_page(page: pdfium.PdfPage, dpi: float) -> Image.Image:
     return image.convert("RGB")
 
 
+def picture_scale(page: pdfium.PdfPage, dpi: float) -> float:
+    """Pixels of the page's own picture behind each pixel of the page rendered at `dpi`: below
+    1 when the picture covering most of the page (a photo or scan placed on it) has fewer
+    pixels than the rendering, which then only enlarges them; 1.0 when no picture covers half
+    the page or the pictures are finer than the rendering. OCR's reliability follows the
+    picture's own pixels (papka.formats.views.MIN_LETTER_WIDTH)."""
+    width, height = page.get_size()
+    page_area = float(width) * float(height)
+    scale = 1.0
+    try:
+        for picture in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=8):
+            left, bottom, right, top = picture.get_bounds()
+            shown = max(0.0, min(right, width) - max(left, 0.0)) * max(
+                0.0, min(top, height) - max(bottom, 0.0))
+            if page_area <= 0 or shown < page_area / 2:
+                continue
+            pixels_wide, pixels_high = picture.get_px_size()
+            rendered = (right - left) * (top - bottom) * (dpi / 72.0) ** 2
+            if rendered > 0:
+                scale = min(scale, (pixels_wide * pixels_high / rendered) ** 0.5)
+    except pdfium.PdfiumError:
+        return 1.0
+    return scale
+
+
 #: How a page's pixels are stored: JPEG (DCTDecode), zlib-compressed 8-bit samples
 #: (FlateDecode) or CCITT Group 4 (CCITTFaxDecode, one bit per pixel, as made by
 #: :func:`encode_g4`).

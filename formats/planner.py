@@ -8,7 +8,7 @@ widened so that the length of what was hidden does not show (:func:`.plan.cover_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from PIL import Image
@@ -165,11 +165,17 @@ def _view_to_plan(view: views.View, unit: float) -> ToPlan:
 
 def _read_pictures(plan: RedactionPlan, pictures: Iterable[tuple[Image.Image, int]],
                    unit: float, *, preset: str | None, hide: Sequence[str],
-                   use_ner: bool) -> list[PageReading]:
+                   use_ner: bool, picture_scales: Mapping[int, float] | None = None
+                   ) -> list[PageReading]:
     """Read every page in the views it needs (in parallel, one Tesseract per core) and box
-    what must be hidden; unit converts page pixels to plan units."""
-    readouts = ocr_engine.side_by_side(lambda picture, index: views.read_page(picture, index),
-                                       pictures, None)
+    what must be hidden; unit converts page pixels to plan units. picture_scales: for a page
+    rendered from a PDF, its own picture's pixels per rendered pixel (pdf.picture_scale),
+    filled in as each page is rendered."""
+    scales = picture_scales if picture_scales is not None else {}
+    readouts = ocr_engine.side_by_side(
+        lambda picture, index: views.read_page(picture, index,
+                                               source_scale=scales.get(index, 1.0)),
+        pictures, None)
     readings = []
     for index, readout in enumerate(readouts):
         for view, recognised in readout.readings:
@@ -220,12 +226,14 @@ def _with_places(readout: views.PageReadout, unit: float) -> PageReading:
     return replace(readout.reading, confident_places=places)
 
 
-def _rendered_pages(pdf_bytes: bytes) -> Iterator[tuple[Image.Image, int]]:
+def _rendered_pages(pdf_bytes: bytes, picture_scales: dict[int, float]
+                    ) -> Iterator[tuple[Image.Image, int]]:
     with pdf.open_document(pdf_bytes) as document:
         for index in range(len(document)):
             page = document[index]
             try:
                 picture = pdf.render_page(page, PLAN_OCR_DPI)
+                picture_scales[index] = pdf.picture_scale(page, PLAN_OCR_DPI)
             finally:
                 page.close()
             yield picture, index
@@ -241,8 +249,10 @@ def _plan_pdf(plan: RedactionPlan, pdf_bytes: bytes, *, preset: str | None,
         for span in find_spans(text, preset=preset, hide=hide, use_ner=use_ner):
             _add_layer_span(plan, index, layer, span)
     if ocr_pages:
-        readings = _read_pictures(plan, _rendered_pages(pdf_bytes), 72.0 / PLAN_OCR_DPI,
-                                  preset=preset, hide=hide, use_ner=use_ner)
+        scales: dict[int, float] = {}
+        readings = _read_pictures(plan, _rendered_pages(pdf_bytes, scales),
+                                  72.0 / PLAN_OCR_DPI, preset=preset, hide=hide,
+                                  use_ner=use_ner, picture_scales=scales)
         plan.readings = [merge_text_layer(reading, letters[reading.page])
                          for reading in readings]
     else:

@@ -12,6 +12,9 @@ from typing import Literal
 
 Status = Literal["read", "text-layer", "blank", "unreadable", "not-read"]
 
+#: views.MIN_LETTER_WIDTH (pixels), here so that a plan can say why without loading Pillow.
+SMALLEST_LETTERS = 7.0
+
 
 @dataclass(frozen=True)
 class PageReading:
@@ -27,6 +30,10 @@ class PageReading:
     views: tuple[str, ...] = ()
     #: Degrees the page had to be turned clockwise to stand upright.
     turned: int = 0
+    #: The median width of a letter in the words read with confidence, in the picture's own
+    #: pixels (0 when none was): a page whose letters are narrower than views.MIN_LETTER_WIDTH
+    #: is unreadable however much was read.
+    letter_width: float = 0.0
     #: Where the words read with confidence lie on the page (the best view's, in the plan's
     #: units; never their text): the redacted copy's check must read about as much of what
     #: the boxes leave (papka.formats.redaction, "pages the check could not read").
@@ -36,6 +43,12 @@ class PageReading:
     @property
     def unreadable(self) -> bool:
         return self.status == "unreadable"
+
+    @property
+    def too_small(self) -> bool:
+        """Unreadable because its words are too small to read reliably (views.read_page)."""
+        return self.status == "unreadable" and 0 < self.letter_width < SMALLEST_LETTERS
+
 
 
 def not_read(page: int) -> PageReading:

@@ -23,7 +23,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, ImageOps, 
 
 from papka.formats import ocr as ocr_engine
 from papka.formats.rank_filters import max_filter, median_3x3, min_filter
-from papka.formats.reading import PageReading, Status
+from papka.formats.reading import SMALLEST_LETTERS, PageReading, Status
 
 #: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
 OCR_MIN_SIDE = 1800
@@ -31,6 +31,16 @@ OCR_MIN_SIDE = 1800
 SHADED = 45
 #: Words this tall (pixels, median) read well without enlarging the picture.
 BIG_LETTERS = 20
+#: Letters narrower than this (the median width per letter of the words of three or more
+#: letters read with confidence, in the picture's own pixels) are read, but not reliably. Photos
+#: of five papers reduced step by step (tests/formats/test_detect.py's texts; docs/redaction.md,
+#: "Pictures too small to read"): at 5.4 to 6.6 pixels a letter
+#: Tesseract still read most words with confidence, yet misread a military ID, a unit number
+#: or a name on most pages, and the check of the copy misread them alike, so the copy passed;
+#: at 7.25 and more it missed none. Width, not height: a poor reading's boxes can span two
+#: lines (a median height of 14 pixels on a page whose letters were 4 wide). Such a page
+#: counts as unreadable: the keeper looks at it, or brings a larger photo.
+MIN_LETTER_WIDTH = SMALLEST_LETTERS
 #: Lines whose ink is this tall (pixels, median, from the projection profile) read well
 #: without enlarging the picture.
 BIG_LINES = 28
@@ -320,7 +330,8 @@ def _views_label(name: str, clockwise: int, tilt: float, inverted: bool) -> tupl
     return tuple(labels)
 
 
-def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout:
+def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
+              source_scale: float = 1.0) -> PageReadout:
     """Read a page in the views it needs; the reading says how well that went.
 
     A light, evenly lit page is read as it is first: one recognition plus milliseconds of
@@ -331,6 +342,10 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
     says so. A dark page (light text on dark) or a shaded one (light falling off across a
     photo) is read evened out first, and as it is only if that did not read well and cover
     the ink: read as it is, such a page can seem to read well while whole parts are skipped.
+
+    source_scale: the pixels of the page's own picture behind each pixel of `picture` (below 1
+    for a small photo placed on a PDF page and rendered larger): words smaller than
+    MIN_LETTER_WIDTH in those pixels make the page unreadable.
     """
     checks = look(picture)
     out = PageReadout()
@@ -413,15 +428,18 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300) -> PageReadout
         # turned) reads garbage, whose word boxes span whole columns: natasha took such
         # garbage on a sideways photo for a name, and its box covered most of the page.
         out.readings = [(view, r) for view, r in out.readings if not _garbage_down(r)]
-    best = max((r for _, r in out.readings), key=lambda r: (reads_well(r), r.confident_words))
+    best_view, best = max(out.readings, key=lambda read: (reads_well(read[1]),
+                                                          read[1].confident_words))
+    letters = _letter_width(best) / best_view.scale * source_scale
     if any(reads_well(r) for _, r in out.readings):
-        status: Status = "read"
+        status: Status = "unreadable" if letters < MIN_LETTER_WIDTH else "read"
     elif checks.blank:
         status = "blank"
     else:
         status = "unreadable"
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
-                              tuple(dict.fromkeys(labels)), turned)
+                              tuple(dict.fromkeys(labels)), turned,
+                              letter_width=round(letters, 1))
     return out
 
 
@@ -448,6 +466,15 @@ def _letter_height(read: ocr_engine.OcrPage) -> float:
     """The median height of confidently read words, in the read picture's pixels."""
     heights = sorted(w.height for w in read.words if w.confidence >= ocr_engine.CONFIDENT)
     return float(heights[len(heights) // 2]) if heights else 0.0
+
+
+def _letter_width(read: ocr_engine.OcrPage) -> float:
+    """The median width per letter of the words of three or more letters or digits read with
+    confidence, in the read picture's pixels (0 when there is none)."""
+    widths = sorted(w.width / len(w.text) for w in read.words
+                    if w.confidence >= ocr_engine.CONFIDENT
+                    and sum(ch.isalnum() for ch in w.text) >= 3)
+    return widths[len(widths) // 2] if widths else 0.0
 
 
 def _orientation(evened: Image.Image) -> int:

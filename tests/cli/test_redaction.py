@@ -129,6 +129,30 @@ def _add_scribbled_note(papka: Papka, workdir: Path) -> str:
     return str(json.loads(added.stdout)["added"][0]["id"])
 
 
+def test_a_photo_too_small_to_read_is_named_so_and_stores_nothing(
+        decoy_only: Papka, workdir: Path) -> None:
+    from tests.conftest import require_tool
+    from tests.formats.test_small_pictures import _jpeg, _paper
+
+    require_tool("tesseract")
+    path = workdir / "military-id.jpg"
+    path.write_bytes(_jpeg(_paper(0.3)))
+    added = decoy_only("--json", "add", str(path), "--kind", "military-id",
+                       passphrases=[DECOY])
+    assert added.exit_code == 0, added.output
+    doc = str(json.loads(added.stdout)["added"][0]["id"])
+    refused = decoy_only("redact", doc, passphrases=[DECOY], env={"LANGUAGE": "ru"})
+    assert refused.exit_code == 1, refused.output
+    assert "страница 1: буквы на ней слишком мелкие" in refused.stderr
+    assert "возьмите фото крупнее" in refused.stderr and "--unreadable" in refused.stderr
+    listed = json.loads(decoy_only("--json", "list", passphrases=[DECOY]).stdout)
+    assert len(listed["documents"]) == 1  # nothing stored
+    dropped = decoy_only("--json", "redact", doc, "--unreadable", "box", passphrases=[DECOY])
+    assert dropped.exit_code == 0, dropped.output
+    reading = json.loads(dropped.stdout)["readings"][0]
+    assert reading["status"] == "unreadable" and 0 < reading["letter_width"] < 7
+
+
 def test_a_page_papka_cannot_read_stores_nothing_until_the_keeper_decides(
         decoy_only: Papka, workdir: Path) -> None:
     from tests.conftest import require_tool
