@@ -45,7 +45,7 @@ class Compartment:
         self.fell_back = False
         # Newest generation first; the other slot copy's older generation if that one fails,
         # as after a copy of the stick taken while a commit was being written.
-        with bulk_objects(kept=True):
+        with bulk_objects():
             self._load(unlocked)
 
     def _load(self, unlocked: Unlocked) -> None:

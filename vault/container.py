@@ -24,7 +24,6 @@ from papka import host
 from papka.errors import EnvironmentProblem, UsageError
 from papka.output_files import move_into_place, new_output_file, partial_path
 from papka.vault import _crypto
-from papka.vault.bulk import release_kept_objects
 from papka.vault.catalog import CatalogRoot, KeyPair, Link
 from papka.vault.compartment import _ROOT_DIRECT, Compartment
 from papka.vault.errors import (
@@ -240,9 +239,6 @@ class Container:
                 found.append(unlocked)
         if failed:
             raise NoCompartmentOpens()
-        # What an earlier session kept past the collector goes back to it: a session dropped
-        # without close() holds its cycles only until the next one opens.
-        release_kept_objects(collect=True)
         container._load(found, raw)
         if repair:
             container.repair_headers()
@@ -562,7 +558,6 @@ class Container:
             for compartment in self._compartments:
                 compartment._wipe()
             self.storage.close()
-            release_kept_objects()
 
     def __enter__(self) -> Container:
         return self

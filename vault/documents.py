@@ -99,7 +99,7 @@ class DocumentStore:
 
     # -- loading and saving the catalog pages --------------------------------------------------
     def _reload(self) -> None:
-        with bulk_objects(kept=True):
+        with bulk_objects():
             self._load_pages()
 
     def _load_pages(self) -> None:
@@ -595,7 +595,7 @@ class DocumentStore:
             for page in range(PAGES):
                 keys.update(self._page_keys(page))
         folded_tag = tag.strip().casefold() if tag is not None else None
-        with bulk_objects(kept=True):
+        with bulk_objects():
             found = self._matching(kind, folded_tag, since, until, wanted, keys)
             # d.when written out: the property call is a third of the sort at 100,000 documents.
             return sorted(found, key=lambda d: (d.date or d.added.date(), d.added, d.id))
