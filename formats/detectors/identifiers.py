@@ -136,18 +136,31 @@ def _misread_number(number: str) -> bool:
 
 
 # A serviceman's personal number (личный номер): "АВ-123456", "Ж-123456".
+# OCR of a blurred photo reads the dash as a dot ("М.345678") and a letter as its Latin
+# look-alike.
 _PERSONAL_NUMBER = re.compile(
     r"(?<!\w)(?i:личн\w*[ \t]+номер\w*)[ \t:№]*"
-    r"(?P<number>[А-ЯЁ]{1,2}[ \t]?-[ \t]?\d{6}|[А-ЯЁ]{1,2}\d{6})" + _NO_DIGIT_AFTER
+    r"(?P<number>[А-ЯЁABEKMHOPCTXY]{1,2}[ \t]?[-.–—][ \t]?\d{6}|[А-ЯЁABEKMHOPCTXY]{1,2}\d{6})"
+    + _NO_DIGIT_AFTER
 )
 # "в/ч 12345", "в / ч 12345", "войсковой части 12345", "ВЧ 12345-А", "п/п 12345"
 # (полевая почта). The number (with its letter suffix) is what identifies the unit. "в/ч" also
-# as OCR reads it: "B/4", "в/4", "B/ч" (a sideways photo gave "B/4 73612", and the unit stayed).
+# as OCR reads it: "B/4", "в/4", "B/ч" (a sideways photo gave "B/4 73612", and the unit stayed)
+# and "BM" (a blurred one gave "BM 73612.").
 _MILITARY_UNIT = re.compile(
-    r"(?<!\w)(?i:[вb][ \t]*/[ \t]*[ч4]|вч|войсков\w*\s+част\w*|п[ \t]*/[ \t]*п|"
-    r"полев\w*\s+почт\w*)"
+    r"(?<!\w)(?i:[вb][ \t]*/[ \t]*[ч4]|вч|[вb][мm]|(?:войсков|воинск)\w*\s+част\w*|"
+    r"п[ \t]*/[ \t]*п|полев\w*\s+почт\w*)"
     rf"[ \t]*(?:{_NUMBER_SIGN}[ \t]*)?[:]?[ \t\n]*"
     r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[А-ЯЁA-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
+)
+
+
+# "части 54321" alone: OCR of a blurred photo read «войсковой части 54321» as «вой й части
+# 54321», and the unit stayed. Five digits only, so that "части 2 статьи 338" and a year are not
+# taken.
+_MILITARY_UNIT_PART = re.compile(
+    r"(?<!\w)(?i:част(?:и|ь|ью))[ \t]*(?:№[ \t]*)?"
+    r"(?P<number>\d{5}(?:[ \t]?-[ \t]?[А-ЯЁA-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
 )
 
 
@@ -204,8 +217,10 @@ def documents(text: str) -> Iterator[Hit]:
         if _misread_number(match["number"]):
             yield Hit(match.start("number"), match.end("number"), "military-id",
                       "military-id-misread")
-    for match in _MILITARY_UNIT.finditer(text):
-        yield Hit(match.start("number"), match.end("number"), "military-unit", "military-unit")
+    for pattern in (_MILITARY_UNIT, _MILITARY_UNIT_PART):
+        for match in pattern.finditer(text):
+            yield Hit(match.start("number"), match.end("number"), "military-unit",
+                      "military-unit")
     for match in _MILITARY_UNIT_EN.finditer(text):
         yield Hit(match.start("number"), match.end("number"), "military-unit",
                   "military-unit-en")
