@@ -173,8 +173,10 @@ def test_a_low_contrast_photo_is_evened_out_and_read() -> None:
 @pytest.mark.slow
 def test_low_contrast_photos_are_redacted_or_refused_never_passed() -> None:
     """The same photo under six grain patterns: each copy either has the name gone or is
-    refused by verification (the planner can miss part of a line the grain breaks up); most
-    are redacted."""
+    refused, by verification (the planner can miss part of a line the grain breaks up) or as
+    unreadable (a reading less than 70 % confident). Half are redacted: five were while a 60 %
+    confident reading counted as read, a share at which blurred photos passed with a name and
+    unit numbers misread (docs/redaction.md, "Blurred photos")."""
     require_tool("tesseract")
     redacted = 0
     for seed in range(6):
@@ -182,11 +184,11 @@ def test_low_contrast_photos_are_redacted_or_refused_never_passed() -> None:
         plan = plan_redaction(data, media.PNG, preset="ru-personal", hide=[planted.NAME])
         try:
             copy = redact_as_planned(data, media.PNG, plan)
-        except RedactionNotVerified:
+        except (RedactionNotVerified, UnreadablePages):
             continue
         assert _gone(copy.data, copy.media_type), seed
         redacted += 1
-    assert redacted >= 4
+    assert redacted >= 3
 
 
 def test_a_dark_theme_screenshot_is_read_inverted() -> None:
