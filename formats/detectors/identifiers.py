@@ -50,9 +50,10 @@ _PHONE_INTERNATIONAL = re.compile(
     rf"\d(?:{_SEP}?\d){{5,10}}{_NO_DIGIT_AFTER}"
 )
 # A number after "тел." may lack a country prefix: "тел. 345-67-89", "тел.: (4822) 34-56-78",
-# "Телефон для справок (495) 123-45-67" (up to three words between).
+# "Телефон для справок (495) 123-45-67" (up to three words between). OCR of a photo saved at
+# JPEG quality 12 read "тел. +7 916 205-33-71" as "тел, 47.916 205-33-71".
 _PHONE_AFTER_WORD = re.compile(
-    r"(?<!\w)(?i:тел(?:ефон\w{0,2})?|моб(?:ильный)?|сот(?:овый)?|phone|tel|mob(?:ile)?)\.?"
+    r"(?<!\w)(?i:тел(?:ефон\w{0,2})?|моб(?:ильный)?|сот(?:овый)?|phone|tel|mob(?:ile)?)[.,]?"
     r"(?:[ \t]+[^\W\d_]{1,12}){0,3}[ \t]*(?:[:№][ \t]*)?"
     rf"(?P<number>\(?\d[\d \t\-‐–().]{{4,16}}\d){_NO_DIGIT_AFTER}"
 )
@@ -112,8 +113,10 @@ _MILITARY_ID = re.compile(
 )
 # After "военный билет" or "удостоверение личности", OCR may read the letters as Latin
 # look-alikes, and an officer's card has 6 or 7 digits.
+# The number may stand on the next line, as on a military ID's first page.
 _MILITARY_ID_AFTER_WORD = re.compile(
-    r"(?<!\w)(?i:военн\w*[ \t\n]+билет\w*|удостоверени\w*[ \t\n]+личности)[^\d\n]{0,30}?"
+    r"(?<!\w)(?i:военн\w*[ \t\n]+билет\w*|удостоверени\w*[ \t\n]+личности)"
+    r"[^\d\n]{0,30}?(?:\n[^\d\n]{0,30}?)?"
     rf"(?P<number>(?<!\w)[А-ЯЁABEKMHOPCTXY]{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*\d{{6,7}})"
     + _NO_DIGIT_AFTER
 )

@@ -252,9 +252,10 @@ _AFTER_KIN_LABEL = re.compile(
 
 
 # The fields of a military ID, a passport or a form: "Фамилия  ЁЛКИН", "Имя: Дмитрий",
-# "Отчество СЕРГЕЕВИЧ" (no colon on a military ID). NER missed the three on a sideways photo.
+# "Отчество СЕРГЕЕВИЧ" (no colon on a military ID). NER missed the three on a sideways photo;
+# a photo saved at JPEG quality 12 read "Отчество. СЕРГЕЕВИЧ", a speck as a full stop.
 _AFTER_NAME_FIELD = re.compile(
-    r"(?<!\w)(?i:фамилия|имя|отчество)[ \t]*[:\-–—]?[ \t]+"
+    r"(?<!\w)(?i:фамилия|имя|отчество)[ \t]*[:\-–—.]?[ \t]+"
     r"(?P<name>[А-ЯЁ][А-ЯЁа-яё]+(?:-[А-ЯЁ][А-ЯЁа-яё]+)?)(?![\w-])"
 )
 

@@ -170,10 +170,12 @@ def test_a_military_id_whose_digits_ocr_misread_is_still_found_after_its_words()
         assert not [f for f in detect(text, use_ner=False) if f.category == "military-id"]
 
 
-def test_a_unit_and_a_personal_number_ocr_garbled_on_a_blurred_photo_are_found() -> None:
+def test_identifiers_ocr_garbled_on_blurred_or_compressed_photos_are_found() -> None:
     """A slightly blurred photo (Gaussian radius 2 at 200 dpi, letters 14 pixels wide) read
     «войсковой части 54321» as "вой й части 54321", «В/Ч 73612» as "BM 73612." and «Личный
-    номер М-345678» as "Личный номер М.345678": each stayed on a copy that passed."""
+    номер М-345678» as "Личный номер М.345678"; one saved at JPEG quality 12 read the
+    military ID's series in Latin letters on its own line, "Отчество. СЕРГЕЕВИЧ" and "тел,
+    47.916 205-33-71": each stayed on a copy that passed."""
     for text, category, expected in (
             ("УСТАНОВИЛ: у A вой й части 54321 рядовой", "military-unit", "54321"),
             ("проходит службу в воинской части 54321-А", "military-unit", "54321-А"),
@@ -182,6 +184,14 @@ def test_a_unit_and_a_personal_number_ocr_garbled_on_a_blurred_photo_are_found()
             ("Личный номер M-345678", "military-id", "M-345678")):
         found = [f.text for f in detect(text, use_ner=False) if f.category == category]
         assert found == [expected], text
+    # A photo saved at JPEG quality 12: the series in Latin letters on the line under the
+    # title, and a speck read as a full stop after a name field.
+    text = "ВОЕННЫЙ БИЛЕТ\nAB № 1234567\nОтчество. СЕРГЕЕВИЧ\nДата рождения"
+    found = {(f.category, f.text) for f in detect(text, use_ner=False)}
+    assert {("military-id", "AB № 1234567"), ("person", "СЕРГЕЕВИЧ")} <= found
+    text = "кв. 118; тел, 47.916 205-33-71. На основании"
+    assert [f.text for f in detect(text, use_ner=False) if f.category == "phone"] == [
+        "47.916 205-33-71"]
     # Parts of articles and years after "части" are not units.
     for text in ("по части 2 статьи 338 УК РФ", "в части 2024 года", "части 5 ст. 337"):
         assert not [f for f in detect(text, use_ner=False) if f.category == "military-unit"]
