@@ -189,12 +189,14 @@ def picture_scale(page: pdfium.PdfPage, dpi: float) -> float:
     width, height = page.get_size()
     page_area = float(width) * float(height)
     scale = 1.0
+    if page_area <= 0:
+        return scale
     try:
         for picture in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=8):
             left, bottom, right, top = picture.get_bounds()
             shown = max(0.0, min(right, width) - max(left, 0.0)) * max(
                 0.0, min(top, height) - max(bottom, 0.0))
-            if page_area <= 0 or shown < page_area / 2:
+            if shown < page_area / 2:
                 continue
             pixels_wide, pixels_high = picture.get_px_size()
             rendered = (right - left) * (top - bottom) * (dpi / 72.0) ** 2

@@ -50,7 +50,6 @@ class PageReading:
         return self.status == "unreadable" and 0 < self.letter_width < SMALLEST_LETTERS
 
 
-
 def not_read(page: int) -> PageReading:
     return PageReading(page, "not-read")
 

@@ -34,10 +34,10 @@ BIG_LETTERS = 20
 #: Letters narrower than this (the median width per letter of the words of three or more
 #: letters read with confidence, in the picture's own pixels) are read, but not reliably. Photos
 #: of five papers reduced step by step (tests/formats/test_detect.py's texts; docs/redaction.md,
-#: "Pictures too small to read"): at 5.4 to 6.6 pixels a letter
-#: Tesseract still read most words with confidence, yet misread a military ID, a unit number
-#: or a name on most pages, and the check of the copy misread them alike, so the copy passed;
-#: at 7.25 and more it missed none. Width, not height: a poor reading's boxes can span two
+#: "Pictures too small to read"): at 5.4 to 6.6 pixels a letter Tesseract still read most
+#: words with confidence, yet misread a military ID, a unit number or a name on most pages,
+#: and the check of the copy misread them alike, so the copy passed; at 7.25 and more it
+#: missed none. Width, not height: a poor reading's boxes can span two
 #: lines (a median height of 14 pixels on a page whose letters were 4 wide). Such a page
 #: counts as unreadable: the keeper looks at it, or brings a larger photo.
 MIN_LETTER_WIDTH = SMALLEST_LETTERS

@@ -133,7 +133,7 @@ _MILITARY_ID_MISREAD = re.compile(
 
 
 def _misread_number(number: str) -> bool:
-    signs = re.sub(r"^[^\W\d_]{2}[ \t]*(?:№|N[eoº°]?\.?|(?i:номер))?[ \t]*", "", number)
+    signs = re.sub(rf"^[^\W\d_]{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*", "", number)
     signs = signs.replace(" ", "").replace("\t", "")
     return 6 <= len(signs) <= 7 and sum(ch.isdigit() for ch in signs) >= 5
 

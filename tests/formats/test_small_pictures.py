@@ -23,18 +23,23 @@ from tests.conftest import require_tool
 from tests.formats.test_detect import MILITARY_ID
 
 
-def _paper(scale: float) -> Image.Image:
-    """The military ID's text on a sheet at about 200 dpi, tilted a little, slightly blurred,
-    then reduced by `scale` (a photo taken from far, or a messenger's preview)."""
+def _sheet(text: str, blur: float) -> Image.Image:
+    """`text` on a sheet at about 200 dpi, tilted a little and blurred by `blur` pixels."""
     font = ImageFont.truetype(str(fonts.REGULAR), 30)
-    lines = [line for paragraph in MILITARY_ID.split("\n")
+    lines = [line for paragraph in text.split("\n")
              for line in (textwrap.wrap(paragraph, 80) or [""])]
     sheet = Image.new("L", (1654, 2339), 235)
     draw = ImageDraw.Draw(sheet)
     for number, line in enumerate(lines):
         draw.text((80, 60 + number * 45), line, font=font, fill=40)
     sheet = sheet.rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=235)
-    sheet = sheet.filter(ImageFilter.GaussianBlur(1.2))
+    return sheet.filter(ImageFilter.GaussianBlur(blur))
+
+
+def _paper(scale: float) -> Image.Image:
+    """The military ID's text, slightly blurred, then reduced by `scale` (a photo taken from
+    far, or a messenger's preview)."""
+    sheet = _sheet(MILITARY_ID, 1.2)
     return sheet.resize((round(sheet.width * scale), round(sheet.height * scale)),
                         Image.Resampling.LANCZOS)
 
@@ -123,15 +128,7 @@ def _blurred(scale: float, blur: float) -> bytes:
     200 dpi), reduced by `scale`."""
     from tests.formats.test_detect import CRIMINAL_CASE
 
-    font = ImageFont.truetype(str(fonts.REGULAR), 30)
-    lines = [line for paragraph in CRIMINAL_CASE.split("\n")
-             for line in (textwrap.wrap(paragraph, 80) or [""])]
-    sheet = Image.new("L", (1654, 2339), 235)
-    draw = ImageDraw.Draw(sheet)
-    for number, line in enumerate(lines):
-        draw.text((80, 60 + number * 45), line, font=font, fill=40)
-    sheet = sheet.rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=235)
-    sheet = sheet.filter(ImageFilter.GaussianBlur(blur))
+    sheet = _sheet(CRIMINAL_CASE, blur)
     sheet = sheet.resize((int(sheet.width * scale), int(sheet.height * scale)),
                          Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
