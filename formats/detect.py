@@ -138,6 +138,7 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
     if "person" in categories:
         hits.extend(names.latin_names(text))
         hits.extend(names.after_kinship_labels(text))
+        hits.extend(names.with_initials(text))
     if use_ner and ({"person", "place"} & categories):
         hits.extend(named_entities.named_entities(text))
     return _merged(text, (hit for hit in hits if hit.category in categories))

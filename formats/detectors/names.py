@@ -260,6 +260,24 @@ _AFTER_NAME_FIELD = re.compile(
 )
 
 
+# A surname with its initials, after it or before it: "Шевчук О. Н.", "Кравчишину А. В.",
+# "О. Н. Шевчук", the way Russian papers name investigators, doctors and the people in a case.
+# NER misses some when OCR doubles a full stop or reads an initial in Latin ("Кравчишину А.
+# B.. 1998", a blurred photo of a medical certificate, was not found at all).
+_SURNAME = r"[А-ЯЁ][а-яё]{2,}(?:-[А-ЯЁ][а-яё]{2,})?"
+_INITIAL = r"[А-ЯЁABCEHKMOPTXY]\."
+_WITH_INITIALS = re.compile(
+    rf"(?<![\w.])(?:{_SURNAME}[ \t]+{_INITIAL}[ \t]?{_INITIAL}"
+    rf"|{_INITIAL}[ \t]?{_INITIAL}[ \t]?{_SURNAME})(?![\w-])"
+)
+
+
+def with_initials(text: str) -> Iterator[Hit]:
+    """Surnames written with two initials."""
+    for match in _WITH_INITIALS.finditer(text):
+        yield Hit(match.start(), match.end(), "person", "initials")
+
+
 def after_kinship_labels(text: str) -> Iterator[Hit]:
     """Names after a kinship label, and after the name fields of a form."""
     for match in _AFTER_KIN_LABEL.finditer(text):

@@ -649,3 +649,17 @@ def test_ocr_output() -> None:
     assert_found(OCR_PAGE, found, "Кравчишинa  О. Н.", "relative")
     assert_untouched(OCR_PAGE, found, "№  318")
     assert_untouched(OCR_PAGE, found, "05.10.2022")
+
+
+def test_a_surname_with_two_initials_is_a_name_without_ner() -> None:
+    """A blurred photo of a medical certificate read «Выдана Кравчишину А. B.. 1998 r.p.»
+    (a Latin initial, a doubled full stop): natasha found no name in it."""
+    for text, name in (("Выдана Кравчишину А. B.. 1998 r.p., в том", "Кравчишину А. B."),
+                       ("Шевчук О. Н., рассмотрев сообщение", "Шевчук О. Н."),
+                       ("подписал О.Н. Шевчук.", "О.Н. Шевчук"),
+                       ("следователь Петров-Водкин И. И.", "Петров-Водкин И. И.")):
+        found = [f.text for f in detect(text, use_ner=False) if f.category == "person"]
+        assert found == [name], text
+    for text in ("ст. 337 УК РФ", "т. е. Иванов пришёл", "г. Москва, ул. Ленина, д. 5",
+                 "Москва А."):
+        assert not [f for f in detect(text, use_ner=False) if f.category == "person"], text
