@@ -72,6 +72,10 @@ def _reading_text(reading: PageReading) -> str:
                  "pixels wide, papka needs {least:g}) — check it yourself, or use a larger "
                  "photo").format(page=page, width=reading.letter_width,
                                  least=SMALLEST_LETTERS)
+    if reading.lines_unread:
+        return _("page {page}: lines of print on it ({lines}) were left out of every reading "
+                 "— check it yourself, or use a sharper photo").format(
+                     page=page, lines=reading.unread_lines)
     if reading.status == "unreadable":
         return _("page {page}: could not be read — check it yourself").format(page=page)
     if reading.status == "not-read":
@@ -122,7 +126,7 @@ def _boxes(plan: RedactionPlan, *, values: bool) -> list[dict[str, Any]]:
 def _readings(plan: RedactionPlan) -> list[dict[str, Any]]:
     return [{"page": r.page + 1, "status": r.status, "words": r.words,
              "confident_words": r.confident_words, "views": list(r.views), "turned": r.turned,
-             "letter_width": r.letter_width}
+             "letter_width": r.letter_width, "unread_lines": r.unread_lines}
             for r in plan.readings]
 
 

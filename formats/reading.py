@@ -34,6 +34,9 @@ class PageReading:
     #: pixels (0 when none was): a page whose letters are narrower than views.MIN_LETTER_WIDTH
     #: is unreadable however much was read.
     letter_width: float = 0.0
+    #: Lines of print no reading holds a word of (views.unread_lines): a page with any is
+    #: unreadable however well the rest read.
+    unread_lines: int = 0
     #: Where the words read with confidence lie on the page (the best view's, in the plan's
     #: units; never their text): the redacted copy's check must read about as much of what
     #: the boxes leave (papka.formats.redaction, "pages the check could not read").
@@ -48,6 +51,11 @@ class PageReading:
     def too_small(self) -> bool:
         """Unreadable because its words are too small to read reliably (views.read_page)."""
         return self.status == "unreadable" and 0 < self.letter_width < SMALLEST_LETTERS
+
+    @property
+    def lines_unread(self) -> bool:
+        """Unreadable because lines of it were left out of every reading (views.read_page)."""
+        return self.status == "unreadable" and self.unread_lines > 0 and not self.too_small
 
 
 def not_read(page: int) -> PageReading:

@@ -17,6 +17,7 @@ checks say the page is dark or shaded. See docs/redaction.md, "Reading every pag
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, ImageOps, ImageStat
@@ -100,6 +101,26 @@ class View:
         corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
         return [self._back(x / self.scale, y / self.scale) for x, y in corners]
 
+    def from_page(self, x: float, y: float) -> tuple[float, float]:
+        """The view pixel showing this page pixel (the inverse of :meth:`to_page` for a
+        point)."""
+        for turn in self.turns:
+            qx, qy = x - turn.source[0] / 2, y - turn.source[1] / 2
+            angle = math.radians(turn.degrees)
+            cos, sin = math.cos(angle), math.sin(angle)
+            x, y = (qx * cos + qy * sin + turn.result[0] / 2,
+                    -qx * sin + qy * cos + turn.result[1] / 2)
+        return x * self.scale, y * self.scale
+
+    def show(self, picture: Image.Image) -> Image.Image:
+        """Another picture of the page's size (a mask) turned and enlarged as this view was
+        made, so that its pixels lie under the view's."""
+        for turn in self.turns:
+            picture = picture.rotate(turn.degrees, expand=True)
+        if self.scale != 1:
+            picture = picture.resize(self.picture.size, Image.Resampling.NEAREST)
+        return picture
+
     @property
     def tilted(self) -> bool:
         """Straightened by an angle that is not a quarter turn: its boxes lie turned."""
@@ -172,6 +193,16 @@ def normalise(picture: Image.Image, *, surround_white: bool = False) -> Image.Im
     estimated by a morphological closing on a reduced copy and divided out, then the
     contrast stretched. surround_white: large dark areas (the table around a photographed
     sheet) are painted white first (dark_surround)."""
+    flat = _flattened(picture)
+    if surround_white:
+        surround = dark_surround(flat)
+        if surround is not None:
+            flat.paste(255, mask=surround)
+    return ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+
+
+def _flattened(picture: Image.Image) -> Image.Image:
+    """normalise() before the contrast is stretched."""
     page = gray(picture)
     reduced = _small(page, 200)
     if ImageStat.Stat(reduced).median[0] < 110:
@@ -183,14 +214,10 @@ def normalise(picture: Image.Image, *, surround_white: bool = False) -> Image.Im
     background = max_filter(max_filter(small, 5), 5)
     background = background.filter(ImageFilter.GaussianBlur(3)).resize(
         page.size, Image.Resampling.BILINEAR)
-    flat = ImageMath.lambda_eval(
+    flat: Image.Image = ImageMath.lambda_eval(
         lambda names: names["convert"](names["a"] * 255 / (names["b"] + 1), "L"),
         a=page, b=background)
-    if surround_white:
-        surround = dark_surround(flat)
-        if surround is not None:
-            flat.paste(255, mask=surround)
-    return ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+    return flat
 
 
 #: A dark area counts as surround (not ink) when it is wider than this share of the page's
@@ -314,6 +341,177 @@ def ink_read(checks: PageLook, view: View, page: ocr_engine.OcrPage,
     return covered / total
 
 
+#: Unread lines: a band of ink left once every word read is taken out counts as a line of
+#: text when it is about as tall as the words read (this share of their median height, up to
+#: UNREAD_TALLEST of it) ...
+UNREAD_LOWEST = 0.6
+UNREAD_TALLEST = 2.0
+#: ... holds at least this many words (runs of strokes), reaching across at least this many
+#: line heights (about fourteen letters) ...
+UNREAD_WORDS = 2
+UNREAD_SPAN = 10.0
+#: ... and its ink fills this share of the band as print does (a solid bar, a photo or a
+#: barcode fills more).
+UNREAD_FILL = (0.05, 0.8)
+#: Strokes apart by up to this many line heights belong to one line (a form's label and its
+#: value stand far apart).
+UNREAD_WORD_GAP = 1.5
+#: Ink whose channels differ by this much is coloured (a blue stamp: 120; black print in a
+#: phone photo's warm light: under 30).
+COLOURED = 50
+#: A stroke of print reaches at least this share of the line's height down.
+UNREAD_STROKE = 0.35
+
+
+def _grown(mask: Image.Image, reach: float) -> Image.Image:
+    """The mask grown by about `reach` pixels every way (on a copy reduced fourfold)."""
+    step = 4
+    small = mask.reduce(step).point(lambda v: 255 if v else 0)
+    size = 2 * max(1, math.ceil(reach / step)) + 1
+    return max_filter(small, size).resize(mask.size, Image.Resampling.NEAREST)
+
+
+def _downstrokes(ink: Image.Image, length: int) -> Image.Image:
+    """The ink (255) that lies in vertical runs at least about `length` pixels long: a
+    morphological opening down the columns, by shifted copies doubling in reach."""
+    width, height = ink.size
+    reach = 1
+    eroded = ink
+    while reach * 2 <= length:
+        # crop() past the picture's edge reads as no ink.
+        eroded = ImageChops.darker(eroded, eroded.crop((0, reach, width, height + reach)))
+        reach *= 2
+    opened = eroded
+    grown = 1
+    while grown < reach:
+        opened = ImageChops.lighter(opened, opened.crop((0, -grown, width, height - grown)))
+        grown *= 2
+    return opened
+
+
+def _runs(values: Sequence[int], least: float, gap: int) -> list[tuple[int, int]]:
+    """(start, end) of the runs of values of at least least, runs apart by up to gap joined."""
+    found: list[tuple[int, int]] = []
+    start = last = -1
+    for index, value in enumerate(values):
+        if value < least:
+            continue
+        if start < 0:
+            start = index
+        elif index - last - 1 > gap:
+            found.append((start, last + 1))
+            start = index
+        last = index
+    if start >= 0:
+        found.append((start, last + 1))
+    return found
+
+
+def _coloured(page: Image.Image) -> Image.Image | None:
+    """A mask (255) of a colour page's coloured ink: stamps, signatures and handwriting in
+    blue or violet, whose every channel is far from the others (print is black or grey, and a
+    phone photo's warm or cold light moves its channels together). None for a grey page."""
+    if page.mode != "RGB":
+        return None
+    small = page.reduce(max(1, round(max(page.size) / CHECK_SIDE)))
+    red, green, blue = small.split()
+    most = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    least = ImageChops.darker(ImageChops.darker(red, green), blue)
+    mask = ImageChops.subtract(most, least).point(lambda v: 255 if v >= COLOURED else 0)
+    if mask.getbbox() is None:
+        return None
+    return max_filter(mask, 3).resize(page.size, Image.Resampling.NEAREST)
+
+
+def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View,
+                 page: Image.Image | None = None) -> list[tuple[float, float, float, float]]:
+    """Lines of print on the page that no reading holds a word of, as rectangles in the best
+    view's pixels (upright and straightened, so lines run across it).
+
+    Tesseract's layout analysis can drop a whole block of a blurred photo: no words, not words
+    read with little confidence (a blurred criminal-case decision lost the paragraph with the
+    investigator's name while the rest read 90 % confident; docs/redaction.md, "Blurred
+    photos"). What every reading read is taken out of the best view's ink; what is left is
+    searched for bands as tall as the page's lines that hold words of strokes across a line's
+    width, as print does. Rules, shadows and stamps' rings are thinner, taller or fuller; the
+    table around a photographed sheet is painted white first. page: the page as shown, whose
+    coloured ink (stamps, signatures, handwriting: no print, and not what Tesseract reads)
+    is left out when it is in colour."""
+    reading = next(read for view, read in readings if view is best)
+    if not reading.confident():
+        return []
+    picture = best.picture
+    factor = max(1.0, max(picture.size) / CHECK_SIDE)
+    flat = _flattened(_small(picture, CHECK_SIDE))
+    surround = dark_surround(flat)
+    if surround is not None:
+        flat.paste(255, mask=surround)
+    flat = ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+    # A view read as it is may lean a little (Tesseract reads that well): the bands are
+    # looked for on the ink turned straight.
+    tilt = 0.0 if best.tilted else skew(flat)
+
+    def straight(ink: Image.Image) -> Image.Image:
+        return ink.rotate(-tilt, resample=Image.Resampling.NEAREST, expand=True) if tilt else ink
+
+    ink = flat.point(lambda v: 255 if v < 128 else 0)
+    coloured = _coloured(page) if page is not None else None
+    if coloured is not None:
+        ink = ImageChops.subtract(ink, best.show(coloured).resize(ink.size,
+                                                                  Image.Resampling.NEAREST))
+    # The height of the page's lines of print, from its projection profile: word boxes are
+    # no measure, a poor reading's boxes can span two lines.
+    height = line_height(ImageOps.invert(straight(ink)))
+    if not height:
+        return []
+    draw = ImageDraw.Draw(ink)
+    for view, read in readings:
+        for word in read.words:
+            # A little round each word: its ink's edges, and accents above the box.
+            pad = max(2.0 * factor, min(word.height, height * factor) * 0.4)
+            x0, y0 = word.left - pad, word.top - pad / 2
+            x1, y1 = word.right + pad, word.bottom + pad / 2
+            corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+            if view is not best:
+                corners = [best.from_page(x, y)
+                           for x, y in view.corners_to_page(x0, y0, x1, y1)]
+            draw.polygon([(x / factor, y / factor) for x, y in corners], fill=0)
+    # A table's or a frame's vertical rules run through several lines: taken out, or the
+    # pieces of the horizontal rules between the words read would count as letters.
+    ink = straight(ImageChops.subtract(ink, _downstrokes(ink, round(UNREAD_TALLEST * height))))
+    width = ink.width
+    rows = ink.resize((1, ink.height), Image.Resampling.BOX).tobytes()
+    # The edge of the surround is no print, though its tapering ends (a corner of the table
+    # seen past a turned sheet) are as thin as a line: what lies within a line's height of
+    # the surround is left alone.
+    near = straight(_grown(surround, height)) if surround is not None else None
+    found: list[tuple[float, float, float, float]] = []
+    # A row of a line holds the strokes of a few letters at least.
+    for top, bottom in _runs(rows, 255 * 1.5 * height / width, 1):
+        tall = bottom - top
+        if not UNREAD_LOWEST * height <= tall <= UNREAD_TALLEST * height:
+            continue
+        band = ink.crop((0, top, width, bottom))
+        columns = band.resize((width, 1), Image.Resampling.BOX).tobytes()
+        # Print is made of strokes: columns whose ink reaches UNREAD_STROKE of a line's height
+        # down (a rule, a dotted line or an underscore in a band is thinner), in words.
+        words = _runs(columns, UNREAD_STROKE * height * 255 / tall, round(0.25 * height))
+        lines: list[list[tuple[int, int]]] = []
+        for run in words:
+            if lines and run[0] - lines[-1][-1][1] <= UNREAD_WORD_GAP * height:
+                lines[-1].append(run)
+            else:
+                lines.append([run])
+        for line in lines:
+            left, right = line[0][0], line[-1][1]
+            fill = band.crop((left, 0, right, tall)).histogram()[255] / ((right - left) * tall)
+            if (len(line) >= UNREAD_WORDS and right - left >= UNREAD_SPAN * height
+                    and UNREAD_FILL[0] <= fill <= UNREAD_FILL[1]
+                    and (near is None or near.crop((left, top, right, bottom)).getbbox() is None)):
+                found.append((left * factor, top * factor, right * factor, bottom * factor))
+    return found
+
+
 @dataclass
 class PageReadout:
     """Every view read on one page, with what Tesseract found on each."""
@@ -365,7 +563,9 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         # Tesseract reads some sideways pages by turning lines itself; its boxes for such lines
         # are not to be trusted (a line's box spans the whole column), so the page is turned.
         poor_plain = not reads_well(read) or _runs_down(read)
-        enough = not poor_plain and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ
+        enough = (not poor_plain
+                  and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ
+                  and not unread_lines(out.readings, plain, picture))
         if not poor_plain and _letter_height(read) / plain.scale >= BIG_LETTERS:
             enlarge = 0  # the letters are big enough: the next view is read at page size
     turned = 0
@@ -395,7 +595,10 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
             labels.extend(_views_label("contrast", turn, tilt, checks.dark))
             return reads_well(out.readings[-1][1])
 
-        if not asked and not reads_well(out.readings[-1][1]):
+        if not asked and (not reads_well(out.readings[-1][1])
+                          or _runs_down(out.readings[-1][1])):
+            # Read poorly, or read with its lines running down the picture (Tesseract reads
+            # a sideways page's lines itself, but their boxes span whole columns).
             turned = _orientation(evened)
             if turned:
                 read_turned(turned)
@@ -407,7 +610,8 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
             surround = True
             labels.append("surround-white")
             read_turned(turned)
-        if not checks.blank and not any(reads_well(r) for _, r in out.readings):
+        if not checks.blank and not any(reads_well(r) and not _runs_down(r)
+                                        for _, r in out.readings):
             # Nothing read well, and orientation detection did not say which way is up: on a
             # phone photo taken sideways the letters are often too small and shaded for it
             # ("Too few characters"). The quarter turns a phone is held at are read in turn
@@ -423,26 +627,27 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
             plain = make_view(picture, name="plain")
             out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
             labels.append("plain")
-    if poor_plain and len(out.readings) > 1 and _runs_down(out.readings[0][1]) and any(
-            reads_well(r) and not _runs_down(r) for _, r in out.readings[1:]):
-        del out.readings[0]  # read upright since: the sideways reading's boxes are dropped
     if any(reads_well(r) and not _runs_down(r) for _, r in out.readings):
-        # A view that read the page's lines running down it (a sideways page before it was
-        # turned) reads garbage, whose word boxes span whole columns: natasha took such
-        # garbage on a sideways photo for a name, and its box covered most of the page.
-        out.readings = [(view, r) for view, r in out.readings if not _garbage_down(r)]
+        # Read upright since, the readings of the page's lines running down it (a sideways
+        # page before it was turned) are dropped: their word boxes span whole columns, read
+        # with confidence or not (natasha took such garbage on a sideways photo for a name,
+        # and its box covered most of the page).
+        out.readings = [(view, r) for view, r in out.readings
+                        if not (_runs_down(r) or _garbage_down(r))]
     best_view, best = max(out.readings, key=lambda read: (reads_well(read[1]),
                                                           read[1].confident_words))
     letters = _letter_width(best) / best_view.scale * source_scale
+    unread = 0
     if any(reads_well(r) for _, r in out.readings):
-        status: Status = "unreadable" if letters < MIN_LETTER_WIDTH else "read"
+        unread = len(unread_lines(out.readings, best_view, picture))
+        status: Status = "unreadable" if letters < MIN_LETTER_WIDTH or unread else "read"
     elif checks.blank:
         status = "blank"
     else:
         status = "unreadable"
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned,
-                              letter_width=round(letters, 1))
+                              letter_width=round(letters, 1), unread_lines=unread)
     return out
 
 
