@@ -469,6 +469,12 @@ def _read_members(data: bytes) -> dict[str, bytes]:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
             raise DisclosureDoesNotVerify("The disclosure has more files than papka's limit.")
+        # zipfile reads the directory until it has read as many bytes as the end record says
+        # it holds: one entry's damaged length field swallows the entries after it, and the
+        # disclosure would pass showing fewer pages than it holds. Every entry the end record
+        # counts must be read (papka writes no archive comment: the end record ends the file).
+        if data[-22:-18] != b"PK\x05\x06" or struct.unpack("<H", data[-12:-10])[0] != len(infos):
+            raise DisclosureDoesNotVerify("The disclosure is not a complete ZIP archive.")
         members: dict[str, bytes] = {}
         for info in infos:
             name = info.filename

@@ -3,9 +3,11 @@ revealed page by page and checked with ssh-keygen and coreutils alone, as the RE
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
+import struct
 import subprocess
 import sys
 import zipfile
@@ -158,7 +160,7 @@ def test_a_document_added_before_commitments_gets_them_when_first_needed(
     docs = box.newest.documents
     doc = docs.add(io.BytesIO(four_pages()), kind="order")
     # As papka wrote records before it made commitments.
-    docs._put(docs._docs[doc.id].__class__(**{**doc.__dict__, "commitments": None}),
+    docs._put(dataclasses.replace(docs._docs[doc.id], commitments=None),
               docs._content[doc.id])
     box.newest.commit()
     assert docs.get(doc.id).commitments is None
@@ -450,6 +452,26 @@ def test_any_changed_bit_fails_the_check_or_touches_nothing_it_checks(
         return
     assert report == expected
     assert _members(bytes(changed)) == _members(data)
+
+
+def test_a_directory_entry_that_swallows_the_ones_after_it_is_refused(
+        box: Container, sent: dict[str, str]) -> None:
+    """One flipped bit in a length field of page 1's salt entry made zipfile read page 3's
+    entries as that entry's comment: the disclosure checked, showing page 1 alone."""
+    data = _disclosure_once(box, sent)
+    assert check_disclosure(data).revealed == ("page-0001", "page-0003")
+    changed = bytearray(data)
+    # The name's last place is in the central directory, 46 bytes into its entry.
+    entry = changed.rindex(b"page-0001.salt") - 46
+    assert changed[entry:entry + 4] == b"PK\x01\x02"
+    following = changed.index(b"PK\x01\x02", entry + 4)
+    directory_end = changed.rindex(b"PK\x05\x06")
+    # The entry's comment now reaches over every entry after it, up to the end record.
+    changed[entry + 32:entry + 34] = struct.pack("<H", directory_end - following)
+    assert [i.filename for i in zipfile.ZipFile(io.BytesIO(bytes(changed))).infolist()][-1] \
+        == "page-0001.salt"
+    with pytest.raises(DisclosureDoesNotVerify):
+        check_disclosure(bytes(changed))
 
 
 _CACHE: dict[str, bytes] = {}
