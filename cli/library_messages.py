@@ -22,6 +22,7 @@ MESSAGES = (
     N_("Check the keyboard layout and Caps Lock, then type the passphrase again."),
     N_("Another papka process is using this container."),
     N_("Close the other papka session, then try again."),
+    N_("The container is closed; open it again to use it."),
     N_("The container can only be read here: the medium or the file is read-only."),
     N_("Reading commands (list, show, get, check) still work. To make changes, copy the "
        "container to a writable place or remove the stick's write protection."),

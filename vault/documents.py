@@ -39,6 +39,7 @@ from papka.vault.commitments import (
 )
 from papka.vault.errors import (
     AmbiguousId,
+    ContainerClosed,
     ContainerDamaged,
     ContainerFull,
     DocumentDamaged,
@@ -154,6 +155,18 @@ class DocumentStore:
                 self._ids_by_page[page] = set(by_id)
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise _malformed_index() from None
+
+    def _close(self) -> None:
+        """Let go of the catalog when the container closes: its titles and search keys leave
+        memory at once (the store and its compartment refer to each other, so without this
+        they stayed until Python's next full collection, 165 MB at 100,000 documents), and any
+        later use raises ContainerClosed."""
+        self._docs.close()
+        self._content.close()
+        self._keys = {}
+        self._ids_by_page = [set() for _ in range(PAGES)]
+        self._unwritten = {}
+        self._by_pack = None
 
     def _read_pages(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
         """Every stored page's records, in page order.
@@ -895,6 +908,16 @@ class IncomingDocument:
         self._writer.abort()
 
 
+class _ClosedRecords(dict[str, Any]):
+    """The records of a closed container: every use is refused with one clear sentence."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise ContainerClosed()
+
+    __getitem__ = __setitem__ = __delitem__ = __contains__ = __iter__ = __len__ = _refuse
+    get = items = keys = values = update = pop = setdefault = _refuse
+
+
 class _Lazy(Generic[T]):
     """A mapping of document id to an object built from its JSON on first access.
 
@@ -906,6 +929,10 @@ class _Lazy(Generic[T]):
         self._build = build
         self._raw_types = raw_types
         self._items: dict[str, Any] = {}
+
+    def close(self) -> None:
+        """Let go of every value; any use after this raises ContainerClosed."""
+        self._items = _ClosedRecords()
 
     def load(self, items: dict[str, Any]) -> None:
         """Hold values as parsed (each of one of the raw types)."""

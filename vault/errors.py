@@ -57,6 +57,10 @@ class DocumentDamaged(DamagedError):
         self.doc_id = doc_id
 
 
+class ContainerClosed(UsageError):
+    default_message = "The container is closed; open it again to use it."
+
+
 class DocumentNotFound(UsageError):
     default_message = "No document has this id."
     hint = "Run `papka list` to see the ids."

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from pathlib import Path
@@ -59,7 +60,7 @@ def test_a_malformed_stored_record_is_damage_not_a_crash(workdir: Path) -> None:
     with Container.open(path, ["words"]) as box:
         docs = box.newest.documents
         doc = docs.add(io.BytesIO(b"a note"), kind="note")
-        docs._put(doc.__class__(**{**doc.__dict__, "commitments": "import nonsense"}),
+        docs._put(dataclasses.replace(doc, commitments="import nonsense"),
                   docs._content[doc.id])
         with pytest.raises(ContainerDamaged):
             docs.commitments(doc.id)
