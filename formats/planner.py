@@ -8,6 +8,7 @@ widened so that the length of what was hidden does not show (:func:`.plan.cover_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -186,10 +187,49 @@ def _read_pictures(plan: RedactionPlan, pictures: Iterable[tuple[Image.Image, in
     for category, secrets in _same_text_groups(plan):
         for index, readout in enumerate(readouts):
             for view, recognised in readout.readings:
+                also = misread_names(recognised, secrets) if category in NAME_CATEGORIES else []
                 _ocr_spans(plan, index, recognised, _view_to_plan(view, unit), preset=None,
-                           hide=secrets, use_ner=False,
+                           hide=[*secrets, *also], use_ner=False,
                            turned=(view, unit) if view.tilted else None, category=category)
     return readings
+
+
+#: The categories of people's names, whose misreadings the second pass looks for too.
+NAME_CATEGORIES = frozenset({"person", "relative"})
+_LETTERS = re.compile(r"[^\W\d_]{6,}")
+
+
+def misread_names(recognised: ocr_engine.OcrPage, names: Sequence[str]) -> list[str]:
+    """The words OCR read a letter or two off a name found elsewhere in the document: a
+    blurred English letter named the brother "Krevchishin" and the writer "Kravehishin" where
+    it read "KRAVCHISHIN" once, and the copy passed with both. Words of six letters or more,
+    one letter off (two from nine letters), case aside."""
+    targets = {word.casefold() for name in names for word in _LETTERS.findall(name)}
+    found = []
+    for word in recognised.words:
+        for token in _LETTERS.findall(word.text):
+            folded = token.casefold()
+            if folded in targets:
+                continue
+            allowed = 1 if len(folded) < 9 else 2
+            if any(abs(len(folded) - len(target)) <= allowed
+                   and _edits(folded, target, allowed) <= allowed for target in targets):
+                found.append(token)
+    return found
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance of a and b, or most + 1 as soon as it is known to exceed most."""
+    previous = list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (letter != other)))
+        if min(current) > most:
+            return most + 1
+        previous = current
+    return previous[-1]
 
 
 #: The detector named on boxes of the second pass: the same text as a finding elsewhere.

@@ -212,7 +212,9 @@ def custom_strings(text: str, entries: Sequence[str]) -> Iterator[Hit]:
 
 # ---- Russian names written in Latin letters (translations, visas, letters) ---------------------
 
-_LATIN_CAP = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+# A capitalised word, or one in capitals (letters and forms write the surname so: "Mr. Andrei
+# KRAVCHISHIN" was not found).
+_LATIN_CAP = r"(?:[A-Z][a-z]+|[A-Z]{2,})(?:-(?:[A-Z][a-z]+|[A-Z]{2,}))?"
 _PATRONYMIC = re.compile(r"(?:ovich|evich|yevich|ovna|evna|yevna|ichna|ich|vich|vna|owitsch|"
                          r"ewitsch|ovitch|evitch|owna|ewna)$")
 _SURNAME_SUFFIX = re.compile(r"(?:ov|ova|ev|eva|yov|yova|iov|iova|in|ina|yn|yna|sky|skiy|skii|"

@@ -307,7 +307,8 @@ he can be reached at +995 599 12 34 56. We refer to Article 1A(2) of the 1951 Co
 
 def test_asylum_letter_in_english() -> None:
     found = detect(ASYLUM_LETTER, hide=["Кравчишин", "Юрий"], use_ner=False)
-    assert_found(ASYLUM_LETTER, found, "KRAVCHISHIN", "keeper-name")
+    # His first name goes with the surname written in capitals.
+    assert_found(ASYLUM_LETTER, found, "Andrei KRAVCHISHIN", "keeper-name")
     assert_found(ASYLUM_LETTER, found, "Kravchishin", "keeper-name", nth=0)
     # His mother: the feminine surname in an English text is another person of the family.
     assert_found(ASYLUM_LETTER, found, "Olga\nKravchishina", "relative")
@@ -663,3 +664,43 @@ def test_a_surname_with_two_initials_is_a_name_without_ner() -> None:
     for text in ("ст. 337 УК РФ", "т. е. Иванов пришёл", "г. Москва, ул. Ленина, д. 5",
                  "Москва А."):
         assert not [f for f in detect(text, use_ner=False) if f.category == "person"], text
+
+
+def test_digits_and_signs_ocr_of_a_blurred_photo_stands_in_are_read_back() -> None:
+    """An English asylum letter out of focus: OCR read «75 4815162» as "7$ 4815162", «54321»
+    as "$4321", «+374» as "#374" and «proton.me» as "proton me"; none was found and the copy
+    passed with exit 0."""
+    text = ("Russian passport no 7$ 4815162, currently residing in Yerevan (phone #374 91 "
+            "234567, e-mail a krevchishin@proton me). He served in military unit $4321 until "
+            "September 2023.")
+    found = {(f.category, f.text) for f in detect(text, preset="ru-personal", use_ner=False)}
+    assert ("passport-ru-foreign", "7$ 4815162") in found
+    assert ("phone", "#374 91 234567") in found
+    assert ("email", "krevchishin@proton me") in found
+    assert ("military-unit", "$4321") in found
+    # A surname in capitals after a first name, as letters write it.
+    assert ("person", "Andrei KRAVCHISHIN") in {
+        (f.category, f.text) for f in detect("application of Mr. Andrei KRAVCHISHIN, born",
+                                             preset="ru-personal", use_ner=False)}
+    assert not detect("OFPRA, the BBC and the UK office in BERLIN", preset="ru-personal",
+                      use_ner=False)
+    from papka.formats.detect import ocr_look_alikes
+
+    assert len(ocr_look_alikes(text)) == len(text)
+    for harmless in ("It costs $500 a month.", "Item #1 on the list, #12 in all.",
+                     "Write to me at home or at the office.", "Call me after 5 o'clock."):
+        assert not detect(harmless, preset="ru-strict", use_ner=False), harmless
+
+
+def test_words_ocr_read_a_letter_or_two_off_a_name_found_elsewhere_are_boxed_too() -> None:
+    """A blurred English letter read "KRAVCHISHIN" once, then "Kravehishin" and
+    "Krevchishin": the second pass boxes those as the name found."""
+    from papka.formats import ocr
+    from papka.formats.planner import misread_names
+
+    words = [ocr.OcrWord(text, 0, 0, 10, 10, (1, 1, 1), 90.0) for text in (
+        "Me.", "Kravehishin", "served", "Krevchishine,", "Kravchishin", "in", "Tver",
+        "Kuznetsova", "Petrov", "Petrol", "Petrova")]
+    page = ocr.OcrPage(words, {})
+    found = misread_names(page, ["Andrei KRAVCHISHIN", "Petrova"])
+    assert found == ["Kravehishin", "Krevchishine", "Petrov"]

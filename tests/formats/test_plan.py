@@ -133,7 +133,9 @@ def test_what_detection_found_once_is_boxed_wherever_it_stands() -> None:
     plan = plan_redaction(ASYLUM_LETTER.encode(), media.TEXT, preset="ru-personal", ocr=False)
     again = [box for box in plan.boxes() if box.detector == SAME_TEXT_DETECTOR]
     assert again and {box.category for box in again} <= set(plan.secret_categories.values())
-    assert any("KRAVCHISHIN" in box.text for box in again)
+    # The name in capitals is found by itself now (a surname in capitals after a first name);
+    # the mother's "Kravchishina" only by the second pass.
+    assert any("KRAVCHISHIN" in box.text for box in plan.boxes())
     assert any("Kravchishina" in box.text for box in again)
     done = redact_as_planned(ASYLUM_LETTER.encode(), media.TEXT, plan, ocr=False)
     assert done.text is not None
