@@ -156,6 +156,9 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
 _DOLLAR_DIGIT = re.compile(r"\$(?=\d)|(?<=\d)\$")
 _O_BETWEEN_DIGITS = re.compile(r"(?<=\d)[OoОо](?=\d)")
 _HASH_PLUS = re.compile(r"(?<![\w#])#(?=\d{1,3}[ \t(]?\d)")
+# Two decimal degrees whose comma OCR read as a full stop and the second's point as a space:
+# "56.8587. 35 9176" for «56.8587, 35.9176».
+_DEGREES_MISREAD = re.compile(r"(?<![\d.,])(\d{1,3}[.,]\d{3,8})\. (\d{1,3}) (\d{3,8})(?!\d)")
 _SPACED_TOP_LEVEL = re.compile(
     r"(@[\w\-]+(?:\.[\w\-]+)*) (?=(?:com|ru|me|org|net|fr|am|ge|kz|de|eu|info|io|by|ua)\b)")
 
@@ -163,11 +166,13 @@ _SPACED_TOP_LEVEL = re.compile(
 def ocr_look_alikes(text: str) -> str:
     """The text with OCR's usual stand-ins for digits and signs put back, character for
     character: "$" beside a digit and "O" between digits as the digits they stand for, "#" before
-    a country code as "+", a space before an e-mail domain's top-level name as ".". Detection
-    runs on it as well as on the text."""
+    a country code as "+", a space before an e-mail domain's top-level name as ".", a pair of
+    decimal degrees with its comma read as a full stop and its second point as a space.
+    Detection runs on it as well as on the text."""
     text = _DOLLAR_DIGIT.sub("5", text)
     text = _O_BETWEEN_DIGITS.sub("0", text)
     text = _HASH_PLUS.sub("+", text)
+    text = _DEGREES_MISREAD.sub(lambda match: f"{match[1]}, {match[2]}.{match[3]}", text)
     return _SPACED_TOP_LEVEL.sub(lambda match: match[1] + ".", text)
 
 

@@ -678,6 +678,9 @@ def test_digits_and_signs_ocr_of_a_blurred_photo_stands_in_are_read_back() -> No
     assert ("phone", "#374 91 234567") in found
     assert ("email", "krevchishin@proton me") in found
     assert ("military-unit", "$4321") in found
+    gps = "still lives in Tver (GPS 56.8587. 35 9176) and was questioned"
+    assert [(f.category, f.text) for f in detect(gps, use_ner=False)] == [
+        ("gps", "56.8587. 35 9176")]
     # A surname in capitals after a first name, as letters write it.
     assert ("person", "Andrei KRAVCHISHIN") in {
         (f.category, f.text) for f in detect("application of Mr. Andrei KRAVCHISHIN, born",
@@ -688,6 +691,7 @@ def test_digits_and_signs_ocr_of_a_blurred_photo_stands_in_are_read_back() -> No
 
     assert len(ocr_look_alikes(text)) == len(text)
     for harmless in ("It costs $500 a month.", "Item #1 on the list, #12 in all.",
+                     "Version 2.1. 35 of 1200 pages were read.",
                      "Write to me at home or at the office.", "Call me after 5 o'clock."):
         assert not detect(harmless, preset="ru-strict", use_ner=False), harmless
 
