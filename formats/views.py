@@ -426,7 +426,8 @@ def _coloured(page: Image.Image) -> Image.Image | None:
 def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View,
                  page: Image.Image | None = None) -> list[tuple[float, float, float, float]]:
     """Lines of print on the page that no reading holds a word of, as rectangles in the best
-    view's pixels (upright and straightened, so lines run across it).
+    view's pixels (in those of the best view turned straight when it leans a little: where
+    they are matters less than that they are there).
 
     Tesseract's layout analysis can drop a whole block of a blurred photo: no words, not words
     read with little confidence (a blurred criminal-case decision lost the paragraph with the
