@@ -193,16 +193,13 @@ def normalise(picture: Image.Image, *, surround_white: bool = False) -> Image.Im
     estimated by a morphological closing on a reduced copy and divided out, then the
     contrast stretched. surround_white: large dark areas (the table around a photographed
     sheet) are painted white first (dark_surround)."""
-    flat = _flattened(picture)
-    if surround_white:
-        surround = dark_surround(flat)
-        if surround is not None:
-            flat.paste(255, mask=surround)
-    return ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+    return _evened(picture, surround_white=surround_white)[0]
 
 
-def _flattened(picture: Image.Image) -> Image.Image:
-    """normalise() before the contrast is stretched."""
+def _evened(picture: Image.Image, *, surround_white: bool) -> tuple[Image.Image,
+                                                                     Image.Image | None]:
+    """normalise()'s picture, and the mask of the surround it painted white (None when it
+    painted none)."""
     page = gray(picture)
     reduced = _small(page, 200)
     if ImageStat.Stat(reduced).median[0] < 110:
@@ -217,7 +214,10 @@ def _flattened(picture: Image.Image) -> Image.Image:
     flat: Image.Image = ImageMath.lambda_eval(
         lambda names: names["convert"](names["a"] * 255 / (names["b"] + 1), "L"),
         a=page, b=background)
-    return flat
+    surround = dark_surround(flat) if surround_white else None
+    if surround is not None:
+        flat.paste(255, mask=surround)
+    return ImageOps.autocontrast(flat, cutoff=(1, 0.5)), surround
 
 
 #: A dark area counts as surround (not ink) when it is wider than this share of the page's
@@ -443,11 +443,7 @@ def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View
         return []
     picture = best.picture
     factor = max(1.0, max(picture.size) / CHECK_SIDE)
-    flat = _flattened(_small(picture, CHECK_SIDE))
-    surround = dark_surround(flat)
-    if surround is not None:
-        flat.paste(255, mask=surround)
-    flat = ImageOps.autocontrast(flat, cutoff=(1, 0.5))
+    flat, surround = _evened(_small(picture, CHECK_SIDE), surround_white=True)
     # A view read as it is may lean a little (Tesseract reads that well): the bands are
     # looked for on the ink turned straight.
     tilt = 0.0 if best.tilted else skew(flat)
@@ -640,7 +636,8 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
     letters = _letter_width(best) / best_view.scale * source_scale
     unread = 0
     if any(reads_well(r) for _, r in out.readings):
-        unread = len(unread_lines(out.readings, best_view, picture))
+        # A plain reading that was enough left no line unread: nothing was read after it.
+        unread = 0 if enough else len(unread_lines(out.readings, best_view, picture))
         status: Status = "unreadable" if letters < MIN_LETTER_WIDTH or unread else "read"
     elif checks.blank:
         status = "blank"

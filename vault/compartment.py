@@ -257,9 +257,7 @@ class Compartment:
         return damaged
 
     def _wipe(self) -> None:
-        documents = getattr(self, "documents", None)
-        if documents is not None:
-            documents._close()
+        self.documents._close()
         _crypto.wipe(self._data_key)
         for master in self.masters:
             _crypto.wipe(master)
