@@ -72,6 +72,9 @@ def _reading_text(reading: PageReading) -> str:
                  "pixels wide, papka needs {least:g}) — check it yourself, or use a larger "
                  "photo").format(page=page, width=reading.letter_width,
                                  least=SMALLEST_LETTERS)
+    if reading.too_blurred:
+        return _("page {page}: the photo is too blurred to read reliably — check it yourself, "
+                 "or take a sharper photo").format(page=page)
     if reading.lines_unread:
         return _("page {page}: lines of print on it ({lines}) were left out of every reading "
                  "— check it yourself, or use a sharper photo").format(
@@ -126,7 +129,7 @@ def _boxes(plan: RedactionPlan, *, values: bool) -> list[dict[str, Any]]:
 def _readings(plan: RedactionPlan) -> list[dict[str, Any]]:
     return [{"page": r.page + 1, "status": r.status, "words": r.words,
              "confident_words": r.confident_words, "views": list(r.views), "turned": r.turned,
-             "letter_width": r.letter_width, "unread_lines": r.unread_lines}
+             "letter_width": r.letter_width, "unread_lines": r.unread_lines, "blur": r.blur}
             for r in plan.readings]
 
 

@@ -14,6 +14,8 @@ Status = Literal["read", "text-layer", "blank", "unreadable", "not-read"]
 
 #: views.MIN_LETTER_WIDTH (pixels), here so that a plan can say why without loading Pillow.
 SMALLEST_LETTERS = 7.0
+#: views.MAX_BLUR (the blur's spread per letter size, papka.formats.blur), for the same reason.
+MOST_BLUR = 0.04
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class PageReading:
     #: Lines of print no reading holds a word of (views.unread_lines): a page with any is
     #: unreadable however well the rest read.
     unread_lines: int = 0
+    #: How blurred the print is for the size of its letters (papka.formats.blur: the spread of
+    #: its letters' edges per em, on the words read with confidence; 0 when not measured): a
+    #: page above views.MAX_BLUR is unreadable however confidently it was read.
+    blur: float = 0.0
     #: Where the words read with confidence lie on the page (the best view's, in the plan's
     #: units; never their text): the redacted copy's check must read about as much of what
     #: the boxes leave (papka.formats.redaction, "pages the check could not read").
@@ -53,9 +59,15 @@ class PageReading:
         return self.status == "unreadable" and 0 < self.letter_width < SMALLEST_LETTERS
 
     @property
+    def too_blurred(self) -> bool:
+        """Unreadable because its print is too blurred to read reliably (views.read_page)."""
+        return self.status == "unreadable" and self.blur > MOST_BLUR and not self.too_small
+
+    @property
     def lines_unread(self) -> bool:
         """Unreadable because lines of it were left out of every reading (views.read_page)."""
-        return self.status == "unreadable" and self.unread_lines > 0 and not self.too_small
+        return (self.status == "unreadable" and self.unread_lines > 0 and not self.too_small
+                and not self.too_blurred)
 
 
 def not_read(page: int) -> PageReading:

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, ImageOps, ImageStat
 
+from papka.formats import blur as print_blur
 from papka.formats import ocr as ocr_engine
 from papka.formats.rank_filters import max_filter, median_3x3, min_filter
-from papka.formats.reading import SMALLEST_LETTERS, PageReading, Status
+from papka.formats.reading import MOST_BLUR, SMALLEST_LETTERS, PageReading, Status
 
 #: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
 OCR_MIN_SIDE = 1800
@@ -42,6 +43,16 @@ BIG_LETTERS = 20
 #: lines (a median height of 14 pixels on a page whose letters were 4 wide). Such a page
 #: counts as unreadable: the keeper looks at it, or brings a larger photo.
 MIN_LETTER_WIDTH = SMALLEST_LETTERS
+#: Print blurred more than this (the spread of its letters' edges per em of their size, on the
+#: words read with confidence: papka.formats.blur) is read, but not reliably. Photos of the five
+#: papers blurred by 2 to 3 pixels at 200 dpi and reduced to 0.6-0.8 (docs/redaction.md,
+#: "Blurred photos"): blurred by 2 they measured 0.035-0.038 and read as sharp ones do; by 2.25,
+#: 0.041-0.045, and a third of them lost an identifier to the blur (a name, a GPS position, an
+#: address) while 70 % or more of their words read with confidence; by 3, 0.057-0.065, the
+#: English letter's e-mail read as garbage and the copy passed. The bench's phone photos
+#: measure 0.017-0.019, the tests' generated photos at most 0.032 (grainy print a dozen grey
+#: levels darker than its paper).
+MAX_BLUR = MOST_BLUR
 #: Lines whose ink is this tall (pixels, median, from the projection profile) read well
 #: without enlarging the picture.
 BIG_LINES = 28
@@ -543,7 +554,8 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
 
     source_scale: the pixels of the page's own picture behind each pixel of `picture` (below 1
     for a small photo placed on a PDF page and rendered larger): words smaller than
-    MIN_LETTER_WIDTH in those pixels make the page unreadable.
+    MIN_LETTER_WIDTH in those pixels make the page unreadable. So does print blurred more than
+    MAX_BLUR for its size (a share, the same in any pixels).
     """
     checks = look(picture)
     out = PageReadout()
@@ -635,17 +647,21 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
                                                           read[1].confident_words))
     letters = _letter_width(best) / best_view.scale * source_scale
     unread = 0
+    blurred = 0.0
     if any(reads_well(r) for _, r in out.readings):
         # A plain reading that was enough left no line unread: nothing was read after it.
         unread = 0 if enough else len(unread_lines(out.readings, best_view, picture))
-        status: Status = "unreadable" if letters < MIN_LETTER_WIDTH or unread else "read"
+        blurred = round(print_blur.page_blur(picture, _measured_words(best_view, best)), 4)
+        status: Status = ("unreadable" if letters < MIN_LETTER_WIDTH or blurred > MAX_BLUR
+                          or unread else "read")
     elif checks.blank:
         status = "blank"
     else:
         status = "unreadable"
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned,
-                              letter_width=round(letters, 1), unread_lines=unread)
+                              letter_width=round(letters, 1), unread_lines=unread,
+                              blur=blurred)
     return out
 
 
@@ -681,6 +697,14 @@ def _letter_width(read: ocr_engine.OcrPage) -> float:
                     if w.confidence >= ocr_engine.CONFIDENT
                     and sum(ch.isalnum() for ch in w.text) >= 3)
     return widths[len(widths) // 2] if widths else 0.0
+
+
+def _measured_words(view: View, read: ocr_engine.OcrPage) -> list[print_blur.Word]:
+    """The words of three or more letters or digits read with confidence, where they lie on
+    the page and how wide they are along their line, in the page's pixels."""
+    return [print_blur.Word(view.to_page(w.left, w.top, w.right, w.bottom),
+                            w.width / view.scale, w.text)
+            for w in read.confident() if sum(ch.isalnum() for ch in w.text) >= 3]
 
 
 def _orientation(evened: Image.Image) -> int:

@@ -161,7 +161,7 @@ def test_loading_the_whole_verifier_loads_no_planner_or_burner() -> None:
     assert loaded & workers == set()
     assert {name for name in added if name.startswith("papka.")} <= (
         {f"papka.formats.{name}" for name in ("ocr", "image", "views", "pdf", "docx", "email",
-                                              "rank_filters")}
+                                              "rank_filters", "blur", "fonts")}
         | {name for name in added if name.startswith("papka.formats.verify.")})
 
 
