@@ -131,6 +131,10 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
     if alike != text:
         # The same length: the hits' offsets are the text's own.
         hits.extend(shaped(alike))
+        if "person" in categories:
+            hits.extend(names.latin_names(alike))
+            hits.extend(names.after_kinship_labels(alike))
+            hits.extend(names.with_initials(alike))
     hits.extend(joined.joined_hits(text, shaped))
     hits.extend(links.social_links(text))
     in_links = list(links.names_in_links(text, link_keys(name_entries)))
@@ -156,6 +160,9 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
 _DOLLAR_DIGIT = re.compile(r"\$(?=\d)|(?<=\d)\$")
 _O_BETWEEN_DIGITS = re.compile(r"(?<=\d)[OoОо](?=\d)")
 _HASH_PLUS = re.compile(r"(?<![\w#])#(?=\d{1,3}[ \t(]?\d)")
+# A Latin first name's capital I read as a small l before a capitalised word: "His brother
+# lurii Kravchishin" for «Iurii» on a sharp photo, and no rule took the name.
+_L_FOR_CAPITAL_I = re.compile(r"(?<![\w.@/-])l(?=[a-z]{2,}[ \t]+[A-Z][a-z])")
 # Two decimal degrees whose comma OCR read as a full stop and the second's point as a space:
 # "56.8587. 35 9176" for «56.8587, 35.9176».
 _DEGREES_MISREAD = re.compile(r"(?<![\d.,])(\d{1,3}[.,]\d{3,8})\. (\d{1,3}) (\d{3,8})(?!\d)")
@@ -166,12 +173,14 @@ _SPACED_TOP_LEVEL = re.compile(
 def ocr_look_alikes(text: str) -> str:
     """The text with OCR's usual stand-ins for digits and signs put back, character for
     character: "$" beside a digit and "O" between digits as the digits they stand for, "#" before
-    a country code as "+", a space before an e-mail domain's top-level name as ".", a pair of
+    a country code as "+", a small "l" opening a word before a capitalised one as the capital
+    "I" it stands for, a space before an e-mail domain's top-level name as ".", a pair of
     decimal degrees with its comma read as a full stop and its second point as a space.
     Detection runs on it as well as on the text."""
     text = _DOLLAR_DIGIT.sub("5", text)
     text = _O_BETWEEN_DIGITS.sub("0", text)
     text = _HASH_PLUS.sub("+", text)
+    text = _L_FOR_CAPITAL_I.sub("I", text)
     text = _DEGREES_MISREAD.sub(lambda match: f"{match[1]}, {match[2]}.{match[3]}", text)
     return _SPACED_TOP_LEVEL.sub(lambda match: match[1] + ".", text)
 

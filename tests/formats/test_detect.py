@@ -696,6 +696,20 @@ def test_digits_and_signs_ocr_of_a_blurred_photo_stands_in_are_read_back() -> No
         assert not detect(harmless, preset="ru-strict", use_ner=False), harmless
 
 
+def test_a_capital_i_ocr_read_as_a_small_l_opening_a_name_is_read_back() -> None:
+    """A sharp photo of the English letter: OCR read «His brother Iurii Kravchishin» as
+    "His brother lurii Kravchishin", no rule took the brother's name, and the copy passed with
+    it readable."""
+    found = {(f.category, f.text) for f in detect(
+        "His brother lurii Kravchishin left for Tbilisi.", preset="ru-personal", use_ner=False)}
+    assert ("person", "lurii Kravchishin") in found
+    assert ("person", "lgor Petrov") in {(f.category, f.text) for f in detect(
+        "Mr. lgor Petrov came.", preset="ru-personal", use_ner=False)}
+    for harmless in ("We learn English at school.", "I will leave Moscow soon.",
+                     "the lamp Post office", "lots of Tea"):
+        assert not detect(harmless, preset="ru-strict", use_ner=False), harmless
+
+
 def test_words_ocr_read_a_letter_or_two_off_a_name_found_elsewhere_are_boxed_too() -> None:
     """A blurred English letter read "KRAVCHISHIN" once, then "Kravehishin" and
     "Krevchishin": the second pass boxes those as the name found."""
