@@ -21,30 +21,18 @@ What a session does in the v3 design:
 
 from __future__ import annotations
 
-import math
 import random
 import statistics
 from dataclasses import dataclass, field
 
+from papka.vault.churn import SINGLES, Plan
+from papka.vault.coded import parity_shares
+
 SECTORS = 32768                # data sectors modelled: 128 MiB
 ZONE = SECTORS * 3 // 4        # the zone starts here: the last quarter of the data area
 SLOTS = 16
-RUN_LONGEST = 16
 ANCHOR_SETS, ANCHOR_REPLICAS = 4, 4
 DECOY_SLOT, HIDDEN_SLOT = 3, 11
-
-
-def parity_for(data: int, damage: float, loss: float = 1e-5) -> int:
-    """Parity shares for `data` data shares so that, with every share lost independently with
-    probability `damage`, the chance of losing the object stays under `loss`."""
-    parity = 0
-    while True:
-        n = data + parity
-        tail = sum(math.comb(n, lost) * damage ** lost * (1 - damage) ** (n - lost)
-                   for lost in range(parity + 1, n + 1))
-        if tail <= loss or n >= 256:
-            return parity
-        parity += 1
 
 
 @dataclass
@@ -64,7 +52,7 @@ class Disk:
     rng: random.Random
     floor: int = 0
     per_write: float = 0.1
-    singles: int = ANCHOR_REPLICAS
+    singles: int = SINGLES
     damage: float = 0.2            # the damage rate shares are coded for (v3)
     writes: list[int] = field(default_factory=lambda: [0] * SECTORS)
     slots: list[int] = field(default_factory=lambda: [0] * (2 * SLOTS))
@@ -76,7 +64,6 @@ class Disk:
     hidden_pending: list[int] = field(default_factory=list)
     hidden_session = 0
     cover_exceeded = False
-    budget = 0
 
     def __post_init__(self) -> None:
         draw = random.Random(self.rng.random())
@@ -138,30 +125,6 @@ class Disk:
             for s in self.decoy_anchors[self.decoy_session % ANCHOR_SETS]:
                 self._write(s)
 
-    # -- the v3 session plan ------------------------------------------------------------------
-    def _plan(self, sectors: int, taken: set[int]) -> list[int]:
-        plan: list[int] = []
-        while len(plan) < sectors:
-            start = self.rng.randrange(ZONE, SECTORS)
-            length = min(self.rng.randint(1, RUN_LONGEST), sectors - len(plan))
-            run = []
-            for s in range(start, min(start + length, SECTORS)):
-                if s in self.decoy or s in taken:
-                    break
-                run.append(s)
-            taken.update(run)
-            plan.extend(run)
-        return plan
-
-    def _singles(self, count: int, taken: set[int]) -> list[int]:
-        chosen: list[int] = []
-        while len(chosen) < count:
-            s = self.rng.randrange(ZONE, SECTORS)
-            if s not in self.decoy and s not in taken:
-                taken.add(s)
-                chosen.append(s)
-        return chosen
-
     # -- sessions ------------------------------------------------------------------------------
     def session(self, decoy_sectors: int, hidden_docs: list[int] | None,
                 repair: bool = True) -> None:
@@ -174,13 +137,12 @@ class Disk:
             if hidden_docs is not None:
                 self._hidden_today(hidden_docs)
             return
-        taken: set[int] = set()
-        self.budget = self.floor + round(self.per_write * decoy_sectors)
-        plan = self._plan(self.budget, taken)
-        singles = self._singles(self.singles, taken)
+        plan = Plan(ZONE, SECTORS, self.decoy.__contains__, self.rng.randbytes)
+        plan.grow(self.floor + round(self.per_write * decoy_sectors))
+        plan.draw_singles(self.singles)
         if hidden_docs is not None:
-            self._hidden_v3(hidden_docs, plan, singles, taken, repair)
-        for s in plan + singles:
+            self._hidden_v3(hidden_docs, plan, repair)
+        for s in plan.untaken():
             self._write(s)
 
     def _hidden_today(self, sizes: list[int]) -> None:
@@ -201,56 +163,50 @@ class Disk:
         self.slots[HIDDEN_SLOT] += 1
         self.slots[SLOTS + HIDDEN_SLOT] += 1
 
-    def _hidden_v3(self, sizes: list[int], plan: list[int], singles: list[int],
-                   taken: set[int], repair: bool) -> None:
-        in_plan = set(plan) | set(singles)
-        place = iter(_spread(plan))
+    def _hidden_v3(self, sizes: list[int], plan: Plan, repair: bool) -> None:
+        anchors = {s for group in self.hidden_anchors for s in group}
         placed: list[tuple[int, int, int]] = []
 
-        anchors = {s for group in self.hidden_anchors for s in group}
+        def take(count: int) -> list[int]:
+            """Plan sectors for shares: never one of its own anchor places (a plan sector there
+            is filled with random bytes like any other)."""
+            chosen: list[int] = []
+            while len(chosen) < count:
+                chosen += [s for s in plan.take(count - len(chosen)) if s not in anchors]
+            return chosen
 
-        def take() -> int:
-            """The next sector of the plan a share may go to (never one of its own anchor
-            sectors: a plan sector there is filled with random bytes like any other)."""
-            nonlocal place
-            while True:
-                s = next(place, None)
-                if s is None:               # the hidden work does not fit the plan
-                    self.cover_exceeded = True
-                    extra = self._plan(max(self.budget, 4 * RUN_LONGEST), taken)
-                    plan.extend(extra)
-                    in_plan.update(extra)
-                    place = iter(_spread(extra))
-                    continue
-                if s not in anchors:
-                    return s
-
-        # Its own shares the plan will overwrite, and (repair) shares lost since, are rewritten.
+        # Shares lost since (repair), then the new papers, coded, and the catalog.
         for doc, document in self.documents.items():
-            lost = [s for s in document.shares if s in in_plan]
             missing = document.data + document.parity - len(document.shares) if repair else 0
-            if document.readable:
-                for s in lost:
-                    document.shares.discard(s)
-                    self.hidden.pop(s, None)
-                for _ in range(len(lost) + missing):
-                    placed.append((doc, -1, take()))
+            if document.readable and missing:
+                placed += [(doc, -1, s) for s in take(missing)]
         for size in sizes:
             doc = len(self.documents)
-            self.documents[doc] = Document(size, parity_for(size, self.damage))
-            for index in range(size + self.documents[doc].parity):
-                placed.append((doc, index, take()))
-        catalog = 2 + parity_for(2, self.damage)              # its catalog, coded likewise
-        for index in range(catalog):
-            placed.append((-1, index, take()))
-        anchor_set = self.hidden_anchors[self.hidden_session % ANCHOR_SETS]
+            self.documents[doc] = Document(size, parity_shares(size, self.damage))
+            count = size + self.documents[doc].parity
+            placed += [(doc, index, s) for index, s in enumerate(take(count))]
+        catalog = 2 + parity_shares(2, self.damage)
+        placed += [(-1, index, s) for index, s in enumerate(take(catalog))]
+        # Its own shares in sectors the plan will write (filled, or taken by a share) are
+        # written again elsewhere in the plan (which may grow for them, and hold more of them:
+        # until none is left there).
+        while True:
+            filled = set(plan.untaken()) | {s for _, _, s in placed}
+            moving = [(doc, s) for doc, document in self.documents.items() if document.readable
+                      for s in document.shares if s in filled]
+            if not moving:
+                break
+            for (doc, s), new in zip(moving, take(len(moving)), strict=True):
+                self.documents[doc].shares.discard(s)
+                self.hidden.pop(s, None)
+                placed.append((doc, -1, new))
+        for s in self.hidden_anchors[self.hidden_session % ANCHOR_SETS]:
+            if s not in self.decoy:
+                plan.replace_single(s)
+                self._write(s)
         self.hidden_session += 1
-        usable = [s for s in anchor_set if s not in self.decoy]
-        for s in singles[:len(usable)]:
-            singles.remove(s)
-        singles.extend(usable)              # written in their place: counts stay the same
+        self.cover_exceeded = plan.grown > 0
         for doc, index, s in placed:
-            plan.remove(s)
             self._write(s)
             if doc >= 0:
                 self.hidden[s] = (doc, index)
@@ -259,19 +215,6 @@ class Disk:
     # -- what the examiner sees -------------------------------------------------------------
     def snapshot(self) -> tuple[list[int], list[int], set[int]]:
         return list(self.writes), list(self.slots), set(self.decoy)
-
-
-def _spread(plan: list[int]) -> list[int]:
-    """The plan's sectors one run after another, first sector of each run, then second ...:
-    consecutive shares of a stripe go to different runs, so that one churn run of a later
-    session, which overwrites consecutive sectors, takes at most a few shares of a stripe."""
-    runs: list[list[int]] = []
-    for sector in sorted(plan):
-        if runs and runs[-1][-1] == sector - 1:
-            runs[-1].append(sector)
-        else:
-            runs.append([sector])
-    return [run[i] for i in range(RUN_LONGEST * 4) for run in runs if i < len(run)]
 
 
 def _runs(sectors: list[int]) -> list[int]:

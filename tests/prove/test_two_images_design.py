@@ -20,8 +20,9 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from papka.vault import erasure
+from papka.vault.coded import parity_shares as parity_for
 from papka.vault.header import SECTOR
-from tests.prove.disk_model import SECTORS, ZONE, Disk, features, parity_for
+from tests.prove.disk_model import SECTORS, ZONE, Disk, features
 from tests.prove.figures import report
 from tests.prove.test_deniability_experiments import (
     leave_one_out_accuracy,
