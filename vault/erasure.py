@@ -3,11 +3,13 @@ bring back the data (docs/FORMAT.md §10, "Erasure coding").
 
 The code is systematic (the data shares are kept as they are) with a Cauchy parity matrix:
 parity share i is the sum over the data shares j of C[i][j]·d_j, where C[i][j] = 1/(x_i + y_j),
-x_i = i and y_j = m + j. Every square submatrix of a Cauchy matrix is invertible, so every k
-rows of the generator [I; C] are too: the code is maximum-distance separable (Blomer et al.,
-"An XOR-based erasure-resilient coding scheme", 1995; the construction Jerasure and zfec's
-relatives use). The field is GF(2)[x]/(x^8 + x^4 + x^3 + x^2 + 1) (0x11d, the polynomial of
-most Reed-Solomon codes, generator 2).
+x_i = k + i and y_j = j (addition in the field is XOR). Every square submatrix of a Cauchy
+matrix is invertible, so every k rows of the generator [I; C] are too: the code is
+maximum-distance separable (Blomer et al., "An XOR-based erasure-resilient coding scheme",
+1995). The field is GF(2)[x]/(x^8 + x^4 + x^3 + x^2 + 1) (0x11d, the polynomial of most
+Reed-Solomon codes, generator 2). Matrix and field are those of Intel ISA-L's
+gf_gen_cauchy1_matrix, so its parity is byte for byte ISA-L's: vectors/erasure/ holds parity
+made by ISA-L (through pyeclib), which tests/vault/test_erasure.py checks this code against.
 
 Arithmetic on whole shares stays in C: multiplying a share by a constant is `bytes.translate`
 with that constant's 256-byte product table, and adding shares is an XOR of two integers.
@@ -62,7 +64,7 @@ _SCALE = [bytes(mul(c, b) for b in range(256)) for c in range(256)]
 
 def cauchy_row(row: int, data_count: int, parity_count: int) -> list[int]:
     """Parity share `row`'s coefficients over the data shares."""
-    return [inverse(row ^ (parity_count + column)) for column in range(data_count)]
+    return [inverse((data_count + row) ^ column) for column in range(data_count)]
 
 
 def _check(data_count: int, parity_count: int) -> None:
