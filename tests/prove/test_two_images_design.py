@@ -200,3 +200,47 @@ def test_coded_ciphertext_is_seen_by_a_rank_test_encrypted_shares_are_not() -> N
                                  for i, p in enumerate(parity)]
     assert _rank(churn + coded_ciphertext) == len(churn) + 8          # 4 short: seen
     assert _rank(churn + encrypted_shares) == len(churn) + 12         # full: nothing to see
+
+
+def _overlap(seed: int, hidden: bool, apart: int) -> float:
+    """Sectors the decoy does not explain that changed in both of two image pairs, taken
+    around two sessions `apart` sessions from each other (the sessions in between not imaged);
+    in one half every one of these sessions also wrote hidden papers."""
+    recipe = random.Random(seed)
+    disk = Disk("v3", random.Random(seed * 2 + hidden))
+    for _ in range(recipe.randrange(3, 8)):
+        disk.session(recipe.randrange(1, 400), None)
+    disk.session(300, [recipe.randrange(1, 8)])
+    changed = []
+    for number in range(apart + 1):
+        imaged = number in (0, apart)
+        before = disk.snapshot()
+        disk.session(recipe.randrange(250, 500), [1] if hidden else None)
+        if imaged:
+            after = disk.snapshot()
+            changed.append({s for s in range(SECTORS) if before[0][s] != after[0][s]
+                            and s not in before[2] | after[2]})
+    return float(len(changed[0] & changed[1]))
+
+
+@pytest.mark.slow
+def test_images_around_sessions_an_anchor_rotation_apart_show_the_reused_anchor_set(
+        tmp_path: Path) -> None:
+    """The limit §10.5 states first: a compartment rewrites anchor set s mod 4 in session s, so
+    pairs of images around two of its sessions four apart share changed sectors that two
+    independent plans rarely share. Around sessions one apart they do not."""
+    figures: dict[str, object] = {"image_pair_pairs": 100}
+    for apart in (1, 4):
+        rows, labels = [], []
+        for number in range(100):
+            hidden = number % 2 == 1
+            rows.append([_overlap(100 * (number // 2) + apart, hidden, apart)])
+            labels.append(hidden)
+        figures[f"sessions_{apart}_apart_threshold"] = leave_one_out_stump_accuracy(rows, labels)
+        figures[f"sessions_{apart}_apart_hidden_overlap_mean"] = sum(
+            r[0] for r, h in zip(rows, labels, strict=True) if h) / 50
+        figures[f"sessions_{apart}_apart_decoy_overlap_mean"] = sum(
+            r[0] for r, h in zip(rows, labels, strict=True) if not h) / 50
+    report(tmp_path, "two-images-design-anchor-reuse", figures)
+    assert figures["sessions_1_apart_threshold"] <= 0.65     # type: ignore[operator]
+    assert figures["sessions_4_apart_threshold"] >= 0.9      # type: ignore[operator]
