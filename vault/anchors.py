@@ -2,10 +2,12 @@
 commit rewrites a slot (docs/FORMAT.md §10, "Anchors").
 
 A compartment has ANCHOR_SETS sets of ANCHOR_REPLICAS sectors each, in the zone (the last
-quarter of the data area), at places an HMAC of its data key gives. Session s writes set
-s mod ANCHOR_SETS; each commit of the session rewrites that set replica by replica, each
-flushed, so a crash tears at most one replica and the others hold the generation before or
-after. Opening reads every anchor sector and tries the newest (session, generation) first.
+quarter of the data area), at places an HMAC of its data key gives. A session writes one set,
+drawn at random among those that do not hold the newest anchor (so that images of the stick
+around two of its sessions rarely show the same sectors changed); each commit of the session
+rewrites that set replica by replica, each flushed, so a crash tears at most one replica and
+the others hold the generation before or after. Opening reads every anchor sector and tries
+the newest (session, generation) first.
 
 Format 3 is a design that papka does not write yet; this module is its first part, checked
 on its own (tests/vault/test_anchors.py).
@@ -20,10 +22,11 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 
 from papka.vault import _crypto
+from papka.vault.churn import below as churn_below
 from papka.vault.header import SECTOR, Geometry
 from papka.vault.storage import Storage
 
-ANCHOR_SETS = 4
+ANCHOR_SETS = 8
 ANCHOR_REPLICAS = 4
 VERSION = 3
 NONCE = 12
@@ -117,21 +120,39 @@ def open_sealed(keys: AnchorKeys, sector: int, raw: bytes) -> Anchor | None:
     return Anchor(session, generation, body[_HEAD.size:_HEAD.size + length])
 
 
+@dataclass(frozen=True)
+class Found:
+    """An anchor, and the set it was read from."""
+
+    anchor: Anchor
+    set: int
+
+
 def read_all(keys: AnchorKeys, geometry: Geometry,
-             read: Callable[[int], bytes]) -> list[Anchor]:
+             read: Callable[[int], bytes]) -> list[Found]:
     """Every anchor the compartment's sectors hold, newest (session, generation) first, each
-    distinct one once: the order in which opening tries them."""
-    found = {open_sealed(keys, sector, read(sector))
-             for row in places(keys, geometry) for sector in row}
-    return sorted((a for a in found if a is not None), key=lambda a: a.order, reverse=True)
+    distinct one once (where it is in several sets, the set of its first replica read): the
+    order in which opening tries them."""
+    found: dict[Anchor, int] = {}
+    for number, row in enumerate(places(keys, geometry)):
+        for sector in row:
+            anchor = open_sealed(keys, sector, read(sector))
+            if anchor is not None:
+                found.setdefault(anchor, number)
+    return [Found(a, found[a]) for a in sorted(found, key=lambda a: a.order, reverse=True)]
 
 
-def write_set(storage: Storage, keys: AnchorKeys, geometry: Geometry, anchor: Anchor,
-              random: _crypto.RandomSource) -> None:
-    """Write `anchor` to the set of its session, replica by replica, each flushed: a crash
-    tears at most the replica being written, and the others hold this anchor or the one
-    before it."""
-    for sector in places(keys, geometry)[anchor.session % ANCHOR_SETS]:
+def choose_set(random: _crypto.RandomSource, newest: int | None) -> int:
+    """The set a session writes: uniform among those that do not hold the newest anchor."""
+    others = [number for number in range(ANCHOR_SETS) if number != newest]
+    return others[churn_below(random, len(others))]
+
+
+def write_set(storage: Storage, keys: AnchorKeys, geometry: Geometry, number: int,
+              anchor: Anchor, random: _crypto.RandomSource) -> None:
+    """Write `anchor` to set `number`, replica by replica, each flushed: a crash tears at most
+    the replica being written, and the others hold this anchor or the one before it."""
+    for sector in places(keys, geometry)[number]:
         storage.write(sector * SECTOR, seal(keys, sector, anchor, random))
         storage.flush()
 

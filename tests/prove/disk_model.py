@@ -25,13 +25,13 @@ import random
 import statistics
 from dataclasses import dataclass, field
 
+from papka.vault.anchors import ANCHOR_REPLICAS, ANCHOR_SETS, choose_set
 from papka.vault.churn import SINGLES, Plan
 from papka.vault.coded import parity_shares
 
 SECTORS = 32768                # data sectors modelled: 128 MiB
 ZONE = SECTORS * 3 // 4        # the zone starts here: the last quarter of the data area
 SLOTS = 16
-ANCHOR_SETS, ANCHOR_REPLICAS = 4, 4
 DECOY_SLOT, HIDDEN_SLOT = 3, 11
 
 
@@ -54,6 +54,7 @@ class Disk:
     per_write: float = 0.1
     singles: int = SINGLES
     damage: float = 0.2            # the damage rate shares are coded for (v3)
+    anchor_rotation: bool = False
     writes: list[int] = field(default_factory=lambda: [0] * SECTORS)
     slots: list[int] = field(default_factory=lambda: [0] * (2 * SLOTS))
     decoy: set[int] = field(default_factory=set)
@@ -63,6 +64,8 @@ class Disk:
     documents: dict[int, Document] = field(default_factory=dict)
     hidden_pending: list[int] = field(default_factory=list)
     hidden_session = 0
+    hidden_set: int | None = None
+    decoy_set: int | None = None
     cover_exceeded = False
 
     def __post_init__(self) -> None:
@@ -122,7 +125,8 @@ class Disk:
             self.slots[DECOY_SLOT] += 1
             self.slots[SLOTS + DECOY_SLOT] += 1
         else:
-            for s in self.decoy_anchors[self.decoy_session % ANCHOR_SETS]:
+            self.decoy_set = choose_set(self.rng.randbytes, self.decoy_set)
+            for s in self.decoy_anchors[self.decoy_set]:
                 self._write(s)
 
     # -- sessions ------------------------------------------------------------------------------
@@ -200,7 +204,11 @@ class Disk:
                 self.documents[doc].shares.discard(s)
                 self.hidden.pop(s, None)
                 placed.append((doc, -1, new))
-        for s in self.hidden_anchors[self.hidden_session % ANCHOR_SETS]:
+        # The set drawn among those not holding the newest anchor (papka.vault.anchors), or,
+        # as an earlier draft of the design had it, set s mod ANCHOR_SETS in session s.
+        self.hidden_set = (self.hidden_session % ANCHOR_SETS if self.anchor_rotation
+                           else choose_set(self.rng.randbytes, self.hidden_set))
+        for s in self.hidden_anchors[self.hidden_set]:
             if s not in self.decoy:
                 plan.replace_single(s)
                 self._write(s)
