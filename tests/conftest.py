@@ -73,6 +73,12 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.delenv("PAPKA_CONTAINER", raising=False)
     yield
+    # The command's messages are one switch for the process: a test that ran a command or
+    # imported the command's modules under a Russian environment leaves them in Russian for
+    # the next test in this worker unless it is put back.
+    i18n = sys.modules.get("papka.cli.i18n")
+    if i18n is not None:
+        i18n.set_language("en")
 
 
 @pytest.fixture

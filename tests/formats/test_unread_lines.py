@@ -169,6 +169,7 @@ def test_the_keeper_is_told_which_page_has_lines_left_unread_in_both_languages()
     reading = PageReading(2, "unreadable", words=90, confident_words=85, letter_width=10.8,
                           unread_lines=2)
     try:
+        set_language("en")
         english = _reading_text(reading)
         set_language("ru")
         russian = _reading_text(reading)
