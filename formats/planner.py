@@ -124,35 +124,98 @@ def _ocr_spans(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
     offsets: list[tuple[int, int]] = []
     previous = None
     position = 0
-    for word in recognised.words:
+    ordered = reading_order(recognised)
+    for word, line in ordered:
         if previous is not None:
-            separator = "\n" if word.line != previous else " "
+            separator = "\n" if line != previous else " "
             text_parts.append(separator)
             position += 1
         offsets.append((position, position + len(word.text)))
         text_parts.append(word.text)
         position += len(word.text)
-        previous = word.line
+        previous = line
     text = "".join(text_parts)
     for span in find_spans(text, preset=preset, hide=hide, use_ner=use_ner):
         if category is not None:
             span = Span(span.start, span.end, category, SAME_TEXT_DETECTOR, span.text)
-        rectangles = []
-        for word, (start, end) in zip(recognised.words, offsets, strict=True):
-            if start < span.end and end > span.start:
-                line = recognised.lines.get(word.line)
-                top, bottom = word.top, word.bottom
-                if line is not None:
-                    top, bottom = min(top, line.top), max(bottom, line.top + line.height)
-                rectangles.append((float(word.left), float(top), float(word.right),
-                                   float(bottom)))
+        rectangles = [_word_rectangle(recognised, word)
+                      for (word, _line), (start, end) in zip(ordered, offsets, strict=True)
+                      if start < span.end and end > span.start]
         if not rectangles:
             continue
         plan.add_secret(span.text, span.category)
-        if turned is not None:
-            _add_turned(plan, page, span, rectangles, *turned)
-        else:
-            _add_detected(plan, page, span, [to_plan(*r) for r in rectangles])
+        _add_rectangles(plan, page, span, rectangles, to_plan, turned)
+
+
+#: How far (in line heights) a line read as another block may start after the end of a line
+#: and still continue it.
+_MOST_LINE_GAP = 15.0
+
+
+def reading_order(recognised: ocr_engine.OcrPage
+                  ) -> list[tuple[ocr_engine.OcrWord, tuple[int, int, int]]]:
+    """The words in the order of the page's lines, each with the line it is read in.
+
+    Tesseract's layout analysis may split one printed line into blocks and give them far
+    apart: a photo of the criminal case read «Мать подозреваемого, ... по адресу: Московская»
+    as "Мать п" in one block and the rest in another, given after the lines below it, so
+    «Московская» no longer stood before the «обл., г. Подольск ...» of the next line and was
+    left out of the address. A line that starts to the right of where another (of another
+    block) ends, level with it (its first word's middle within half a line height of the
+    other's last word's) and at most _MOST_LINE_GAP line heights on, continues that line."""
+    lines: dict[tuple[int, int, int], list[ocr_engine.OcrWord]] = {}
+    for word in recognised.words:
+        lines.setdefault(word.line, []).append(word)
+    after: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+    taken: set[tuple[int, int, int]] = set()
+    for key, words in lines.items():
+        last = words[-1]
+        best: tuple[float, tuple[int, int, int]] | None = None
+        for other, others in lines.items():
+            first = others[0]
+            if other[0] == key[0] or other in taken:
+                continue
+            height = max(last.height, first.height, 1)
+            gap = first.left - last.right
+            middle = (first.top + first.bottom - last.top - last.bottom) / 2
+            if (0 <= gap <= _MOST_LINE_GAP * height and abs(middle) < 0.5 * height
+                    and (best is None or gap < best[0])):
+                best = (gap, other)
+        if best is not None:
+            after[key] = best[1]
+            taken.add(best[1])
+    ordered: list[tuple[ocr_engine.OcrWord, tuple[int, int, int]]] = []
+    seen: set[tuple[int, int, int]] = set()
+    for key in lines:
+        if key in taken:
+            continue
+        line: tuple[int, int, int] | None = key
+        while line is not None and line not in seen:
+            seen.add(line)
+            ordered.extend((word, key) for word in lines[line])
+            line = after.get(line)
+    # A continuation whose head was never reached (a cycle) keeps its own place.
+    ordered.extend((word, key) for key in lines if key not in seen for word in lines[key])
+    return ordered
+
+
+def _word_rectangle(recognised: ocr_engine.OcrPage, word: ocr_engine.OcrWord
+                    ) -> tuple[float, float, float, float]:
+    """A word's rectangle, as tall as its line."""
+    line = recognised.lines.get(word.line)
+    top, bottom = word.top, word.bottom
+    if line is not None:
+        top, bottom = min(top, line.top), max(bottom, line.top + line.height)
+    return float(word.left), float(top), float(word.right), float(bottom)
+
+
+def _add_rectangles(plan: RedactionPlan, page: int, span: Span,
+                    rectangles: list[tuple[float, float, float, float]], to_plan: ToPlan,
+                    turned: tuple[views.View, float] | None) -> None:
+    if turned is not None:
+        _add_turned(plan, page, span, rectangles, *turned)
+    else:
+        _add_detected(plan, page, span, [to_plan(*r) for r in rectangles])
 
 
 def _view_to_plan(view: views.View, unit: float) -> ToPlan:
@@ -191,31 +254,209 @@ def _read_pictures(plan: RedactionPlan, pictures: Iterable[tuple[Image.Image, in
                 _ocr_spans(plan, index, recognised, _view_to_plan(view, unit), preset=None,
                            hide=[*secrets, *also], use_ner=False,
                            turned=(view, unit) if view.tilted else None, category=category)
+    # The keeper's own names were matched in every form in the first pass; what OCR misread
+    # or cut short of them is looked for here.
+    names, forms = _keeper_names(hide)
+    people = [secret for secret in plan.secrets
+              if plan.secret_categories.get(secret) in NAME_CATEGORIES | {"keeper-name"}]
+    for index, readout in enumerate(readouts):
+        for view, recognised in readout.readings:
+            also = misread_names(recognised, names, forms) if names else []
+            to_plan = _view_to_plan(view, unit)
+            turned = (view, unit) if view.tilted else None
+            if also:
+                _ocr_spans(plan, index, recognised, to_plan, preset=None, hide=also,
+                           use_ner=False, turned=turned, category="keeper-name")
+            known = [*people, *names, *also]
+            for group in name_neighbours(recognised, known, forms):
+                _add_words(plan, index, recognised, group, 0, to_plan, turned)
+            for group, letters in name_cuts(recognised, known, forms):
+                _add_words(plan, index, recognised, group, letters, to_plan, turned)
     return readings
+
+
+#: The detector named on boxes of words beside a name that OCR garbled (name_neighbours).
+NEIGHBOUR_DETECTOR = "beside-name"
+#: Words after which a person's name follows: kinship words and titles (folded).
+_BEFORE_NAMES = frozenset({
+    "брат", "сестра", "мать", "отец", "сын", "дочь", "жена", "муж", "гражданин", "гражданина",
+    "гражданину", "гражданка", "гражданки", "гражданке", "господин", "госпожа", "brother",
+    "sister", "mother", "father", "son", "daughter", "wife", "husband", "mr", "mrs", "ms",
+    "miss", "dr"})
+#: The fewest letters of a cut name taken right after a name on its line.
+SHORTEST_CUT_BESIDE = 3
+
+
+def _add_words(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
+               group: list[ocr_engine.OcrWord], letters: int, to_plan: ToPlan,
+               turned: tuple[views.View, float] | None) -> None:
+    """Box a group of words on one line as a person's name; the first word's box is made
+    `letters` letters long (at its own letters' width) when it is a name cut short."""
+    text = " ".join(word.text for word in group)
+    span = Span(0, len(text), "person", NEIGHBOUR_DETECTOR, text)
+    first = group[0]
+    if any(len(token) >= SHORTEST_CUT_BESIDE for token in _WORD.findall(first.text)):
+        plan.add_secret(first.text, "person")  # garbage ("иг!") is nothing to look for
+    rectangles = [_word_rectangle(recognised, word) for word in group]
+    if letters > len(first.text):
+        x0, y0, x1, y1 = rectangles[0]
+        rectangles[0] = (x0, y0, max(x1, x0 + first.width / len(first.text) * letters), y1)
+    _add_rectangles(plan, page, span, rectangles, to_plan, turned)
+
+
+def _by_line(recognised: ocr_engine.OcrPage) -> list[list[ocr_engine.OcrWord]]:
+    lines: dict[tuple[int, int, int], list[ocr_engine.OcrWord]] = {}
+    for word in recognised.words:
+        lines.setdefault(word.line, []).append(word)
+    return list(lines.values())
+
+
+def _name_words(names: Sequence[str], forms: Iterable[str]) -> set[str]:
+    targets = {word.casefold() for name in names for word in _WORD.findall(name)}
+    targets.update(form.casefold() for form in forms)
+    return targets
+
+
+def _is_name(word: ocr_engine.OcrWord, targets: set[str]) -> bool:
+    tokens = _WORD.findall(word.text)
+    return bool(tokens) and all(token.casefold() in targets for token in tokens)
+
+
+def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
+                    forms: Iterable[str] = ()) -> list[list[ocr_engine.OcrWord]]:
+    """Words OCR garbled between a kinship word or title and a name on the same line.
+
+    A photo of an English letter read «His brother Iurii Kravchishin» as "His brother иг!
+    Kravchishin": the surname was boxed and "Iurii" stayed readable on the copy. Such a word
+    is taken when OCR was unsure of it (below ocr.CONFIDENT), or it is capitalised, or it is
+    no word of the dictionary; a title or kinship word itself is not."""
+    targets = _name_words(names, forms)
+    found = []
+    for words in _by_line(recognised):
+        for i, word in enumerate(words[1:-1], 1):
+            tokens = _WORD.findall(word.text)
+            before = _WORD.findall(words[i - 1].text)
+            if (not _is_name(word, targets) and _is_name(words[i + 1], targets)
+                    and len(before) == 1 and before[0].casefold() in _BEFORE_NAMES
+                    and not any(token.casefold() in _BEFORE_NAMES for token in tokens)
+                    and (word.confidence < ocr_engine.CONFIDENT or not tokens
+                         or tokens[0][0].isupper() or not _is_known(tokens[0]))):
+                found.append([word])
+    return found
+
+
+def name_cuts(recognised: ocr_engine.OcrPage, names: Sequence[str], forms: Iterable[str] = ()
+              ) -> list[tuple[list[ocr_engine.OcrWord], int]]:
+    """Words OCR cut short of a name, each with the fragments it left unread after it and
+    the letters of the name it begins.
+
+    A criminal case blurred by 2 pixels read «Гусейнов Руслан Эльдарович» as "Гусей Руслан
+    Эль ь" (the patronymic's middle read as nothing) and the mother's «Гусейнова» as "Гусей":
+    the copy passed with both surnames and the patronymic readable. A capitalised word that
+    begins one of the names' words (or forms), shorter than it, is taken when it has
+    SHORTEST_CUT letters or more, or SHORTEST_CUT_BESIDE right after a name on its line;
+    with it the fragments OCR was unsure of that follow (at most two, of at most two letters
+    each), so that one box covers the unread stretch between them. The box is made as long
+    as the name (the longest of the names' words it begins, else the shortest form), at the
+    cut word's own letters' width: OCR's box of "Гусей" left «нов» readable."""
+    words_of_names = {word.casefold() for name in names for word in _WORD.findall(name)}
+    keeper_forms = {form.casefold() for form in forms}
+    targets = words_of_names | keeper_forms
+    of_names: dict[str, int] = {}
+    of_forms: dict[str, int] = {}
+    for target in targets:
+        for end in range(SHORTEST_CUT_BESIDE, len(target)):
+            cut = target[:end]
+            if target in words_of_names:
+                of_names[cut] = max(of_names.get(cut, 0), len(target))
+            else:
+                of_forms[cut] = min(of_forms.get(cut, len(target)), len(target))
+    lengths = of_forms | of_names
+    found = []
+    for words in _by_line(recognised):
+        for i, word in enumerate(words):
+            tokens = _WORD.findall(word.text)
+            if len(tokens) != 1 or not tokens[0][0].isupper():
+                continue
+            folded = tokens[0].casefold()
+            beside = i > 0 and _is_name(words[i - 1], targets)
+            # A cut read elsewhere may be among the names found already ("Гусей Лейла
+            # Маратовна", by NER): what counts is that it begins a longer word of a name. A
+            # form of the keeper's names ("Руслан" of "Руслана", "KRAVCHISHIN" of
+            # "Kravchishina") is no cut.
+            if folded not in lengths or folded in keeper_forms or (
+                    len(folded) < SHORTEST_CUT and not beside):
+                continue
+            group = [word]
+            for after in words[i + 1 : i + 3]:
+                if (after.confidence >= ocr_engine.CONFIDENT
+                        or any(len(token) > 2 for token in _WORD.findall(after.text))):
+                    break
+                group.append(after)
+            found.append((group, lengths[folded]))
+    return found
+
+
+def _is_known(word: str) -> bool:
+    """A word of the dictionary (Russian), or any word when the dictionary is absent."""
+    try:
+        from papka.formats.detectors.name_forms import analyzer
+    except ImportError:
+        return True
+    return bool(analyzer().word_is_known(word.lower()))
 
 
 #: The categories of people's names, whose misreadings the second pass looks for too.
 NAME_CATEGORIES = frozenset({"person", "relative"})
 _LETTERS = re.compile(r"[^\W\d_]{6,}")
+_WORD = re.compile(r"[^\W\d_]+")
+#: The fewest letters of a word OCR cut short that is taken for the name it begins.
+SHORTEST_CUT = 5
 
 
-def misread_names(recognised: ocr_engine.OcrPage, names: Sequence[str]) -> list[str]:
-    """The words OCR read a letter or two off a name found elsewhere in the document: a
-    blurred English letter named the brother "Krevchishin" and the writer "Kravehishin" where
-    it read "KRAVCHISHIN" once, and the copy passed with both. Words of six letters or more,
-    one letter off (two from nine letters), case aside."""
-    targets = {word.casefold() for name in names for word in _LETTERS.findall(name)}
+def misread_names(recognised: ocr_engine.OcrPage, names: Sequence[str],
+                  forms: Iterable[str] = ()) -> list[str]:
+    """The words OCR read a letter or two off a name found elsewhere in the document, or cut
+    short of it.
+
+    A blurred English letter named the brother "Krevchishin" and the writer "Kravehishin"
+    where it read "KRAVCHISHIN" once, and the copy passed with both: words of six letters or
+    more, one letter off (two from nine letters), case aside. A blurred criminal case read
+    the keeper's «Гусейнов» and his mother's «Гусейнова» confidently as "Гусей", and the copy
+    passed with both surnames readable: a capitalised word of SHORTEST_CUT letters or more
+    that begins one of the names (or one of `forms`, the folded forms of the keeper's names,
+    :func:`papka.formats.detect.name_forms`), shorter than it."""
+    targets = {word.casefold() for name in names for word in _WORD.findall(name)}
+    targets.update(form.casefold() for form in forms)
+    near = {target for target in targets if len(target) >= 6}
+    beginnings = {target[:end] for target in targets
+                  for end in range(SHORTEST_CUT, len(target))}
     found = []
     for word in recognised.words:
-        for token in _LETTERS.findall(word.text):
+        for token in _WORD.findall(word.text):
             folded = token.casefold()
             if folded in targets:
                 continue
+            if len(folded) >= SHORTEST_CUT and token[0].isupper() and folded in beginnings:
+                found.append(token)
+                continue
+            if len(folded) < 6:
+                continue
             allowed = 1 if len(folded) < 9 else 2
             if any(abs(len(folded) - len(target)) <= allowed
-                   and _edits(folded, target, allowed) <= allowed for target in targets):
+                   and _edits(folded, target, allowed) <= allowed for target in near):
                 found.append(token)
     return found
+
+
+def _keeper_names(hide: Sequence[str]) -> tuple[list[str], set[str]]:
+    """The keeper's entries that are names, and every form they are matched under."""
+    try:
+        from papka.formats.detectors.name_forms import forms_of, is_name_entry, split_relative
+    except ImportError:  # detection's dictionaries are not installed: the strings alone
+        return [], set()
+    names = [split_relative(entry)[0] for entry in hide if is_name_entry(entry)]
+    return names, {form for name in names for form in forms_of(name)}
 
 
 def _edits(a: str, b: str, most: int) -> int:

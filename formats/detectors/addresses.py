@@ -19,40 +19,53 @@ from papka.formats.detectors import Hit
 _PROPER = r"[А-ЯЁ][а-яёА-ЯЁ]*(?:-[а-яёА-ЯЁ]+)*(?:[ \t]+[А-ЯЁ][а-яёА-ЯЁ]*(?:-[а-яёА-ЯЁ]+)*){0,2}"
 # Street names may start with a number: "ул. 8 Марта", "1-я Линия", "ул. 40 лет Победы".
 _STREET_NAME = rf"(?:\d{{1,3}}(?:-?[а-яё]{{1,2}})?[ \t]+(?:[а-яё]+[ \t]+)?)?{_PROPER}"
+# Between a name and its kind ("Московская обл."), spaces or one line break: a line may end
+# after the region's name («... по адресу: Московская» / «обл., г. Подольск, ...»).
+_NAME_GAP = r"(?:[ \t]*\n[ \t]*|[ \t]+)"
+# Between a marker and what it marks ("г. Подольск", "ул. Ленина"), a line break too.
+_MARK_GAP = r"[ \t]*(?:\n[ \t]*)?"
 _HOUSE_NUMBER = r"\d{1,4}(?:[ \t]?[А-ЯЁа-яё](?![а-яё]))?(?:[ \t]?/[ \t]?\d{1,4}[А-ЯЁа-яё]?)?"
 
 _COMPONENTS: tuple[tuple[str, str], ...] = (
     # A postcode may be followed by a bare town name: "123456, Москва, ...".
     ("postcode", r"(?<![\d\w])\d{6}(?![\d\w])(?:,[ \t]*[А-ЯЁ][а-яё]+(?:-[а-яёА-ЯЁ]+)*(?=,))?"),
     ("region",
-     rf"{_PROPER}[ \t]+(?i:обл\.|область|края?|р-н|р-на|района?|АО|автономный[ \t]+округ)"
+     rf"{_PROPER}{_NAME_GAP}(?i:обл\.|область|края?|р-н|р-на|района?|АО|автономный[ \t]+округ)"
      r"(?!\w)"
-     rf"|(?i:респ\.|республика|обл\.|область|край)[ \t]+{_PROPER}"),
+     rf"|(?i:респ\.|республика|обл\.|область|край){_NAME_GAP}{_PROPER}"),
     # "г." after a number is "год" (2024 г. Следователь...), not "город".
     ("settlement",
      r"(?<!\d)(?<!\d[ \t])(?<![\w])"
      r"(?i:г\.|гор\.|город[ау]?|с\.|село|пос\.|п\.|пгт\.?|посёл[ко]к|посел[ко]к|дер\.|"
      r"деревня|ст-ца|станица|аул|х\.|хутор)"
-     rf"[ \t]*{_PROPER}"),
+     rf"{_MARK_GAP}{_PROPER}"),
     ("street",
      r"(?<![\w])(?i:ул\.|ул(?=[ \t]+[А-ЯЁ])|улица|улиц[еыу]|пр-т|пр-кт|просп\.|проспект[ау]?|"
      r"пер\.|переул(?:ок|ке|ка)|"
      r"б-р|бульвар[ау]?|ш\.|шоссе|пл\.|площад[ьи]|наб\.|набережн(?:ая|ой)|мкр\.?|мкр-н|"
      r"микрорайон[ау]?|проезд[ау]?|туп\.|тупик[ау]?|аллея|аллеи|линия|линии)"
-     rf"[ \t]*{_STREET_NAME}"),
+     rf"{_MARK_GAP}{_STREET_NAME}"),
     # The street's name before its kind: "Ленинский проспект", "Садовая ул.".
     ("street_after_name",
-     rf"(?<![\w]){_PROPER}[ \t]+(?i:проспект|улица|переулок|шоссе|бульвар|проезд|площадь|"
+     rf"(?<![\w]){_PROPER}{_NAME_GAP}(?i:проспект|улица|переулок|шоссе|бульвар|проезд|площадь|"
      r"набережная|тупик|аллея|пр-т|ул\.|пер\.|б-р|пл\.|наб\.)(?!\w)"),
-    ("house", rf"(?<![\w])(?i:д\.|дом[ау]?|д(?=[ \t]*\d))[ \t]*№?[ \t]*{_HOUSE_NUMBER}"),
+    ("house", rf"(?<![\w])(?i:д\.|дом[ау]?|д(?=[ \t]*\d)){_MARK_GAP}№?[ \t]*{_HOUSE_NUMBER}"),
     ("building", r"(?<![\w])(?i:корп\.|корпус|к\.|стр\.|строение|лит\.|литера)[ \t]*"
                  r"\d{1,3}[А-ЯЁа-яё]?(?!\d)"),
     ("flat", r"(?<![\w])(?i:кв\.|кв(?=[ \t]*\d)|квартира|квартиры|квартире|ком\.|комн\.|"
-             r"комната)[ \t]*№?[ \t]*\d{1,4}[А-ЯЁа-яё]?(?!\d)"),
+             rf"комната){_MARK_GAP}№?[ \t]*\d{{1,4}}[А-ЯЁа-яё]?(?!\d)"),
+    # A house or flat number OCR did not read as digits: a sharp photo read the «д. 3.» that
+    # closes an address as "д. a" and "д. ae". Taken only inside an address (_judge).
+    # Never the marker of a next component ("т. д. ул. Ленина").
+    ("misread_number", rf"(?<![\w])(?i:д\.|кв\.){_MARK_GAP}"
+                       r"(?!(?i:ул|д|г|с|п|х|кв|пр|пл|ш|стр|корп|наб|пер|мкр|обл|респ)\.)"
+                       r"[^\s,;]{1,3}(?![^\s,;])"),
 )
 _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _COMPONENTS))
-# What may stand between two components of one address.
-_GAP = re.compile(r"[ \t]*[,;]?[ \t]*\n?[ \t]*")
+# What may stand between two components of one address: a comma, or a full stop as OCR of a
+# blurred photo reads one («170100, г. Тверь. ул. Советская»: the postcode and the town were
+# left out of the address and stayed readable), or both («Московская обл..,»).
+_GAP = re.compile(r"[ \t]*[,;.]{0,2}[ \t]*\n?[ \t]*")
 _STRONG = {"street", "street_after_name"}
 _HOUSE_PARTS = {"house", "building", "flat"}
 
@@ -69,6 +82,10 @@ def addresses(text: str) -> Iterator[Hit]:
 
 
 def _judge(run: list[re.Match[str]]) -> Iterator[Hit]:
+    while run and run[0].lastgroup == "misread_number":
+        run = run[1:]  # a misread number closes an address, it does not open one
+    if not run:
+        return
     kinds = {str(match.lastgroup) for match in run}
     start, end = run[0].start(), run[-1].end()
     if kinds & _STRONG or (kinds & _HOUSE_PARTS and len(run) >= 2):
