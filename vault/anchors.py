@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 
+from papka.errors import EnvironmentProblem
 from papka.vault import _crypto
 from papka.vault.churn import below as churn_below
 from papka.vault.header import SECTOR, Geometry
@@ -136,7 +137,11 @@ def read_all(keys: AnchorKeys, geometry: Geometry,
     found: dict[Anchor, int] = {}
     for number, row in enumerate(places(keys, geometry)):
         for sector in row:
-            anchor = open_sealed(keys, sector, read(sector))
+            try:
+                raw = read(sector)
+            except EnvironmentProblem:          # past the end of a truncated container
+                continue
+            anchor = open_sealed(keys, sector, raw)
             if anchor is not None:
                 found.setdefault(anchor, number)
     return [Found(a, found[a]) for a in sorted(found, key=lambda a: a.order, reverse=True)]

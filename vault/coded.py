@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 
+from papka.errors import EnvironmentProblem
 from papka.vault import _crypto, erasure
 from papka.vault.header import SECTOR
 from papka.vault.storage import Storage
@@ -168,7 +169,11 @@ def read(storage: Storage, data_key: bytes | bytearray,
             found: dict[int, bytes] = {}
             for i in range(k + m):
                 sector = pointer.sectors[index + i]
-                share = _open(key, index + i, sector, storage.read(sector * SECTOR, SECTOR))
+                try:
+                    raw = storage.read(sector * SECTOR, SECTOR)
+                except EnvironmentProblem:      # past the end of a truncated container
+                    raw = b""
+                share = _open(key, index + i, sector, raw) if raw else None
                 if share is None:
                     lost.append(index + i)
                 else:

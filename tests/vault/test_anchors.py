@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from papka.vault import anchors
 from papka.vault.anchors import ANCHOR_REPLICAS, ANCHOR_SETS, Anchor, AnchorKeys
 from papka.vault.header import SECTOR, Geometry
+from papka.vault.storage import MemoryStorage
 from tests.vault.faults import Crash, FaultyStorage, write_boundaries
 from tests.vault.test_deniability import chi_square
 
@@ -124,6 +125,21 @@ def test_opening_tries_the_newest_session_and_generation_first() -> None:
     assert [f.anchor.order for f in anchors.read_all(keys, SMALL,
                                                      anchors.storage_reader(memory))] == [
         (4, 6), (3, 5), (1, 2)]
+
+
+def test_anchors_past_the_end_of_a_truncated_container_are_skipped() -> None:
+    keys = _keys()
+    memory = FaultyStorage.of_size(SMALL.size)
+    rng = random.Random(12)
+    for number in range(ANCHOR_SETS):
+        anchors.write_set(memory, keys, SMALL, number, Anchor(number, number, ROOT),
+                          rng.randbytes)
+    memory.flush()
+    end = max(s for row in anchors.places(keys, SMALL) for s in row)
+    short = MemoryStorage(bytearray(memory.durable[:end * SECTOR]))
+    # Only the last anchor sector is cut off: every set still has replicas to read.
+    found = anchors.read_all(keys, SMALL, anchors.storage_reader(short))
+    assert sorted(f.anchor.order for f in found) == [(n, n) for n in range(ANCHOR_SETS)]
 
 
 def test_a_session_draws_its_set_among_those_not_holding_the_newest_anchor() -> None:

@@ -85,6 +85,14 @@ def test_a_share_moved_swapped_or_altered_counts_as_lost() -> None:
     assert got == data and sorted(lost) == [0, 1, 2]
 
 
+def test_shares_past_the_end_of_a_truncated_container_count_as_lost() -> None:
+    memory, pointer, data = _stored(2 * SHARE_PAYLOAD, seed=12)
+    last = max(pointer.sectors)
+    short = MemoryStorage(bytearray(memory.data[:last * SECTOR]))
+    got, lost = coded.read(short, KEY, pointer)
+    assert got == data and lost == [pointer.sectors.index(last)]
+
+
 def test_a_share_decodes_as_the_format_says() -> None:
     """From `cryptography` alone, following §10: the object key, the nonce in the sector, the
     index and the sector in the associated data."""
