@@ -31,8 +31,10 @@ def _spaced_digits(count: int) -> str:
 # ---- phones --------------------------------------------------------------------------------
 
 # Russia and Kazakhstan share +7 (Kazakh numbers start +7 7xx); 8 is the domestic prefix.
+# OCR of a photo taken at an angle split the code «(915)» as "(9 15)": a space may stand
+# between its digits.
 _PHONE_RU_KZ = re.compile(
-    rf"(?<![\w+])(?:\+[ \t]?7|8)(?!\d{{11}}){_SEP}*\(?[ \t]*\d{{3}}[ \t]*\)?{_SEP}*"
+    rf"(?<![\w+])(?:\+[ \t]?7|8)(?!\d{{11}}){_SEP}*\(?[ \t]*\d[ \t]?\d[ \t]?\d[ \t]*\)?{_SEP}*"
     rf"{_spaced_digits(7)}{_NO_DIGIT_AFTER}"
 )
 # Armenia: +374 and 8 digits; Georgia: +995 and 9 digits.
@@ -51,9 +53,13 @@ _PHONE_INTERNATIONAL = re.compile(
 )
 # A number after "тел." may lack a country prefix: "тел. 345-67-89", "тел.: (4822) 34-56-78",
 # "Телефон для справок (495) 123-45-67" (up to three words between). OCR of a photo saved at
-# JPEG quality 12 read "тел. +7 916 205-33-71" as "тел, 47.916 205-33-71".
+# JPEG quality 12 read "тел. +7 916 205-33-71" as "тел, 47.916 205-33-71"; a photo tilted by 6
+# degrees read «тел. 250-14-77» as "Ten 250-14-77" (Latin look-alikes: "Ten" or "TEN", or a
+# small "ten" with a full stop or colon, so that the English word in running text is left
+# alone; "Ten 250-300 people" opening a sentence is boxed, which errs on the safe side).
 _PHONE_AFTER_WORD = re.compile(
-    r"(?<!\w)(?i:тел(?:ефон\w{0,2})?|моб(?:ильный)?|сот(?:овый)?|phone|tel|mob(?:ile)?)[.,]?"
+    r"(?<!\w)(?:(?i:тел(?:ефон\w{0,2})?|моб(?:ильный)?|сот(?:овый)?|phone|tel|mob(?:ile)?)[.,]?"
+    r"|(?:Ten|TEN)[.:]?|ten[.:])"
     r"(?:[ \t]+[^\W\d_]{1,12}){0,3}[ \t]*(?:[:№][ \t]*)?"
     rf"(?P<number>\(?\d[\d \t\-‐–().]{{4,16}}\d){_NO_DIGIT_AFTER}"
 )
@@ -366,9 +372,9 @@ _YEAR_SUFFIX = r"(?:[ \t]?(?i:г\.(?![ \t]?[рp]\.)|года(?![ \t]+рожде�
 _DATE = re.compile(
     r"(?<![\w.,/])(?P<day>[0-3]?\d)[.\/\-](?P<month>[01]?\d)[.\/\-](?P<year>\d{4}|\d{2})"
     r"(?![\d])(?![.,]\d)" + _YEAR_SUFFIX
-    + rf"|(?<![\w])(?P<wday>[0-3]?\d)[ \t]+(?i:{_MONTHS_RU}|{_MONTHS_EN})\.?[ \t,]+"
+    + rf"|(?<![\w])(?P<wday>[0-3]?\d)[ \t]+(?i:{_MONTHS_RU}|{_MONTHS_EN})[.:;]?[ \t,]+"
     r"(?P<wyear>\d{4})(?!\d)" + _YEAR_SUFFIX
-    + rf"|(?<![\w])(?i:{_MONTHS_EN})\.?[ \t]+(?P<eday>[0-3]?\d),?[ \t]+(?P<eyear>\d{{4}})(?!\d)"
+    + rf"|(?<![\w])(?i:{_MONTHS_EN})[.:;]?[ \t]+(?P<eday>[0-3]?\d),?[ \t]+(?P<eyear>\d{{4}})(?!\d)"
 )
 # "г.р." (год рождения), also as OCR reads it with Latin look-alikes ("r.p.", "г.p."): on a
 # sideways photo of a summons "14.02.1998 г.р." came out "14.02.1998 r.p." and the date of
