@@ -29,14 +29,16 @@ _HOUSE_NUMBER = r"\d{1,4}(?:[ \t]?[А-ЯЁа-яё](?![а-яё]))?(?:[ \t]?/[ \t]
 _COMPONENTS: tuple[tuple[str, str], ...] = (
     # A postcode may be followed by a bare town name: "123456, Москва, ...".
     ("postcode", r"(?<![\d\w])\d{6}(?![\d\w])(?:,[ \t]*[А-ЯЁ][а-яё]+(?:-[а-яёА-ЯЁ]+)*(?=,))?"),
+    # «обл.» also as OCR of a grainy photo read it, "o6n." (Latin o, 6, Latin n).
     ("region",
-     rf"{_PROPER}{_NAME_GAP}(?i:обл\.|область|края?|р-н|р-на|района?|АО|автономный[ \t]+округ)"
-     r"(?!\w)"
+     rf"{_PROPER}{_NAME_GAP}(?i:обл\.|[оo][б6][лn]\.|область|края?|р-н|р-на|района?|АО|"
+     r"автономный[ \t]+округ)(?!\w)"
      rf"|(?i:респ\.|республика|обл\.|область|край){_NAME_GAP}{_PROPER}"),
-    # "г." after a number is "год" (2024 г. Следователь...), not "город".
+    # "г." after a number is "год" (2024 г. Следователь...), not "город". Photos tilted or
+    # saved at low quality read «г.» as "г," or "Г:", and the town stayed readable.
     ("settlement",
      r"(?<!\d)(?<!\d[ \t])(?<![\w])"
-     r"(?i:г\.|гор\.|город[ау]?|с\.|село|пос\.|п\.|пгт\.?|посёл[ко]к|посел[ко]к|дер\.|"
+     r"(?i:г[.,:]|гор\.|город[ау]?|с\.|село|пос\.|п\.|пгт\.?|посёл[ко]к|посел[ко]к|дер\.|"
      r"деревня|ст-ца|станица|аул|х\.|хутор)"
      rf"{_MARK_GAP}{_PROPER}"),
     ("street",
@@ -60,6 +62,10 @@ _COMPONENTS: tuple[tuple[str, str], ...] = (
     ("misread_number", rf"(?<![\w])(?i:д\.|кв\.){_MARK_GAP}"
                        r"(?!(?i:ул|д|г|с|п|х|кв|пр|пл|ш|стр|корп|наб|пер|мкр|обл|респ)\.)"
                        r"[^\s,;]{1,3}(?![^\s,;])"),
+    # «д.» itself misread before its number: a photo tilted by 6 degrees read «ул. Советская,
+    # д. 15, кв. 42» as "... Советская, А: 15, кв. 42", and the house and flat stayed
+    # readable. Taken only inside an address, like misread_number.
+    ("misread_house", rf"(?<![\w])[АAаaДд][.:,]{_MARK_GAP}{_HOUSE_NUMBER}(?![\d/])"),
 )
 _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _COMPONENTS))
 # What may stand between two components of one address: a comma, or a full stop as OCR of a
@@ -68,6 +74,7 @@ _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _
 _GAP = re.compile(r"[ \t]*[,;.]{0,2}[ \t]*\n?[ \t]*")
 _STRONG = {"street", "street_after_name"}
 _HOUSE_PARTS = {"house", "building", "flat"}
+_MISREAD = {"misread_number", "misread_house"}
 
 
 def addresses(text: str) -> Iterator[Hit]:
@@ -82,8 +89,8 @@ def addresses(text: str) -> Iterator[Hit]:
 
 
 def _judge(run: list[re.Match[str]]) -> Iterator[Hit]:
-    while run and run[0].lastgroup == "misread_number":
-        run = run[1:]  # a misread number closes an address, it does not open one
+    while run and run[0].lastgroup in _MISREAD:
+        run = run[1:]  # a misread marker or number closes an address, it does not open one
     if not run:
         return
     kinds = {str(match.lastgroup) for match in run}

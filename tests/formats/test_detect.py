@@ -713,6 +713,25 @@ def test_phones_and_dates_as_ocr_reads_them_on_photos_taken_at_an_angle() -> Non
         assert not found(harmless), harmless
 
 
+def test_address_markers_as_ocr_misreads_them_keep_the_address_whole() -> None:
+    """Photos tilted 5-6 degrees or saved at JPEG 20-30 passed with a house and flat, a town
+    or a region readable: OCR read «д.» as "А:", «г.» as "г," or "Г:", «обл.» as "o6n."."""
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(f.category, f.text) for f in detect(text, preset="ru-personal", use_ner=False)]
+
+    assert found("170100, г. Тверь, ул. Советская, А: 15, кв. 42.") == [
+        ("address", "170100, г. Тверь, ул. Советская, А: 15, кв. 42")]
+    assert found("проживает: Московская o6n., г. Подольск, ул. Ленина, д. 5") == [
+        ("address", "Московская o6n., г. Подольск, ул. Ленина, д. 5")]
+    assert found("Адрес: г, Ростов-на-Дону, ул. 40 лет Победы, д. 3") == [
+        ("address", "г, Ростов-на-Дону, ул. 40 лет Победы, д. 3")]
+    assert found("Г: Ростов-на-Дону, ул. Садовая, д. 1") == [
+        ("address", "Г: Ростов-на-Дону, ул. Садовая, д. 1")]
+    for harmless in ("Иванов А. 15 лет назад уехал", "Пункт А: 15 человек",
+                     "Москва, 2024 г, Следователь Петров", "пример: г, Иван"):
+        assert not found(harmless), harmless
+
+
 def test_a_capital_i_ocr_read_as_a_small_l_opening_a_name_is_read_back() -> None:
     """A sharp photo of the English letter: OCR read «His brother Iurii Kravchishin» as
     "His brother lurii Kravchishin", no rule took the brother's name, and the copy passed with
