@@ -163,9 +163,7 @@ def reading_order(recognised: ocr_engine.OcrPage
     left out of the address. A line that starts to the right of where another (of another
     block) ends, level with it (its first word's middle within half a line height of the
     other's last word's) and at most _MOST_LINE_GAP line heights on, continues that line."""
-    lines: dict[tuple[int, int, int], list[ocr_engine.OcrWord]] = {}
-    for word in recognised.words:
-        lines.setdefault(word.line, []).append(word)
+    lines = _lines(recognised)
     after: dict[tuple[int, int, int], tuple[int, int, int]] = {}
     taken: set[tuple[int, int, int]] = set()
     for key, words in lines.items():
@@ -304,11 +302,17 @@ def _add_words(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
     _add_rectangles(plan, page, span, rectangles, to_plan, turned)
 
 
-def _by_line(recognised: ocr_engine.OcrPage) -> list[list[ocr_engine.OcrWord]]:
+def _lines(recognised: ocr_engine.OcrPage
+           ) -> dict[tuple[int, int, int], list[ocr_engine.OcrWord]]:
+    """The words of each line, by the line Tesseract read them in, in its order."""
     lines: dict[tuple[int, int, int], list[ocr_engine.OcrWord]] = {}
     for word in recognised.words:
         lines.setdefault(word.line, []).append(word)
-    return list(lines.values())
+    return lines
+
+
+def _by_line(recognised: ocr_engine.OcrPage) -> list[list[ocr_engine.OcrWord]]:
+    return list(_lines(recognised).values())
 
 
 def _name_words(names: Sequence[str], forms: Iterable[str]) -> set[str]:

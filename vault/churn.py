@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from papka.vault import _crypto
 
@@ -110,11 +111,11 @@ class Plan:
     def take(self, count: int) -> list[int]:
         """`count` untaken run sectors, spread over the runs; the plan grows when it holds too
         few (the session then exceeds its cover: `grown` counts the sectors added so)."""
-        chosen = list(_first_n(self.spread(), count))
+        chosen = list(islice(self.spread(), count))
         while len(chosen) < count:
             added = self.grow(max(count - len(chosen), RUN_LONGEST))
             self.grown += sum(len(run) for run in added)
-            chosen += _first_n(self.spread(added), count - len(chosen))
+            chosen += islice(self.spread(added), count - len(chosen))
         self.taken.update(chosen)
         return chosen
 
@@ -138,15 +139,6 @@ class Plan:
         """The sectors to fill with keystream bytes when the session ends."""
         return sorted(s for s in [*(s for run in self.runs for s in run), *self.singles]
                       if s not in self.taken)
-
-
-def _first_n(sectors: Iterator[int], n: int) -> list[int]:
-    out: list[int] = []
-    for sector in sectors:
-        if len(out) >= n:
-            break
-        out.append(sector)
-    return out
 
 
 def cover(decoy_sectors: int) -> int:

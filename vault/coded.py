@@ -198,13 +198,20 @@ def rebuild(storage: Storage, data_key: bytes | bytearray, pointer: CodedPointer
         raise ValueError("one new sector per lost share")
     key = _key(data_key, pointer.seed)
     places = list(pointer.sectors)
+    new_place = dict(zip(lost, sectors, strict=True))
     try:
-        shares: list[bytes] = []
+        first = 0
         for stripe in _shares(data):
-            shares += [*stripe, *erasure.encode(stripe, parity_shares(len(stripe)))]
-        for index, sector in zip(lost, sectors, strict=True):
-            storage.write(sector * SECTOR, _seal(key, index, sector, shares[index], random))
-            places[index] = sector
+            count = len(stripe) + parity_shares(len(stripe))
+            if any(first <= index < first + count for index in new_place):
+                shares = [*stripe, *erasure.encode(stripe, count - len(stripe))]
+                for index in range(first, first + count):
+                    if index in new_place:
+                        sector = new_place[index]
+                        storage.write(sector * SECTOR,
+                                      _seal(key, index, sector, shares[index - first], random))
+                        places[index] = sector
+            first += count
     finally:
         _crypto.wipe(key)
     return CodedPointer(pointer.seed, pointer.length, tuple(places))

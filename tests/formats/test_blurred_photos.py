@@ -21,6 +21,7 @@ from papka.formats.reading import MOST_BLUR, SMALLEST_LETTERS, PageReading
 from tests.conftest import require_tool
 from tests.formats.test_detect import ASYLUM_LETTER, CRIMINAL_CASE, MEDICAL, MILITARY_ID, SUMMONS
 from tests.formats.test_small_pictures import _on_a4_page, _sheet
+from tests.formats.test_unread_lines import in_both_languages
 
 #: The keeper's own names, as the detection test of the letter gives them.
 KEEPER = ["Кравчишин", "Юрий"]
@@ -91,18 +92,8 @@ def test_the_limit_is_the_one_plans_speak_of() -> None:
 
 
 def test_the_keeper_is_told_the_photo_is_too_blurred_in_both_languages() -> None:
-    from papka.cli.i18n import set_language
-    from papka.cli.redaction import _reading_text
-
-    reading = PageReading(1, "unreadable", words=100, confident_words=78, letter_width=11.0,
-                          blur=0.06)
-    try:
-        set_language("en")
-        english = _reading_text(reading)
-        set_language("ru")
-        russian = _reading_text(reading)
-    finally:
-        set_language("en")
+    english, russian = in_both_languages(PageReading(
+        1, "unreadable", words=100, confident_words=78, letter_width=11.0, blur=0.06))
     assert english == ("page 2: the photo is too blurred to read reliably — check it "
                        "yourself, or take a sharper photo")
     assert russian.startswith("страница 2: фото слишком размыто, чтобы прочитать его надёжно")

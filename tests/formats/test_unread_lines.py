@@ -162,12 +162,11 @@ def test_a_page_with_lines_left_unread_says_so() -> None:
     assert small.too_small and not small.lines_unread
 
 
-def test_the_keeper_is_told_which_page_has_lines_left_unread_in_both_languages() -> None:
+def in_both_languages(reading: PageReading) -> tuple[str, str]:
+    """What `papka redact` says of a page's reading, in English and in Russian."""
     from papka.cli.i18n import set_language
     from papka.cli.redaction import _reading_text
 
-    reading = PageReading(2, "unreadable", words=90, confident_words=85, letter_width=10.8,
-                          unread_lines=2)
     try:
         set_language("en")
         english = _reading_text(reading)
@@ -175,6 +174,12 @@ def test_the_keeper_is_told_which_page_has_lines_left_unread_in_both_languages()
         russian = _reading_text(reading)
     finally:
         set_language("en")
+    return english, russian
+
+
+def test_the_keeper_is_told_which_page_has_lines_left_unread_in_both_languages() -> None:
+    english, russian = in_both_languages(PageReading(
+        2, "unreadable", words=90, confident_words=85, letter_width=10.8, unread_lines=2))
     assert english.startswith("page 3: lines of print on it (2) were left out of every reading")
     assert russian.startswith("страница 3: строки текста на ней (их 2) не попали ни в одно")
     assert "возьмите фото чётче" in russian

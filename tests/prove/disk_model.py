@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from papka.vault.anchors import ANCHOR_REPLICAS, ANCHOR_SETS, choose_set
 from papka.vault.churn import SINGLES, Plan
 from papka.vault.coded import parity_shares
+from tests.prove.test_two_images import _runs
 
 SECTORS = 32768                # data sectors modelled: 128 MiB
 ZONE = SECTORS * 3 // 4        # the zone starts here: the last quarter of the data area
@@ -223,16 +224,6 @@ class Disk:
     # -- what the examiner sees -------------------------------------------------------------
     def snapshot(self) -> tuple[list[int], list[int], set[int]]:
         return list(self.writes), list(self.slots), set(self.decoy)
-
-
-def _runs(sectors: list[int]) -> list[int]:
-    lengths: list[int] = []
-    for index, sector in enumerate(sectors):
-        if index and sector == sectors[index - 1] + 1:
-            lengths[-1] += 1
-        else:
-            lengths.append(1)
-    return lengths
 
 
 def features(before: tuple[list[int], list[int], set[int]],
