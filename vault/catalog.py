@@ -61,6 +61,10 @@ class CatalogRoot:
     packs: dict[str, dict[str, Any]] | None = None
     #: The sections of SECTIONS that were ever written, by name.
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Format 3, above level 0: shares that a repair wrote elsewhere, by object seed (hex) and
+    #: share index (decimal text): their sectors (docs/FORMAT.md §10, "Repair"). Absent until
+    #: the first repair.
+    moved: dict[str, dict[str, int]] | None = None
     format: int = FORMAT
     #: Keys this papka does not know (a newer papka's), written back unchanged.
     unknown: dict[str, Any] = field(default_factory=dict)
@@ -90,6 +94,8 @@ class CatalogRoot:
             values["kinds"] = self.kinds
         if self.packs is not None:
             values["packs"] = self.packs
+        if self.moved is not None:
+            values["moved"] = self.moved
         values.update(self.sections)
         values.update(self.unknown)
         ordered = {key: values[key] for key in self.order if key in values}
@@ -139,14 +145,23 @@ class CatalogRoot:
         if packs is not None and not (isinstance(packs, dict) and all(
                 isinstance(p, dict) for p in packs.values())):
             raise ValueError("pack pointers have the wrong shape")
+        moved = data.get("moved")
+        if moved is not None and not (isinstance(moved, dict) and all(
+                isinstance(seed, str) and len(seed) == 64 and _is_hex(seed)
+                and isinstance(shares, dict) and all(
+                    isinstance(i, str) and i.isascii() and i.isdigit()
+                    and type(sector) is int and sector >= 0 for i, sector in shares.items())
+                for seed, shares in moved.items())):
+            raise ValueError("moved shares have the wrong shape")
         fmt = data.get("format", FORMAT)
         if type(fmt) is not int:
             raise ValueError("the catalog format is not a number")
         if fmt > FORMAT_PACKED:
             raise ValueError("the catalog was written in a newer format")
-        known = {"format", "older", "identity", "pages", "search", "kinds", "packs", *SECTIONS}
+        known = {"format", "older", "identity", "pages", "search", "kinds", "packs", "moved",
+                 *SECTIONS}
         return cls(identity=identity, older=older, pages=pages, search=search, kinds=kinds,
-                   packs=packs, sections=sections, format=fmt,
+                   packs=packs, sections=sections, moved=moved, format=fmt,
                    unknown={k: v for k, v in data.items() if k not in known},
                    order=list(data))
 

@@ -74,8 +74,21 @@ class Plan:
             if tries > 64 * (self.end - self.start):
                 raise ValueError("the zone has no sector left to draw")
 
+    def draw_run(self, longest: int = RUN_LONGEST) -> list[int]:
+        """One run: its first sector uniform among those the plan may draw, its length uniform
+        in 1 … `longest`, shorter where it meets a sector the plan may not draw."""
+        first = self._first()
+        length = 1 + below(self.random, longest)
+        run = [first]
+        while len(run) < length and self._eligible(run[-1] + 1):
+            run.append(run[-1] + 1)
+        self.drawn.update(run)
+        self.runs.append(run)
+        return run
+
     def grow(self, sectors: int) -> list[list[int]]:
-        """Draw runs holding `sectors` more sectors; returns the new runs."""
+        """Draw runs holding `sectors` more sectors (the last one cut to fit); returns the new
+        runs."""
         new: list[list[int]] = []
         while sectors > 0:
             first = self._first()

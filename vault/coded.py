@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -104,7 +104,8 @@ class CodedPointer:
                                        for i in range(n)))
 
 
-def _key(data_key: bytes | bytearray, seed: bytes) -> bytearray:
+def object_key(data_key: bytes | bytearray, seed: bytes) -> bytearray:
+    """The key of one coded object (wipe it after use)."""
     return _crypto.hkdf(data_key, b"papka/v3/coded", salt=seed)
 
 
@@ -136,21 +137,64 @@ def _shares(data: bytes) -> list[list[bytes]]:
     return out
 
 
+def write_stripe(storage: Storage, key: bytes | bytearray, first: int, stripe: list[bytes],
+                 sectors: Sequence[int], random: _crypto.RandomSource) -> None:
+    """Write one stripe: its data shares (SHARE_PAYLOAD bytes each) and the parity computed
+    from them, share `first + i` at `sectors[i]`."""
+    parity = erasure.encode(stripe, parity_shares(len(stripe)))
+    if len(sectors) != len(stripe) + len(parity):
+        raise ValueError("a stripe needs one sector per share")
+    for i, share in enumerate([*stripe, *parity]):
+        storage.write(sectors[i] * SECTOR, _seal(key, first + i, sectors[i], share, random))
+
+
+def read_stripe(storage: Storage, key: bytes | bytearray, first: int, k: int, m: int,
+                place: Callable[[int], int]) -> tuple[list[bytes], list[int]]:
+    """One stripe's k data shares, and the indices of its shares that failed authentication;
+    share i lives at `place(i)`. StripeLost when more than m were lost."""
+    found: dict[int, bytes] = {}
+    lost: list[int] = []
+    for i in range(k + m):
+        sector = place(first + i)
+        try:
+            raw = storage.read(sector * SECTOR, SECTOR)
+        except EnvironmentProblem:              # past the end of a truncated container
+            raw = b""
+        share = _open(key, first + i, sector, raw) if raw else None
+        if share is None:
+            lost.append(first + i)
+        else:
+            found[i] = share
+    try:
+        return erasure.decode(found, k, m), lost
+    except ValueError:
+        raise StripeLost() from None
+
+
+def write_shares(storage: Storage, key: bytes | bytearray, first: int, stripe: list[bytes],
+                 indices: Sequence[int], sectors: Sequence[int],
+                 random: _crypto.RandomSource) -> None:
+    """Write again the shares `indices` (indices in the object) of the stripe whose data shares
+    are `stripe` and whose first share is `first`, each at the sector given for it, under fresh
+    nonces (no pair of key and nonce repeats)."""
+    shares = [*stripe, *erasure.encode(stripe, parity_shares(len(stripe)))]
+    for index, sector in zip(indices, sectors, strict=True):
+        storage.write(sector * SECTOR, _seal(key, index, sector, shares[index - first], random))
+
+
 def write(storage: Storage, data_key: bytes | bytearray, seed: bytes, data: bytes,
           sectors: Sequence[int], random: _crypto.RandomSource) -> CodedPointer:
     """Write `data` coded into `sectors` (exactly share_count(len(data)) of them, in the order
     the shares take them); the caller flushes."""
     if len(sectors) != share_count(len(data)):
         raise ValueError("a coded object needs one sector per share")
-    key = _key(data_key, seed)
+    key = object_key(data_key, seed)
     index = 0
     try:
         for stripe in _shares(data):
-            parity = erasure.encode(stripe, parity_shares(len(stripe)))
-            for share in [*stripe, *parity]:
-                sector = sectors[index]
-                storage.write(sector * SECTOR, _seal(key, index, sector, share, random))
-                index += 1
+            count = len(stripe) + parity_shares(len(stripe))
+            write_stripe(storage, key, index, stripe, sectors[index:index + count], random)
+            index += count
     finally:
         _crypto.wipe(key)
     return CodedPointer(seed, len(data), tuple(sectors))
@@ -160,28 +204,16 @@ def read(storage: Storage, data_key: bytes | bytearray,
          pointer: CodedPointer) -> tuple[bytes, list[int]]:
     """The object's bytes, and the indices of the shares that failed authentication (lost:
     overwritten, torn or moved). StripeLost when a stripe lost more than its parity."""
-    key = _key(data_key, pointer.seed)
+    key = object_key(data_key, pointer.seed)
     out: list[bytes] = []
     lost: list[int] = []
     index = 0
     try:
         for k, m in stripes(pointer.length):
-            found: dict[int, bytes] = {}
-            for i in range(k + m):
-                sector = pointer.sectors[index + i]
-                try:
-                    raw = storage.read(sector * SECTOR, SECTOR)
-                except EnvironmentProblem:      # past the end of a truncated container
-                    raw = b""
-                share = _open(key, index + i, sector, raw) if raw else None
-                if share is None:
-                    lost.append(index + i)
-                else:
-                    found[i] = share
-            try:
-                out.extend(erasure.decode(found, k, m))
-            except ValueError:
-                raise StripeLost() from None
+            shares, missing = read_stripe(storage, key, index, k, m,
+                                          pointer.sectors.__getitem__)
+            out.extend(shares)
+            lost.extend(missing)
             index += k + m
     finally:
         _crypto.wipe(key)
@@ -196,22 +228,37 @@ def rebuild(storage: Storage, data_key: bytes | bytearray, pointer: CodedPointer
     pointer with their new places. The caller flushes."""
     if len(lost) != len(sectors):
         raise ValueError("one new sector per lost share")
-    key = _key(data_key, pointer.seed)
+    key = object_key(data_key, pointer.seed)
     places = list(pointer.sectors)
     new_place = dict(zip(lost, sectors, strict=True))
     try:
         first = 0
         for stripe in _shares(data):
             count = len(stripe) + parity_shares(len(stripe))
-            if any(first <= index < first + count for index in new_place):
-                shares = [*stripe, *erasure.encode(stripe, count - len(stripe))]
-                for index in range(first, first + count):
-                    if index in new_place:
-                        sector = new_place[index]
-                        storage.write(sector * SECTOR,
-                                      _seal(key, index, sector, shares[index - first], random))
-                        places[index] = sector
+            mine = [index for index in new_place if first <= index < first + count]
+            if mine:
+                write_shares(storage, key, first, stripe, mine,
+                             [new_place[index] for index in mine], random)
+                for index in mine:
+                    places[index] = new_place[index]
             first += count
     finally:
         _crypto.wipe(key)
     return CodedPointer(pointer.seed, pointer.length, tuple(places))
+
+
+def reseal(storage: Storage, key: bytes | bytearray, index: int, sector: int,
+           random: _crypto.RandomSource) -> bool:
+    """Encrypt share `index` again where it lies, under a fresh nonce: the sector changes as a
+    sector of the plan must (§10, "The plan"), and the share stays. False when the share was
+    already lost (the sector then holds nothing of the object's)."""
+    try:
+        raw = storage.read(sector * SECTOR, SECTOR)
+    except EnvironmentProblem:
+        return False
+    share = _open(key, index, sector, raw)
+    if share is None:
+        return False
+    storage.write(sector * SECTOR, _seal(key, index, sector, share, random))
+    storage.flush()                 # a crash tears at most the one share being written
+    return True

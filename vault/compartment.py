@@ -8,10 +8,13 @@ import struct
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from papka.vault import _crypto
+from papka.vault import _crypto, anchors
+from papka.vault.anchors import Anchor, AnchorKeys
 from papka.vault.bulk import bulk_objects
 from papka.vault.catalog import SECTIONS, CatalogRoot, Link
-from papka.vault.errors import ContainerDamaged
+from papka.vault.coded import share_count
+from papka.vault.coded_store import CodedStore
+from papka.vault.errors import ContainerDamaged, ContainerFull
 from papka.vault.header import (
     CHAIN_HEAD_MAX,
     FORMAT_VERSION,
@@ -29,6 +32,9 @@ if TYPE_CHECKING:
     from papka.vault.container import Container
 
 _ROOT_DIRECT, _ROOT_INDIRECT = 0, 1
+#: A format 3 slot's root field: the root is found through the compartment's anchors
+#: (docs/FORMAT.md §10, "Anchors").
+ANCHORED = bytes([2])
 
 
 class Compartment:
@@ -65,14 +71,20 @@ class Compartment:
         self.needs_repair = self.needs_repair or unlocked.rekeyed
         space = self._container.space
         space.mark(self._root_extents(), USED)
+        store = self.store
         try:
-            space.mark(self.documents.extents(), USED)
-        except (TypeError, ValueError, KeyError, IndexError):
+            if isinstance(store, CodedStore):
+                # Where each share lies now: a share a repair moved no longer uses its old place.
+                space.mark([(s, 1) for pointer in self.documents.objects()
+                            for s in store.sectors(pointer)], USED)
+            else:
+                space.mark(self.documents.extents(), USED)
+        except (TypeError, ValueError, KeyError, IndexError, ChunkDamaged):
             raise ContainerDamaged("A compartment's index is malformed.") from None
+        if self.anchored:
+            space.mark([(s, 1) for s in self.anchor_places()], USED)
 
     def _load_generation(self, records: dict[int, SlotRecord]) -> None:
-        from papka.vault.documents import DocumentStore
-
         container = self._container
         record = records[min(records)]
         self.generation = record.generation
@@ -81,15 +93,61 @@ class Compartment:
         self.outdated = any(r.version < FORMAT_VERSION for r in records.values())
         self._data_key = record.data_key
         self._valid_regions = set(records)
-        self.store = ObjectStore(container.storage, container.space, self._data_key,
-                                 descending=self.level > 0, random=container.random,
-                                 padding=container.padding,
-                                 before_write=container._check_writable)
-        # The slot points at both copies of the catalog (docs/FORMAT.md §6): use the first that
-        # reads, and rewrite whatever did not.
+        #: Format 3: the root is found through anchors, and no commit rewrites the slot.
+        self.anchored = record.root == ANCHORED
+        self.store: ObjectStore | CodedStore
+        if self.anchored and self.level > 0:
+            self.store = CodedStore(container.storage, container.space, self._data_key,
+                                    cover=lambda: container.cover, moved=self._moved,
+                                    random=container.random,
+                                    before_write=container._check_writable)
+        else:
+            self.store = ObjectStore(container.storage, container.space, self._data_key,
+                                     descending=self.level > 0, random=container.random,
+                                     padding=container.padding,
+                                     before_write=container._check_writable,
+                                     allocated=container._decoy_allocated
+                                     if self.anchored else None)
+        if not self.anchored:
+            self._load_root(record.root)
+            return
+        # Newest anchor first; an older one when the newest's catalog does not load (§10).
+        self._session = 0
+        self._session_set: int | None = None
+        self._newest_set: int | None = None
+        keys = AnchorKeys(self._data_key)
+        try:
+            found = anchors.read_all(keys, container.geometry,
+                                     anchors.storage_reader(container.storage))
+        finally:
+            keys.wipe()
+        failure: ContainerDamaged | None = None
+        for attempt, candidate in enumerate(found):
+            try:
+                self._load_root(candidate.anchor.root)
+            except ContainerDamaged as error:
+                failure = failure or error
+                continue
+            self.generation = candidate.anchor.generation
+            self._session = max(a.anchor.session for a in found)
+            self._newest_set = found[0].set
+            if attempt:
+                self.fell_back = True
+                self.needs_repair = True
+            return
+        raise failure or ContainerDamaged(
+            "A compartment's index pointer is damaged.",
+            hint="Run `papka check`; restore the container from a copy if you have one.")
+
+    def _load_root(self, field: bytes) -> None:
+        """Load the catalog root that a root field (both copies' chain heads) points at."""
+        from papka.vault.documents import DocumentStore
+
+        # The root field points at both copies of the catalog (docs/FORMAT.md §6): use the
+        # first that reads, and rewrite whatever did not.
         self._root_chains: dict[int, list[Pointer]] = {}
         root: CatalogRoot | None = None
-        for copy, head in enumerate(unpack_roots(record.root)[:2]):
+        for copy, head in enumerate(unpack_roots(field)[:2]):
             try:
                 chain = self._load_root_chain(head)
                 loaded = CatalogRoot.loads(self.store.read_bytes(chain[-1]))
@@ -186,7 +244,12 @@ class Compartment:
             roots = self._write_root()
             container.storage.flush()
             self.generation += 1
-            self._write_slots(roots)
+            if self.anchored:
+                self._write_anchor(roots)
+                if self._valid_regions != {0, 1} or self.outdated:
+                    self._write_slots(ANCHORED)
+            else:
+                self._write_slots(roots)
         except BaseException:
             self.rollback()
             raise
@@ -210,6 +273,130 @@ class Compartment:
         self._valid_regions = {0, 1}
         self.outdated = False
 
+    # -- format 3: anchors, and the session's plan --------------------------------------------
+    def anchor_places(self) -> list[int]:
+        """The sectors of all the compartment's anchor sets."""
+        keys = AnchorKeys(self._data_key)
+        try:
+            return [s for row in anchors.places(keys, self._container.geometry) for s in row]
+        finally:
+            keys.wipe()
+
+    @property
+    def committed_in_session(self) -> bool:
+        return bool(self.anchored and self._session_set is not None)
+
+    def _write_anchor(self, roots: bytes) -> None:
+        """Write this commit's anchor to the session's set, replica by replica, each flushed
+        (§10, "Anchors"). The set is drawn at the session's first commit among those that do not
+        hold the newest anchor. A replica whose sector another open compartment uses is left
+        out (the decoy's papers are never overwritten)."""
+        container = self._container
+        if self._session_set is None:
+            self._session += 1
+            self._session_set = anchors.choose_set(container.random, self._newest_set)
+        keys = AnchorKeys(self._data_key)
+        try:
+            row = anchors.places(keys, container.geometry)[self._session_set]
+            foreign = container.foreign_sectors(self)
+            written = [sector for sector in row if sector not in foreign]
+            anchor = Anchor(self._session, self.generation, roots)
+            for sector in written:
+                container.storage.write(sector * SECTOR,
+                                        anchors.seal(keys, sector, anchor, container.random))
+                container.storage.flush()
+        finally:
+            keys.wipe()
+        if self.level > 0:
+            container.cover.anchor_written(written)
+
+    def _moved(self) -> dict[str, dict[str, int]]:
+        """The shares repairs moved (none while the root itself is being read: it is written
+        afresh by every commit, so its shares are never moved)."""
+        root: CatalogRoot | None = getattr(self, "root", None)
+        return root.moved if root is not None and root.moved is not None else {}
+
+    def objects(self) -> list[Pointer]:
+        """Every object the compartment's catalog holds, its root's too."""
+        return [*(p for chain in self._root_chains.values() for p in chain),
+                *self.documents.objects()]
+
+    def reseal(self, sectors: set[int]) -> set[int]:
+        """Encrypt again, where they lie, the shares and anchors this compartment holds in
+        `sectors` (sectors of the session's plan); returns the sectors done."""
+        store = self.store
+        if not isinstance(store, CodedStore):
+            return set()
+        done: set[int] = set()
+        for pointer in self.objects():
+            wanted = (sectors - done).intersection(store.sectors(pointer))
+            if wanted:
+                done |= store.reseal(pointer, wanted)
+        container = self._container
+        keys = AnchorKeys(self._data_key)
+        try:
+            for sector in set(self.anchor_places()) & (sectors - done):
+                raw = container.storage.read(sector * SECTOR, SECTOR)
+                anchor = anchors.open_sealed(keys, sector, raw)
+                if anchor is not None:
+                    container.storage.write(sector * SECTOR,
+                                            anchors.seal(keys, sector, anchor, container.random))
+                    container.storage.flush()
+                    done.add(sector)
+        finally:
+            keys.wipe()
+        return done
+
+    def scan(self) -> int:
+        """Read every share of every object, so that the lost ones are known to repair();
+        returns how many objects could not be read at all."""
+        unreadable = 0
+        for pointer in self.objects():
+            try:
+                for _ in self.store.chunks(pointer):
+                    pass
+            except ChunkDamaged:
+                unreadable += 1
+        return unreadable
+
+    def lost_shares(self) -> int:
+        store = self.store
+        return sum(len(lost) for _, lost in store.lost.values()) if isinstance(
+            store, CodedStore) else 0
+
+    def repair(self, budget: int | None) -> int:
+        """Write the shares that reads found lost again in the plan, most endangered stripes
+        first, and commit (§10, "Repair"): as many as fit `budget` sectors of the plan with the
+        commit, or all of them when `budget` is None. Returns the shares written."""
+        store = self.store
+        if not isinstance(store, CodedStore) or not store.lost:
+            return 0
+        live = {p.seed for p in self.objects()}
+        for seed in [seed for seed in store.lost if seed not in live]:
+            del store.lost[seed]
+        # The commit after the repair writes the root again, with the moved shares in it.
+        lost_now = sum(len(indices) for _, indices in store.lost.values())
+        commit = share_count(len(self.root.dumps()) + 32 * lost_now + 1024)
+        room = None if budget is None else budget - commit
+        if room is not None and room <= 0:
+            return 0
+        moved = self.root.moved if self.root.moved is not None else {}
+        written = 0
+        with self.documents.batch():
+            for _risk, pointer, first, k, m in store.stripes_to_rebuild():
+                lost = sum(first <= i < first + k + m for i in store.lost[pointer.seed][1])
+                if room is not None and written + lost > room:
+                    continue
+                try:
+                    written += store.rebuild_stripe(pointer, first, k, m, moved)
+                except ChunkDamaged:
+                    continue                     # past rebuilding: `check` names its papers
+                except ContainerFull:
+                    break                        # the zone holds no more: the rest waits
+                store.lost[pointer.seed][1].difference_update(range(first, first + k + m))
+            self.root.moved = moved
+        return written
+
     def _finish_transaction(self) -> None:
         """After a durable commit: the sectors the commit before it freed are overwritten with
         random and become free; the ones this commit freed wait for the next commit, so that a
@@ -226,8 +413,9 @@ class Compartment:
         if not self._pending_free:
             return
         container = self._container
-        for start, count in self._pending_free:
-            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
+        if not isinstance(self.store, CodedStore):
+            for start, count in self._pending_free:
+                container.storage.write(start * SECTOR, container.padding(count * SECTOR))
         container.space.mark(self._pending_free, FREE)
         self._pending_free = []
 

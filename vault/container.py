@@ -23,11 +23,15 @@ from typing import Any
 from papka import host
 from papka.errors import EnvironmentProblem, UsageError
 from papka.output_files import move_into_place, new_output_file, partial_path
-from papka.vault import _crypto
+from papka.vault import _crypto, anchors
+from papka.vault.anchors import Anchor, AnchorKeys
 from papka.vault.catalog import CatalogRoot, KeyPair, Link
-from papka.vault.compartment import _ROOT_DIRECT, Compartment
+from papka.vault.coded_store import CodedStore
+from papka.vault.compartment import _ROOT_DIRECT, ANCHORED, Compartment
+from papka.vault.cover import SessionCover
 from papka.vault.errors import (
     ContainerDamaged,
+    ContainerFull,
     DocumentDamaged,
     FileTooLarge,
     InvalidInput,
@@ -47,7 +51,7 @@ from papka.vault.header import (
     pack_roots,
     seal_slot,
 )
-from papka.vault.objects import ObjectStore, SpaceMap
+from papka.vault.objects import USED, ObjectStore, SpaceMap
 from papka.vault.storage import FileStorage, Storage
 from papka.vault.unlock import (
     Unlocked,
@@ -115,13 +119,29 @@ class Container:
         self.damaged_opened = 0
         self.read_only = False
         self.headers_repaired = 0
+        #: 3 when the compartments find their roots through anchors (docs/FORMAT.md §10).
+        self.format = 2
+        self._cover: SessionCover | None = None
+        self._wrote = False
+        #: After close(), format 3: the session wrote more than the decoy's writes cover, so two
+        #: images of the stick around it show that something beside the decoy was written.
+        self.cover_exceeded = False
+        #: After close(), format 3: lost shares of hidden papers written again in this session,
+        #: and those still lost (a repair writes only what the decoy's writes cover, unless
+        #: `repair_all` is set: then it writes everything, and two images can show it).
+        self.repaired_shares = 0
+        self.lost_shares = 0
+        self.repair_all = False
 
     # -- creating ------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | os.PathLike[str], size: int, passphrase: str, *,
                work_factor: int = 1, progress: Progress | None = None,
-               random: _crypto.RandomSource = secrets.token_bytes) -> None:
-        """Create a container of `size` bytes at `path` (a new file, or a block device)."""
+               random: _crypto.RandomSource = secrets.token_bytes,
+               format_version: int = 2) -> None:
+        """Create a container of `size` bytes at `path` (a new file, or a block device).
+        `format_version=3` makes the format of docs/FORMAT.md §10, which the library writes
+        and reads but the command does not offer yet."""
         target = Path(path)
         is_device = target.is_block_device()
         if size < MIN_CONTAINER_SIZE and not is_device:
@@ -133,7 +153,7 @@ class Container:
             storage = FileStorage(target)
             try:
                 cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
-                              random=random)
+                              random=random, format_version=format_version)
             finally:
                 storage.close()
             return
@@ -155,7 +175,7 @@ class Container:
             raise
         try:
             cls.create_on(storage, passphrase, work_factor=work_factor, progress=progress,
-                          random=random)
+                          random=random, format_version=format_version)
             storage.close()
             move_into_place(partial, target)
         except BaseException:
@@ -166,13 +186,17 @@ class Container:
     @classmethod
     def create_on(cls, storage: Storage, passphrase: str, *, work_factor: int = 1,
                   progress: Progress | None = None,
-                  random: _crypto.RandomSource = secrets.token_bytes) -> None:
+                  random: _crypto.RandomSource = secrets.token_bytes,
+                  format_version: int = 2) -> None:
         """Fill `storage` with random bytes and create the first compartment in it."""
         host.keep_out_of_crash_dumps()
+        if format_version not in (2, 3):
+            raise UsageError("papka writes container formats 2 and 3.")
         _check_passphrase(passphrase)
         if storage.size < MIN_CONTAINER_SIZE:
             raise InvalidInput(f"A container must hold at least {MIN_CONTAINER_SIZE >> 20} MiB.")
         container = cls(storage, random=random)
+        container.format = format_version
         geometry = container.geometry
         total = geometry.size
         # The two header regions first (their salts feed the KDF), then the KDF runs in a thread
@@ -326,6 +350,7 @@ class Container:
         if not self._compartments:
             raise first_failure or ContainerDamaged()
         self._compartments.sort(key=lambda c: c.level)
+        self.format = 3 if any(c.anchored for c in self._compartments) else 2
         self._relink()
 
     def _relink(self) -> None:
@@ -430,6 +455,56 @@ class Container:
             raise EnvironmentProblem("This container is open read-only; nothing was changed.",
                                      hint="If the container was truncated, copy your documents out"
                                           " with `papka get` and create a new container.")
+        self._wrote = True
+
+    # -- format 3: the session's cover ---------------------------------------------------------
+    @property
+    def cover(self) -> SessionCover:
+        """The session's plan (format 3), made when first needed."""
+        if self._cover is None:
+            decoy = next((c for c in self._compartments if c.level == 0), None)
+            used: list[int] = []
+            if decoy is not None:
+                used = decoy.anchor_places() if decoy.anchored else []
+                used += [s for start, count in [*decoy._root_extents(),
+                                                *decoy.documents.extents(),
+                                                *decoy._pending_free, *decoy.store.tx.allocated]
+                         for s in range(start, start + count)]
+            self._cover = SessionCover(self, used)
+        return self._cover
+
+    def _decoy_allocated(self, extent: tuple[int, int]) -> None:
+        self.cover.decoy_allocated(extent)
+
+    def foreign_sectors(self, compartment: Compartment) -> set[int]:
+        """Sectors of the zone that open compartments other than `compartment` use and its
+        anchors must leave alone: the decoy's, and other compartments' anchors."""
+        if compartment.level == 0:
+            return set()
+        foreign = set(self.cover.decoy)
+        for other in self._compartments:
+            if other is not compartment and other.anchored and other.level > 0:
+                foreign.update(other.anchor_places())
+        return foreign
+
+    def _end_session(self) -> None:
+        """Format 3, a session that wrote: commit the decoy if it did not commit, repair what
+        reads found lost in the hidden compartments within the cover, and fill the plan
+        (docs/FORMAT.md §10)."""
+        decoy = next((c for c in self._compartments if c.level == 0), None)
+        if decoy is not None and not decoy.committed_in_session:
+            decoy.commit()
+        cover = self.cover
+        cover.top_up()
+        for compartment in self._compartments:
+            if compartment.level > 0 and compartment.anchored:
+                compartment.scan()
+                budget = None if self.repair_all else cover.available()
+                with contextlib.suppress(ContainerFull):    # the zone is full: the rest waits
+                    self.repaired_shares += compartment.repair(budget)
+                self.lost_shares += compartment.lost_shares()
+        cover.finish()
+        self.cover_exceeded = cover.exceeded
 
     def _new_compartment(self, passphrase: str, work_factor: int, *,
                          masters: tuple[bytearray, bytearray] | None = None) -> Compartment:
@@ -452,17 +527,26 @@ class Container:
         # newer ones (from the end) reach while each holds less than half of the container:
         # a session that cannot see every compartment then harms none by creating one. The
         # compartment's own first commit moves it to its level's place (docs/FORMAT.md §7).
-        g = self.geometry
-        span = g.end_data_sector - g.first_data_sector
-        band = max(span // 20, 1)
-        middle = g.first_data_sector + span // 2
-        draw = int.from_bytes(self.random(4), "big")
-        origins = (middle + draw % band, middle + band + (draw >> 16) % band)
-        store = ObjectStore(self.storage, self.space, data_key, descending=False,
-                            random=self.random, padding=self.padding, origins=origins)
-        data = root.dumps().encode()
-        roots = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
-                            for copy in (0, 1)])
+        if self.format == 3:
+            roots = self._first_anchor(data_key, level, root)
+        else:
+            # The first catalog goes where neither the oldest compartment (from the start) nor
+            # the newer ones (from the end) reach while each holds less than half of the
+            # container: a session that cannot see every compartment then harms none by
+            # creating one. The compartment's own first commit moves it to its level's place
+            # (docs/FORMAT.md §7).
+            g = self.geometry
+            span = g.end_data_sector - g.first_data_sector
+            band = max(span // 20, 1)
+            middle = g.first_data_sector + span // 2
+            draw = int.from_bytes(self.random(4), "big")
+            origins = (middle + draw % band, middle + band + (draw >> 16) % band)
+            store = ObjectStore(self.storage, self.space, data_key, descending=False,
+                                random=self.random, padding=self.padding, origins=origins)
+            data = root.dumps().encode()
+            roots = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
+                                for copy in (0, 1)])
+            store.tx.allocated.clear()
         record = SlotRecord(0, self.geometry.size, level, data_key, roots)
         self.storage.flush()
         unlocked = Unlocked(slot, masters, {0: record, 1: record})
@@ -473,10 +557,54 @@ class Container:
             self.storage.write(self.geometry.slot_offset(region, slot), sealed)
             keys.wipe()
             self.storage.flush()
-        store.tx.allocated.clear()
         compartment = Compartment(self, unlocked)
         self._compartments.append(compartment)
         return compartment
+
+    def _first_anchor(self, data_key: bytearray, level: int, root: CatalogRoot) -> bytes:
+        """Format 3: write a new compartment's first catalog (the decoy's from the start of the
+        data area, a coded one's in the session's plan) and its first anchor; returns the
+        slot's root field, which says that the root is found through anchors."""
+        keys = AnchorKeys(data_key)
+        try:
+            places = anchors.places(keys, self.geometry)
+        finally:
+            keys.wipe()
+        # The anchor places are the compartment's from now on: no share may take one.
+        self.space.mark([(s, 1) for row in places for s in row], USED)
+        if self._cover is not None:
+            self._cover.withdraw(s for row in places for s in row)
+        store: ObjectStore | CodedStore
+        if level == 0:
+            store = ObjectStore(self.storage, self.space, data_key, descending=False,
+                                random=self.random, padding=self.padding)
+        else:
+            store = CodedStore(self.storage, self.space, data_key, cover=lambda: self.cover,
+                               moved=dict, random=self.random)
+        data = root.dumps().encode()
+        field = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
+                            for copy in (0, 1)])
+        self.storage.flush()
+        keys = AnchorKeys(data_key)
+        try:
+            row = places[anchors.choose_set(self.random, None)]
+            foreign: set[int] = set()
+            if level > 0:
+                foreign = set(self.cover.decoy)
+                for other in self._compartments:
+                    if other.anchored and other.level > 0:
+                        foreign.update(other.anchor_places())
+            written = [sector for sector in row if sector not in foreign]
+            for sector in written:
+                self.storage.write(sector * SECTOR,
+                                   anchors.seal(keys, sector, Anchor(1, 0, field), self.random))
+                self.storage.flush()
+        finally:
+            keys.wipe()
+        if level > 0:
+            self.cover.anchor_written(written)
+        store.tx.allocated.clear()
+        return ANCHORED
 
     def add_compartment(self, passphrase: str, *, work_factor: int = 1) -> Compartment:
         """Create a compartment newer than every unlocked one; it keeps their keys, so opening it
@@ -505,7 +633,10 @@ class Container:
         old = compartment.masters
         compartment.masters = masters
         try:
-            compartment.commit()
+            if compartment.anchored:
+                compartment._write_slots(ANCHORED)
+            else:
+                compartment.commit()
         except BaseException:
             compartment.masters = old
             raise
@@ -551,6 +682,8 @@ class Container:
     def close(self) -> None:
         try:
             if not self.read_only:
+                if self.format == 3 and self._wrote:
+                    self._end_session()
                 for compartment in self._compartments:
                     compartment.release_pending()
                 self.storage.flush()

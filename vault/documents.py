@@ -82,6 +82,7 @@ from papka.vault.records import (
 )
 
 if TYPE_CHECKING:
+    from papka.vault.coded_store import CodedWriter
     from papka.vault.compartment import Compartment
 
 T = TypeVar("T")
@@ -460,6 +461,18 @@ class DocumentStore:
                     yield from map(tuple, held["e"])
             elif isinstance(held, Pointer):
                 yield from held.extents
+
+    def objects(self) -> Iterator[Pointer]:
+        """Every object the catalog points at: page copies, search indexes, packs, and the
+        documents that have an object of their own."""
+        for copies in self._page_pointers:
+            yield from copies or ()
+        yield from (search for search in self._search_pointers if search is not None)
+        yield from self._packs.values()
+        for doc_id in self._content:
+            content = self._content[doc_id]
+            if isinstance(content, Pointer):
+                yield content
 
     def _pointers(self) -> builtins.list[tuple[str, Pointer]]:
         """Each document and the sectors its bytes occupy: its own object's pointer, or, for a
@@ -847,7 +860,7 @@ class DocumentStore:
 class IncomingDocument:
     """A document being stored from bytes pushed into it; see DocumentStore.receive."""
 
-    def __init__(self, documents: DocumentStore, writer: ObjectWriter,
+    def __init__(self, documents: DocumentStore, writer: ObjectWriter | CodedWriter,
                  meta: DocumentMeta, salt: bytes) -> None:
         self._documents = documents
         self._writer = writer

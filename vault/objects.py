@@ -15,7 +15,7 @@ import struct
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 
@@ -218,14 +218,17 @@ class ObjectStore:
                  descending: bool, random: _crypto.RandomSource,
                  padding: Callable[[int], bytes],
                  origins: tuple[int, int] | None = None,
-                 before_write: Callable[[], None] | None = None) -> None:
+                 before_write: Callable[[], None] | None = None,
+                 allocated: Callable[[Extent], None] | None = None) -> None:
         """`origins`: where copies 0 and 1 start, ascending, instead of the level's ends (a new
-        compartment's first catalog, docs/FORMAT.md §7)."""
+        compartment's first catalog, docs/FORMAT.md §7). `allocated` hears of every run taken
+        (a format 3 decoy's writes set the size of the session's plan, docs/FORMAT.md §10)."""
         self._storage = storage
         self._origins = origins
         #: Raises when the session may not write (read-only or truncated): checked before the
         #: first sector is allocated, so a refused change writes nothing at all.
         self._before_write = before_write
+        self._allocated = allocated
         self._space = space
         self._data_key = data_key
         self.descending = descending
@@ -262,6 +265,8 @@ class ObjectStore:
         self._space.mark([run], USED)
         self.tx.allocated.append(run)
         self.tx.cursors[copy] = start if self.descending else start + count
+        if self._allocated is not None:
+            self._allocated(run)
         return run
 
     def free(self, pointer: Pointer) -> None:
@@ -296,14 +301,7 @@ class ObjectStore:
                      expected: int = 0, copy: int = 0) -> tuple[Pointer, str, bytes]:
         """Store everything `source` yields. Returns the pointer, the SHA-256 hex and the first
         bytes (for media-type detection). Memory stays at about three chunks."""
-        writer = self.writer(progress=progress, expected=expected, copy=copy)
-        try:
-            while writer.fill_from(source):
-                pass
-        except BaseException:
-            writer.abort()
-            raise
-        return writer.close()
+        return fill(self.writer(progress=progress, expected=expected, copy=copy), source)
 
     def _borrow_buffers(self) -> tuple[list[bytearray], bytearray]:
         """Two plaintext buffers and one for a sealed chunk, made once per store and lent to one
@@ -542,6 +540,26 @@ class ObjectWriter:
             self._closed = True
             self._finish()
             self._store.free(Pointer(self._seed, self._length, tuple(self._extents)))
+
+
+class Writer(Protocol):
+    """What both kinds of store hand out for a new object (ObjectWriter, CodedWriter)."""
+
+    def fill_from(self, source: BinaryIO) -> int: ...
+    def close(self) -> tuple[Pointer, str, bytes]: ...
+    def abort(self) -> None: ...
+
+
+def fill(writer: Writer, source: BinaryIO) -> tuple[Pointer, str, bytes]:
+    """Write everything `source` yields into a new object and close it; the object is given up
+    if reading or writing fails."""
+    try:
+        while writer.fill_from(source):
+            pass
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
 
 
 def _read_into(source: BinaryIO, view: memoryview) -> int:
