@@ -166,8 +166,24 @@ _L_FOR_CAPITAL_I = re.compile(r"(?<![\w.@/-])l(?=[a-z]{2,}[ \t]+[A-Z][a-z])")
 # Two decimal degrees whose comma OCR read as a full stop and the second's point as a space:
 # "56.8587. 35 9176" for «56.8587, 35.9176».
 _DEGREES_MISREAD = re.compile(r"(?<![\d.,])(\d{1,3}[.,]\d{3,8})\. (\d{1,3}) (\d{3,8})(?!\d)")
-_SPACED_TOP_LEVEL = re.compile(
-    r"(@[\w\-]+(?:\.[\w\-]+)*) (?=(?:com|ru|me|org|net|fr|am|ge|kz|de|eu|info|io|by|ua)\b)")
+_TOP_LEVEL = r"(?:com|ru|me|org|net|fr|am|ge|kz|de|eu|info|io|by|ua)\b"
+_SPACED_TOP_LEVEL = re.compile(rf"(@[\w\-]+(?:\.[\w\-]+)*) (?={_TOP_LEVEL})")
+# An e-mail whose "@" OCR lost with the letters round it: a photo of the medical certificate
+# in 24 px type read «dr.petrenko@gb7-rostov.ru» as "dr.p gb7-rostov.ru". The space between a
+# Latin word with a full stop, "_" or a digit inside (as addresses' names have, and English
+# words have not) and a domain stands for the "@".
+_LOST_AT = re.compile(
+    r"(?<![\w@.\-])([A-Za-z][\w.%+\-]*) "
+    rf"(?=[A-Za-z\d][\w\-]*(?:\.[\w\-]+)*\.{_TOP_LEVEL}(?!@))", re.ASCII)
+_NAME_SIGN = re.compile(r"[._\d]")
+
+
+def _lost_at(match: re.Match[str]) -> str:
+    name = match[1]
+    # Checked here, not in the pattern, so that a long run of such signs is read once.
+    if name[-1].isalnum() and _NAME_SIGN.search(name, 1):
+        return name + "@"
+    return match[0]
 
 
 def ocr_look_alikes(text: str) -> str:
@@ -175,13 +191,15 @@ def ocr_look_alikes(text: str) -> str:
     character: "$" beside a digit and "O" between digits as the digits they stand for, "#" before
     a country code as "+", a small "l" opening a word before a capitalised one as the capital
     "I" it stands for, a space before an e-mail domain's top-level name as ".", a pair of
-    decimal degrees with its comma read as a full stop and its second point as a space.
+    decimal degrees with its comma read as a full stop and its second point as a space, a
+    space between a name with a full stop, "_" or a digit in it and a domain as the "@".
     Detection runs on it as well as on the text."""
     text = _DOLLAR_DIGIT.sub("5", text)
     text = _O_BETWEEN_DIGITS.sub("0", text)
     text = _HASH_PLUS.sub("+", text)
     text = _L_FOR_CAPITAL_I.sub("I", text)
     text = _DEGREES_MISREAD.sub(lambda match: f"{match[1]}, {match[2]}.{match[3]}", text)
+    text = _LOST_AT.sub(_lost_at, text)
     return _SPACED_TOP_LEVEL.sub(lambda match: match[1] + ".", text)
 
 

@@ -138,13 +138,35 @@ def _ocr_spans(plan: RedactionPlan, page: int, recognised: ocr_engine.OcrPage,
     for span in find_spans(text, preset=preset, hide=hide, use_ner=use_ner):
         if category is not None:
             span = Span(span.start, span.end, category, SAME_TEXT_DETECTOR, span.text)
-        rectangles = [_word_rectangle(recognised, word)
-                      for (word, _line), (start, end) in zip(ordered, offsets, strict=True)
-                      if start < span.end and end > span.start]
-        if not rectangles:
+        taken = [i for i, (start, end) in enumerate(offsets)
+                 if start < span.end and end > span.start]
+        if not taken:
             continue
+        if span.category == "address":
+            taken.extend(_unsure_tail(ordered, taken[-1]))
+        rectangles = [_word_rectangle(recognised, ordered[i][0]) for i in taken]
         plan.add_secret(span.text, span.category)
         _add_rectangles(plan, page, span, rectangles, to_plan, turned)
+
+
+def _unsure_tail(ordered: Sequence[tuple[ocr_engine.OcrWord, tuple[int, int, int]]], last: int
+                 ) -> range:
+    """The words after an address's last word (at `last`) to the end of its line, when OCR
+    was unsure where the address ends: that word or the next was read below
+    ocr.CONFIDENT, or the next holds a digit the address did not take.
+
+    A photo of the case taken at an angle read «д. 107/49, корп. 2» as "д. if 07/49, корп.
+    2": the address closed at "if" (a misread number) and «49» stayed readable."""
+    end = last + 1
+    while end < len(ordered) and ordered[end][1] == ordered[last][1]:
+        end += 1
+    if end == last + 1:
+        return range(0)
+    word, after = ordered[last][0], ordered[last + 1][0]
+    if (min(word.confidence, after.confidence) < ocr_engine.CONFIDENT
+            or any(char.isdigit() for char in after.text)):
+        return range(last + 1, end)
+    return range(0)
 
 
 #: How far (in line heights) a line read as another block may start after the end of a line
@@ -162,7 +184,12 @@ def reading_order(recognised: ocr_engine.OcrPage
     «Московская» no longer stood before the «обл., г. Подольск ...» of the next line and was
     left out of the address. A line that starts to the right of where another (of another
     block) ends, level with it (its first word's middle within half a line height of the
-    other's last word's) and at most _MOST_LINE_GAP line heights on, continues that line."""
+    other's last word's) and at most _MOST_LINE_GAP line heights on, continues that line.
+
+    After a line, the line right under it is read next, wherever Tesseract gave it: a photo of
+    the case taken at an angle gave «проживает по адресу: Московская» as a block that
+    continued «Мать ... Маратовна,», then a line from higher up, then «обл.,», so
+    «Московская» was cut off from its region again (_line_under)."""
     lines = _lines(recognised)
     after: dict[tuple[int, int, int], tuple[int, int, int]] = {}
     taken: set[tuple[int, int, int]] = set()
@@ -184,17 +211,43 @@ def reading_order(recognised: ocr_engine.OcrPage
             taken.add(best[1])
     ordered: list[tuple[ocr_engine.OcrWord, tuple[int, int, int]]] = []
     seen: set[tuple[int, int, int]] = set()
-    for key in lines:
-        if key in taken:
-            continue
-        line: tuple[int, int, int] | None = key
+    heads = [key for key in lines if key not in taken]
+    head = heads[0] if heads else None
+    while head is not None:
+        line: tuple[int, int, int] | None = head
         while line is not None and line not in seen:
             seen.add(line)
-            ordered.extend((word, key) for word in lines[line])
+            ordered.extend((word, head) for word in lines[line])
             line = after.get(line)
+        unread = [key for key in heads if key not in seen]
+        head = _line_under(lines, head, unread) or next(iter(unread), None)
     # A continuation whose head was never reached (a cycle) keeps its own place.
     ordered.extend((word, key) for key in lines if key not in seen for word in lines[key])
     return ordered
+
+
+#: How far (in line heights, the taller line's) the middle of the line under another may lie
+#: below that line's: farther is the next paragraph, after a blank line.
+_MOST_LINE_PITCH = 2.5
+
+
+def _line_under(lines: Mapping[tuple[int, int, int], list[ocr_engine.OcrWord]],
+                key: tuple[int, int, int], unread: list[tuple[int, int, int]]
+                ) -> tuple[int, int, int] | None:
+    """The unread line that starts right under line `key`: its first word as far left as
+    that line's (within two line heights) and below it by at most _MOST_LINE_PITCH line
+    heights; the nearest, if several."""
+    first = lines[key][0]
+    height = max(word.height for word in lines[key])
+    best: tuple[float, tuple[int, int, int]] | None = None
+    for other in unread:
+        below = lines[other][0]
+        tall = max(height, *(word.height for word in lines[other]), 1)
+        drop = (below.top + below.bottom - first.top - first.bottom) / 2
+        if (abs(below.left - first.left) <= 2 * tall and 0.5 * tall < drop
+                <= _MOST_LINE_PITCH * tall and (best is None or drop < best[0])):
+            best = (drop, other)
+    return None if best is None else best[1]
 
 
 def _word_rectangle(recognised: ocr_engine.OcrPage, word: ocr_engine.OcrWord

@@ -56,12 +56,15 @@ _PHONE_INTERNATIONAL = re.compile(
 # JPEG quality 12 read "тел. +7 916 205-33-71" as "тел, 47.916 205-33-71"; a photo tilted by 6
 # degrees read «тел. 250-14-77» as "Ten 250-14-77" (Latin look-alikes: "Ten" or "TEN", or a
 # small "ten" with a full stop or colon, so that the English word in running text is left
-# alone; "Ten 250-300 people" opening a sentence is boxed, which errs on the safe side).
+# alone; "Ten 250-300 people" opening a sentence is boxed, which errs on the safe side). A
+# country code after the word counts with the number: a photo with a second sheet over the
+# case read «тел. +7 916 205-33-71» as "тел. +7 916205", the rest hidden under the sheet, and
+# too few digits were left for a full number's shape.
 _PHONE_AFTER_WORD = re.compile(
     r"(?<!\w)(?:(?i:тел(?:ефон\w{0,2})?|моб(?:ильный)?|сот(?:овый)?|phone|tel|mob(?:ile)?)[.,]?"
     r"|(?:Ten|TEN)[.:]?|ten[.:])"
     r"(?:[ \t]+[^\W\d_]{1,12}){0,3}[ \t]*(?:[:№][ \t]*)?"
-    rf"(?P<number>\(?\d[\d \t\-‐–().]{{4,16}}\d){_NO_DIGIT_AFTER}"
+    rf"(?P<number>(?:\+[ \t]?)?\(?\d[\d \t\-‐–().]{{4,16}}\d){_NO_DIGIT_AFTER}"
 )
 
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+from collections.abc import Callable
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from bench.phone_photos import perspective
 from papka import media
 from papka.formats import fonts, ocr, plan_redaction, planner
 from papka.formats.detect import detect
-from papka.formats.plan import RedactionPlan
+from papka.formats.plan import PagePlan, RedactionPlan
 from tests.conftest import require_tool
 from tests.formats.test_blurred_photos import _photo
 from tests.formats.test_detect import (
@@ -95,6 +97,44 @@ def test_a_full_stop_ocr_read_for_a_comma_does_not_cut_the_address() -> None:
     assert not _found("г. Москва. Следователь военного отдела")
 
 
+def test_a_street_marker_whose_hyphen_ocr_lost_still_makes_an_address() -> None:
+    """A photo of the case taken at an angle, in shadow and sent through a messenger read
+    «пр-т Ленина» as "пр т Ленина": the region and the town before it were taken as places
+    only, and «Московская» stayed readable."""
+    address = "Московская\nобл.,\nг. Подольск, пр т Ленина, д. 107/49, корп. 2"
+    assert _found(f"проживает по адресу: {address}; тел.") == [address]
+    assert _found("г. Подольск, пр—т Ленина") == ["г. Подольск, пр—т Ленина"]
+    # Without a capitalised name after it, "пр т" is nothing.
+    for text in ("пр т", "см. пр т. е. далее", "Пункт А: 15 человек", "в 2024 г, Следователь"):
+        assert not _found(text), text
+
+
+def test_a_phone_cut_short_after_its_label_is_found_with_its_country_code() -> None:
+    """A second sheet lying over the case hid the end of «тел. +7 916 205-33-71», and OCR
+    merged what was left into "тел. +7 916205": too few digits for a number's shape, and
+    "916205" stayed readable."""
+    assert _found("кв. 118; тел. +7 916205", "phone") == ["+7 916205"]
+    assert _found("Моб. +7 (915) 732-4", "phone") == ["+7 (915) 732-4"]
+    # No number, a code alone, a date, or numbers in a table without a label: nothing.
+    for text in ("тел. не указан", "тел. +7 916", "телефон изъят 12.03.2023",
+                 "Пункт А: 15 человек", "12 345 678 910 112 131", "+7 участников"):
+        assert not _found(text, "phone"), text
+
+
+def test_an_e_mail_whose_at_sign_ocr_lost_is_found() -> None:
+    """A photo of the medical certificate in 24 px type read «dr.petrenko@gb7-rostov.ru» as
+    "dr.p gb7-rostov.ru": without an "@" nothing took it, and the copy passed with it."""
+    line = "Контакты о врача: dr.p gb7-rostov.ru, тел. 250-14-77."
+    assert _found(line, "email") == ["dr.p gb7-rostov.ru"]
+    assert _found("пишите ivan_petrov1998 mail.ru", "email") == ["ivan_petrov1998 mail.ru"]
+    # English words before a domain, an abbreviation's full stop and a version number are no
+    # names of an address.
+    for text in ("visit gosuslugi.ru today", "see e.g. gosuslugi.ru", "i.e. www.site.ru",
+                 "Version 2.0 example.com", "сайт gosuslugi.ru", "Email: ivan@mail.ru ok"):
+        found = _found(text, "email")
+        assert found in ([], ["ivan@mail.ru"]), text
+
+
 # --- the planner's second pass on words as OCR gave them ----------------------------------------
 
 
@@ -124,6 +164,71 @@ def test_a_line_tesseract_split_into_blocks_is_read_in_its_order() -> None:
         ("Мать", (1, 9, 2)), ("п", (1, 9, 2)), ("ого,", (1, 9, 2)), ("Московская", (1, 9, 2)),
         ("обл.,", (1, 9, 3)), ("г.", (1, 9, 4)), ("Подольск,", (1, 9, 4)),
         ("стр.", (4, 1, 1)), ("далее", (5, 1, 1))]
+
+
+def test_after_a_line_the_line_right_under_it_is_read_next() -> None:
+    """A photo of the case taken at an angle of 25°: «проживает по адресу: Московская» came
+    as a block continuing «Мать ... Маратовна,», and Tesseract gave a line from higher up
+    («военнослужащий ...») before «обл.,», so «Московская» was cut off from its region."""
+    def word(text: str, left: int, top: int, line: tuple[int, int, int]) -> ocr.OcrWord:
+        return ocr.OcrWord(text, left, top, 14 * len(text), 36, line, 95.0)
+
+    words = [word("Мать", 333, 1218, (6, 1, 2)), word("Маратовна,", 1302, 1193, (6, 1, 2)),
+             word("военнослужащий", 267, 731, (7, 1, 1)), word("части", 985, 730, (7, 1, 1)),
+             word("адресу:", 1936, 1182, (9, 1, 1)), word("Московская", 2132, 1172, (9, 1, 1)),
+             word("обл.,", 343, 1280, (10, 1, 1)), word("г.", 352, 1354, (10, 1, 2)),
+             word("Подольск,", 403, 1344, (10, 1, 2)),
+             # After a blank line: the next paragraph, read in Tesseract's order.
+             word("ПОСТАНОВИЛ:", 350, 1500, (11, 1, 1)), word("юстиции", 270, 790, (12, 1, 1))]
+    ordered = planner.reading_order(ocr.OcrPage(words, {}))
+    assert [w.text for w, _line in ordered] == [
+        "Мать", "Маратовна,", "адресу:", "Московская", "обл.,", "г.", "Подольск,",
+        "военнослужащий", "части", "юстиции", "ПОСТАНОВИЛ:"]
+
+
+def _spaced_page(*lines: str, unsure: tuple[str, ...] = ()) -> ocr.OcrPage:
+    """Words of `lines` as OCR places them, 14 px a letter, one OCR line each; those in
+    `unsure` read with little confidence."""
+    words = []
+    for n, line in enumerate(lines):
+        left = 80
+        for text in line.split():
+            words.append(ocr.OcrWord(text, left, 60 + 45 * n, 14 * len(text), 30, (1, 1, n),
+                                     40.0 if text in unsure else 96.0))
+            left += 14 * len(text) + 14
+    return ocr.OcrPage(words, {})
+
+
+def _boxed(page: ocr.OcrPage) -> list[str]:
+    """The words of `page` whose middle a box of detection's covers."""
+    plan = RedactionPlan(media.JPEG, [PagePlan(2000, 1000)])
+    planner._ocr_spans(plan, 0, page, lambda *rectangle: rectangle, preset="ru-personal",
+                       hide=[], use_ner=False)
+    return [word.text for word in page.words
+            if any(box.x0 <= word.left + word.width / 2 <= box.x1
+                   and box.y0 <= word.top + word.height / 2 <= box.y1
+                   for box in plan.pages[0].boxes)]
+
+
+def test_the_rest_of_the_line_is_boxed_when_ocr_was_unsure_where_an_address_ends() -> None:
+    """A photo of the case taken at an angle of 18° read «д. 107/49, корп. 2» as "д. if
+    07/49, корп. 2", "if" unsure: the address closed at "if", and «49» stayed readable."""
+    line = "г. Подольск, пр-т Ленина, д. if 07/49, корп. 2, кв. 118; тел. +7 916 205-33-71."
+    assert _boxed(_spaced_page(line, "На основании изложенного", unsure=("if",))) == [
+        *line.split()]
+    assert _boxed(_spaced_page(line)) == line.split()
+    # Read with confidence, "if" still leaves a number after the address, which is taken with
+    # the rest of its line, and so is any other number right after one; ordinary words
+    # after one read with confidence, or an unsure word farther on, are not.
+    assert _boxed(_spaced_page("ул. Советская, д. 15 1/2 этаж")) == [
+        "ул.", "Советская,", "д.", "15", "1/2", "этаж"]
+    # (padding may reach into the word after the address: the boxes must be the same as when
+    # all is read with confidence).
+    for line in ("проживает по адресу: г. Тверь, ул. Советская, д. 15, кв. 42, ранее не судим",
+                 "г. Тверь, ул. Советская, д. 15 ранее не судим"):
+        boxed = _boxed(_spaced_page(line, unsure=("судим",)))
+        assert boxed == _boxed(_spaced_page(line)), line
+        assert boxed[:2] == ["г.", "Тверь,"] and "не" not in boxed and "судим" not in boxed
 
 
 def test_a_name_ocr_cut_short_is_boxed_in_the_second_pass() -> None:
@@ -198,25 +303,7 @@ def test_on_the_papers_clean_text_the_second_pass_adds_no_box(name: str) -> None
 def _letters_on_photo(text: str, part: str, scale: float) -> list[tuple[float, float]]:
     """Where the letters of `part` (its first occurrence in `text`) lie on _photo(text, scale,
     ...): drawn as test_small_pictures._sheet draws the sheet, turned 1.5° with it, reduced."""
-    font = ImageFont.truetype(str(fonts.REGULAR), 30)
-    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
-    wanted = range(text.index(part), text.index(part) + len(part))
-    centres = []
-    number, base = 0, 0
-    for paragraph in text.split("\n"):
-        pointer = 0
-        for line in textwrap.wrap(paragraph, 80) or [""]:
-            at = paragraph.find(line, pointer) if line else pointer
-            y = 60 + number * 45
-            top, bottom = draw.textbbox((80, y), line, font=font)[1::2]
-            for i, char in enumerate(line):
-                if base + at + i in wanted and char.isalnum():
-                    x0 = 80 + draw.textlength(line[:i], font=font)
-                    x1 = 80 + draw.textlength(line[: i + 1], font=font)
-                    centres.append(((x0 + x1) / 2, (top + bottom) / 2))
-            pointer = at + len(line)
-            number += 1
-        base += len(paragraph) + 1
+    centres = _sheet_letters(text, part, 30, blank_lines=True)
     width, height = 1654, 2339
     cos, sin = math.cos(math.radians(1.5)), math.sin(math.radians(1.5))
     turned_width = math.ceil(width * cos + height * sin - 1e-6)
@@ -277,6 +364,103 @@ def test_what_the_photos_lost_is_boxed(name: str, scale: float, quality: int, sp
     assert plan.readings[0].status == "read", plan.readings[0]
     for part in parts:
         assert _uncovered(plan, text, part, scale) == 0, part
+
+
+def _angled_photo(text: str, degrees: float, size: int, scale: float
+                  ) -> tuple[bytes, Callable[[float, float], tuple[float, float]]]:
+    """`text` in `size` px type on a sheet tilted 1.5°, blurred by 1.2 pixels, seen by a
+    camera turned `degrees` about the page's horizontal axis (its top farther away than its
+    bottom), reduced by `scale` and saved as a JPEG of quality 85; and where a point of the
+    sheet lies on the photo."""
+    font = ImageFont.truetype(str(fonts.REGULAR), size)
+    sheet = Image.new("L", (1654, 2339), 235)
+    draw = ImageDraw.Draw(sheet)
+    lines = [line for paragraph in text.split("\n") for line in textwrap.wrap(paragraph, 80)]
+    for number, line in enumerate(lines):
+        draw.text((80, 60 + number * round(size * 1.5)), line, font=font, fill=40)
+    sheet = sheet.rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=235)
+    sheet = sheet.filter(ImageFilter.GaussianBlur(1.2))
+    width, height = sheet.size
+    distance, turn = 1.3 * max(width, height), math.radians(degrees)
+
+    def seen(x: float, y: float) -> tuple[float, float]:
+        near = distance / (distance + (y - height / 2) * math.sin(turn))
+        return (x - width / 2) * near, (y - height / 2) * math.cos(turn) * near
+
+    corners = [(0.0, 0.0), (width, 0.0), (width, height), (0.0, height)]
+    placed = [seen(x, y) for x, y in corners]
+    least_x, least_y = min(u for u, _ in placed), min(v for _, v in placed)
+    placed = [(u - least_x + 20, v - least_y + 20) for u, v in placed]
+    frame = (math.ceil(max(u for u, _ in placed)) + 20, math.ceil(max(v for _, v in placed)) + 20)
+    sheet = sheet.transform(frame, Image.Transform.PERSPECTIVE,
+                            tuple(perspective(corners, placed)), Image.Resampling.BICUBIC,
+                            fillcolor=235)
+    a, b, c, d, e, f, g, h = perspective(placed, corners)
+    photo = sheet.resize((round(frame[0] * scale), round(frame[1] * scale)),
+                         Image.Resampling.LANCZOS)
+    sx, sy = photo.width / frame[0], photo.height / frame[1]
+    cos, sin = math.cos(math.radians(1.5)), math.sin(math.radians(1.5))
+
+    def where(x: float, y: float) -> tuple[float, float]:
+        dx, dy = x - 1654 / 2, y - 2339 / 2
+        x, y = width / 2 + dx * cos + dy * sin, height / 2 - dx * sin + dy * cos
+        w = g * x + h * y + 1
+        return (a * x + b * y + c) / w * sx, (d * x + e * y + f) / w * sy
+
+    buffer = io.BytesIO()
+    photo.convert("RGB").save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue(), where
+
+
+def _sheet_letters(text: str, part: str, size: int, *, blank_lines: bool = False
+                   ) -> list[tuple[float, float]]:
+    """The middles of the letters of `part` (its first occurrence) as _angled_photo draws
+    `text` on its sheet (`blank_lines`: as test_small_pictures._sheet draws it, an empty
+    paragraph taking a line)."""
+    font = ImageFont.truetype(str(fonts.REGULAR), size)
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    wanted = range(text.index(part), text.index(part) + len(part))
+    centres = []
+    number, base = 0, 0
+    for paragraph in text.split("\n"):
+        pointer = 0
+        for line in textwrap.wrap(paragraph, 80) or ([""] if blank_lines else []):
+            at = paragraph.find(line, pointer) if line else pointer
+            y = 60 + number * round(size * 1.5)
+            top, bottom = draw.textbbox((80, y), line, font=font)[1::2]
+            centres += [(80 + (draw.textlength(line[:i], font=font)
+                               + draw.textlength(line[: i + 1], font=font)) / 2,
+                         (top + bottom) / 2)
+                        for i, char in enumerate(line) if base + at + i in wanted
+                        and char.isalnum()]
+            pointer = at + len(line)
+            number += 1
+        base += len(paragraph) + 1
+    return centres
+
+
+@pytest.mark.parametrize(("name", "degrees", "size", "scale", "part"), [
+    # «д. 107/49» read as "д. if 07/49".
+    ("CRIMINAL_CASE", 18, 30, 0.7, "обл.,\nг. Подольск, пр-т Ленина, д. 107/49, корп. 2"),
+    # «... по адресу: Московская» a block of its own, a line from higher up before «обл.,».
+    ("CRIMINAL_CASE", 25, 30, 0.7, "Московская обл.,\nг. Подольск"),
+    # «dr.petrenko@gb7-rostov.ru» read as "dr.p gb7-rostov.ru".
+    ("MEDICAL", 0, 24, 0.8, "dr.petrenko@gb7-rostov.ru"),
+], ids=["house-number-misread", "region-read-after-a-higher-line", "at-sign-lost"])
+def test_what_photos_at_an_angle_lost_is_boxed(name: str, degrees: float, size: int,
+                                                scale: float, part: str) -> None:
+    require_tool("tesseract")
+    text, hide = PAPERS[name]
+    data, where = _angled_photo(text, degrees, size, scale)
+    plan = plan_redaction(data, media.JPEG, preset="ru-personal", hide=hide)
+    assert plan.readings[0].status == "read", plan.readings[0]
+    letters = [where(x, y) for x, y in _sheet_letters(text, part, size)]
+    assert len(letters) == sum(char.isalnum() for char in part)
+    left = [(round(x), round(y)) for x, y in letters
+            if not any(_inside(x, y, box.corners) if box.corners
+                       else box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1
+                       for box in plan.pages[0].boxes)]
+    assert left == [], part
 
 
 def test_the_photo_geometry_is_right() -> None:
