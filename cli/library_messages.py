@@ -72,6 +72,7 @@ MESSAGES = (
     N_("Run `papka check`; restore the container from a copy if you have one."),
     N_("A compartment's index pointer is damaged."),
     N_("This file is too small to be a container."),
+    N_("papka writes container formats 2 and 3."),
     # papka.vault.documents
     N_("This path is a folder; add its files or import the folder."),
     N_("This path is not a regular file (a device, pipe or socket)."),

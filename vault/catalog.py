@@ -65,6 +65,9 @@ class CatalogRoot:
     #: share index (decimal text): their sectors (docs/FORMAT.md §10, "Repair"). Absent until
     #: the first repair.
     moved: dict[str, dict[str, int]] | None = None
+    #: In the decoy's (level 0) root: 3 when the container is format 3, so that every session
+    #: runs its plan (docs/FORMAT.md §10); absent in format 2.
+    container: int | None = None
     format: int = FORMAT
     #: Keys this papka does not know (a newer papka's), written back unchanged.
     unknown: dict[str, Any] = field(default_factory=dict)
@@ -96,6 +99,8 @@ class CatalogRoot:
             values["packs"] = self.packs
         if self.moved is not None:
             values["moved"] = self.moved
+        if self.container is not None:
+            values["container"] = self.container
         values.update(self.sections)
         values.update(self.unknown)
         ordered = {key: values[key] for key in self.order if key in values}
@@ -153,15 +158,19 @@ class CatalogRoot:
                     and type(sector) is int and sector >= 0 for i, sector in shares.items())
                 for seed, shares in moved.items())):
             raise ValueError("moved shares have the wrong shape")
+        container = data.get("container")
+        if container is not None and type(container) is not int:
+            raise ValueError("the container format is not a number")
         fmt = data.get("format", FORMAT)
         if type(fmt) is not int:
             raise ValueError("the catalog format is not a number")
         if fmt > FORMAT_PACKED:
             raise ValueError("the catalog was written in a newer format")
         known = {"format", "older", "identity", "pages", "search", "kinds", "packs", "moved",
-                 *SECTIONS}
+                 "container", *SECTIONS}
         return cls(identity=identity, older=older, pages=pages, search=search, kinds=kinds,
-                   packs=packs, sections=sections, moved=moved, format=fmt,
+                   packs=packs, sections=sections, moved=moved, container=container,
+                   format=fmt,
                    unknown={k: v for k, v in data.items() if k not in known},
                    order=list(data))
 

@@ -84,6 +84,20 @@ class CodedStore:
         place = self.place(pointer)
         return [place(i) for i in range(len(pointer.extents))]
 
+    def sectors_holding(self, pointer: Pointer, offset: int, length: int
+                        ) -> tuple[Extent, ...]:
+        """The sectors whose shares bytes `offset` … `offset + length` of the object depend on:
+        every share of the stripes that hold them (a member of a pack, docs/FORMAT.md §4)."""
+        place = self.place(pointer)
+        first, last = offset // STRIPE_BYTES, (offset + max(length, 1) - 1) // STRIPE_BYTES
+        out: list[Extent] = []
+        index = 0
+        for number, (k, m) in enumerate(coded.stripes(pointer.length)):
+            if first <= number <= last:
+                out += [(place(i), 1) for i in range(index, index + k + m)]
+            index += k + m
+        return tuple(out)
+
     def free(self, pointer: Pointer) -> None:
         """Forget an object. Its sectors are not overwritten: the key that opens them lives only
         in catalogs that later anchors stop reaching (§10, "Removal in a hidden compartment")."""

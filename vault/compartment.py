@@ -49,6 +49,9 @@ class Compartment:
         self._pending_free: list[Extent] = []
         #: True when the newest generation did not load and an older one was opened.
         self.fell_back = False
+        #: True once a commit of this session landed (format 3 commits the decoy at least
+        #: once in every writing session, docs/FORMAT.md §10).
+        self.committed_in_session = False
         # Newest generation first; the other slot copy's older generation if that one fails,
         # as after a copy of the stick taken while a commit was being written.
         with bulk_objects():
@@ -107,7 +110,7 @@ class Compartment:
                                      padding=container.padding,
                                      before_write=container._check_writable,
                                      allocated=container._decoy_allocated
-                                     if self.anchored else None)
+                                     if self.level == 0 else None)
         if not self.anchored:
             self._load_root(record.root)
             return
@@ -134,6 +137,11 @@ class Compartment:
             if attempt:
                 self.fell_back = True
                 self.needs_repair = True
+            # Anchors past the end of a truncated container are not there to read: the newest
+            # may have been among them, so what opened may be older, and the keeper is told.
+            end = container.storage.size // SECTOR
+            if any(s >= end for s in self.anchor_places()):
+                self.fell_back = True
             return
         raise failure or ContainerDamaged(
             "A compartment's index pointer is damaged.",
@@ -256,6 +264,7 @@ class Compartment:
         self._committed_root = self._written_root
         self._committed_chains = dict(self._root_chains)
         self.needs_repair = False
+        self.committed_in_session = True
         self._finish_transaction()
 
     def _write_slots(self, roots: bytes) -> None:
@@ -282,9 +291,6 @@ class Compartment:
         finally:
             keys.wipe()
 
-    @property
-    def committed_in_session(self) -> bool:
-        return bool(self.anchored and self._session_set is not None)
 
     def _write_anchor(self, roots: bytes) -> None:
         """Write this commit's anchor to the session's set, replica by replica, each flushed

@@ -350,7 +350,8 @@ class Container:
         if not self._compartments:
             raise first_failure or ContainerDamaged()
         self._compartments.sort(key=lambda c: c.level)
-        self.format = 3 if any(c.anchored for c in self._compartments) else 2
+        self.format = 3 if any(c.anchored or c.root.container == 3
+                               for c in self._compartments) else 2
         self._relink()
 
     def _relink(self) -> None:
@@ -465,8 +466,7 @@ class Container:
             decoy = next((c for c in self._compartments if c.level == 0), None)
             used: list[int] = []
             if decoy is not None:
-                used = decoy.anchor_places() if decoy.anchored else []
-                used += [s for start, count in [*decoy._root_extents(),
+                used = [s for start, count in [*decoy._root_extents(),
                                                 *decoy.documents.extents(),
                                                 *decoy._pending_free, *decoy.store.tx.allocated]
                          for s in range(start, start + count)]
@@ -474,7 +474,8 @@ class Container:
         return self._cover
 
     def _decoy_allocated(self, extent: tuple[int, int]) -> None:
-        self.cover.decoy_allocated(extent)
+        if self.format == 3:
+            self.cover.decoy_allocated(extent)
 
     def foreign_sectors(self, compartment: Compartment) -> set[int]:
         """Sectors of the zone that open compartments other than `compartment` use and its
@@ -483,7 +484,7 @@ class Container:
             return set()
         foreign = set(self.cover.decoy)
         for other in self._compartments:
-            if other is not compartment and other.anchored and other.level > 0:
+            if other is not compartment and other.anchored:
                 foreign.update(other.anchor_places())
         return foreign
 
@@ -523,13 +524,11 @@ class Container:
         level = max((c.level for c in self._compartments), default=-1) + 1
         root = CatalogRoot.new(self.random(32), [c.link() for c in self._compartments])
         data_key = bytearray(self.random(32))
-        # The first catalog goes where neither the oldest compartment (from the start) nor the
-        # newer ones (from the end) reach while each holds less than half of the container:
-        # a session that cannot see every compartment then harms none by creating one. The
-        # compartment's own first commit moves it to its level's place (docs/FORMAT.md §7).
-        if self.format == 3:
-            roots = self._first_anchor(data_key, level, root)
+        if self.format == 3 and level > 0:
+            roots = self._first_anchor(data_key, root)
         else:
+            if self.format == 3:
+                root.container = 3           # the decoy says so, and commits through its slot
             # The first catalog goes where neither the oldest compartment (from the start) nor
             # the newer ones (from the end) reach while each holds less than half of the
             # container: a session that cannot see every compartment then harms none by
@@ -561,10 +560,10 @@ class Container:
         self._compartments.append(compartment)
         return compartment
 
-    def _first_anchor(self, data_key: bytearray, level: int, root: CatalogRoot) -> bytes:
-        """Format 3: write a new compartment's first catalog (the decoy's from the start of the
-        data area, a coded one's in the session's plan) and its first anchor; returns the
-        slot's root field, which says that the root is found through anchors."""
+    def _first_anchor(self, data_key: bytearray, root: CatalogRoot) -> bytes:
+        """Format 3, a compartment above the decoy: write its first catalog, coded, in the
+        session's plan, and its first anchor; returns the slot's root field, which says that
+        the root is found through anchors."""
         keys = AnchorKeys(data_key)
         try:
             places = anchors.places(keys, self.geometry)
@@ -574,13 +573,8 @@ class Container:
         self.space.mark([(s, 1) for row in places for s in row], USED)
         if self._cover is not None:
             self._cover.withdraw(s for row in places for s in row)
-        store: ObjectStore | CodedStore
-        if level == 0:
-            store = ObjectStore(self.storage, self.space, data_key, descending=False,
-                                random=self.random, padding=self.padding)
-        else:
-            store = CodedStore(self.storage, self.space, data_key, cover=lambda: self.cover,
-                               moved=dict, random=self.random)
+        store = CodedStore(self.storage, self.space, data_key, cover=lambda: self.cover,
+                           moved=dict, random=self.random)
         data = root.dumps().encode()
         field = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
                             for copy in (0, 1)])
@@ -588,12 +582,10 @@ class Container:
         keys = AnchorKeys(data_key)
         try:
             row = places[anchors.choose_set(self.random, None)]
-            foreign: set[int] = set()
-            if level > 0:
-                foreign = set(self.cover.decoy)
-                for other in self._compartments:
-                    if other.anchored and other.level > 0:
-                        foreign.update(other.anchor_places())
+            foreign = set(self.cover.decoy)
+            for other in self._compartments:
+                if other.anchored:
+                    foreign.update(other.anchor_places())
             written = [sector for sector in row if sector not in foreign]
             for sector in written:
                 self.storage.write(sector * SECTOR,
@@ -601,8 +593,7 @@ class Container:
                 self.storage.flush()
         finally:
             keys.wipe()
-        if level > 0:
-            self.cover.anchor_written(written)
+        self.cover.anchor_written(written)
         store.tx.allocated.clear()
         return ANCHORED
 

@@ -23,7 +23,7 @@ from papka.vault.header import SECTOR
 from papka.vault.objects import FREE, USED, Extent
 
 #: The fewest runs a stripe's shares are spread over (when it has that many shares).
-SPREAD = 8
+SPREAD = 4
 
 if TYPE_CHECKING:
     from papka.vault.container import Container

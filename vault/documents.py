@@ -53,7 +53,6 @@ from papka.vault.objects import (
     ObjectWriter,
     Pointer,
     sectors_for,
-    sectors_holding,
 )
 from papka.vault.packs import (
     PACK_BYTES,
@@ -483,7 +482,7 @@ class DocumentStore:
             content = self._content[doc_id]
             if isinstance(content, Packed):
                 pack = self._packs.get(content.pack)
-                extents = () if pack is None else sectors_holding(
+                extents = () if pack is None else self._compartment.store.sectors_holding(
                     pack, content.offset, content.length)
                 content = Pointer(pack.seed if pack else bytes(32), content.length, extents)
             found.append((doc_id, content))

@@ -275,6 +275,10 @@ class ObjectStore:
     def fits(self, length: int) -> bool:
         return sectors_for(length) <= self._space.free_sectors()
 
+    @staticmethod
+    def sectors_holding(pointer: Pointer, offset: int, length: int) -> tuple[Extent, ...]:
+        return sectors_holding(pointer, offset, length)
+
     # -- keys -----------------------------------------------------------------------------------
     def _cipher(self, seed: bytes) -> Any:
         key = _crypto.hkdf(self._data_key, b"papka/v1/object", salt=seed)

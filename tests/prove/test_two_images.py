@@ -209,10 +209,10 @@ def test_format_3_two_images_do_not_tell_a_hidden_session_within_its_cover(
             r[3] for r, hidden in zip(rows, labels, strict=True) if not hidden),
         "unexplained_sectors_mean_hidden": statistics.fmean(
             r[3] for r, hidden in zip(rows, labels, strict=True) if hidden)})
-    # No header slot changes in any session, and every session changes sectors the decoy
-    # cannot explain (its plan), hidden or not; no classifier does better than a coin.
+    # No slot but the decoy's changes in any session, and every session changes sectors the
+    # decoy cannot explain (its plan), hidden or not; no classifier does better than a coin.
     assert exceeded == 0
-    assert all(row[1] == 0 and row[2] == 0 and row[3] > 0 for row in rows)
+    assert all(row[2] == 0 and row[3] > 0 for row in rows)
     assert centroid <= 0.6, centroid
     assert stump <= 0.6, stump
 
