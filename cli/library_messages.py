@@ -73,6 +73,7 @@ MESSAGES = (
     N_("A compartment's index pointer is damaged."),
     N_("This file is too small to be a container."),
     N_("papka writes container formats 2 and 3."),
+    N_("Every compartment must open to convert the container; nothing was changed."),
     # papka.vault.documents
     N_("This path is a folder; add its files or import the folder."),
     N_("This path is not a regular file (a device, pipe or socket)."),

@@ -12,6 +12,7 @@ from papka.vault import _crypto, anchors
 from papka.vault.anchors import Anchor, AnchorKeys
 from papka.vault.bulk import bulk_objects
 from papka.vault.catalog import SECTIONS, CatalogRoot, Link
+from papka.vault.churn import below
 from papka.vault.coded import share_count
 from papka.vault.coded_store import CodedStore
 from papka.vault.errors import ContainerDamaged, ContainerFull
@@ -52,6 +53,9 @@ class Compartment:
         #: True once a commit of this session landed (format 3 commits the decoy at least
         #: once in every writing session, docs/FORMAT.md §10).
         self.committed_in_session = False
+        #: Sectors no anchor of this compartment may be written over (its format 2 objects,
+        #: while it is being upgraded).
+        self._keep: set[int] = set()
         # Newest generation first; the other slot copy's older generation if that one fails,
         # as after a copy of the stick taken while a commit was being written.
         with bulk_objects():
@@ -296,16 +300,22 @@ class Compartment:
         """Write this commit's anchor to the session's set, replica by replica, each flushed
         (§10, "Anchors"). The set is drawn at the session's first commit among those that do not
         hold the newest anchor. A replica whose sector another open compartment uses is left
-        out (the decoy's papers are never overwritten)."""
+        out (the decoy's papers are never overwritten), and so is one that holds this
+        compartment's format 2 objects while it is being upgraded; a set with no replica left
+        is drawn again."""
         container = self._container
-        if self._session_set is None:
-            self._session += 1
-            self._session_set = anchors.choose_set(container.random, self._newest_set)
         keys = AnchorKeys(self._data_key)
         try:
-            row = anchors.places(keys, container.geometry)[self._session_set]
-            foreign = container.foreign_sectors(self)
-            written = [sector for sector in row if sector not in foreign]
+            rows = anchors.places(keys, container.geometry)
+            avoid = container.foreign_sectors(self) | self._keep
+            if self._session_set is None:
+                self._session += 1
+                drawn = anchors.choose_set(container.random, self._newest_set)
+                usable = [n for n in range(len(rows)) if n != self._newest_set
+                          and any(s not in avoid for s in rows[n])]
+                self._session_set = drawn if drawn in usable or not usable else usable[
+                    below(container.random, len(usable))]
+            written = [sector for sector in rows[self._session_set] if sector not in avoid]
             anchor = Anchor(self._session, self.generation, roots)
             for sector in written:
                 container.storage.write(sector * SECTOR,
@@ -315,6 +325,54 @@ class Compartment:
             keys.wipe()
         if self.level > 0:
             container.cover.anchor_written(written)
+
+    def upgrade(self) -> None:
+        """Format 2 to 3, a compartment above level 0 (docs/FORMAT.md §10, "Upgrade"): every
+        object written again, coded, in the session's plan; the catalog committed with its first
+        anchor; then the slot rewritten as anchored, one generation on. A crash before the slot
+        is rewritten leaves the format 2 compartment whole (nothing it uses is overwritten until
+        after), and after it the format 3 one. The old objects are then overwritten."""
+        container = self._container
+        old_store = self.store
+        if self.anchored or self.level == 0 or not isinstance(old_store, ObjectStore):
+            return
+        coded = CodedStore(container.storage, container.space, self._data_key,
+                           cover=lambda: container.cover, moved=self._moved,
+                           random=container.random, before_write=container._check_writable)
+        replaced: list[Pointer] = []
+
+        def rewrite(pointer: Pointer) -> Pointer:
+            replaced.append(pointer)
+            try:
+                data = old_store.read_bytes(pointer)
+            except ChunkDamaged:
+                return pointer                   # damaged stays damaged; `check` names it
+            return coded.write_bytes(data)
+
+        # The anchor places are the compartment's from now on: no share may take one.
+        places = self.anchor_places()
+        container.space.mark([(s, 1) for s in places], USED)
+        container.cover.withdraw(places)
+        self.release_pending()                   # what format 2 freed is overwritten as before
+        replaced += self.documents.recode(rewrite)
+        replaced += [p for chain in self._root_chains.values() for p in chain]
+        # Until the slot says otherwise, the format 2 objects are the compartment: no anchor
+        # replica may be written over one of them.
+        self._keep = {s for p in replaced for a, n in p.extents for s in range(a, a + n)}
+        self.store = coded
+        self._root_chains = {}
+        self.anchored = True
+        self._session = 0
+        self._session_set = None
+        self._newest_set = None
+        self.commit()
+        self._write_slots(ANCHORED)
+        self._keep = set()
+        extents = [e for p in replaced for e in p.extents]
+        for start, count in extents:
+            container.storage.write(start * SECTOR, container.padding(count * SECTOR))
+        container.storage.flush()
+        container.space.mark(extents, FREE)
 
     def _moved(self) -> dict[str, dict[str, int]]:
         """The shares repairs moved (none while the root itself is being read: it is written

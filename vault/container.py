@@ -597,6 +597,30 @@ class Container:
         store.tx.allocated.clear()
         return ANCHORED
 
+    def upgrade(self) -> int:
+        """Make this format 2 container format 3 (docs/FORMAT.md §10, "Upgrade"): every open
+        compartment above the decoy is written again, coded, one commit each, and then the
+        decoy's root says the container is format 3. Returns how many compartments changed.
+        Only what this session opened is converted: a compartment whose passphrase was not
+        given stays format 2, and later sessions' plans overwrite its papers, so the caller
+        must have every passphrase. The session is visible to two images of the stick."""
+        self._check_writable()
+        decoy = next((c for c in self._compartments if c.level == 0), None)
+        if decoy is None or self.unreachable_older or self.damaged_opened:
+            raise InvalidInput("Every compartment must open to convert the container; nothing "
+                               "was changed.")
+        self.format = 3
+        changed = 0
+        for compartment in self._compartments[1:]:
+            if not compartment.anchored:
+                compartment.upgrade()
+                changed += 1
+        if decoy.root.container != 3:
+            decoy.root.container = 3
+            decoy.commit()
+            changed += 1
+        return changed
+
     def add_compartment(self, passphrase: str, *, work_factor: int = 1) -> Compartment:
         """Create a compartment newer than every unlocked one; it keeps their keys, so opening it
         also opens and protects them (docs/FORMAT.md §7)."""

@@ -473,6 +473,26 @@ class DocumentStore:
             if isinstance(content, Pointer):
                 yield content
 
+    def recode(self, rewrite: Callable[[Pointer], Pointer]) -> builtins.list[Pointer]:
+        """Give every object the catalog points at a new pointer, `rewrite(old)`, and mark
+        every page to be written again with the next commit, through the compartment's store
+        as it is then (format 3's upgrade, docs/FORMAT.md §10). Returns the old pointers of the
+        pages and search indexes, which the next commit does not free: the caller does."""
+        old = [p for copies in self._page_pointers for p in copies or ()]
+        old += [p for p in self._search_pointers if p is not None]
+        for doc_id in builtins.list(self._content):
+            content = self._content[doc_id]
+            if isinstance(content, Pointer):
+                self._content[doc_id] = rewrite(content)
+        self._packs = {pack: rewrite(pointer) for pack, pointer in self._packs.items()}
+        if self._packs:
+            self._compartment.root.packs = {pack: pack_to_json(pointer)
+                                            for pack, pointer in self._packs.items()}
+        self._page_pointers = [None] * PAGES
+        self._search_pointers = [None] * PAGES
+        self._dirty.update(page for page in range(PAGES) if self._ids_by_page[page])
+        return old
+
     def _pointers(self) -> builtins.list[tuple[str, Pointer]]:
         """Each document and the sectors its bytes occupy: its own object's pointer, or, for a
         packed document, its pack's pointer narrowed to the sectors that hold its bytes

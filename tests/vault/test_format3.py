@@ -285,3 +285,58 @@ def test_format_2_stays_the_default() -> None:
         assert box.format == 2 and not box.compartments[0].anchored
         hidden = box.add_compartment(HIDDEN)
         assert isinstance(hidden.store, ObjectStore) and not hidden.anchored
+
+
+def _format_2(seed: int = 1) -> tuple[MemoryStorage, dict[str, bytes], dict[str, bytes]]:
+    """A format 2 container with papers in both compartments (a pack, one chunk, several)."""
+    rng = random.Random(seed)
+    memory = MemoryStorage(bytearray(SIZE))
+    Container.create_on(memory, DECOY, random=rng.randbytes)
+    decoy_papers: dict[str, bytes] = {}
+    hidden_papers: dict[str, bytes] = {}
+    with _opened(memory, DECOY, seed + 1) as box:
+        for size in (900, 40_000, 300_000):
+            data = rng.randbytes(size)
+            decoy_papers[box.newest.documents.add(io.BytesIO(data)).id] = data
+        hidden = box.add_compartment(HIDDEN)
+        for size in (700, 1_500, 9_000, 200_000, 1_100_000):
+            data = rng.randbytes(size)
+            hidden_papers[hidden.documents.add(io.BytesIO(data)).id] = data
+    return memory, decoy_papers, hidden_papers
+
+
+def test_a_format_2_container_upgraded_keeps_every_paper_and_writes_format_3() -> None:
+    memory, decoy_papers, hidden_papers = _format_2()
+    with _opened(memory, HIDDEN, 5) as box:
+        hidden = box.compartments[1]
+        old = {s for a, n in [*hidden.documents.extents(), *hidden._root_extents()]
+               for s in range(a, a + n)}
+        held = {s: bytes(memory.data[s * SECTOR:(s + 1) * SECTOR]) for s in old}
+        assert box.upgrade() == 2 and box.upgrade() == 0
+    with _opened(memory, HIDDEN, 6) as box:
+        assert box.format == 3 and [c.anchored for c in box.compartments] == [False, True]
+        assert isinstance(box.compartments[1].store, CodedStore)
+        assert _contents(box, 0) == decoy_papers and _contents(box, 1) == hidden_papers
+        assert box.check().ok
+        # The format 2 objects were overwritten once the format 3 compartment was in place.
+        hidden = box.compartments[1]
+        now = {s for p in hidden.objects() for s in hidden.store.sectors(p)}
+        assert not any(bytes(memory.data[s * SECTOR:(s + 1) * SECTOR]) == held[s]
+                       for s in old - now)
+    with _opened(memory, DECOY, 7) as box:               # a decoy-only session runs the plan
+        assert box.format == 3
+        box.compartments[0].documents.add(io.BytesIO(random.Random(7).randbytes(MiB)))
+    assert box.cover is not None and box.cover.planned > 4
+    with _opened(memory, HIDDEN, 8) as box:
+        assert _contents(box, 1) == hidden_papers
+
+
+def test_an_upgrade_refuses_when_a_compartment_did_not_open() -> None:
+    from papka.vault.errors import InvalidInput
+
+    memory, _, _ = _format_2()
+    with _opened(memory, HIDDEN, 5) as box:
+        box.compartments[0]._wipe()
+        box._compartments.pop(0)                 # as if the decoy could not be reached
+        with pytest.raises(InvalidInput):
+            box.upgrade()

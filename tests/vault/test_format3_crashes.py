@@ -115,3 +115,20 @@ def test_a_repair_cut_anywhere_leaves_the_hidden_papers_readable() -> None:
         box.compartments[0].documents.add(io.BytesIO(b"decoy work" * 900), title="cv 2")
 
     assert _cut_everywhere(base, HIDDEN, repair) > 100
+
+
+@pytest.mark.slow
+def test_an_upgrade_cut_anywhere_keeps_every_paper_in_one_format_or_the_other() -> None:
+    rng = random.Random(9)
+    base = MemoryStorage(bytearray(SIZE))
+    Container.create_on(base, DECOY, random=rng.randbytes)
+    with Container.open_on(base, [DECOY], random=rng.randbytes) as box:
+        box.compartments[0].documents.add(io.BytesIO(b"decoy paper" * 500), title="cv")
+        hidden = box.add_compartment(HIDDEN)
+        hidden.documents.add(io.BytesIO(rng.randbytes(30_000)), title="case")
+        hidden.documents.add(io.BytesIO(b"a short note"), title="note")
+
+    def upgrade(box: Container) -> None:
+        assert box.upgrade() == 2
+
+    assert _cut_everywhere(base, HIDDEN, upgrade, step=2) > 100
