@@ -25,11 +25,14 @@ def _opened(memory: MemoryStorage, passphrase: str, seed: int) -> Container:
     return Container.open_on(memory, [passphrase], random=random.Random(seed).randbytes)
 
 
-def _made(seed: int = 1) -> tuple[MemoryStorage, dict[str, bytes], dict[str, bytes]]:
-    """A format 3 container with a decoy and a hidden compartment, a few papers in each."""
+def _made(seed: int = 1, format_version: int = 3,
+          hidden_sizes: tuple[int, ...] = (700, 9_000, 200_000, 1_100_000),
+          ) -> tuple[MemoryStorage, dict[str, bytes], dict[str, bytes]]:
+    """A container with a decoy and a hidden compartment, a few papers in each (hidden: a pack,
+    one stripe, several)."""
     rng = random.Random(seed)
     memory = MemoryStorage(bytearray(SIZE))
-    Container.create_on(memory, DECOY, random=rng.randbytes, format_version=3)
+    Container.create_on(memory, DECOY, random=rng.randbytes, format_version=format_version)
     decoy_papers: dict[str, bytes] = {}
     hidden_papers: dict[str, bytes] = {}
     with _opened(memory, DECOY, seed + 1) as box:
@@ -37,7 +40,7 @@ def _made(seed: int = 1) -> tuple[MemoryStorage, dict[str, bytes], dict[str, byt
             data = rng.randbytes(size)
             decoy_papers[box.newest.documents.add(io.BytesIO(data)).id] = data
         hidden = box.add_compartment(HIDDEN)
-        for size in (700, 9_000, 200_000, 1_100_000):      # a pack, one stripe, several
+        for size in hidden_sizes:
             data = rng.randbytes(size)
             hidden_papers[hidden.documents.add(io.BytesIO(data)).id] = data
     return memory, decoy_papers, hidden_papers
@@ -287,22 +290,9 @@ def test_format_2_stays_the_default() -> None:
         assert isinstance(hidden.store, ObjectStore) and not hidden.anchored
 
 
-def _format_2(seed: int = 1) -> tuple[MemoryStorage, dict[str, bytes], dict[str, bytes]]:
-    """A format 2 container with papers in both compartments (a pack, one chunk, several)."""
-    rng = random.Random(seed)
-    memory = MemoryStorage(bytearray(SIZE))
-    Container.create_on(memory, DECOY, random=rng.randbytes)
-    decoy_papers: dict[str, bytes] = {}
-    hidden_papers: dict[str, bytes] = {}
-    with _opened(memory, DECOY, seed + 1) as box:
-        for size in (900, 40_000, 300_000):
-            data = rng.randbytes(size)
-            decoy_papers[box.newest.documents.add(io.BytesIO(data)).id] = data
-        hidden = box.add_compartment(HIDDEN)
-        for size in (700, 1_500, 9_000, 200_000, 1_100_000):
-            data = rng.randbytes(size)
-            hidden_papers[hidden.documents.add(io.BytesIO(data)).id] = data
-    return memory, decoy_papers, hidden_papers
+def _format_2() -> tuple[MemoryStorage, dict[str, bytes], dict[str, bytes]]:
+    """A format 2 container: two packs' worth of small papers, one chunk, several."""
+    return _made(format_version=2, hidden_sizes=(700, 1_500, 9_000, 200_000, 1_100_000))
 
 
 def test_a_format_2_container_upgraded_keeps_every_paper_and_writes_format_3() -> None:
