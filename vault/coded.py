@@ -21,6 +21,7 @@ its own (tests/vault/test_coded.py).
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from collections.abc import Callable, Sequence
@@ -48,6 +49,7 @@ class StripeLost(Exception):
     """More shares of a stripe were lost than its parity can rebuild."""
 
 
+@functools.lru_cache(maxsize=1024)
 def parity_shares(data: int, damage: float = DAMAGE, loss: float = STRIPE_LOSS) -> int:
     """The least number of parity shares for `data` data shares with which a stripe is lost
     with probability at most `loss` when every share is lost independently with probability

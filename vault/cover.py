@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from papka.vault import anchors
-from papka.vault.churn import RUN_LONGEST, Plan, cover
+from papka.vault.churn import Plan, cover
 from papka.vault.errors import ContainerFull
 from papka.vault.header import SECTOR
 from papka.vault.objects import FREE, USED, Extent
@@ -41,6 +41,8 @@ class SessionCover:
         self._plan: Plan | None = None
         #: Plan sectors that were free when drawn (marked in use until the session ends).
         self._free: set[int] = set()
+        #: Per run, the sectors shares may still take (None: to be worked out again).
+        self._queues: list[list[int]] | None = None
         #: After finish(): the session wrote more than the decoy's writes cover.
         self.exceeded = False
         #: After finish(): sectors the plan held, and those of them compartments wrote.
@@ -77,28 +79,45 @@ class SessionCover:
         later run of churn, which overwrites consecutive sectors, takes more than a few of its
         shares (§10, "The plan"; the model lost whole papers until shares were spread)."""
         plan = self.plan
-        while True:
-            queues = [q for q in ([s for s in run if s in self._free and s not in plan.taken]
-                                  for run in plan.runs) if q]
-            free = sum(map(len, queues))
-            if free >= count and len(queues) >= min(count, SPREAD):
-                break
+        if self._queues is None:
+            self._queues = [q for q in (self._usable(run) for run in plan.runs) if q]
+        queues = self._queues
+        free = sum(map(len, queues))
+        while free < count or len(queues) < min(count, SPREAD):
             try:
-                self._absorb(plan.draw_run())
+                run = plan.draw_run()
             except ValueError:               # every sector of the zone is drawn already
                 if free >= count:
                     break
                 raise ContainerFull() from None
+            self._absorb(run)
+            if usable := self._usable(run):
+                queues.append(usable)
+                free += len(usable)
         chosen: list[int] = []
-        for depth in range(RUN_LONGEST):
-            chosen += [q[depth] for q in queues if depth < len(q)][:count - len(chosen)]
+        given = [0] * len(queues)
+        depth = 0
+        while len(chosen) < count:
+            for number, queue in enumerate(queues):
+                if len(chosen) < count and depth < len(queue):
+                    chosen.append(queue[depth])
+                    given[number] += 1
+            depth += 1
         plan.taken.update(chosen)
+        # Each run gave its first free sectors: they leave its queue.
+        self._queues = [q[n:] for q, n in zip(queues, given, strict=True) if q[n:]]
         return chosen
+
+    def _usable(self, run: list[int]) -> list[int]:
+        """The sectors of a run that shares may still take, in order."""
+        taken = self.plan.taken
+        return [s for s in run if s in self._free and s not in taken]
 
     def withdraw(self, sectors: Iterable[int]) -> None:
         """`sectors` became a compartment's (a new compartment's anchor places): the plan may
         still fill them, but gives none of them to shares."""
         self._free.difference_update(sectors)
+        self._queues = None
 
     def anchor_written(self, sectors: Iterable[int]) -> None:
         """A compartment above level 0 wrote anchors at `sectors`: each replaces a single."""
@@ -115,6 +134,7 @@ class SessionCover:
         target = cover(self.decoy_written)
         for run in plan.grow(target - plan.size):
             self._absorb(run)
+        self._queues = None
 
     def available(self) -> int:
         """Plan sectors free for shares that nothing took yet: what compartments can still
