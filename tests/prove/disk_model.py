@@ -6,9 +6,10 @@ says (`design="v3"`). An examiner's features are computed from two snapshots the
 tests/prove/test_two_images.py computes them from two images of a real container.
 
 What a session does in the v3 design:
-- it draws a plan: runs of 1-16 sectors totalling `floor` sectors plus `per_write` times the
-  sectors the decoy wrote, starting at uniformly random sectors of the zone (the last quarter
-  of the data area) that the decoy does not use, and `singles` single sectors likewise;
+- it draws a plan: runs of 1 … churn.RUN_LONGEST sectors totalling `floor` sectors plus
+  `per_write` times the sectors the decoy wrote, starting at uniformly random sectors of the
+  zone (the last quarter of the data area) that the decoy does not use, and `singles` single
+  sectors likewise;
 - the decoy writes as it always does (its objects lowest-first, two catalog copies, and its
   anchor set: the sectors its root is found through; the decoy passphrase explains all of it);
 - a hidden compartment, if open, writes its coded shares and its catalog into run sectors of

@@ -385,13 +385,10 @@ def test_format_3_hidden_papers_survive_decoy_only_sessions_and_are_repaired(
         # parity: nothing readable is lost afterwards, and nothing stays lost.
         assert total["intact_after"] == total["intact_before"], (share, repair_every, total)
         assert total["repaired_then_lost"] == 0, (share, repair_every, total)
-    # Decoy-only sessions that wrote a tenth or a quarter of the free space cost nothing; half
-    # of it costs about one paper in a hundred or two (the plan's damage reaches the 20 % the
-    # parity is chosen for, docs/FORMAT.md §10.4), and nothing when the hidden compartment is
-    # opened to repair every 20 sessions.
-    for share in (0.10, 0.25):
-        assert results[share, 0]["intact_before"] == results[share, 0]["papers"]
-    half = results[0.50, 0]
-    assert half["intact_before"] >= 0.98 * half["papers"], half
+    # Decoy-only sessions that wrote a tenth, a quarter or half of the free space cost nothing
+    # here (the goal: 99.9 % at half; 1,577 of 1,578 papers over 64 containers, docs/FORMAT.md
+    # §10.3), and nothing when the hidden compartment is opened to repair every 20 sessions.
     for share in (0.10, 0.25, 0.50):
-        assert results[share, 20]["intact_before"] == results[share, 20]["papers"]
+        for repair_every in (0, 20):
+            total = results[share, repair_every]
+            assert total["intact_before"] == total["papers"], (share, repair_every, total)
