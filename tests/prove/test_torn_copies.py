@@ -14,6 +14,8 @@ import io
 import random
 from pathlib import Path
 
+import pytest
+
 from papka.vault import Container
 from papka.vault.errors import DocumentDamaged
 from papka.vault.storage import MemoryStorage
@@ -42,9 +44,9 @@ def _readable(box: Container) -> State:
     return state
 
 
-def _session(rng: random.Random) -> tuple[MemoryStorage, Container]:
+def _session(rng: random.Random, format_version: int) -> tuple[MemoryStorage, Container]:
     live = MemoryStorage(bytearray(SIZE))
-    Container.create_on(live, DECOY, random=rng.randbytes)
+    Container.create_on(live, DECOY, random=rng.randbytes, format_version=format_version)
     box = Container.open_on(live, [DECOY], random=rng.randbytes)
     box.add_compartment(HIDDEN)
     for level in (0, 1, 1):
@@ -65,12 +67,12 @@ def _commit_something(box: Container, rng: random.Random) -> None:
                                   title="paper")
 
 
-def _torn_copy(seed: int, commits: int) -> tuple[bool, bool, bool]:
+def _torn_copy(seed: int, commits: int, format_version: int = 2) -> tuple[bool, bool, bool]:
     """One copy read front to back with `commits` commits at random points; returns whether
     every compartment opened, whether each opened at a state it had during the copy, and
     whether every document read back either as bytes it really held or as damaged."""
     rng = random.Random(seed)
-    live, box = _session(rng)
+    live, box = _session(rng, format_version)
     states = [_state(box)]
     copy = bytearray(SIZE)
     points = sorted(rng.randrange(0, SIZE, 4096) for _ in range(commits))
@@ -111,11 +113,13 @@ def _matches(seen: State, state: State, before: State) -> bool:
     return True
 
 
-def test_copies_taken_during_one_commit_lose_no_compartment(tmp_path: Path) -> None:
-    results = [_torn_copy(seed, commits=1) for seed in range(200)]
+@pytest.mark.parametrize("format_version", [2, 3])
+def test_copies_taken_during_one_commit_lose_no_compartment(tmp_path: Path,
+                                                            format_version: int) -> None:
+    results = [_torn_copy(seed, commits=1, format_version=format_version) for seed in range(200)]
     lost = sum(not opened for opened, _, _ in results)
     inconsistent = sum(not same for _, same, _ in results)
-    report(tmp_path, "torn copies, one commit during the copy",
+    report(tmp_path, f"torn copies, one commit during the copy, format {format_version}",
            {"copies": len(results), "compartments lost": lost, "inconsistent": inconsistent})
     assert lost == 0 and inconsistent == 0
 
