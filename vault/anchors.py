@@ -16,7 +16,7 @@ on its own (tests/vault/test_anchors.py).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -154,12 +154,16 @@ def choose_set(random: _crypto.RandomSource, newest: int | None) -> int:
 
 
 def write_set(storage: Storage, keys: AnchorKeys, geometry: Geometry, number: int,
-              anchor: Anchor, random: _crypto.RandomSource) -> None:
+              anchor: Anchor, random: _crypto.RandomSource,
+              skip: Collection[int] = ()) -> list[int]:
     """Write `anchor` to set `number`, replica by replica, each flushed: a crash tears at most
-    the replica being written, and the others hold this anchor or the one before it."""
-    for sector in places(keys, geometry)[number]:
+    the replica being written, and the others hold this anchor or the one before it. Replicas
+    whose sectors are in `skip` are left out; returns the sectors written."""
+    written = [sector for sector in places(keys, geometry)[number] if sector not in skip]
+    for sector in written:
         storage.write(sector * SECTOR, seal(keys, sector, anchor, random))
         storage.flush()
+    return written
 
 
 def storage_reader(storage: Storage) -> Callable[[int], bytes]:

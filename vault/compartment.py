@@ -56,6 +56,7 @@ class Compartment:
         #: Sectors no anchor of this compartment may be written over (its format 2 objects,
         #: while it is being upgraded).
         self._keep: set[int] = set()
+        self._anchor_places: list[int] | None = None
         # Newest generation first; the other slot copy's older generation if that one fails,
         # as after a copy of the stick taken while a commit was being written.
         with bulk_objects():
@@ -288,13 +289,15 @@ class Compartment:
 
     # -- format 3: anchors, and the session's plan --------------------------------------------
     def anchor_places(self) -> list[int]:
-        """The sectors of all the compartment's anchor sets."""
-        keys = AnchorKeys(self._data_key)
-        try:
-            return [s for row in anchors.places(keys, self._container.geometry) for s in row]
-        finally:
-            keys.wipe()
-
+        """The sectors of all the compartment's anchor sets (the data key fixes them)."""
+        if self._anchor_places is None:
+            keys = AnchorKeys(self._data_key)
+            try:
+                rows = anchors.places(keys, self._container.geometry)
+            finally:
+                keys.wipe()
+            self._anchor_places = [s for row in rows for s in row]
+        return self._anchor_places
 
     def _write_anchor(self, roots: bytes) -> None:
         """Write this commit's anchor to the session's set, replica by replica, each flushed
@@ -304,23 +307,23 @@ class Compartment:
         compartment's format 2 objects while it is being upgraded; a set with no replica left
         is drawn again."""
         container = self._container
+        avoid = container.foreign_sectors(self) | self._keep
+        if self._session_set is None:
+            self._session += 1
+            places = self.anchor_places()
+            rows = [places[n:n + anchors.ANCHOR_REPLICAS]
+                    for n in range(0, len(places), anchors.ANCHOR_REPLICAS)]
+            drawn = anchors.choose_set(container.random, self._newest_set)
+            usable = [n for n in range(len(rows)) if n != self._newest_set
+                      and any(s not in avoid for s in rows[n])]
+            self._session_set = drawn if drawn in usable or not usable else usable[
+                below(container.random, len(usable))]
         keys = AnchorKeys(self._data_key)
         try:
-            rows = anchors.places(keys, container.geometry)
-            avoid = container.foreign_sectors(self) | self._keep
-            if self._session_set is None:
-                self._session += 1
-                drawn = anchors.choose_set(container.random, self._newest_set)
-                usable = [n for n in range(len(rows)) if n != self._newest_set
-                          and any(s not in avoid for s in rows[n])]
-                self._session_set = drawn if drawn in usable or not usable else usable[
-                    below(container.random, len(usable))]
-            written = [sector for sector in rows[self._session_set] if sector not in avoid]
-            anchor = Anchor(self._session, self.generation, roots)
-            for sector in written:
-                container.storage.write(sector * SECTOR,
-                                        anchors.seal(keys, sector, anchor, container.random))
-                container.storage.flush()
+            written = anchors.write_set(container.storage, keys, container.geometry,
+                                        self._session_set,
+                                        Anchor(self._session, self.generation, roots),
+                                        container.random, skip=avoid)
         finally:
             keys.wipe()
         if self.level > 0:
@@ -349,10 +352,7 @@ class Compartment:
                 return pointer                   # damaged stays damaged; `check` names it
             return coded.write_bytes(data)
 
-        # The anchor places are the compartment's from now on: no share may take one.
-        places = self.anchor_places()
-        container.space.mark([(s, 1) for s in places], USED)
-        container.cover.withdraw(places)
+        container.claim(self.anchor_places())
         self.release_pending()                   # what format 2 freed is overwritten as before
         replaced += self.documents.recode(rewrite)
         replaced += [p for chain in self._root_chains.values() for p in chain]

@@ -477,10 +477,18 @@ class Container:
         if self.format == 3:
             self.cover.decoy_allocated(extent)
 
-    def foreign_sectors(self, compartment: Compartment) -> set[int]:
-        """Sectors of the zone that open compartments other than `compartment` use and its
-        anchors must leave alone: the decoy's, and other compartments' anchors."""
-        if compartment.level == 0:
+    def claim(self, places: list[int]) -> None:
+        """A compartment's anchor places are its own from now on: in use, and no share of the
+        session's plan may take one."""
+        self.space.mark([(s, 1) for s in places], USED)
+        if self._cover is not None:
+            self._cover.withdraw(places)
+
+    def foreign_sectors(self, compartment: Compartment | None = None) -> set[int]:
+        """Sectors of the zone that open compartments other than `compartment` (or than one
+        being made) use and its anchors must leave alone: the decoy's, and other compartments'
+        anchors."""
+        if compartment is not None and compartment.level == 0:
             return set()
         foreign = set(self.cover.decoy)
         for other in self._compartments:
@@ -566,31 +574,17 @@ class Container:
         the root is found through anchors."""
         keys = AnchorKeys(data_key)
         try:
-            places = anchors.places(keys, self.geometry)
-        finally:
-            keys.wipe()
-        # The anchor places are the compartment's from now on: no share may take one.
-        self.space.mark([(s, 1) for row in places for s in row], USED)
-        if self._cover is not None:
-            self._cover.withdraw(s for row in places for s in row)
-        store = CodedStore(self.storage, self.space, data_key, cover=lambda: self.cover,
-                           moved=dict, random=self.random)
-        data = root.dumps().encode()
-        field = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
-                            for copy in (0, 1)])
-        self.storage.flush()
-        keys = AnchorKeys(data_key)
-        try:
-            row = places[anchors.choose_set(self.random, None)]
-            foreign = set(self.cover.decoy)
-            for other in self._compartments:
-                if other.anchored:
-                    foreign.update(other.anchor_places())
-            written = [sector for sector in row if sector not in foreign]
-            for sector in written:
-                self.storage.write(sector * SECTOR,
-                                   anchors.seal(keys, sector, Anchor(1, 0, field), self.random))
-                self.storage.flush()
+            self.claim([s for row in anchors.places(keys, self.geometry) for s in row])
+            store = CodedStore(self.storage, self.space, data_key, cover=lambda: self.cover,
+                               moved=dict, random=self.random)
+            data = root.dumps().encode()
+            field = pack_roots([bytes([_ROOT_DIRECT]) + store.write_bytes(data, copy).to_bytes()
+                                for copy in (0, 1)])
+            self.storage.flush()
+            written = anchors.write_set(self.storage, keys, self.geometry,
+                                        anchors.choose_set(self.random, None),
+                                        Anchor(1, 0, field), self.random,
+                                        skip=self.foreign_sectors())
         finally:
             keys.wipe()
         self.cover.anchor_written(written)

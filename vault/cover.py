@@ -139,8 +139,7 @@ class SessionCover:
     def available(self) -> int:
         """Plan sectors free for shares that nothing took yet: what compartments can still
         write without making the plan larger than the cover."""
-        plan = self.plan
-        return sum(1 for s in plan.spread() if s in self._free)
+        return sum(len(self._usable(run)) for run in self.plan.runs)
 
     def finish(self) -> None:
         """Fill the plan: the open compartments encrypt again what they hold in it, and the
