@@ -61,6 +61,8 @@ class CodedStore:
         #: indices lost (a repair rebuilds them, docs/FORMAT.md §10 "Repair").
         self.lost: dict[bytes, tuple[Pointer, set[int]]] = {}
         self._last_primary: tuple[bytes, Pointer] | None = None
+        #: Seeds of the objects freed in this session (seeds are never reused).
+        self._freed: set[bytes] = set()
 
     # -- places ---------------------------------------------------------------------------------
     def take(self, count: int) -> list[int]:
@@ -100,7 +102,13 @@ class CodedStore:
 
     def free(self, pointer: Pointer) -> None:
         """Forget an object. Its sectors are not overwritten: the key that opens them lives only
-        in catalogs that later anchors stop reaching (§10, "Removal in a hidden compartment")."""
+        in catalogs that later anchors stop reaching (§10, "Removal in a hidden compartment").
+        An object is freed once: the catalog frees both its copies, which write_bytes made one
+        object, and a second free, after the first dropped its moved shares, would free the
+        places they were moved from, which others may use by now."""
+        if pointer.seed in self._freed:
+            return
+        self._freed.add(pointer.seed)
         self.tx.freed.extend((sector, 1) for sector in self.sectors(pointer))
         self._moved().pop(pointer.seed.hex(), None)
 

@@ -330,3 +330,19 @@ def test_an_upgrade_refuses_when_a_compartment_did_not_open() -> None:
         box._compartments.pop(0)                 # as if the decoy could not be reached
         with pytest.raises(InvalidInput):
             box.upgrade()
+
+
+def test_a_repaired_object_freed_as_both_its_catalog_copies_frees_only_where_it_lies() -> None:
+    """The root is one coded object standing for both catalog copies, so a commit frees it
+    twice; once one of its shares was moved by a repair, the place it was moved from must not be
+    freed: something else may use it by now (the decoy, whose paper overwrote it)."""
+    memory, _, hidden_papers = _made()
+    with _opened(memory, HIDDEN, 5) as box:
+        hidden = box.compartments[1]
+        lost = hidden.store.sectors(hidden._root_chains[0][-1])[0]
+    memory.data[lost * SECTOR:(lost + 1) * SECTOR] = bytes(SECTOR)
+    with _opened(memory, HIDDEN, 6) as box:
+        hidden = box.compartments[1]
+        assert hidden.lost_shares() == 1 and hidden.repair(None) == 1
+        assert lost not in {s for s, _ in hidden._pending_free}
+        assert _contents(box, 1) == hidden_papers
