@@ -74,6 +74,8 @@ MESSAGES = (
     N_("This file is too small to be a container."),
     N_("papka writes container formats 2 and 3."),
     N_("Every compartment must open to convert the container; nothing was changed."),
+    N_("A document is damaged; the container was not converted."),
+    N_("Run `papka check`, remove or restore the damaged documents, then convert again."),
     # papka.vault.documents
     N_("This path is a folder; add its files or import the folder."),
     N_("This path is not a regular file (a device, pipe or socket)."),

@@ -349,12 +349,21 @@ class Compartment:
             try:
                 data = old_store.read_bytes(pointer)
             except ChunkDamaged:
-                return pointer                   # damaged stays damaged; `check` names it
+                # Container.upgrade read every paper first; a coded compartment cannot point
+                # at a format 2 object, so nothing is committed if one fails now.
+                raise ContainerDamaged(
+                    "A document is damaged; the container was not converted.",
+                    hint="Run `papka check`, remove or restore the damaged documents, then "
+                         "convert again.") from None
             return coded.write_bytes(data)
 
         container.claim(self.anchor_places())
         self.release_pending()                   # what format 2 freed is overwritten as before
-        replaced += self.documents.recode(rewrite)
+        try:
+            replaced += self.documents.recode(rewrite)
+        except BaseException:
+            self.rollback()
+            raise
         replaced += [p for chain in self._root_chains.values() for p in chain]
         # Until the slot says otherwise, the format 2 objects are the compartment: no anchor
         # replica may be written over one of them.

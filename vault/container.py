@@ -597,12 +597,21 @@ class Container:
         decoy's root says the container is format 3. Returns how many compartments changed.
         Only what this session opened is converted: a compartment whose passphrase was not
         given stays format 2, and later sessions' plans overwrite its papers, so the caller
-        must have every passphrase. The session is visible to two images of the stick."""
+        must have every passphrase. Every paper is read first, and a damaged one stops the
+        conversion before anything is written. The session is visible to two images of the
+        stick."""
         self._check_writable()
         decoy = next((c for c in self._compartments if c.level == 0), None)
         if decoy is None or self.unreachable_older or self.damaged_opened:
             raise InvalidInput("Every compartment must open to convert the container; nothing "
                                "was changed.")
+        # Every paper is read first: a coded compartment cannot keep a damaged format 2
+        # object, and a conversion stopped half-way would leave format 2 papers where the
+        # plans of format 3 sessions overwrite them.
+        if self.check().damaged:
+            raise ContainerDamaged("A document is damaged; the container was not converted.",
+                                   hint="Run `papka check`, remove or restore the damaged "
+                                        "documents, then convert again.")
         self.format = 3
         changed = 0
         for compartment in self._compartments[1:]:

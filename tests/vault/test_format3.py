@@ -346,3 +346,23 @@ def test_a_repaired_object_freed_as_both_its_catalog_copies_frees_only_where_it_
         assert hidden.lost_shares() == 1 and hidden.repair(None) == 1
         assert lost not in {s for s, _ in hidden._pending_free}
         assert _contents(box, 1) == hidden_papers
+
+
+def test_an_upgrade_refuses_a_damaged_paper_and_leaves_the_container_as_it_was() -> None:
+    from papka.vault.errors import ContainerDamaged
+
+    memory, decoy_papers, hidden_papers = _format_2()
+    big = max(hidden_papers, key=lambda d: len(hidden_papers[d]))
+    with _opened(memory, HIDDEN, 5) as box:
+        start, _count = dict(box.compartments[1].documents._pointers())[big].extents[0]
+    memory.data[start * SECTOR:(start + 1) * SECTOR] = bytes(SECTOR)
+    with _opened(memory, HIDDEN, 6) as box, pytest.raises(ContainerDamaged):
+        box.upgrade()
+    with _opened(memory, HIDDEN, 7) as box:
+        assert box.format == 2 and not box.compartments[1].anchored
+        assert _contents(box, 0) == decoy_papers
+        documents = box.compartments[1].documents
+        for doc_id, data in hidden_papers.items():
+            if doc_id != big:
+                assert documents.read_bytes(doc_id) == data
+        assert box.check().damaged == [(1, big)]
