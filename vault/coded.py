@@ -15,8 +15,8 @@ that anyone holding two images can find (§10). The nonce is random and stored, 
 rebuilt and written elsewhere never reuses a (key, nonce) pair; the index and the sector in the
 associated data bind each share to its place in the object and on the disk.
 
-Format 3 is a design that papka does not write yet; this module is its third part, checked on
-its own (tests/vault/test_coded.py).
+Checked on its own in tests/vault/test_coded.py, and as part of the container in
+tests/vault/test_format3.py.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from papka.errors import EnvironmentProblem
 from papka.vault import _crypto, erasure
@@ -111,17 +112,17 @@ def object_key(data_key: bytes | bytearray, seed: bytes) -> bytearray:
     return _crypto.hkdf(data_key, b"papka/v3/coded", salt=seed)
 
 
-def _seal(key: bytes | bytearray, index: int, sector: int, share: bytes,
+def _seal(cipher: AESGCM, index: int, sector: int, share: bytes,
           random: _crypto.RandomSource) -> bytes:
     nonce = random(NONCE)
     aad = _AAD + index.to_bytes(8, "big") + sector.to_bytes(8, "big")
-    return nonce + _crypto.chunk_cipher(key).encrypt(nonce, share, aad)
+    return nonce + cipher.encrypt(nonce, share, aad)
 
 
-def _open(key: bytes | bytearray, index: int, sector: int, raw: bytes) -> bytes | None:
+def _open(cipher: AESGCM, index: int, sector: int, raw: bytes) -> bytes | None:
     aad = _AAD + index.to_bytes(8, "big") + sector.to_bytes(8, "big")
     try:
-        return _crypto.chunk_cipher(key).decrypt(raw[:NONCE], raw[NONCE:], aad)
+        return cipher.decrypt(raw[:NONCE], raw[NONCE:], aad)
     except InvalidTag:
         return None
 
@@ -146,8 +147,9 @@ def write_stripe(storage: Storage, key: bytes | bytearray, first: int, stripe: l
     parity = erasure.encode(stripe, parity_shares(len(stripe)))
     if len(sectors) != len(stripe) + len(parity):
         raise ValueError("a stripe needs one sector per share")
+    cipher = _crypto.chunk_cipher(key)
     for i, share in enumerate([*stripe, *parity]):
-        storage.write(sectors[i] * SECTOR, _seal(key, first + i, sectors[i], share, random))
+        storage.write(sectors[i] * SECTOR, _seal(cipher, first + i, sectors[i], share, random))
 
 
 def read_stripe(storage: Storage, key: bytes | bytearray, first: int, k: int, m: int,
@@ -156,13 +158,14 @@ def read_stripe(storage: Storage, key: bytes | bytearray, first: int, k: int, m:
     share i lives at `place(i)`. StripeLost when more than m were lost."""
     found: dict[int, bytes] = {}
     lost: list[int] = []
+    cipher = _crypto.chunk_cipher(key)
     for i in range(k + m):
         sector = place(first + i)
         try:
             raw = storage.read(sector * SECTOR, SECTOR)
         except EnvironmentProblem:              # past the end of a truncated container
             raw = b""
-        share = _open(key, first + i, sector, raw) if raw else None
+        share = _open(cipher, first + i, sector, raw) if raw else None
         if share is None:
             lost.append(first + i)
         else:
@@ -180,8 +183,9 @@ def write_shares(storage: Storage, key: bytes | bytearray, first: int, stripe: l
     are `stripe` and whose first share is `first`, each at the sector given for it, under fresh
     nonces (no pair of key and nonce repeats)."""
     shares = [*stripe, *erasure.encode(stripe, parity_shares(len(stripe)))]
+    cipher = _crypto.chunk_cipher(key)
     for index, sector in zip(indices, sectors, strict=True):
-        storage.write(sector * SECTOR, _seal(key, index, sector, shares[index - first], random))
+        storage.write(sector * SECTOR, _seal(cipher, index, sector, shares[index - first], random))
 
 
 def write(storage: Storage, data_key: bytes | bytearray, seed: bytes, data: bytes,
@@ -258,9 +262,10 @@ def reseal(storage: Storage, key: bytes | bytearray, index: int, sector: int,
         raw = storage.read(sector * SECTOR, SECTOR)
     except EnvironmentProblem:
         return False
-    share = _open(key, index, sector, raw)
+    cipher = _crypto.chunk_cipher(key)
+    share = _open(cipher, index, sector, raw)
     if share is None:
         return False
-    storage.write(sector * SECTOR, _seal(key, index, sector, share, random))
+    storage.write(sector * SECTOR, _seal(cipher, index, sector, share, random))
     storage.flush()                 # a crash tears at most the one share being written
     return True

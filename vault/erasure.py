@@ -11,8 +11,13 @@ Reed-Solomon codes, generator 2). Matrix and field are those of Intel ISA-L's
 gf_gen_cauchy1_matrix, so its parity is byte for byte ISA-L's: vectors/erasure/ holds parity
 made by ISA-L (through pyeclib), which tests/vault/test_erasure.py checks this code against.
 
-Arithmetic on whole shares stays in C: multiplying a share by a constant is `bytes.translate`
-with that constant's 256-byte product table, and adding shares is an XOR of two integers.
+Parity is computed by ISA-L itself when it is installed: pyeclib (OpenStack's erasure-coding
+binding, whose Linux wheels bundle liberasurecode and ISA-L; pinned in requirements.lock) with
+its `isa_l_rs_cauchy` backend, the same matrix and field, about a hundred times faster than the
+code below on wide stripes (bench/format3.py). Elsewhere, and whenever that backend does not
+load, the code below computes the same bytes: multiplying a share by a constant is
+`bytes.translate` with that constant's 256-byte product table, and adding shares is an XOR of
+two integers. Decoding (rare: only when shares were lost) is always the code below.
 
 This is coding, not cryptography: it protects against loss, not against anyone. papka encodes
 plaintext and encrypts every share on its own; coded ciphertext would leave linear relations
@@ -21,7 +26,12 @@ between sectors that someone holding two images could find (docs/FORMAT.md §10)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyeclib.ec_iface import ECDriver
 
 _POLY = 0x11D
 MAX_SHARES = 256
@@ -80,12 +90,56 @@ def _combine(coefficients: Sequence[int], shares: Sequence[bytes], length: int) 
     return total.to_bytes(length, "big")
 
 
+@functools.lru_cache(maxsize=512)
+def _isal(data_count: int, parity_count: int) -> ECDriver | None:
+    """pyeclib's ISA-L encoder for k data and m parity shares, or None without it."""
+    try:
+        from pyeclib.ec_iface import ECDriver, ECDriverError
+    except ImportError:
+        return None
+    try:
+        return ECDriver(k=data_count, m=parity_count, ec_type="isa_l_rs_cauchy")
+    except ECDriverError:               # its ISA-L library did not load
+        return None
+
+
+def accelerated() -> bool:
+    """Whether parity is computed by ISA-L (pyeclib) rather than by this module's Python."""
+    return _isal(1, 1) is not None
+
+
+def _encode_isal(driver: ECDriver, data: Sequence[bytes], length: int) -> list[bytes] | None:
+    # liberasurecode cuts its input into k fragments whose length is a multiple of 16 and puts
+    # a header before each: every share is padded with zero bytes to that length (zero
+    # padding adds nothing to the parity of the bytes before it), and the headers are cut off.
+    width = -(-length // 16) * 16
+    pad = bytes(width - length)
+    fragments = driver.encode(b"".join(bytes(share) + pad for share in data))
+    shares = [fragment[len(fragment) - width:][:length] for fragment in fragments]
+    # The data fragments must come back as given, or this pyeclib lays its fragments out
+    # otherwise than the one pinned, and its parity cannot be trusted either.
+    if len(shares) != len(data) + driver.m or any(
+            got != given for got, given in zip(shares, data, strict=False)):
+        return None
+    return shares[len(data):]
+
+
 def encode(data: Sequence[bytes], parity_count: int) -> list[bytes]:
     """The parity shares of `data` (shares of one length)."""
     _check(len(data), parity_count)
     length = len(data[0])
     if any(len(share) != length for share in data):
         raise ValueError("every share must have the same length")
+    if parity_count == 0 or length == 0:
+        return [bytes(length) for _ in range(parity_count)]
+    driver = _isal(len(data), parity_count)
+    parity = _encode_isal(driver, data, length) if driver is not None else None
+    if parity is not None:
+        return parity
+    return _encode_python(data, parity_count, length)
+
+
+def _encode_python(data: Sequence[bytes], parity_count: int, length: int) -> list[bytes]:
     return [_combine(cauchy_row(row, len(data), parity_count), data, length)
             for row in range(parity_count)]
 
