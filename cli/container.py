@@ -1,4 +1,5 @@
-"""Commands for the container itself: init, compartment add, usage, check, passwd, panic."""
+"""Commands for the container itself: init, compartment add, upgrade, usage, check, passwd,
+panic."""
 
 from __future__ import annotations
 
@@ -59,8 +60,13 @@ def _is_block_device(path: Path) -> bool:
 @click.option("--generate", is_flag=True,
               help=N_("Make a passphrase of six random words for you, show it once, and ask "
                       "for two of its words to check that you wrote it down."))
+@click.option("--format", "format_version", type=click.Choice(("2", "3")), default="2",
+              help=N_("The container's format (default 2). With 3, hidden papers survive "
+                      "sessions that open only the decoy, and copies of the stick taken before "
+                      "and after a session do not show hidden work that the decoy's new papers "
+                      "cover; hidden papers take more room and adding them is slower."))
 @pass_config
-def init(config: Config, size: int, generate: bool) -> None:
+def init(config: Config, size: int, generate: bool, format_version: str) -> None:
     path = config.require_container_path()
     if path.exists() and not _is_block_device(path):
         raise CommandUsageError(
@@ -74,9 +80,9 @@ def init(config: Config, size: int, generate: bool) -> None:
             generate=generate)
         with Progress(_("Creating the container")) as progress:
             Container.create(path, size, passphrase, work_factor=config.work_factor,
-                             progress=progress)
+                             progress=progress, format_version=int(format_version))
     if config.json:
-        print_json({"created": True, "size": size})
+        print_json({"created": True, "size": size, "format": int(format_version)})
     else:
         click.echo(_("The container is ready ({size}). Add papers with `papka add`.").format(
             size=human_size(size)))
@@ -108,7 +114,7 @@ def compartment() -> None:
 def compartment_add(config: Config, yes: bool, generate: bool) -> None:
     if not yes:
         _confirm_compartment_add()
-    with config.container(write=True, several=True, adding_compartment=True) as container:
+    with config.container(write=True, several=True, confirmed=True) as container:
         new_passphrase = config.read_new_passphrase(
             _("New passphrase for the new compartment"), generate=generate)
         with busy_notice(_("Making the new passphrase's keys…")):
@@ -124,24 +130,79 @@ ADD_WORDS = (N_("add"),)
 
 def _confirm_compartment_add() -> None:
     """The same words whatever exists (threat model A1): the risk is what papka cannot know."""
-    note(_("A new compartment takes one of the container's 16 header places. If you have a "
-           "compartment that is not open now, the new one may take its place (about 1 chance "
-           "in 15), and that compartment is then lost for good. Open every compartment you "
-           "have before adding one: the newest one's passphrase opens the older ones too."))
+    _confirm(_("A new compartment takes one of the container's 16 header places. If you have "
+               "a compartment that is not open now, the new one may take its place (about 1 "
+               "chance in 15), and that compartment is then lost for good. Open every "
+               "compartment you have before adding one: the newest one's passphrase opens the "
+               "older ones too."), ADD_WORDS[0],
+             no_terminal=_("Nothing was added: confirm with a typed word, or give --yes in a "
+                           "script."),
+             mismatch=_("Nothing was added: the confirmation did not match."))
+
+
+def _confirm(risk: str, word: str, *, no_terminal: str, mismatch: str) -> None:
+    """Say what may be lost, then go on only when the keeper types ``word`` (in the language
+    of the messages, or in English); without a terminal nobody can, and a script must say
+    --yes instead."""
+    note(risk)
     if not sys.stdin.isatty():
-        raise CommandUsageError(_("Nothing was added: confirm with a typed word, or give --yes "
-                                  "in a script."))
-    word = _(ADD_WORDS[0])
-    answer = click.prompt(_("Type \"{word}\" to go on").format(word=word), err=True,
+        raise CommandUsageError(no_terminal)
+    typed = _(word)
+    answer = click.prompt(_("Type \"{word}\" to go on").format(word=typed), err=True,
                           default="", show_default=False)
-    if answer.strip().casefold() not in {word.casefold(), ADD_WORDS[0]}:
-        raise CommandUsageError(_("Nothing was added: the confirmation did not match."))
+    if answer.strip().casefold() not in {typed.casefold(), word}:
+        raise CommandUsageError(mismatch)
+
+
+@click.command(
+    "upgrade", cls=PapkaCommand,
+    help=N_("Convert the container to format 3 (see `papka init --help`). You are asked for "
+            "the passphrases of the compartments you have; a compartment whose passphrase is "
+            "not given stays in format 2, and later sessions overwrite its papers. Asks you to "
+            "type a word unless --yes is given."),
+    epilog=N_("Examples:\n\n\b\n"
+              "  papka upgrade\n"
+              "  papka --passphrase-fd 3 upgrade --yes 3<passphrases.txt"),
+)
+@click.option("--yes", is_flag=True,
+              help=N_("Do not ask for confirmation (for scripts)."))
+@pass_config
+def upgrade(config: Config, yes: bool) -> None:
+    if not yes:
+        _confirm_upgrade()
+    config.said_visible()
+    with config.container(write=True, several=True, confirmed=True) as container, \
+            busy_notice(_("Converting the container…")):
+        converted = container.upgrade()          # a converted container is not written
+    if config.json:
+        print_json({"converted": converted, "format": 3})
+    elif not converted:
+        click.echo(_("Every open compartment is already in format 3; nothing was changed."))
+    else:
+        click.echo(_("The container is now in format 3. Compartments converted: "
+                     "{count}.").format(count=converted))
+
+
+CONVERT_WORDS = (N_("convert"),)
+
+
+def _confirm_upgrade() -> None:
+    """Asked before the passphrases, so that the keeper knows to give every one of them."""
+    _confirm(_("Converting to format 3 writes every hidden paper again, in the new format. "
+               "Give the passphrase of every compartment you have (the newest one's passphrase "
+               "also opens the older ones it was made over). A compartment whose passphrase is "
+               "not given stays in the old format, and later sessions will overwrite its "
+               "papers. Someone who copied the whole stick before and after the conversion "
+               "could see that the container was converted."), CONVERT_WORDS[0],
+             no_terminal=_("Nothing was converted: confirm with a typed word, or give --yes in "
+                           "a script."),
+             mismatch=_("Nothing was converted: the confirmation did not match."))
 
 
 @click.command(
     "usage", cls=PapkaCommand,
-    help=N_("Show the container's size, the space the open compartments use, and which "
-            "levels are open."),
+    help=N_("Show the container's size and format, the space the open compartments use, and "
+            "which levels are open."),
     epilog=N_("Examples:\n\n\b\n  papka usage\n  papka --json usage"),
 )
 @pass_config
@@ -150,14 +211,17 @@ def usage(config: Config) -> None:
         figures = container.usage()
         levels = [c.level for c in container.compartments]
         documents = {c.level: len(c.documents) for c in container.compartments}
+        format_version = container.format
     if config.json:
-        print_json({"size": figures.size, "used": figures.used, "free": figures.free,
+        print_json({"size": figures.size, "format": format_version,
+                    "used": figures.used, "free": figures.free,
                     "decoy_share": figures.decoy_share, "open_levels": levels,
                     "used_by_level": {str(k): v for k, v in figures.by_level.items()},
                     "documents": {str(k): v for k, v in documents.items()}})
         return
     click.echo(render_fields([
         (_("Size"), human_size(figures.size)),
+        (_("Container format"), str(format_version)),
         (_("Used by open compartments"), human_size(figures.used)),
         (_("Free"), human_size(figures.free)),
         (_("Oldest compartment's share"), f"{figures.decoy_share:.0%}"),
@@ -176,18 +240,29 @@ def usage(config: Config) -> None:
 )
 @click.option("--repair", is_flag=True,
               help=N_("Also rewrite a damaged or stale header or index copy from its good copy "
-                      "(this writes to the container; without it, check only reads)."))
+                      "(this writes to the container; without it, check only reads). In a "
+                      "format 3 container it also rebuilds every damaged piece of hidden "
+                      "papers, which copies of the stick from before and after can show."))
 @pass_config
 def check(config: Config, repair: bool) -> None:
     with config.container(write=repair) as container:
         report = container.check(repair=repair)
+        rebuilding = container.repair_all        # format 3: lost hidden shares, at the end
+    # The pieces are rebuilt when the session ends: in `papka shell`, when the shell does.
+    rebuilt = rebuilding and config.open_container_ is None
+    if rebuilding and not rebuilt:
+        note(_("Damaged pieces of hidden papers are rebuilt when you leave the shell."))
+    shares = {"repaired_shares": container.repaired_shares,
+              "lost_shares": container.lost_shares} if rebuilt else {}
     if config.json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), **shares})
     else:
         click.echo(render_fields([
             (_("Documents checked"), str(report.documents_checked)),
             (_("Bytes checked"), human_size(report.bytes_checked)),
             (_("Headers repaired"), str(report.headers_repaired)),
+            *([(_("Pieces of hidden papers rebuilt"), str(container.repaired_shares))]
+              if rebuilt else []),
             (_("Older compartments that could not be reached"), str(report.unreachable_older)),
             (_("Result"), _("everything is intact") if report.ok else _("damage found")),
         ]))
@@ -305,5 +380,5 @@ def backup(config: Config, destination: Path) -> None:
         click.echo(_("The copy is complete and reads back intact."))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, compartment, usage, check, passwd, panic, backup,
-                                       passphrase_command)
+COMMANDS: tuple[click.Command, ...] = (init, compartment, upgrade, usage, check, passwd, panic,
+                                       backup, passphrase_command)

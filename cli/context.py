@@ -115,16 +115,15 @@ class Config:
 
     @contextmanager
     def container(self, *, write: bool, several: bool = False,
-                  adding_compartment: bool = False) -> Iterator[Container]:
+                  confirmed: bool = False) -> Iterator[Container]:
         """The open container: the session's own, or one opened now and closed afterwards.
 
-        ``adding_compartment``: `compartment add` has said what a write may overwrite in its
-        own confirmation, so the general one-compartment note is not repeated.
+        ``confirmed``: the command's own confirmation (`compartment add`, `upgrade`) says what
+        a write may overwrite, so the general one-compartment note is not repeated.
         """
         if self.open_container_ is not None:
             if write:
-                self.before_writing(self.open_container_,
-                                    one_compartment_note=not adding_compartment)
+                self.before_writing(self.open_container_, one_compartment_note=not confirmed)
             yield self.open_container_
             if write:
                 self.warn_if_decoy_large(self.open_container_)
@@ -138,13 +137,14 @@ class Config:
             try:
                 self.notes_after_open(container)
                 if write:
-                    self.before_writing(container, one_compartment_note=not adding_compartment)
+                    self.before_writing(container, one_compartment_note=not confirmed)
                 yield container
                 if write:
                     self.warn_if_decoy_large(container)
             finally:
                 container.close()
                 self.warn_if_times_kept(container)
+                self.notes_after_session(container)
 
     def container_writable(self) -> bool:
         """Whether a command that may write can open the container for writing: the session's
@@ -232,6 +232,34 @@ class Config:
             self.warn_once("times", _(
                 "Note: the container file belongs to another user, so papka could not put its "
                 "access time back; the file may show when it was read."))
+
+    def said_visible(self) -> None:
+        """The command's own confirmation said that copies of the stick from before and after
+        it show its session (`upgrade`): the cover note would only repeat it, with advice about
+        decoy papers that does not fit."""
+        self.warned.add("cover-exceeded")
+
+    def notes_after_session(self, container: Container) -> None:
+        """After a closed session that wrote to a format 3 container (docs/FORMAT.md §10): what
+        copies of the stick from before and after it can show, and what became of damaged
+        pieces of hidden papers. Nothing is said after other sessions: the figures are zero."""
+        if container.cover_exceeded:
+            self.warn_once("cover-exceeded", _(
+                "Note: this session wrote more than the decoy's own changes can cover. Someone "
+                "who copied the whole stick before and after it could see that something other "
+                "than the decoy changed, though not what. Papers added to the decoy in the same "
+                "session give cover: in `papka shell`, also add some with `--level 0 add FILE`."))
+        if container.repaired_shares:
+            self.warn_once("repaired-shares", _(
+                "Note: damaged pieces of hidden papers rebuilt in this session: {count}.").format(
+                    count=container.repaired_shares))
+        if container.lost_shares:
+            self.warn_once("lost-shares", _(
+                "Note: pieces of hidden papers still damaged: {count}. Later sessions that open "
+                "hidden compartments rebuild them a few at a time, as far as the decoy's changes "
+                "give cover. `papka check --repair` rebuilds them all at once; someone who copied "
+                "the whole stick before and after that could see that something other than the "
+                "decoy changed.").format(count=container.lost_shares))
 
     def warn_if_decoy_large(self, container: Container) -> None:
         if container.usage().decoy_share > DECOY_SHARE_WARNING:

@@ -90,7 +90,6 @@ def repl(session: Config, read_line: Callable[[str], str] = input) -> None:
             run_words(session, words)
     finally:
         forget_history()
-    note(_("The container is locked."))
 
 
 @click.command(
@@ -123,13 +122,20 @@ def shell(config: Config) -> None:
                                        writable=False)
             note(_("The container is read-only here: you can read and get documents, but not "
                    "change anything."))
-    with container:
-        session = dataclasses.replace(config, open_container_=container, json=False,
-                                      passphrase_fd=None)
+    session = dataclasses.replace(config, open_container_=container, json=False,
+                                  passphrase_fd=None)
+    try:
         session.notes_after_open(container)
         levels = ", ".join(str(c.level) for c in container.compartments)
         note(_("Open compartment levels: {levels}.").format(levels=levels))
         repl(session)
+    finally:
+        # Closing a format 3 container that was written ends its session (docs/FORMAT.md
+        # §10): it writes the plan and rebuilds pieces, so "locked" is said only afterwards.
+        with busy_notice(_("Locking the container…")):
+            container.close()
+    session.notes_after_session(container)
+    note(_("The container is locked."))
 
 
 COMMANDS: tuple[click.Command, ...] = (shell,)

@@ -140,8 +140,7 @@ class Container:
                random: _crypto.RandomSource = secrets.token_bytes,
                format_version: int = 2) -> None:
         """Create a container of `size` bytes at `path` (a new file, or a block device).
-        `format_version=3` makes the format of docs/FORMAT.md §10, which the library writes
-        and reads but the command does not offer yet."""
+        `format_version=3` makes the format of docs/FORMAT.md §10."""
         target = Path(path)
         is_device = target.is_block_device()
         if size < MIN_CONTAINER_SIZE and not is_device:
@@ -599,9 +598,13 @@ class Container:
         given stays format 2, and later sessions' plans overwrite its papers, so the caller
         must have every passphrase. Every paper is read first, and a damaged one stops the
         conversion before anything is written. The session is visible to two images of the
-        stick."""
-        self._check_writable()
+        stick. A container whose open compartments are all format 3 already is not written
+        (returns 0)."""
         decoy = next((c for c in self._compartments if c.level == 0), None)
+        if decoy is not None and decoy.root.container == 3 and all(
+                c.anchored for c in self._compartments[1:]):
+            return 0
+        self._check_writable()
         if decoy is None or self.unreachable_older or self.damaged_opened:
             raise InvalidInput("Every compartment must open to convert the container; nothing "
                                "was changed.")
@@ -674,12 +677,18 @@ class Container:
 
     def check(self, *, repair: bool = False) -> CheckReport:
         """Read and authenticate every block every unlocked compartment owns; with `repair`,
-        first rewrite stale or damaged header and catalog copies (a writable session only)."""
+        first rewrite stale or damaged header and catalog copies (a writable session only), and
+        in format 3 with a hidden compartment open, have the end of the session rebuild every
+        lost share (`repair_all`: the session writes, and two images of the stick can show
+        it)."""
         damaged: list[tuple[int, str]] = []
         checked = 0
         total = 0
         if repair:
             self.repair_headers()
+            if self.format == 3 and any(c.level > 0 and c.anchored for c in self._compartments):
+                self._check_writable()
+                self.repair_all = True
         for compartment in self._compartments:
             for doc_id, _place in compartment.documents._pointers():
                 checked += 1

@@ -212,6 +212,26 @@ def test_a_repair_the_cover_cannot_hide_waits_unless_everything_is_asked_for() -
         assert box.compartments[1].lost_shares() == 0
 
 
+def test_check_with_repair_rebuilds_every_lost_share_in_a_session_that_wrote_nothing_else(
+        ) -> None:
+    memory, _, hidden_papers = _made()
+    _damage_hidden(memory, 0.12, seed=3)
+    with _opened(memory, HIDDEN, 5) as box:
+        box.check(repair=True)
+        assert box.repair_all
+    assert box.repaired_shares > 0 and box.lost_shares == 0 and box.cover_exceeded
+    with _opened(memory, HIDDEN, 6) as box:
+        assert _contents(box, 1) == hidden_papers
+        assert box.compartments[1].lost_shares() == 0
+    # With only the decoy open there is nothing to rebuild, and check --repair writes nothing
+    # more than a header repair would.
+    before = bytes(memory.data)
+    with _opened(memory, DECOY, 7) as box:
+        box.check(repair=True)
+        assert not box.repair_all
+    assert bytes(memory.data) == before
+
+
 def test_a_stripe_past_its_parity_reads_as_damaged_never_as_wrong_bytes() -> None:
     memory, _, hidden_papers = _made()
     big = max(hidden_papers, key=lambda d: len(hidden_papers[d]))
@@ -303,6 +323,11 @@ def test_a_format_2_container_upgraded_keeps_every_paper_and_writes_format_3() -
                for s in range(a, a + n)}
         held = {s: bytes(memory.data[s * SECTOR:(s + 1) * SECTOR]) for s in old}
         assert box.upgrade() == 2 and box.upgrade() == 0
+    # Once converted, upgrading again writes nothing at all, not even a session's plan.
+    before = bytes(memory.data)
+    with _opened(memory, HIDDEN, 9) as box:
+        assert box.upgrade() == 0
+    assert bytes(memory.data) == before
     with _opened(memory, HIDDEN, 6) as box:
         assert box.format == 3 and [c.anchored for c in box.compartments] == [False, True]
         assert isinstance(box.compartments[1].store, CodedStore)
