@@ -333,8 +333,9 @@ _BEFORE_NAMES = frozenset({
     "брат", "сестра", "мать", "отец", "сын", "дочь", "жена", "муж", "гражданин", "гражданина",
     "гражданину", "гражданка", "гражданки", "гражданке", "господин", "госпожа", "brother",
     "sister", "mother", "father", "son", "daughter", "wife", "husband", "mr", "mrs", "ms",
-    "miss", "dr"})
-#: The fewest letters of a cut name taken right after a name on its line.
+    "miss", "dr", "выдана", "выдан", "выдано"})
+#: The fewest letters of a cut name taken right after a name, or a title or kinship word, on
+#: its line.
 SHORTEST_CUT_BESIDE = 3
 
 
@@ -379,6 +380,11 @@ def _is_name(word: ocr_engine.OcrWord, targets: set[str]) -> bool:
     return bool(tokens) and all(token.casefold() in targets for token in tokens)
 
 
+def _is_title(word: ocr_engine.OcrWord) -> bool:
+    tokens = _WORD.findall(word.text)
+    return len(tokens) == 1 and tokens[0].casefold() in _BEFORE_NAMES
+
+
 def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
                     forms: Iterable[str] = ()) -> list[list[ocr_engine.OcrWord]]:
     """Words OCR garbled between a kinship word or title and a name on the same line.
@@ -411,7 +417,9 @@ def name_cuts(recognised: ocr_engine.OcrPage, names: Sequence[str], forms: Itera
     Эль ь" (the patronymic's middle read as nothing) and the mother's «Гусейнова» as "Гусей":
     the copy passed with both surnames and the patronymic readable. A capitalised word that
     begins one of the names' words (or forms), shorter than it, is taken when it has
-    SHORTEST_CUT letters or more, or SHORTEST_CUT_BESIDE right after a name on its line;
+    SHORTEST_CUT letters or more, or SHORTEST_CUT_BESIDE right after a name or a title or
+    kinship word on its line (a certificate's «Выдана Кравчишину», the second sheet of a
+    photo cut at its edge, read "Выдана Кра!");
     with it the fragments OCR was unsure of that follow (at most two, of at most two letters
     each), so that one box covers the unread stretch between them. The box is made as long
     as the name (the longest of the names' words it begins, else the shortest form), at the
@@ -436,7 +444,7 @@ def name_cuts(recognised: ocr_engine.OcrPage, names: Sequence[str], forms: Itera
             if len(tokens) != 1 or not tokens[0][0].isupper():
                 continue
             folded = tokens[0].casefold()
-            beside = i > 0 and _is_name(words[i - 1], targets)
+            beside = i > 0 and (_is_name(words[i - 1], targets) or _is_title(words[i - 1]))
             # A cut read elsewhere may be among the names found already ("Гусей Лейла
             # Маратовна", by NER): what counts is that it begins a longer word of a name. A
             # form of the keeper's names ("Руслан" of "Руслана", "KRAVCHISHIN" of

@@ -255,10 +255,16 @@ def test_a_name_cut_short_is_boxed_as_long_as_the_name() -> None:
     cuts = planner.name_cuts(page, [*names, "Гусейнова Лейла Маратовна"], forms)
     assert [([word.text for word in group], letters) for group, letters in cuts] == [
         (["Гусей"], 9), (["Эль", "ь"], 10), (["Гусей"], 9)]
-    # Three or four letters only right after a name; small letters never; whole names are
-    # no cuts.
+    # Three or four letters only right after a name, or a title or kinship word (a
+    # certificate's second sheet cut at the photo's edge read "Выдана Кра!"); small letters
+    # never; whole names are no cuts.
     page = _page("Эль ь Русл Гусе", "Руслан эльд Гусейнов Эльдарович")
     assert planner.name_cuts(page, names, forms) == []
+    names, forms = planner._keeper_names(["Кравчишин Андрей Викторович"])
+    page = _page("Выдана Кра!", "Гражданину Кра", "Выдана Кар", "выдана кра", "Справка Кра")
+    assert [([word.text for word in group], letters)
+            for group, letters in planner.name_cuts(page, names, forms)] == [
+        (["Кра!"], 9), (["Кра"], 9)]
 
 
 def test_a_garbled_word_between_a_kinship_word_and_a_name_is_boxed() -> None:
