@@ -99,7 +99,9 @@ def _isal(data_count: int, parity_count: int) -> ECDriver | None:
         return None
     try:
         return ECDriver(k=data_count, m=parity_count, ec_type="isa_l_rs_cauchy")
-    except ECDriverError:               # its ISA-L library did not load
+    # Its ISA-L library did not load, or the module it imports by name at this point is
+    # missing (a frozen program that did not collect it).
+    except (ECDriverError, ImportError):
         return None
 
 

@@ -195,3 +195,23 @@ def test_a_pyeclib_that_lays_out_its_fragments_otherwise_is_not_trusted(
     monkeypatch.setattr(erasure, "_isal", lambda data_count, parity_count: Shifted())
     data = [bytes(range(i, i + 32)) for i in range(3)]
     assert erasure.encode(data, 2) == _reference_parity(data, 2)
+
+
+def test_a_pyeclib_whose_driver_cannot_be_made_leaves_parity_to_papka(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyeclib imports its driver class by name when an encoder is made; a frozen program
+    that did not collect that module failed there with ModuleNotFoundError instead of
+    computing parity itself."""
+    ec_iface = pytest.importorskip("pyeclib.ec_iface")
+
+    def missing(**_arguments: object) -> None:
+        raise ModuleNotFoundError("No module named 'pyeclib.core'")
+
+    monkeypatch.setattr(ec_iface, "ECDriver", missing)
+    erasure._isal.cache_clear()
+    try:
+        assert not erasure.accelerated()
+        data = [bytes(range(i, i + 32)) for i in range(3)]
+        assert erasure.encode(data, 2) == _reference_parity(data, 2)
+    finally:
+        erasure._isal.cache_clear()
