@@ -28,6 +28,7 @@ import pytest
 
 from papka.output_files import partial_path
 from papka.text import search_keys
+from papka.vault import Container
 from tests.bundle.protected_keys import ssh_key_with_passphrase
 from tests.conftest import WEAK_PAPKA, require_tool
 from tests.prove.figures import report
@@ -322,6 +323,56 @@ def test_every_command_leaves_no_trace_outside_what_the_keeper_names(tmp_path: P
     assert in_container == []
     assert in_export == [], in_export
     assert "tesseract" in children, "redaction never ran OCR: the child check saw nothing"
+
+
+@pytest.mark.slow
+def test_format_3_commands_leave_no_trace_outside_what_the_keeper_names(tmp_path: Path) -> None:
+    """Format 3 (docs/FORMAT.md §10) under the same watch: a format 2 container converted
+    (`upgrade`), hidden papers coded with ISA-L through pyeclib, a shell session whose end
+    writes the plan and rebuilds, `check --repair`, and a container made in format 3."""
+    session = Session(tmp_path)
+    sources = session.named / "sources"
+    sources.mkdir()
+    files = canary_files(sources)
+    session.run("init", "--size", "24M", new=DECOY)
+    session.run("compartment", "add", "--yes", passphrases=(DECOY,), new=HIDDEN)
+    session.run("add", str(files["pdf"]), "--title", TITLE, passphrases=(HIDDEN,))
+    session.run("upgrade", "--yes", passphrases=(HIDDEN,))
+    session.run("add", str(files["png"]), "--tag", TITLE, passphrases=(HIDDEN,))
+    session.run("note", "--title", "встреча", stdin=NOTE, passphrases=(HIDDEN,))
+    session.run("shell", stdin=f"--level 0 add {files['png']}\nlist\nexit\n",
+                passphrases=(HIDDEN,))
+    session.run("check", "--repair", passphrases=(HIDDEN,))
+    session.run("usage", passphrases=(HIDDEN,))
+    converted = session.container.read_bytes()
+    session.container.unlink()
+    session.run("init", "--size", "24M", "--format", "3", new=DECOY)
+    session.run("compartment", "add", "--yes", passphrases=(DECOY,), new=HIDDEN)
+    session.run("add", str(files["pdf"]), "--title", TITLE, passphrases=(HIDDEN,))
+    session.run("passwd", passphrases=(HIDDEN,), new=CHANGED)
+    made = session.container.read_bytes()
+    session.run("panic", "--yes")
+
+    named = str(session.named)
+    outside = sorted({p for o in session.observed for p in o.written_paths
+                      if not p.startswith(named) and p not in ("/dev/null", "/dev/tty")})
+    leaks = [f"{o.command}: {leak}" for o in session.observed for leak in o.leaks]
+    in_containers = [s for s in session.secrets if s in converted or s in made]
+    report(tmp_path, "forensics_format_3", {
+        "commands_run": session.commands, "paths_written_outside": len(outside),
+        "canary_leaks": len(leaks) + len(in_containers),
+        "canary_forms_searched": len(session.secrets)})
+    assert session.commands == 14
+    # The watched commands did write format 3: both containers open as such.
+    for image, passphrase in ((converted, HIDDEN), (made, CHANGED)):
+        copy = tmp_path / "format-3-copy.papka"
+        copy.write_bytes(image)
+        with Container.open(copy, [passphrase], writable=False) as box:
+            assert box.format == 3 and [c.level for c in box.compartments] == [0, 1]
+        copy.unlink()
+    assert outside == [], outside
+    assert leaks == [], leaks
+    assert in_containers == []
 
 
 LEAKY = f"""
