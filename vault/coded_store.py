@@ -63,6 +63,10 @@ class CodedStore:
         self._last_primary: tuple[bytes, Pointer] | None = None
         #: Seeds of the objects freed in this session (seeds are never reused).
         self._freed: set[bytes] = set()
+        #: Seeds of the objects written in this session: their shares lie in sectors this
+        #: session's plan gave them, which nothing else writes before it ends, so the end of
+        #: the session need not read them back to find lost ones.
+        self.written: set[bytes] = set()
 
     # -- places ---------------------------------------------------------------------------------
     def take(self, count: int) -> list[int]:
@@ -321,6 +325,7 @@ class CodedWriter:
                 self._stripe()
         finally:
             _crypto.wipe(self._key)
+        self._store.written.add(self._seed)
         return self._pointer(), self._digest.hexdigest(), self._head
 
     def take_small(self, limit: int) -> tuple[bytes, str, bytes] | None:

@@ -421,10 +421,13 @@ class Compartment:
         return done
 
     def scan(self) -> int:
-        """Read every share of every object, so that the lost ones are known to repair();
-        returns how many objects could not be read at all."""
+        """Read every share of every object this session did not write, so that the lost ones
+        are known to repair(); returns how many objects could not be read at all."""
         unreadable = 0
+        written = self.store.written if isinstance(self.store, CodedStore) else set()
         for pointer in self.objects():
+            if pointer.seed in written:
+                continue
             try:
                 for _ in self.store.chunks(pointer):
                     pass

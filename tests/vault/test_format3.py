@@ -232,6 +232,32 @@ def test_check_with_repair_rebuilds_every_lost_share_in_a_session_that_wrote_not
     assert bytes(memory.data) == before
 
 
+def test_the_end_of_a_session_reads_back_only_what_it_did_not_write() -> None:
+    """Finding lost shares means reading every share of the hidden compartment when a session
+    ends, but not those of papers the session wrote itself: nothing else wrote their sectors."""
+
+    class Reads(MemoryStorage):
+        sectors: set[int] = set()
+
+        def read(self, offset: int, length: int) -> bytes:
+            self.sectors.add(offset // SECTOR)
+            return super().read(offset, length)
+
+    memory, _, hidden_papers = _made()
+    watched = Reads(memory.data)
+    box = _opened(watched, HIDDEN, 5)
+    hidden = box.compartments[1]
+    before = {p.seed for p in hidden.objects()}
+    added = hidden.documents.add(io.BytesIO(random.Random(5).randbytes(2 * MiB))).id
+    new = set(hidden.store.sectors(dict(hidden.documents._pointers())[added]))
+    old = {s for p in hidden.objects() if p.seed in before for s in hidden.store.sectors(p)}
+    assert old and new
+    watched.sectors = set()
+    box.close()
+    assert old <= watched.sectors                     # every older share was read back
+    assert not new & watched.sectors
+
+
 def test_a_stripe_past_its_parity_reads_as_damaged_never_as_wrong_bytes() -> None:
     memory, _, hidden_papers = _made()
     big = max(hidden_papers, key=lambda d: len(hidden_papers[d]))
