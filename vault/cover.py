@@ -85,15 +85,18 @@ class SessionCover:
         free = sum(map(len, queues))
         while free < count or len(queues) < min(count, SPREAD):
             try:
-                run = plan.draw_run()
+                runs = [plan.draw_run()]
             except ValueError:               # every sector of the zone is drawn already
                 if free >= count:
                     break
-                raise ContainerFull() from None
-            self._absorb(run)
-            if usable := self._usable(run):
-                queues.append(usable)
-                free += len(usable)
+                runs = self._freed_since_drawn()
+                if not runs:
+                    raise ContainerFull() from None
+            for run in runs:
+                self._absorb(run)
+                if usable := self._usable(run):
+                    queues.append(usable)
+                    free += len(usable)
         chosen: list[int] = []
         given = [0] * len(queues)
         depth = 0
@@ -107,6 +110,17 @@ class SessionCover:
         # Each run gave its first free sectors: they leave its queue.
         self._queues = [q[n:] for q, n in zip(queues, given, strict=True) if q[n:]]
         return chosen
+
+    def _freed_since_drawn(self) -> list[list[int]]:
+        """Zone sectors free again after the plan drew them: a long session's commits freed
+        the catalog objects that earlier commits of the session wrote, and once the plan has
+        drawn the whole zone, those are the room left. Each is a run of its own, for spreading.
+        A session that gets here wrote far beyond any cover (its plan is the zone)."""
+        space = self._container.space.map
+        freed = [s for s in range(self.start, min(self.end, len(space)))
+                 if space[s] == FREE and s not in self.decoy]
+        self.plan.taken.difference_update(freed)     # the shares that held them are gone
+        return [[s] for s in freed]
 
     def _usable(self, run: list[int]) -> list[int]:
         """The sectors of a run that shares may still take, in order."""

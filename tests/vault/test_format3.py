@@ -258,6 +258,30 @@ def test_the_end_of_a_session_reads_back_only_what_it_did_not_write() -> None:
     assert not new & watched.sectors
 
 
+def test_a_long_session_of_small_commits_is_not_refused_while_the_zone_has_room() -> None:
+    """Within a session the plan never draws a sector twice, so a session of many commits
+    drew the whole zone and refused the next paper as "the container is full" while most of
+    the zone was free: every commit frees the catalog objects the one before wrote. The
+    sectors freed since are the room left then."""
+    rng = random.Random(8)
+    memory = MemoryStorage(bytearray(SIZE))
+    Container.create_on(memory, DECOY, random=rng.randbytes, format_version=3)
+    with _opened(memory, DECOY, 2) as box:
+        box.add_compartment(HIDDEN)
+    papers: dict[str, bytes] = {}
+    with _opened(memory, HIDDEN, 3) as box:
+        hidden = box.compartments[1]
+        for _ in range(120):
+            data = rng.randbytes(2000)
+            papers[hidden.documents.add(io.BytesIO(data)).id] = data
+        start, end = zone(box.geometry)
+        assert len(box.cover.plan.drawn) >= (end - start) * 9 // 10   # the zone was drawn
+    assert box.cover_exceeded and box.lost_shares == 0
+    with _opened(memory, HIDDEN, 4) as box:
+        assert _contents(box, 1) == papers
+        assert box.check().ok
+
+
 def test_a_stripe_past_its_parity_reads_as_damaged_never_as_wrong_bytes() -> None:
     memory, _, hidden_papers = _made()
     big = max(hidden_papers, key=lambda d: len(hidden_papers[d]))
