@@ -166,8 +166,8 @@ class Config:
     def notes_after_open(self, container: Container) -> None:
         if container.fell_back:
             self.warn_once("fell-back", _(
-                "Note: the newest index of a compartment could not be read, so papka opened the "
-                "one before it; changes from its last session may be missing. Run `papka check`."))
+                "Note: the newest index of a compartment could not be read, so papka opened an "
+                "older one; papers added or changed since may be missing. Run `papka check`."))
         if container.damaged_opened:
             self.warn_once("damaged-opened", _(
                 "Note: a passphrase opened a compartment whose index is damaged; the other "
