@@ -176,6 +176,17 @@ _LOST_AT = re.compile(
     r"(?<![\w@.\-])([A-Za-z][\w.%+\-]*) "
     rf"(?=[A-Za-z\d][\w\-]*(?:\.[\w\-]+)*\.{_TOP_LEVEL}(?!@))", re.ASCII)
 _NAME_SIGN = re.compile(r"[._\d]")
+# A day of the month read as letters before the month and the year: a sideways photo of a
+# criminal case read «03 июня 2001 года рождения» as "ОЗ июня 2001", and the day and the month
+# of the birth date stayed readable.
+_DAY_AS_LETTERS = re.compile(
+    r"(?<![\w.])([0-9ОOоЗзбlI|]{1,2})(?=[ \t]+(?i:января|февраля|марта|апреля|мая|июня|июля|"
+    r"августа|сентября|октября|ноября|декабря)[ \t]+\d{4}(?!\d))")
+_DIGIT_FOR = str.maketrans("ОOоЗзбlI|", "000336111")
+
+
+def _day(match: re.Match[str]) -> str:
+    return match[1].translate(_DIGIT_FOR)
 
 
 def _lost_at(match: re.Match[str]) -> str:
@@ -190,7 +201,8 @@ def ocr_look_alikes(text: str) -> str:
     """The text with OCR's usual stand-ins for digits and signs put back, character for
     character: "$" beside a digit and "O" between digits as the digits they stand for, "#" before
     a country code as "+", a small "l" opening a word before a capitalised one as the capital
-    "I" it stands for, a space before an e-mail domain's top-level name as ".", a pair of
+    "I" it stands for, letters standing for a day's digits before a month and a year ("ОЗ июня
+    2001"), a space before an e-mail domain's top-level name as ".", a pair of
     decimal degrees with its comma read as a full stop and its second point as a space, a
     space between a name with a full stop, "_" or a digit in it and a domain as the "@".
     Detection runs on it as well as on the text."""
@@ -198,6 +210,7 @@ def ocr_look_alikes(text: str) -> str:
     text = _O_BETWEEN_DIGITS.sub("0", text)
     text = _HASH_PLUS.sub("+", text)
     text = _L_FOR_CAPITAL_I.sub("I", text)
+    text = _DAY_AS_LETTERS.sub(_day, text)
     text = _DEGREES_MISREAD.sub(lambda match: f"{match[1]}, {match[2]}.{match[3]}", text)
     text = _LOST_AT.sub(_lost_at, text)
     return _SPACED_TOP_LEVEL.sub(lambda match: match[1] + ".", text)

@@ -596,13 +596,15 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         surround = False
 
         def read_turned(turn: int) -> bool:
-            """Read the contrast view turned (and straightened); whether it read well."""
+            """Read the contrast view turned (and straightened); whether it read well, with its
+            lines across the picture (an upside-down page turned a quarter reads "well" with
+            its lines running down, and the page was then refused as unreadable)."""
             tilt = skew(evened.rotate(-turn, expand=True))
             view = make_view(picture, name="contrast", clockwise=turn, tilt=tilt, contrast=True,
                              surround_white=surround)
             out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
             labels.extend(_views_label("contrast", turn, tilt, checks.dark))
-            return reads_well(out.readings[-1][1])
+            return reads_well(out.readings[-1][1]) and not _runs_down(out.readings[-1][1])
 
         if not asked and (not reads_well(out.readings[-1][1])
                           or _runs_down(out.readings[-1][1])):
@@ -666,8 +668,10 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
 
 
 #: The turns tried, in order, when nothing read well and orientation detection gave no
-#: answer: a phone held on its side, either way.
-SIDEWAYS_TURNS = (90, 270)
+#: answer: a phone held on its side, either way, then upside down (photos of a summons, a
+#: criminal case, a medical certificate and a military ID turned half a turn were refused as
+#: unreadable: orientation detection gave no answer and only the quarter turns were read).
+SIDEWAYS_TURNS = (90, 270, 180)
 
 
 def _runs_down(read: ocr_engine.OcrPage, *, confident_only: bool = True) -> bool:

@@ -157,10 +157,15 @@ _PERSONAL_NUMBER = re.compile(
 )
 # "в/ч 12345", "в / ч 12345", "войсковой части 12345", "ВЧ 12345-А", "п/п 12345"
 # (полевая почта). The number (with its letter suffix) is what identifies the unit. "в/ч" also
-# as OCR reads it: "B/4", "в/4", "B/ч" (a sideways photo gave "B/4 73612", and the unit stayed)
-# and "BM" (a blurred one gave "BM 73612.").
+# as OCR reads it: "B/4", "в/4", "B/ч" (a sideways photo gave "B/4 73612", and the unit stayed),
+# with a stray digit or mark glued to it before a space (another gave "В/Ч4 73612"), "BM" (a
+# blurred one gave "BM 73612."), and before five digits "в" with one or two of the signs OCR
+# makes of "/ч" (photos turned a quarter and half a turn gave "B/ 73612" and "BN 73612").
 _MILITARY_UNIT = re.compile(
-    r"(?<!\w)(?i:[вb][ \t]*/[ \t]*[ч4]|вч|[вb][мm]|(?:войсков|воинск)\w*\s+част\w*|"
+    r"(?<!\w)(?i:[вb][ \t]*/[ \t]*[ч4](?:[\d.,;:'](?=[ \t]))?|"
+    r"[вb][ \t]*[/|\\нnмmhч4]{1,2}[.,:;']?(?=[ \t]*\d{5}(?!\d))|"
+    r"вч|[вb][мm]|"
+    r"(?:войсков|воинск)\w*\s+част\w*|"
     r"п[ \t]*/[ \t]*п|полев\w*\s+почт\w*)"
     rf"[ \t]*(?:{_NUMBER_SIGN}[ \t]*)?[:]?[ \t\n]*"
     r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[А-ЯЁA-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER

@@ -223,11 +223,20 @@ def test_latin_look_alikes_ocr_puts_in_initials_are_read_as_cyrillic_for_ner() -
 
 
 def test_a_unit_number_is_found_when_ocr_reads_v_ch_as_b_4() -> None:
-    """A sideways photo of a military ID gave "B/4 73612" for «в/ч 73612»."""
-    for text in ("2014 г. B/4 73612, полевая почта", "в/4 73612", "B/ч 73612"):
+    """Sideways photos of a military ID gave "B/4 73612" and "В/Ч4 73612" for «в/ч 73612»."""
+    for text in ("2014 г. B/4 73612, полевая почта", "в/4 73612", "B/ч 73612",
+                 "2014 г.\nВ/Ч4 73612, полевая почта", "в/ч. 73612", "в/ч73612",
+                 "2014 г.\nB/ 73612, полевая почта", "2014 г.\nBN 73612, полевая почта",
+                 "Bh 73612", "в| 73612"):
         found = [f.text for f in detect(text, use_ner=False) if f.category == "military-unit"]
         assert found == ["73612"], text
     assert not detect("дробь 3/4 12345", use_ner=False)
+    # The marker without its "ч" only before five digits, and no word before them.
+    assert not detect("в/ 2024 и B/ 1234 BN 2024", use_ner=False)
+    assert not detect("вам 10000 рублей, в 12345 экземплярах, вн. 2024", use_ner=False)
+    # A digit glued to the marker is the number's own when no space follows it.
+    found = [f.text for f in detect("в/ч123456 и в/ч 12345", use_ner=False)]
+    assert found == ["12345"]
 
 
 def test_an_abbreviated_label_before_a_number_is_no_name() -> None:
@@ -711,6 +720,23 @@ def test_phones_and_dates_as_ocr_reads_them_on_photos_taken_at_an_angle() -> Non
                      "we were ten 250-300 km from home",
                      "Item 7 (9 15) of the list"):
         assert not found(harmless), harmless
+
+
+def test_a_day_ocr_read_as_letters_before_a_month_and_year_is_a_date() -> None:
+    """A sideways photo of a criminal case read «03 июня 2001 года рождения» as "ОЗ июня 2001
+    года рождения": only the year was boxed, and the day and month of birth stayed."""
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(f.category, f.text) for f in detect(text, preset="ru-personal", use_ner=False)]
+
+    assert ("birth-date", "ОЗ июня 2001") in found(
+        "личный номер АЮ-482915, ОЗ июня 2001 года рождения, уроженец")
+    assert ("birth-date", "l7 мая 1999") in found("Петров, l7 мая 1999 года рождения")
+    from papka.formats.detect import ocr_look_alikes
+
+    # Only one or two such letters right before a month and a year: a word, a day without a
+    # year, a letter after a full stop stay.
+    text = "ОЗ июня 2001, О июня, зоо мая 2001, до июня 2001, т.О мая 2001"
+    assert ocr_look_alikes(text) == "03 июня 2001, О июня, зоо мая 2001, до июня 2001, т.О мая 2001"
 
 
 def test_address_markers_as_ocr_misreads_them_keep_the_address_whole() -> None:

@@ -347,6 +347,33 @@ def test_a_phone_photo_shot_sideways_whose_orientation_tesseract_cannot_tell_is_
         redact_as_planned(photo, media.JPEG, unboxed)
 
 
+def test_a_phone_photo_upside_down_whose_orientation_tesseract_cannot_tell_is_read() -> None:
+    """The same photo stored upside down: orientation detection cannot tell, a quarter turn
+    read "well" with its lines running down the picture, and the page was refused as
+    unreadable (letters 2.5 pixels wide). Half a turn is read after the quarter turns, and a
+    turn counts only when its lines run across."""
+    require_tool("tesseract")
+    from bench.phone_photos import phone_photo
+    from bench.redact import NAME, PHONE
+
+    photo, _ = phone_photo(3)
+    # phone_photo stores photo 3 as the upright photo turned a quarter counter-clockwise.
+    picture = Image.open(io.BytesIO(photo)).rotate(90, expand=True)
+    found = ocr.orientation(views.normalise(views._small(picture.convert("L"),
+                                                         views.CHECK_SIDE)))
+    assert found is None or found.confidence < views.MIN_ORIENTATION_CONFIDENCE
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=90)
+    upside_down = buffer.getvalue()
+    assert not verify(upside_down, media.JPEG, [NAME], ocr=True).ok
+
+    plan = plan_redaction(upside_down, media.JPEG, preset=None, hide=[NAME, PHONE])
+    assert plan.readings[0].status == "read" and plan.readings[0].turned == 180
+    assert plan.boxes()
+    assert verify(redact_as_planned(upside_down, media.JPEG, plan).data, media.JPEG,
+                  [NAME, PHONE], ocr=True).ok
+
+
 def test_a_certificate_that_opens_with_the_usual_formula_is_redacted_by_default() -> None:
     """«Дана в том, что …» is no name to box; and had detection boxed it, "выдана" further
     down would have kept every copy from passing verification."""
