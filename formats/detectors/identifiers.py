@@ -160,13 +160,17 @@ _PERSONAL_NUMBER = re.compile(
 # as OCR reads it: "B/4", "в/4", "B/ч" (a sideways photo gave "B/4 73612", and the unit stayed),
 # with a stray digit or mark glued to it before a space (another gave "В/Ч4 73612"), "BM" (a
 # blurred one gave "BM 73612."), and before five digits "в" with one or two of the signs OCR
-# makes of "/ч" (photos turned a quarter and half a turn gave "B/ 73612" and "BN 73612").
+# makes of "/ч" (photos turned a quarter and half a turn gave "B/ 73612", "BN 73612" and, in
+# capitals as a military ID prints it, "BAY 73612"), and "8/4" for it before five digits (a
+# small photo upside down).
 _MILITARY_UNIT = re.compile(
-    r"(?<!\w)(?i:[вb][ \t]*/[ \t]*[ч4](?:[\d.,;:'](?=[ \t]))?|"
-    r"[вb][ \t]*[/|\\нnмmhч4]{1,2}[.,:;']?(?=[ \t]*\d{5}(?!\d))|"
-    r"вч|[вb][мm]|"
+    r"(?<!\w)(?:(?i:[вb][ \t]*/[ \t]*[ч4](?:[\d.,;:'](?=[ \t]))?|"
+    r"[вb][ \t]*[/|\\нnмmhч4]{1,2}[.,:;']?(?=[ \t]*\d{5}(?!\d)))|"
+    r"[BВ][/|\\ЧY4УHНNМMAА]{1,2}[.,:;']?(?=[ \t]*\d{5}(?!\d))|"
+    r"8[ \t]*/[ \t]*[ч4Ч](?=[ \t]*\d{5}(?!\d))|"
+    r"(?i:вч|[вb][мm]|"
     r"(?:войсков|воинск)\w*\s+част\w*|"
-    r"п[ \t]*/[ \t]*п|полев\w*\s+почт\w*)"
+    r"п[ \t]*/[ \t]*п|полев\w*\s+почт\w*))"
     rf"[ \t]*(?:{_NUMBER_SIGN}[ \t]*)?[:]?[ \t\n]*"
     r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[А-ЯЁA-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
 )
@@ -374,9 +378,14 @@ _MONTHS_EN = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
+# «рождения» / «рождение», and as OCR misreads one of its last four letters or gives its first
+# two as Latin look-alikes: a photo sent through a messenger read «03 июня 2001 года рождения»
+# as "03 июня 2001 года рождемия", and the date of birth stayed readable as a plain date.
+_BIRTH_WORD = r"[рp][оo]жд(?:ени[ея]|[а-яё]ни[ея]|е[а-яё]и[ея]|ен[а-яё][ея]|ени[а-яё])"
 # "г." or "года" after a year belongs to the date, unless it starts "г.р." / "года рождения",
 # which is left for the birth-date test to see.
-_YEAR_SUFFIX = r"(?:[ \t]?(?i:г\.(?![ \t]?[рp]\.)|года(?![ \t]+рождения)|г(?![\w.])))?"
+_YEAR_SUFFIX = (r"(?:[ \t]?(?i:г\.(?![ \t]?[рp]\.)|года(?![ \t]+" + _BIRTH_WORD
+                + r")|г(?![\w.])))?")
 _DATE = re.compile(
     r"(?<![\w.,/])(?P<day>[0-3]?\d)[.\/\-](?P<month>[01]?\d)[.\/\-](?P<year>\d{4}|\d{2})"
     r"(?![\d])(?![.,]\d)" + _YEAR_SUFFIX
@@ -390,14 +399,14 @@ _DATE = re.compile(
 _GR = r"[гr]\.[ \t]?[рp]\."
 # Words that make the date next to them a date of birth.
 _BIRTH_BEFORE = re.compile(
-    r"(?i:дат\w*\s+рождения|рождени[ея]|д\.\s?р\.|д/р|родил(?:ся|ась)|рожд\.|род\.|"
+    rf"(?i:дат\w*\s+{_BIRTH_WORD}|{_BIRTH_WORD}|д\.\s?р\.|д/р|родил(?:ся|ась)|рожд\.|род\.|"
     r"[гr]\.\s?[рp]\.|born|date\s+of\s+birth|birth\s*date|DOB|geboren|geb\.|né|née|ur\.|"
     r"urodzon\w*|data\s+urodzenia|date\s+de\s+naissance)[^\d]{0,20}$"
 )
-_BIRTH_AFTER = re.compile(rf"^[ \t,]*(?i:{_GR}|года\s+рождения|г\.\s?рожд)")
+_BIRTH_AFTER = re.compile(rf"^[ \t,]*(?i:{_GR}|года\s+{_BIRTH_WORD}|г\.\s?рожд)")
 # A bare year of birth: "1995 г.р.", "1995 года рождения".
 _BIRTH_YEAR = re.compile(
-    rf"(?<![\w.,])(?P<year>(?:19|20)\d{{2}})[ \t]?(?i:{_GR}|года[ \t]+рождения|г\.[ \t]?рожд)"
+    rf"(?<![\w.,])(?P<year>(?:19|20)\d{{2}})[ \t]?(?i:{_GR}|года[ \t]+{_BIRTH_WORD}|г\.[ \t]?рожд)"
 )
 # "род. 1985", "родился в 1985 году", "г.р. 1985".
 _BIRTH_YEAR_AFTER_WORD = re.compile(

@@ -18,6 +18,7 @@ from papka.formats import limits
 from papka.formats import ocr as ocr_engine
 from papka.formats.views import (
     MIN_INK_READ,
+    OCR_MIN_SIDE,
     SIDEWAYS_TURNS,
     View,
     ink_read,
@@ -192,12 +193,13 @@ def read_page(picture: Image.Image, dpi: int, unit: float, expect: int = 0) -> P
         flat = _evened(page)
         return flat, _check_copy(flat)
 
-    def read(turn: int, straighten: bool = True) -> bool:
+    def read(turn: int, straighten: bool = True, enlarge_below: int = READ_ENLARGE_BELOW
+             ) -> bool:
         flat, small = flat_and_small()
         turns_read.add(turn)
         tilt = skew(small.rotate(-turn, expand=True) if turn else small) if straighten else 0.0
         view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
-                         enlarge_below=READ_ENLARGE_BELOW)
+                         enlarge_below=enlarge_below)
         reading, confident, _ = _words(view, dpi, unit)
         views.append(reading)
         return confident
@@ -239,7 +241,7 @@ def read_page(picture: Image.Image, dpi: int, unit: float, expect: int = 0) -> P
         plain()
     if short():
         read(0, straighten=False)
-    for turn in (*SIDEWAYS_TURNS, 180):
+    for turn in SIDEWAYS_TURNS:
         if short() and turn not in turns_read:
             read(turn)
     # Still short: faint print on a dark table, whose surround takes the contrast stretch
@@ -252,6 +254,12 @@ def read_page(picture: Image.Image, dpi: int, unit: float, expect: int = 0) -> P
             view = make_view(white[0], name="evened", clockwise=turn,
                              enlarge_below=READ_ENLARGE_BELOW)
             views.append(_words(view, dpi, unit)[0])
+    # Still short, on a page smaller than planning reads at its size: each turn enlarged, as
+    # planning reads it (a photo sent through a messenger, 1280 pixels long and upside down,
+    # read 22 words for planning enlarged and 3 here at its size, and its copy was refused).
+    for turn in (0, *SIDEWAYS_TURNS):
+        if short() and max(page.size) < OCR_MIN_SIDE:
+            read(turn, enlarge_below=OCR_MIN_SIDE)
     # The first of the views with the most confident words (Python's max keeps the first).
     best = max(views, key=lambda reading: reading.confident_words)
     return PageRead([(reading.words, reading.boxes) for reading in views], tuple(best.placed),

@@ -227,13 +227,16 @@ def test_a_unit_number_is_found_when_ocr_reads_v_ch_as_b_4() -> None:
     for text in ("2014 г. B/4 73612, полевая почта", "в/4 73612", "B/ч 73612",
                  "2014 г.\nВ/Ч4 73612, полевая почта", "в/ч. 73612", "в/ч73612",
                  "2014 г.\nB/ 73612, полевая почта", "2014 г.\nBN 73612, полевая почта",
-                 "Bh 73612", "в| 73612"):
+                 "Bh 73612", "в| 73612", "12 мая 2014 г. BAY 73612, полевая почта",
+                 "2014 г. 8/4 73612, полевая почта"):
         found = [f.text for f in detect(text, use_ner=False) if f.category == "military-unit"]
         assert found == ["73612"], text
     assert not detect("дробь 3/4 12345", use_ner=False)
     # The marker without its "ч" only before five digits, and no word before them.
     assert not detect("в/ 2024 и B/ 1234 BN 2024", use_ner=False)
     assert not detect("вам 10000 рублей, в 12345 экземплярах, вн. 2024", use_ner=False)
+    assert not [f for f in detect("ВАЗ 21099, Bay 12345, BAY 2024, д. 8/4 1234, 84 12345",
+                                  use_ner=False) if f.category == "military-unit"]
     # A digit glued to the marker is the number's own when no space follows it.
     found = [f.text for f in detect("в/ч123456 и в/ч 12345", use_ner=False)]
     assert found == ["12345"]
@@ -720,6 +723,21 @@ def test_phones_and_dates_as_ocr_reads_them_on_photos_taken_at_an_angle() -> Non
                      "we were ten 250-300 km from home",
                      "Item 7 (9 15) of the list"):
         assert not found(harmless), harmless
+
+
+def test_a_birth_word_ocr_misread_by_a_letter_still_makes_a_date_of_birth() -> None:
+    """A photo sent through a messenger read «03 июня 2001 года рождения» as "03 июня 2001
+    года рождемия": the date was a plain date, which ru-personal keeps, and the date of birth
+    stayed readable."""
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(f.category, f.text) for f in detect(text, preset="ru-personal", use_ner=False)]
+
+    assert found("03 июня 2001 года рождемия, уроженец") == [("birth-date", "03 июня 2001")]
+    assert found("Дата рожденмя: 12.03.1995") == [("birth-date", "12.03.1995")]
+    assert found("poждения 12.03.1995") == [("birth-date", "12.03.1995")]
+    assert found("1995 года рождемия") == [("birth-date", "1995")]
+    # Other words after a year stay what they were.
+    assert not found("25 декабря 2001 года Рождества, 7 января 2002 года рожек")
 
 
 def test_a_day_ocr_read_as_letters_before_a_month_and_year_is_a_date() -> None:

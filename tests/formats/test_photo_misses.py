@@ -478,3 +478,24 @@ def test_the_photo_geometry_is_right() -> None:
     for x, y in places:
         assert min(picture.getpixel((round(x) + dx, round(y) + dy))
                    for dx in range(-3, 4) for dy in range(-3, 4)) < 120
+
+
+def test_an_upside_down_photo_of_a_military_id_is_read_boxed_and_checked() -> None:
+    """A military ID photographed upside down at 11 pixels a letter: planning read it half a
+    turn round and boxed the unit, but the check read the copy at its size, which is too small
+    for Tesseract once turned (4 words where planning read 35), and refused it. The check reads
+    each turn enlarged, as planning does, before it calls a page unread."""
+    require_tool("tesseract")
+    from papka.formats.redaction import redact_as_planned
+    from papka.formats.verify import verify
+
+    text, hide = PAPERS["MILITARY_ID"]
+    picture = Image.open(io.BytesIO(_photo(text, 0.6, 1.2, 85))).rotate(180, expand=True)
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, format="JPEG", quality=70)
+    data = buffer.getvalue()
+    plan = plan_redaction(data, media.JPEG, preset="ru-personal", hide=hide)
+    assert plan.readings[0].status == "read" and plan.readings[0].turned == 180
+    assert "73612" in [box.text for box in plan.pages[0].boxes]
+    done = redact_as_planned(data, media.JPEG, plan)
+    assert verify(done.data, media.JPEG, ["73612", *hide], ocr=True).ok
