@@ -9,8 +9,8 @@ rewrites that set replica by replica, each flushed, so a crash tears at most one
 the others hold the generation before or after. Opening reads every anchor sector and tries
 the newest (session, generation) first.
 
-Format 3 is a design that papka does not write yet; this module is its first part, checked
-on its own (tests/vault/test_anchors.py).
+Checked on its own in tests/vault/test_anchors.py, and in the container in
+tests/vault/test_format3.py.
 """
 
 from __future__ import annotations

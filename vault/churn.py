@@ -9,8 +9,8 @@ their anchors in place of singles; what nothing took is filled with keystream by
 session ends. Nothing in the draw depends on what hidden compartments hold, so the sectors a
 session changes are drawn the same way whether or not one was open.
 
-Format 3 is a design that papka does not write yet; this module is its second part, checked on
-its own and driving the model of tests/prove/disk_model.py.
+Checked on its own, in the container (tests/vault/test_format3.py), and driving the model of
+tests/prove/disk_model.py.
 """
 
 from __future__ import annotations
