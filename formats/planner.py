@@ -8,6 +8,7 @@ widened so that the length of what was hidden does not show (:func:`.plan.cover_
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -387,12 +388,16 @@ def _is_title(word: ocr_engine.OcrWord) -> bool:
 
 def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
                     forms: Iterable[str] = ()) -> list[list[ocr_engine.OcrWord]]:
-    """Words OCR garbled between a kinship word or title and a name on the same line.
+    """Words OCR garbled between a kinship word or title and a name on the same line, and a
+    capitalised word right after a name that OCR was unsure of.
 
     A photo of an English letter read «His brother Iurii Kravchishin» as "His brother иг!
     Kravchishin": the surname was boxed and "Iurii" stayed readable on the copy. Such a word
     is taken when OCR was unsure of it (below ocr.CONFIDENT), or it is capitalised, or it is
-    no word of the dictionary; a title or kinship word itself is not."""
+    no word of the dictionary; a title or kinship word itself is not. A smaller photo of the
+    same letter turned a quarter read «Kravchishin (Yuriy in his diploma)» as "Kravchishin
+    (Vurty in his diploma)", "Vurty" at confidence 37, and the other spelling of the brother's
+    name stayed readable: after a name, a capitalised word OCR was unsure of is taken too."""
     targets = _name_words(names, forms)
     found = []
     for words in _by_line(recognised):
@@ -404,6 +409,14 @@ def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
                     and not any(token.casefold() in _BEFORE_NAMES for token in tokens)
                     and (word.confidence < ocr_engine.CONFIDENT or not tokens
                          or tokens[0][0].isupper() or not _is_known(tokens[0]))):
+                found.append([word])
+        for previous, word in itertools.pairwise(words):
+            tokens = _WORD.findall(word.text)
+            if (len(tokens) == 1 and tokens[0][0].isupper()
+                    and word.confidence < ocr_engine.CONFIDENT
+                    and _is_name(previous, targets) and not _is_name(word, targets)
+                    and tokens[0].casefold() not in _BEFORE_NAMES
+                    and [word] not in found):
                 found.append([word])
     return found
 

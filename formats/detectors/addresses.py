@@ -70,6 +70,10 @@ _COMPONENTS: tuple[tuple[str, str], ...] = (
     # д. 15, кв. 42» as "... Советская, А: 15, кв. 42", and the house and flat stayed
     # readable. Taken only inside an address, like misread_number.
     ("misread_house", rf"(?<![\w])[АAаaДд][.:,]{_MARK_GAP}{_HOUSE_NUMBER}(?![\d/])"),
+    # «кв.» misread with Latin or Cyrillic look-alikes before the flat's number: a photo upside
+    # down, faint and sent through a messenger read «д. 15, кв. 42» as "д. 15, xe. 42.", and
+    # the flat stayed readable. Taken only inside an address, like misread_number.
+    ("misread_flat", r"(?<![\w])[кkKxXхХ][вbBeEеЕ8][.:,]?[ \t]*\d{1,4}(?![\d/])"),
 )
 _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _COMPONENTS))
 # What may stand between two components of one address: a comma, or a full stop as OCR of a
@@ -78,7 +82,7 @@ _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _
 _GAP = re.compile(r"[ \t]*[,;.]{0,2}[ \t]*\n?[ \t]*")
 _STRONG = {"street", "street_after_name"}
 _HOUSE_PARTS = {"house", "building", "flat"}
-_MISREAD = {"misread_number", "misread_house"}
+_MISREAD = {"misread_number", "misread_house", "misread_flat"}
 
 
 def addresses(text: str) -> Iterator[Hit]:

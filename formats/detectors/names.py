@@ -26,9 +26,14 @@ from papka.formats.detectors.name_forms import (
 )
 from papka.text import fold
 
-# Initials next to a matched name: "Иванова М.П.", "М. П. Иванова".
-_INITIALS_AFTER = re.compile(r"[ \t]*[А-ЯЁA-Z]\.(?:[ \t]?[А-ЯЁA-Z]\.)?")
-_INITIALS_BEFORE = re.compile(r"[А-ЯЁA-Z]\.(?:[ \t]?[А-ЯЁA-Z]\.)?[ \t]*$")
+# Initials next to a matched name: "Иванова М.П.", "М. П. Иванова". «О» also as the zero OCR
+# reads for it: a photo of the case in a typewriter face, turned a quarter, read «Шевчук О. Н.»
+# as "Шевчук 0. H.", and the initials stayed readable beside the boxed surname.
+_ZERO_FOR_O = r"0(?=\.(?!\d))"
+_INITIALS_AFTER = re.compile(
+    rf"[ \t]*(?:[А-ЯЁA-Z]|{_ZERO_FOR_O})\.(?:[ \t]?(?:[А-ЯЁA-Z]|{_ZERO_FOR_O})\.)?")
+_INITIALS_BEFORE = re.compile(
+    rf"(?:[А-ЯЁA-Z]|{_ZERO_FOR_O})\.(?:[ \t]?(?:[А-ЯЁA-Z]|{_ZERO_FOR_O})\.)?[ \t]*$")
 # Between two matched words of one name: spaces, a line break, a hyphen (Петров-Водкин).
 _NAME_GAP = re.compile(r"[ \t]*(?:\r?\n)?[ \t]*-?[ \t]*")
 
@@ -244,7 +249,8 @@ _NOT_A_NAME = frozenset({
 # it missed "Мать: Кравчишина О. H." read with a Latin initial). Latin look-alikes are allowed
 # in the initials and small letters, as OCR reads them.
 _CYRILLIC_CAP = r"[А-ЯЁ][а-яёaceopxy]+(?:-[А-ЯЁ][а-яёaceopxy]+)?"
-_ANY_INITIALS = r"[А-ЯЁABCEHKMOPTXY]\.(?:[ \t]?[А-ЯЁABCEHKMOPTXY]\.?)?"
+_ANY_INITIALS = (rf"(?:[А-ЯЁABCEHKMOPTXY]|{_ZERO_FOR_O})\."
+                 rf"(?:[ \t]?(?:[А-ЯЁABCEHKMOPTXY]\.?|{_ZERO_FOR_O}\.))?")
 _AFTER_KIN_LABEL = re.compile(
     r"(?<!\w)(?i:мать|отец|брат|сестра|жена|муж|сын|дочь|супруга?|бабушка|дедушка)"
     r"[ \t]*[:\-–—][ \t]*"
@@ -267,7 +273,7 @@ _AFTER_NAME_FIELD = re.compile(
 # NER misses some when OCR doubles a full stop or reads an initial in Latin ("Кравчишину А.
 # B.. 1998", a blurred photo of a medical certificate, was not found at all).
 _SURNAME = r"[А-ЯЁ][а-яё]{2,}(?:-[А-ЯЁ][а-яё]{2,})?"
-_INITIAL = r"[А-ЯЁABCEHKMOPTXY]\."
+_INITIAL = rf"(?:[А-ЯЁABCEHKMOPTXY]|{_ZERO_FOR_O})\."
 _WITH_INITIALS = re.compile(
     rf"(?<![\w.])(?:{_SURNAME}[ \t]+{_INITIAL}[ \t]?{_INITIAL}"
     rf"|{_INITIAL}[ \t]?{_INITIAL}[ \t]?{_SURNAME})(?![\w-])"

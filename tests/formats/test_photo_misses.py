@@ -85,6 +85,16 @@ def test_a_house_number_ocr_read_as_letters_still_closes_the_address() -> None:
     assert _found("и т. д. ул. Ленина, д. 5") == ["ул. Ленина, д. 5"]
 
 
+def test_a_flat_marker_ocr_misread_still_closes_the_address() -> None:
+    """A photo upside down, faint and sent through a messenger read «д. 15, кв. 42» as
+    "д. 15, xe. 42.", and the flat stayed readable."""
+    for flat in ("xe. 42", "kb. 42", "Ke 42", "кe. 42"):
+        line = f"адресу: 170100, г. Тверь, ул. Советская, д. 15, {flat}."
+        assert _found(line) == [line[8:-1]], flat
+    # Only inside an address.
+    assert not _found("ke 42 и xe 12, XE 42 поле")
+
+
 def test_a_full_stop_ocr_read_for_a_comma_does_not_cut_the_address() -> None:
     """A summons blurred by 2 pixels read «170100, г. Тверь, ул. Советская» with a full stop
     after the town; the postcode and the town were left out and stayed readable."""
@@ -281,6 +291,20 @@ def test_a_garbled_word_between_a_kinship_word_and_a_name_is_boxed() -> None:
     groups = planner.name_neighbours(page, ["Гусейнова Лейла", "Olga Kravchishina",
                                             "Кравчишину Андрею Викторовичу", "Kravchishin"])
     assert [[word.text for word in group] for group in groups] == [["also"]]
+
+
+def test_an_unsure_capitalised_word_right_after_a_name_is_boxed() -> None:
+    """A small photo of the English letter turned a quarter read «Kravchishin (Yuriy in his
+    diploma)» as "Kravchishin (Vurty in his diploma)", "Vurty" read unsure, and the other
+    spelling of the brother's name stayed readable."""
+    names = ["Iurii Kravchishin", "Kravchishin"]
+    page = _page("His brother Кий Kravchishin (Vurty in his diploma) left", unsure=("(Vurty",))
+    groups = planner.name_neighbours(page, names)
+    assert [[word.text for word in group] for group in groups] == [["Кий"], ["(Vurty"]]
+    # Read with confidence, a small word, or nothing before it that is a name: left alone.
+    page = _page("Kravchishin (Yuriy in his diploma)", "Kravchishin left Moscow",
+                 "Kravchishin, and Then", "the Vurty", unsure=("left", "Then", "Vurty"))
+    assert planner.name_neighbours(page, names) == []
 
 
 @pytest.mark.parametrize("name", sorted(PAPERS))
