@@ -163,9 +163,11 @@ _HASH_PLUS = re.compile(r"(?<![\w#])#(?=\d{1,3}[ \t(]?\d)")
 # A Latin first name's capital I read as a small l before a capitalised word: "His brother
 # lurii Kravchishin" for «Iurii» on a sharp photo, and no rule took the name.
 _L_FOR_CAPITAL_I = re.compile(r"(?<![\w.@/-])l(?=[a-z]{2,}[ \t]+[A-Z][a-z])")
-# Two decimal degrees whose comma OCR read as a full stop and the second's point as a space:
-# "56.8587. 35 9176" for «56.8587, 35.9176».
-_DEGREES_MISREAD = re.compile(r"(?<![\d.,])(\d{1,3}[.,]\d{3,8})\. (\d{1,3}) (\d{3,8})(?!\d)")
+# Two decimal degrees whose comma OCR read as a full stop, and perhaps the second's point as a
+# space: "56.8587. 35 9176" and, on a noisy photo at an angle, "56.8587. 35.9176" for
+# «56.8587, 35.9176» (the coordinates of the mother's home stayed readable).
+_DEGREES_MISREAD = re.compile(
+    r"(?<![\d.,])(\d{1,3}[.,]\d{3,8})\. (\d{1,3})[ .](\d{3,8})(?![\d.,]\d)")
 _TOP_LEVEL = r"(?:com|ru|me|org|net|fr|am|ge|kz|de|eu|info|io|by|ua)\b"
 _SPACED_TOP_LEVEL = re.compile(rf"(@[\w\-]+(?:\.[\w\-]+)*) (?={_TOP_LEVEL})")
 # An e-mail whose "@" OCR lost with the letters round it: a photo of the medical certificate

@@ -696,6 +696,10 @@ def test_digits_and_signs_ocr_of_a_blurred_photo_stands_in_are_read_back() -> No
     gps = "still lives in Tver (GPS 56.8587. 35 9176) and was questioned"
     assert [(f.category, f.text) for f in detect(gps, use_ner=False)] == [
         ("gps", "56.8587. 35 9176")]
+    # A noisy photo at an angle read the comma as a full stop and kept the second point.
+    gps = "still lives in Tver (GPS 56.8587. 35.9176) and was questioned"
+    assert [(f.category, f.text) for f in detect(gps, use_ner=False)] == [
+        ("gps", "56.8587. 35.9176")]
     # A surname in capitals after a first name, as letters write it.
     assert ("person", "Andrei KRAVCHISHIN") in {
         (f.category, f.text) for f in detect("application of Mr. Andrei KRAVCHISHIN, born",
