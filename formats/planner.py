@@ -403,9 +403,8 @@ def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
     for words in _by_line(recognised):
         for i, word in enumerate(words[1:-1], 1):
             tokens = _WORD.findall(word.text)
-            before = _WORD.findall(words[i - 1].text)
             if (not _is_name(word, targets) and _is_name(words[i + 1], targets)
-                    and len(before) == 1 and before[0].casefold() in _BEFORE_NAMES
+                    and _is_title(words[i - 1])
                     and not any(token.casefold() in _BEFORE_NAMES for token in tokens)
                     and (word.confidence < ocr_engine.CONFIDENT or not tokens
                          or tokens[0][0].isupper() or not _is_known(tokens[0]))):
@@ -415,8 +414,7 @@ def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
             if (len(tokens) == 1 and tokens[0][0].isupper()
                     and word.confidence < ocr_engine.CONFIDENT
                     and _is_name(previous, targets) and not _is_name(word, targets)
-                    and tokens[0].casefold() not in _BEFORE_NAMES
-                    and [word] not in found):
+                    and not _is_title(word) and [word] not in found):
                 found.append([word])
     return found
 

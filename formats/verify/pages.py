@@ -248,7 +248,7 @@ def read_page(picture: Image.Image, dpi: int, unit: float, expect: int = 0) -> P
     # and Tesseract's threshold below the letters; read evened out with it painted white,
     # each turn in turn (planning does the same when its views read nothing).
     white: list[Image.Image] = []
-    for turn in (0, *SIDEWAYS_TURNS, 180):
+    for turn in (0, *SIDEWAYS_TURNS):
         if short():
             white = white or [_evened(page, surround_white=True)]
             view = make_view(white[0], name="evened", clockwise=turn,
