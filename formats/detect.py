@@ -122,6 +122,7 @@ def detect(text: str, *, preset: str = "ru-personal", hide: Sequence[str] = (),
         yield from identifiers.dates(view)
         yield from addresses.addresses(view)
         yield from addresses.bare_addresses(view)
+        yield from addresses.labelled_settlements(view)
         yield from addresses.english_addresses(view)
         yield from names.keeper_names(view, name_entries)
         yield from names.custom_strings(view, other_entries)

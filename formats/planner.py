@@ -397,7 +397,10 @@ def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
     no word of the dictionary; a title or kinship word itself is not. A smaller photo of the
     same letter turned a quarter read «Kravchishin (Yuriy in his diploma)» as "Kravchishin
     (Vurty in his diploma)", "Vurty" at confidence 37, and the other spelling of the brother's
-    name stayed readable: after a name, a capitalised word OCR was unsure of is taken too."""
+    name stayed readable: after a name, a capitalised word OCR was unsure of is taken too.
+    A photo of the letter turned three quarters, a second sheet over it, read "иг!" again at
+    confidence 72, and "иг" is in the dictionary: a word in another script than the name after
+    it, or with a sign inside that no word has, is taken as well."""
     targets = _name_words(names, forms)
     found = []
     for words in _by_line(recognised):
@@ -407,7 +410,9 @@ def name_neighbours(recognised: ocr_engine.OcrPage, names: Sequence[str],
                     and _is_title(words[i - 1])
                     and not any(token.casefold() in _BEFORE_NAMES for token in tokens)
                     and (word.confidence < ocr_engine.CONFIDENT or not tokens
-                         or tokens[0][0].isupper() or not _is_known(tokens[0]))):
+                         or tokens[0][0].isupper() or not _is_known(tokens[0])
+                         or _other_script(word.text, words[i + 1].text)
+                         or _garbled(word.text))):
                 found.append([word])
         for previous, word in itertools.pairwise(words):
             tokens = _WORD.findall(word.text)
@@ -471,6 +476,27 @@ def name_cuts(recognised: ocr_engine.OcrPage, names: Sequence[str], forms: Itera
                 group.append(after)
             found.append((group, lengths[folded]))
     return found
+
+
+def _script(text: str) -> set[str]:
+    return {"cyrillic" if "\u0400" <= char <= "\u04ff" else "latin"
+            for char in text if char.isalpha()}
+
+
+def _other_script(word: str, name: str) -> bool:
+    """Whether `word` is written in letters of one script and `name` in those of the other."""
+    ours, theirs = _script(word), _script(name)
+    return len(ours) == 1 and len(theirs) == 1 and ours != theirs
+
+
+#: A word's text as print has it: letters, with a hyphen or apostrophe inside and a mark of
+#: punctuation after.
+_PLAIN_WORD = re.compile(r"[(«\"']?[^\W\d_]+(?:[-'’][^\W\d_]+)*[.,;:»\")']?")
+
+
+def _garbled(text: str) -> bool:
+    """Whether OCR's reading of a word holds signs no printed word has ("иг!", "Ир|")."""
+    return _PLAIN_WORD.fullmatch(text) is None
 
 
 def _is_known(word: str) -> bool:

@@ -111,6 +111,22 @@ def _judge(run: list[re.Match[str]]) -> Iterator[Hit]:
             yield Hit(match.start(), match.end(), "place", "address-place")
 
 
+# A settlement right after an address word, whatever follows: its line may be cut. A photo
+# with a second sheet over the page cut «Адрес больницы: г. Ростов-на-Дону, ул. 40 лет Победы»
+# at the photo's edge and read it "Адрес больницы: г. Pocros-+": a town on its own is a place,
+# and the town stayed readable. The marker and the next word, in whatever letters OCR read it.
+_LABELLED_SETTLEMENT = re.compile(
+    r"(?<!\w)(?i:адрес\w*)(?:[ \t]+[^\W\d_]+){0,2}[ \t]*:?[ \t]*"
+    r"(?P<place>(?<!\w)(?i:г[.,:]|гор\.|город[ау]?|с\.|село|пос\.|п\.|пгт\.?|дер\.|ст-ца|х\.)"
+    r"[ \t]*[^\s,;]+(?:[ \t]+[А-ЯЁA-Z][^\s,;]*)?)"
+)
+
+
+def labelled_settlements(text: str) -> Iterator[Hit]:
+    for match in _LABELLED_SETTLEMENT.finditer(text):
+        yield Hit(match.start("place"), match.end("place"), "address", "address-labelled")
+
+
 # ---- addresses without street markers: "Тверь, Радищева 27-14" ----------------------------------
 
 # A town, a street's name, a house and perhaps a flat ("27-14", "27/14", "27, кв 14", "27 кв. 14").

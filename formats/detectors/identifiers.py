@@ -141,6 +141,18 @@ _MILITARY_ID_MISREAD = re.compile(
 )
 
 
+# The number alone, its letters unread, on the line of the words or the next, after «билет»
+# too (a military ID's heading «ВОЕННЫЙ БИЛЕТ» read as "Й БИЛЕТ"): a photo upside down with a
+# finger over the series read «АВ № 1234567» as "234567" under "Й БИЛЕТ", and the number
+# stayed readable. Six or seven digits, as a series' number has, and no sum of money.
+_MILITARY_ID_DIGITS = re.compile(
+    r"(?<!\w)(?i:(?:военн\w*[ \t\n]+)?билет\w*|удостоверени\w*[ \t\n]+личности)"
+    r"[^\d\n]{0,30}?(?:\n[^\d\n]{0,30}?)?"
+    rf"(?<![\d\w])[ \t]*{_NUMBER_SIGN}?[ \t]*(?P<number>\d{{6,7}})" + _NO_DIGIT_AFTER
+    + r"(?![ \t]*(?i:руб|р\.|тенге|тг|драм|лари|rub|usd|\$|€))"
+)
+
+
 def _misread_number(number: str) -> bool:
     signs = re.sub(rf"^[^\W\d_]{{2}}[ \t]*{_NUMBER_SIGN}?[ \t]*", "", number)
     signs = signs.replace(" ", "").replace("\t", "")
@@ -230,7 +242,7 @@ def documents(text: str) -> Iterator[Hit]:
                   "passport-after-word")
     for match in _MILITARY_ID.finditer(text):
         yield Hit(match.start(), match.end(), "military-id", "military-id-shape")
-    for pattern in (_MILITARY_ID_AFTER_WORD, _PERSONAL_NUMBER):
+    for pattern in (_MILITARY_ID_AFTER_WORD, _MILITARY_ID_DIGITS, _PERSONAL_NUMBER):
         for match in pattern.finditer(text):
             yield Hit(match.start("number"), match.end("number"), "military-id",
                       "military-id-after-word")

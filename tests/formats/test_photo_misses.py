@@ -131,6 +131,37 @@ def test_a_phone_cut_short_after_its_label_is_found_with_its_country_code() -> N
         assert not _found(text, "phone"), text
 
 
+def test_a_military_id_number_whose_series_ocr_lost_is_found_under_its_heading() -> None:
+    """A photo of a military ID upside down, a finger over the series, read «ВОЕННЫЙ БИЛЕТ» /
+    «АВ № 1234567» as "Й БИЛЕТ" / "234567": no letters before the digits, and the number
+    stayed readable."""
+    assert _found("Й БИЛЕТ\n234567\nлия ЁЛКИН", "military-id") == ["234567"]
+    assert _found("военный билет № 1234567", "military-id") == ["1234567"]
+    assert _found("удостоверение личности\n1234567", "military-id") == ["1234567"]
+    # The series read with it is still taken whole; a ticket's date, a sum of money, a longer
+    # number or one two lines on is not a military ID's number.
+    assert _found("ВОЕННЫЙ БИЛЕТ АВ № 1234567", "military-id") == ["АВ № 1234567"]
+    for text in ("купил билет 12 марта 2024 года", "билеты стоили 1200000 рублей",
+                 "билет на поезд 123456789", "Билет № 1234 на 12.05.2024",
+                 "военный билет\nвыдан\n1234567"):
+        assert not _found(text, "military-id"), text
+
+
+def test_a_town_after_an_address_word_is_an_address_when_the_line_is_cut() -> None:
+    """A second sheet lying over a page turned three quarters, cut at the photo's edge, read
+    «Адрес больницы: г. Ростов-на-Дону, ул. 40 лет Победы» as "Адрес больницы: г. Pocros-+":
+    a town on its own is a place, and «Ростов» stayed readable."""
+    assert _found("Адрес больницы: г. Pocros-+") == ["г. Pocros-+"]
+    assert _found("Адрес: г. Нижний Новгород, где") == ["г. Нижний Новгород"]
+    assert _found("по адресу г. Ростов-на-Дону") == ["г. Ростов-на-Дону"]
+    # A whole address is taken whole, and a town with no address word before it, or an
+    # address word before something else, is no address.
+    assert _found("Адрес: г. Тверь, ул. Советская, д. 5") == ["г. Тверь, ул. Советская, д. 5"]
+    for text in ("родился в г. Тверь", "адрес электронной почты: ivan@mail.ru",
+                 "адрес не указан, г. Тверь"):
+        assert not _found(text), text
+
+
 def test_an_e_mail_whose_at_sign_ocr_lost_is_found() -> None:
     """A photo of the medical certificate in 24 px type read «dr.petrenko@gb7-rostov.ru» as
     "dr.p gb7-rostov.ru": without an "@" nothing took it, and the copy passed with it."""
@@ -291,6 +322,20 @@ def test_a_garbled_word_between_a_kinship_word_and_a_name_is_boxed() -> None:
     groups = planner.name_neighbours(page, ["Гусейнова Лейла", "Olga Kravchishina",
                                             "Кравчишину Андрею Викторовичу", "Kravchishin"])
     assert [[word.text for word in group] for group in groups] == [["also"]]
+
+
+def test_a_word_in_another_script_or_with_signs_no_word_has_before_a_name_is_boxed() -> None:
+    """A photo of the English letter turned three quarters, a second sheet over it, read
+    «His brother Iurii Kravchishin» as "His brother иг! Kravchishin" again, now with
+    confidence, and "иг" is in the dictionary: «Iurii» stayed readable."""
+    names = ["Iurii Kravchishin", "Kravchishin", "Кравчишин"]
+    page = _page("His brother иг! Kravchishin", "His brother Ир| Kravchishin",
+                 "Брат Ivan Кравчишин")
+    assert [[word.text for word in group]
+            for group in planner.name_neighbours(page, names)] == [["иг!"], ["Ир|"], ["Ivan"]]
+    # A word of the dictionary in the name's script, read with confidence, stays.
+    page = _page("Брат его Кравчишин", "брат, «его» Кравчишин", "Брат из-за Кравчишин")
+    assert planner.name_neighbours(page, names) == []
 
 
 def test_an_unsure_capitalised_word_right_after_a_name_is_boxed() -> None:
