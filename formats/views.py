@@ -289,14 +289,40 @@ def line_height(evened: Image.Image) -> float:
     rows = list(ink.resize((1, ink.height), Image.Resampling.BOX).tobytes())
     runs: list[int] = []
     length = 0
-    for value in [*rows, 0]:
+    rules: list[int] = []
+    for row, value in enumerate([*rows, 0]):
         if value > 4:
             length += 1
         elif length:
             if length >= 3:
-                runs.append(length)
+                (rules if _is_rule(ink, row - length, row) else runs).append(length)
             length = 0
+    # Rules are left out only beside lines of print that hold more rows than they do: a page
+    # of small print (runs as thin as a rule, as wide) with a few headings keeps its lines.
+    if len(runs) < 3 or sum(runs) < sum(rules):
+        runs += rules
     return float(sorted(runs)[len(runs) // 2]) if runs else 0.0
+
+
+#: A run of rows at most this tall with ink in RULE_ACROSS of the columns is a rule (a form's
+#: line under a field, ruled paper, a row of underscores), not a line of print, whose lines
+#: are taller: a thin rule photographed and reduced breaks into dashes, so its ink is counted
+#: over the width, not as one stroke.
+RULE_THICKEST = 4
+RULE_ACROSS = 0.4
+
+
+def _is_rule(ink: Image.Image, top: int, bottom: int) -> bool:
+    """Whether rows top … bottom of the ink (255) are a horizontal rule.
+
+    A photo of a summons on ruled paper was refused with 64 lines left unread: its rules,
+    more than its lines of print, made the median line a rule's three rows, and every piece
+    of rule between the words read then counted as a line."""
+    if bottom - top > RULE_THICKEST:
+        return False
+    columns = ink.crop((0, top, ink.width, bottom)).resize((ink.width, 1),
+                                                           Image.Resampling.BOX).tobytes()
+    return sum(1 for value in columns if value) >= RULE_ACROSS * ink.width
 
 
 def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: float = 0.0,

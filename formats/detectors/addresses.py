@@ -74,6 +74,11 @@ _COMPONENTS: tuple[tuple[str, str], ...] = (
     # down, faint and sent through a messenger read «д. 15, кв. 42» as "д. 15, xe. 42.", and
     # the flat stayed readable. Taken only inside an address, like misread_number.
     ("misread_flat", r"(?<![\w])[кkKxXхХ][вbBeEеЕ8][.:,]?[ \t]*\d{1,4}(?![\d/])"),
+    # A house number without «д.», as people write it ("ул. Советская, 15, кв. 42") and as OCR
+    # reads «д.» lost or as a mark (a photo of a summons on ruled paper read «ул. Советская,
+    # д. 15, кв. 42.» as "ул. Советская . 15, кв. 42."): the street was boxed, and the house
+    # and flat stayed readable. Taken only inside an address, like misread_number; not a year.
+    ("misread_bare_house", rf"(?<![\w.,/-])(?!(?:19|20)\d\d(?!\d)){_HOUSE_NUMBER}(?![\w/])"),
 )
 _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _COMPONENTS))
 # What may stand between two components of one address: a comma, or a full stop as OCR of a
@@ -82,7 +87,7 @@ _COMPONENT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _
 _GAP = re.compile(r"[ \t]*[,;.]{0,2}[ \t]*\n?[ \t]*")
 _STRONG = {"street", "street_after_name"}
 _HOUSE_PARTS = {"house", "building", "flat"}
-_MISREAD = {"misread_number", "misread_house", "misread_flat"}
+_MISREAD = {"misread_number", "misread_house", "misread_flat", "misread_bare_house"}
 
 
 def addresses(text: str) -> Iterator[Hit]:

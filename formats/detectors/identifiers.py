@@ -182,7 +182,7 @@ _MILITARY_UNIT = re.compile(
     r"8[ \t]*/[ \t]*[ч4Ч](?=[ \t]*\d{5}(?!\d))|"
     r"(?i:вч|[вb][мm]|"
     r"(?:войсков|воинск)\w*\s+част\w*|"
-    r"п[ \t]*/[ \t]*п|полев\w*\s+почт\w*))"
+    r"п[ \t]*/[ \t]*п|полев\w*\s+(?:почт\w*|[^\s\d]{2,6}(?=[ \t]*\d{5}(?!\d)))))"
     rf"[ \t]*(?:{_NUMBER_SIGN}[ \t]*)?[:]?[ \t\n]*"
     r"(?P<number>\d{4,5}(?:[ \t]?-[ \t]?[А-ЯЁA-Z0-9]{1,3}(?!\w))?)" + _NO_DIGIT_AFTER
 )
@@ -360,6 +360,14 @@ _GPS_DECIMAL = re.compile(
     rf"(?:{_LON_LETTER}[ \t]?)?(?P<lon>[+\-−]?\d{{1,3}}[.,]\d{{4,}})°?"
     rf"(?:[ \t]?(?:{_LON_LETTER}|в\.[ \t]?д\.|з\.[ \t]?д\.)(?!\w))?(?![\d])"
 )
+# After a word that says coordinates follow, two decimals each will do: a photo of a curved
+# page with a stamp over it read «(GPS 56.8587, 35.9176)» as "(GPS 56.8587, 35.917 d", the last
+# digit apart, and the coordinates of the mother's home stayed readable.
+_GPS_LABELLED = re.compile(
+    r"(?<!\w)(?i:gps|координат\w*|геолокаци\w*|coordinates?|location)[^\d\n]{0,12}?"
+    r"(?P<pair>(?P<lat>[+\-−]?\d{1,2}[.,]\d{2,})°?[ \t]*(?:[,;][ \t]*|[ \t]+)"
+    r"(?P<lon>[+\-−]?\d{1,3}[.,]\d{2,}))(?![\d])"
+)
 # 55°45′21″N, 55°45'21.5"N, 37° 37′ 04″ E, 55°45.35′ N.
 _GPS_DMS = re.compile(
     r"(?<![\d])\d{1,3}[ \t]?°[ \t]?\d{1,2}(?:[.,]\d+)?[ \t]?[′'’]"
@@ -376,6 +384,9 @@ def coordinates(text: str) -> Iterator[Hit]:
     for match in _GPS_DECIMAL.finditer(text):
         if abs(_to_float(match["lat"])) <= 90 and abs(_to_float(match["lon"])) <= 180:
             yield Hit(match.start(), match.end(), "gps", "gps-decimal")
+    for match in _GPS_LABELLED.finditer(text):
+        if abs(_to_float(match["lat"])) <= 90 and abs(_to_float(match["lon"])) <= 180:
+            yield Hit(match.start("pair"), match.end("pair"), "gps", "gps-labelled")
     for match in _GPS_DMS.finditer(text):
         yield Hit(match.start(), match.end(), "gps", "gps-dms")
 

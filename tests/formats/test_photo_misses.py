@@ -162,6 +162,37 @@ def test_a_town_after_an_address_word_is_an_address_when_the_line_is_cut() -> No
         assert not _found(text), text
 
 
+def test_a_house_number_without_its_marker_is_part_of_the_address() -> None:
+    """People write «ул. Советская, 15, кв. 42», and a photo of a summons on ruled paper read
+    «ул. Советская, д. 15, кв. 42.» as "ул. Советская . 15, кв. 42.": the street was boxed,
+    and the house and flat stayed readable."""
+    for text, address in (
+            ("ул. Советская, 15, кв. 42", "ул. Советская, 15, кв. 42"),
+            ("170100, г. Тверь, ул. Советская . 15, кв. 42.",
+             "170100, г. Тверь, ул. Советская . 15, кв. 42"),
+            ("проживает: ул. Ленина, 5", "ул. Ленина, 5"),
+            ("ул. Ленина 12а, кв 3", "ул. Ленина 12а, кв 3")):
+        assert _found(text) == [address], text
+    # Only after an address: a number alone, after a town alone, or a year, is not one.
+    assert _found("ул. Ленина, 2024 г.") == ["ул. Ленина"]
+    for text in ("В 2020 году 15 кв. м", "г. Тверь, 15 человек", "15, кв. 42"):
+        assert not _found(text), text
+
+
+def test_a_field_post_number_after_a_misread_word_and_labelled_coordinates_are_found() -> None:
+    """A photo of a military ID on a curved page read «полевая почта 45087» as "полевая NYT?
+    45087", and one of the English letter read «(GPS 56.8587, 35.9176)» as "(GPS 56.8587,
+    35.917 d": the field post number and the mother's home stayed readable."""
+    assert _found("В/Ч 73612, полевая NYT? 45087", "military-unit") == ["73612", "45087"]
+    assert _found("полевая кухня 12", "military-unit") == []
+    assert _found("still lives in Tver (GPS 56.8587, 35.917 d was", "gps") == [
+        "56.8587, 35.917"]
+    assert _found("координаты: 55,75 37,61", "gps") == ["55,75 37,61"]
+    # Without the word, two short decimals are no coordinates.
+    for text in ("version 3.11, 2.7 of", "56.85, 35.91"):
+        assert not _found(text, "gps"), text
+
+
 def test_an_e_mail_whose_at_sign_ocr_lost_is_found() -> None:
     """A photo of the medical certificate in 24 px type read «dr.petrenko@gb7-rostov.ru» as
     "dr.p gb7-rostov.ru": without an "@" nothing took it, and the copy passed with it."""
@@ -261,8 +292,11 @@ def test_the_rest_of_the_line_is_boxed_when_ocr_was_unsure_where_an_address_ends
     # Read with confidence, "if" still leaves a number after the address, which is taken with
     # the rest of its line, and so is any other number right after one; ordinary words
     # after one read with confidence, or an unsure word farther on, are not.
+    assert _boxed(_spaced_page("ул. Советская, д. 15 2024 этаж")) == [
+        "ул.", "Советская,", "д.", "15", "2024", "этаж"]
+    # A number that may be a house's is the address's own, and the line goes on unboxed.
     assert _boxed(_spaced_page("ул. Советская, д. 15 1/2 этаж")) == [
-        "ул.", "Советская,", "д.", "15", "1/2", "этаж"]
+        "ул.", "Советская,", "д.", "15", "1/2"]
     # (padding may reach into the word after the address: the boxes must be the same as when
     # all is read with confidence).
     for line in ("проживает по адресу: г. Тверь, ул. Советская, д. 15, кв. 42, ранее не судим",

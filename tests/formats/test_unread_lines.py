@@ -153,6 +153,66 @@ def test_a_blurred_photo_whose_paragraph_tesseract_dropped_never_passes_with_it(
     assert any(INVESTIGATOR in secret for secret in plan.secrets)
 
 
+def _ruled(text: str) -> Image.Image:
+    """`text` on ruled paper (a form: a rule under every line, down the whole sheet), tilted,
+    blurred, reduced and saved as a phone would save it."""
+    font = ImageFont.truetype(str(fonts.REGULAR), 30)
+    lines = [line for paragraph in text.split("\n")
+             for line in (textwrap.wrap(paragraph, 80) or [""])]
+    sheet = Image.new("L", (1654, 2339), 235)
+    draw = ImageDraw.Draw(sheet)
+    for number in range(50):
+        if number < len(lines):
+            draw.text((80, 60 + number * 45), lines[number], font=font, fill=40)
+        draw.line((70, 92 + number * 45, 1584, 92 + number * 45), fill=80, width=2)
+    sheet = sheet.rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=235)
+    sheet = sheet.filter(ImageFilter.GaussianBlur(1.2))
+    sheet = sheet.resize((round(sheet.width * 0.7), round(sheet.height * 0.7)),
+                         Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    sheet.convert("RGB").save(buffer, format="JPEG", quality=85)
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def test_a_form_on_ruled_paper_is_read_and_a_line_dropped_there_is_still_found() -> None:
+    """A photo of a summons on ruled paper was refused as unreadable with 64 lines left
+    unread: its rules, more than its lines of print, made the page's line height a rule's
+    three rows, and every piece of rule between the words read counted as a line. Rules are
+    left out of the line height; a line of print dropped from the reading is still found."""
+    require_tool("tesseract")
+    readout = views.read_page(_ruled(SUMMONS), 0)
+    assert readout.reading.status == "read" and readout.reading.unread_lines == 0
+    view, reading = _best(readout)
+    line = next(word.line for word in reading.words if "Кравчишину" in word.text)
+    words = [word for word in reading.words if word.line == line]
+    dropped = ocr.OcrPage([word for word in reading.words if word.line != line], reading.lines)
+    found = views.unread_lines([(view, dropped)], view)
+    top, bottom = min(w.top for w in words), max(w.bottom for w in words)
+    assert len(found) == 1 and found[0][1] < bottom and found[0][3] > top
+
+
+def _profile(bands: list[tuple[int, int, float]]) -> Image.Image:
+    """An evened picture (dark ink on white) of bands (top, rows, share of the width inked in
+    dashes of 12 pixels)."""
+    picture = Image.new("L", (800, 1200), 255)
+    draw = ImageDraw.Draw(picture)
+    for top, rows, share in bands:
+        for x in range(0, round(800 * share), 16):
+            draw.rectangle((x, top, x + 11, top + rows - 1), fill=0)
+    return picture
+
+
+def test_rules_are_left_out_of_the_line_height_only_beside_taller_print() -> None:
+    # Ruled paper: 12 lines of print 15 rows tall, a rule under each and 26 more below.
+    ruled = [(40 + 30 * n, 15, 0.6) for n in range(12)]
+    ruled += [(58 + 30 * n, 3, 0.8) for n in range(38)]
+    assert views.line_height(_profile(ruled)) == 15
+    # Small print, as thin and as inked as a rule, with three headings: the print's height.
+    small = [(40 + 8 * n, 4, 0.7) for n in range(100)] + [(900 + 20 * n, 9, 0.5)
+                                                           for n in range(3)]
+    assert views.line_height(_profile(small)) == 4
+
+
 def test_a_page_with_lines_left_unread_says_so() -> None:
     reading = PageReading(0, "unreadable", words=90, confident_words=85, letter_width=10.8,
                           unread_lines=2)
