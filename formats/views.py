@@ -282,9 +282,12 @@ def skew(picture: Image.Image) -> float:
     return -best if abs(best) >= MIN_SKEW else 0.0
 
 
-def line_height(evened: Image.Image) -> float:
+def line_height(evened: Image.Image, words: float = 0.0) -> float:
     """The median height of the text lines' ink, in the evened picture's pixels (0 if none):
-    runs of rows that hold ink, as a projection profile shows them."""
+    runs of rows that hold ink, as a projection profile shows them. words: the median height
+    of the words read with confidence, in the same pixels, when known: a rule is then a run
+    up to RULE_OF_WORDS of it tall (a photo's rules came out 5 and 6 rows thick beside words
+    of 12), else up to RULE_THICKEST beside print holding more rows."""
     ink = ImageOps.invert(evened).point(lambda v: 255 if v > 128 else 0)
     rows = list(ink.resize((1, ink.height), Image.Resampling.BOX).tobytes())
     runs: list[int] = []
@@ -295,11 +298,13 @@ def line_height(evened: Image.Image) -> float:
             length += 1
         elif length:
             if length >= 3:
-                (rules if _is_rule(ink, row - length, row) else runs).append(length)
+                (rules if _is_rule(ink, row - length, row, words) else runs).append(length)
             length = 0
-    # Rules are left out only beside lines of print that hold more rows than they do: a page
-    # of small print (runs as thin as a rule, as wide) with a few headings keeps its lines.
-    if len(runs) < 3 or sum(runs) < sum(rules):
+    # Without the words' height, rules are left out only beside lines of print that hold
+    # more rows than they do: a page of small print (runs as thin as a rule, as wide) with a
+    # few headings keeps its lines. With it, a rule is half a word's height at most, which
+    # no line of the page's print is.
+    if len(runs) < 3 or (not words and sum(runs) < sum(rules)):
         runs += rules
     return float(sorted(runs)[len(runs) // 2]) if runs else 0.0
 
@@ -309,16 +314,17 @@ def line_height(evened: Image.Image) -> float:
 #: are taller: a thin rule photographed and reduced breaks into dashes, so its ink is counted
 #: over the width, not as one stroke.
 RULE_THICKEST = 4
-RULE_ACROSS = 0.4
+RULE_OF_WORDS = 0.5
+RULE_ACROSS = 0.25
 
 
-def _is_rule(ink: Image.Image, top: int, bottom: int) -> bool:
+def _is_rule(ink: Image.Image, top: int, bottom: int, words: float = 0.0) -> bool:
     """Whether rows top … bottom of the ink (255) are a horizontal rule.
 
     A photo of a summons on ruled paper was refused with 64 lines left unread: its rules,
     more than its lines of print, made the median line a rule's three rows, and every piece
     of rule between the words read then counted as a line."""
-    if bottom - top > RULE_THICKEST:
+    if bottom - top > (RULE_OF_WORDS * words if words else RULE_THICKEST):
         return False
     columns = ink.crop((0, top, ink.width, bottom)).resize((ink.width, 1),
                                                            Image.Resampling.BOX).tobytes()
@@ -478,24 +484,14 @@ def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View
     reading = next(read for view, read in readings if view is best)
     if not reading.confident():
         return []
-    picture = best.picture
-    factor = max(1.0, max(picture.size) / CHECK_SIDE)
-    flat, surround = _evened(_small(picture, CHECK_SIDE), surround_white=True)
-    # A view read as it is may lean a little (Tesseract reads that well): the bands are
-    # looked for on the ink turned straight.
-    tilt = 0.0 if best.tilted else skew(flat)
+    ink, surround, factor, tilt = _page_ink(best, page)
 
     def straight(ink: Image.Image) -> Image.Image:
-        return ink.rotate(-tilt, resample=Image.Resampling.NEAREST, expand=True) if tilt else ink
+        return _straight(ink, tilt)
 
-    ink = flat.point(lambda v: 255 if v < 128 else 0)
-    coloured = _coloured(page) if page is not None else None
-    if coloured is not None:
-        ink = ImageChops.subtract(ink, best.show(coloured).resize(ink.size,
-                                                                  Image.Resampling.NEAREST))
     # The height of the page's lines of print, from its projection profile: word boxes are
-    # no measure, a poor reading's boxes can span two lines.
-    height = line_height(ImageOps.invert(straight(ink)))
+    # no measure, a poor reading's boxes can span two lines (but they tell rules from lines).
+    height = line_height(ImageOps.invert(straight(ink)), _letter_height(reading) / factor)
     if not height:
         return []
     draw = ImageDraw.Draw(ink)
@@ -544,6 +540,52 @@ def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View
                     and (near is None or near.crop((left, top, right, bottom)).getbbox() is None)):
                 found.append((left * factor, top * factor, right * factor, bottom * factor))
     return found
+
+
+def _page_ink(best: View, page: Image.Image | None
+              ) -> tuple[Image.Image, Image.Image | None, float, float]:
+    """The best view's ink (255) as the line checks see it: on a copy at most CHECK_SIDE
+    long, evened out, the surround painted white, coloured ink taken out; with the mask of
+    the surround, the copy's scale down from the view and the tilt to turn it straight by."""
+    picture = best.picture
+    factor = max(1.0, max(picture.size) / CHECK_SIDE)
+    flat, surround = _evened(_small(picture, CHECK_SIDE), surround_white=True)
+    # A view read as it is may lean a little (Tesseract reads that well): lines are looked
+    # for on the ink turned straight.
+    tilt = 0.0 if best.tilted else skew(flat)
+    ink = flat.point(lambda v: 255 if v < 128 else 0)
+    coloured = _coloured(page) if page is not None else None
+    if coloured is not None:
+        ink = ImageChops.subtract(ink, best.show(coloured).resize(ink.size,
+                                                                  Image.Resampling.NEAREST))
+    return ink, surround, factor, tilt
+
+
+def _straight(ink: Image.Image, tilt: float) -> Image.Image:
+    return ink.rotate(-tilt, resample=Image.Resampling.NEAREST, expand=True) if tilt else ink
+
+
+#: The page's lines can be told apart when the height of its lines, as its projection profile
+#: gives it, is at least this share of the confident words' median height.
+LINES_MEASURED = 0.6
+
+
+def lines_measured(best: View, reading: ocr_engine.OcrPage,
+                   page: Image.Image | None = None) -> bool:
+    """Whether the page's lines of print can be told in its ink, which unread_lines needs.
+
+    A photo of a summons on ruled paper, bent into waves and stamped, lost three lines of
+    print (the address, the date of birth) to Tesseract, and unread_lines did not see them:
+    the bent rules outweighed the print, gave the profile runs of 6 and 7 rows where the
+    words are 13 tall, and ran the lines together into one band taller than any line. The page then
+    passed with exit 0. Where the profile's lines are far shorter than the words read, the
+    check cannot vouch for the page, and it is unreadable."""
+    words = _letter_height(reading)
+    if not words or not reading.confident():
+        return True
+    ink, _surround, factor, tilt = _page_ink(best, page)
+    return (line_height(ImageOps.invert(_straight(ink, tilt)), words / factor)
+            >= LINES_MEASURED * words / factor)
 
 
 @dataclass
@@ -681,7 +723,8 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         unread = 0 if enough else len(unread_lines(out.readings, best_view, picture))
         blurred = round(print_blur.page_blur(picture, _measured_words(best_view, best)), 4)
         status: Status = ("unreadable" if letters < MIN_LETTER_WIDTH or blurred > MAX_BLUR
-                          or unread else "read")
+                          or unread or not lines_measured(best_view, best, picture)
+                          else "read")
     elif checks.blank:
         status = "blank"
     else:
