@@ -76,6 +76,11 @@ def _run_and_kill(path: Path, writer: str, passphrase: str, round_: int, rng: ra
     in_flight, closed = None, 0
     for line in child.stdout.read().splitlines():
         words = line.split()
+        if not words or (words[0] == "added" and len(words) < 3) or (
+                words[0] in ("removing", "removed") and len(words) < 2):
+            # The kill cut the last report short: its operation counts as not reported (an
+            # add may have reached its commit; a removal cut after it did is in_flight).
+            continue
         if words[0] == "added":
             committed[words[1]] = words[2]
             in_flight = None
