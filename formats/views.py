@@ -466,11 +466,21 @@ def _coloured(page: Image.Image) -> Image.Image | None:
     return max_filter(mask, 3).resize(page.size, Image.Resampling.NEAREST)
 
 
+Rectangle = tuple[float, float, float, float]
+
+
 def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View,
-                 page: Image.Image | None = None) -> list[tuple[float, float, float, float]]:
+                 page: Image.Image | None = None) -> list[Rectangle]:
+    """Lines of print on the page that no reading holds a word of (check_lines)."""
+    return check_lines(readings, best, page)[0]
+
+
+def check_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View,
+                page: Image.Image | None = None) -> tuple[list[Rectangle], bool]:
     """Lines of print on the page that no reading holds a word of, as rectangles in the best
     view's pixels (in those of the best view turned straight when it leans a little: where
-    they are matters less than that they are there).
+    they are matters less than that they are there); and whether the page's lines could be
+    told apart at all, which the search needs.
 
     Tesseract's layout analysis can drop a whole block of a blurred photo: no words, not words
     read with little confidence (a blurred criminal-case decision lost the paragraph with the
@@ -480,20 +490,25 @@ def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View
     width, as print does. Rules, shadows and stamps' rings are thinner, taller or fuller; the
     table around a photographed sheet is painted white first. page: the page as shown, whose
     coloured ink (stamps, signatures, handwriting: no print, and not what Tesseract reads)
-    is left out when it is in colour."""
+    is left out when it is in colour.
+
+    A photo of a summons on ruled paper, bent into waves and stamped, lost three lines of
+    print (the address, the date of birth) to Tesseract, and the search did not see them: the
+    bent rules outweighed the print, gave the profile runs of 6 and 7 rows where the words
+    are 13 tall, and ran the lines together into one band taller than any line. The page then
+    passed with exit 0. Where the profile's lines are shorter than LINES_MEASURED of the
+    words read, the lines cannot be told apart, and the check cannot vouch for the page."""
     reading = next(read for view, read in readings if view is best)
     if not reading.confident():
-        return []
+        return [], True
     ink, surround, factor, tilt = _page_ink(best, page)
-
-    def straight(ink: Image.Image) -> Image.Image:
-        return _straight(ink, tilt)
-
     # The height of the page's lines of print, from its projection profile: word boxes are
     # no measure, a poor reading's boxes can span two lines (but they tell rules from lines).
-    height = line_height(ImageOps.invert(straight(ink)), _letter_height(reading) / factor)
+    word_height = _letter_height(reading) / factor
+    height = line_height(ImageOps.invert(_straight(ink, tilt)), word_height)
+    measured = height >= LINES_MEASURED * word_height
     if not height:
-        return []
+        return [], measured
     draw = ImageDraw.Draw(ink)
     for view, read in readings:
         for word in read.words:
@@ -508,14 +523,15 @@ def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View
             draw.polygon([(x / factor, y / factor) for x, y in corners], fill=0)
     # A table's or a frame's vertical rules run through several lines: taken out, or the
     # pieces of the horizontal rules between the words read would count as letters.
-    ink = straight(ImageChops.subtract(ink, _downstrokes(ink, round(UNREAD_TALLEST * height))))
+    ink = _straight(ImageChops.subtract(ink, _downstrokes(ink, round(UNREAD_TALLEST * height))),
+                    tilt)
     width = ink.width
     rows = ink.resize((1, ink.height), Image.Resampling.BOX).tobytes()
     # The edge of the surround is no print, though its tapering ends (a corner of the table
     # seen past a turned sheet) are as thin as a line: what lies within a line's height of
     # the surround is left alone.
-    near = straight(_grown(surround, height)) if surround is not None else None
-    found: list[tuple[float, float, float, float]] = []
+    near = _straight(_grown(surround, height), tilt) if surround is not None else None
+    found: list[Rectangle] = []
     # A row of a line holds the strokes of a few letters at least.
     for top, bottom in _runs(rows, 255 * 1.5 * height / width, 1):
         tall = bottom - top
@@ -539,7 +555,7 @@ def unread_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View
                     and UNREAD_FILL[0] <= fill <= UNREAD_FILL[1]
                     and (near is None or near.crop((left, top, right, bottom)).getbbox() is None)):
                 found.append((left * factor, top * factor, right * factor, bottom * factor))
-    return found
+    return found, measured
 
 
 def _page_ink(best: View, page: Image.Image | None
@@ -566,26 +582,8 @@ def _straight(ink: Image.Image, tilt: float) -> Image.Image:
 
 
 #: The page's lines can be told apart when the height of its lines, as its projection profile
-#: gives it, is at least this share of the confident words' median height.
+#: gives it, is at least this share of the confident words' median height (check_lines).
 LINES_MEASURED = 0.6
-
-
-def lines_measured(best: View, reading: ocr_engine.OcrPage,
-                   page: Image.Image | None = None) -> bool:
-    """Whether the page's lines of print can be told in its ink, which unread_lines needs.
-
-    A photo of a summons on ruled paper, bent into waves and stamped, lost three lines of
-    print (the address, the date of birth) to Tesseract, and unread_lines did not see them:
-    the bent rules outweighed the print, gave the profile runs of 6 and 7 rows where the
-    words are 13 tall, and ran the lines together into one band taller than any line. The page then
-    passed with exit 0. Where the profile's lines are far shorter than the words read, the
-    check cannot vouch for the page, and it is unreadable."""
-    words = _letter_height(reading)
-    if not words or not reading.confident():
-        return True
-    ink, _surround, factor, tilt = _page_ink(best, page)
-    return (line_height(ImageOps.invert(_straight(ink, tilt)), words / factor)
-            >= LINES_MEASURED * words / factor)
 
 
 @dataclass
@@ -630,6 +628,7 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
     labels: list[str] = []
     plain_first = not (checks.dark or checks.shaded)
     enough = False
+    plain_lines: tuple[list[Rectangle], bool] = ([], True)
     poor_plain = False
     enlarge = OCR_MIN_SIDE
     if plain_first:
@@ -640,9 +639,9 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         # Tesseract reads some sideways pages by turning lines itself; its boxes for such lines
         # are not to be trusted (a line's box spans the whole column), so the page is turned.
         poor_plain = not reads_well(read) or _runs_down(read)
-        enough = (not poor_plain
-                  and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ
-                  and not unread_lines(out.readings, plain, picture))
+        if not poor_plain and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ:
+            plain_lines = check_lines(out.readings, plain, picture)
+            enough = not plain_lines[0]
         if not poor_plain and _letter_height(read) / plain.scale >= BIG_LETTERS:
             enlarge = 0  # the letters are big enough: the next view is read at page size
     turned = 0
@@ -719,12 +718,13 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
     unread = 0
     blurred = 0.0
     if any(reads_well(r) for _, r in out.readings):
-        # A plain reading that was enough left no line unread: nothing was read after it.
-        unread = 0 if enough else len(unread_lines(out.readings, best_view, picture))
+        # A plain reading that was enough was checked already: nothing was read after it.
+        lines, measured = (plain_lines if enough
+                           else check_lines(out.readings, best_view, picture))
+        unread = len(lines)
         blurred = round(print_blur.page_blur(picture, _measured_words(best_view, best)), 4)
         status: Status = ("unreadable" if letters < MIN_LETTER_WIDTH or blurred > MAX_BLUR
-                          or unread or not lines_measured(best_view, best, picture)
-                          else "read")
+                          or unread or not measured else "read")
     elif checks.blank:
         status = "blank"
     else:

@@ -381,12 +381,11 @@ def _to_float(number: str) -> float:
 
 
 def coordinates(text: str) -> Iterator[Hit]:
-    for match in _GPS_DECIMAL.finditer(text):
-        if abs(_to_float(match["lat"])) <= 90 and abs(_to_float(match["lon"])) <= 180:
-            yield Hit(match.start(), match.end(), "gps", "gps-decimal")
-    for match in _GPS_LABELLED.finditer(text):
-        if abs(_to_float(match["lat"])) <= 90 and abs(_to_float(match["lon"])) <= 180:
-            yield Hit(match.start("pair"), match.end("pair"), "gps", "gps-labelled")
+    for pattern, group, detector in ((_GPS_DECIMAL, 0, "gps-decimal"),
+                                     (_GPS_LABELLED, "pair", "gps-labelled")):
+        for match in pattern.finditer(text):
+            if abs(_to_float(match["lat"])) <= 90 and abs(_to_float(match["lon"])) <= 180:
+                yield Hit(match.start(group), match.end(group), "gps", detector)
     for match in _GPS_DMS.finditer(text):
         yield Hit(match.start(), match.end(), "gps", "gps-dms")
 
