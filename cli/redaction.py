@@ -59,6 +59,7 @@ _VIEW_NAMES = {
     "contrast": N_("contrast raised"),
     "inverted": N_("light text on dark, inverted"),
     "deskewed": N_("straightened"),
+    "unbent": N_("its bent lines straightened"),
 }
 
 
@@ -79,6 +80,10 @@ def _reading_text(reading: PageReading) -> str:
         return _("page {page}: lines of print on it ({lines}) were left out of every reading "
                  "— check it yourself, or use a sharper photo").format(
                      page=page, lines=reading.unread_lines)
+    if reading.lines_crossed:
+        return _("page {page}: its lines of print bend so that they were read into one another "
+                 "— check it yourself, or flatten the paper and take the photo again").format(
+                     page=page)
     if reading.status == "unreadable":
         return _("page {page}: could not be read — check it yourself").format(page=page)
     if reading.status == "not-read":
@@ -129,7 +134,8 @@ def _boxes(plan: RedactionPlan, *, values: bool) -> list[dict[str, Any]]:
 def _readings(plan: RedactionPlan) -> list[dict[str, Any]]:
     return [{"page": r.page + 1, "status": r.status, "words": r.words,
              "confident_words": r.confident_words, "views": list(r.views), "turned": r.turned,
-             "letter_width": r.letter_width, "unread_lines": r.unread_lines, "blur": r.blur}
+             "letter_width": r.letter_width, "unread_lines": r.unread_lines,
+             "crossed_lines": r.crossed_lines, "blur": r.blur}
             for r in plan.readings]
 
 

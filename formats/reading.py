@@ -39,6 +39,9 @@ class PageReading:
     #: Lines of print no reading holds a word of (views.unread_lines): a page with any is
     #: unreadable however well the rest read.
     unread_lines: int = 0
+    #: Lines a reading ran from one line of print into another along (views.crossed_lines: a
+    #: page bent into waves): a page with any is unreadable.
+    crossed_lines: int = 0
     #: How blurred the print is for the size of its letters (papka.formats.blur: the spread of
     #: its letters' edges per em, on the words read with confidence; 0 when not measured): a
     #: page above views.MAX_BLUR is unreadable however confidently it was read.
@@ -68,6 +71,12 @@ class PageReading:
         """Unreadable because lines of it were left out of every reading (views.read_page)."""
         return (self.status == "unreadable" and self.unread_lines > 0 and not self.too_small
                 and not self.too_blurred)
+
+    @property
+    def lines_crossed(self) -> bool:
+        """Unreadable because its lines were read into one another (views.read_page)."""
+        return (self.status == "unreadable" and self.crossed_lines > 0 and not self.too_small
+                and not self.too_blurred and not self.lines_unread)
 
 
 def not_read(page: int) -> PageReading:

@@ -95,13 +95,22 @@ class View:
     turns: tuple[_Turn, ...] = ()
     #: How much the picture was enlarged after turning.
     scale: float = 1.0
+    #: How far the lines bend, after the turns and before the enlargement: (x, shift) knots,
+    #: x rising, the shift between them linear (papka.formats.views.bend). The view shows
+    #: at (x, y) what the turned page shows at (x, y + shift(x)).
+    bend: tuple[tuple[float, float], ...] = ()
 
     def to_page(self, x0: float, y0: float, x1: float, y1: float
                 ) -> tuple[float, float, float, float]:
         """The page-pixel rectangle that holds this view-pixel rectangle (its four corners
-        mapped back; a box found on a straightened view becomes a slightly larger box)."""
+        mapped back; a box found on a straightened view becomes a slightly larger box, and
+        one found on a view with its lines unbent is made as tall as their bend under it)."""
+        x0, y0, x1, y1 = x0 / self.scale, y0 / self.scale, x1 / self.scale, y1 / self.scale
+        if self.bend:
+            low, high = _shift_range(self.bend, x0, x1)
+            y0, y1 = y0 + low, y1 + high
         corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)]
-        mapped = [self._back(x / self.scale, y / self.scale) for x, y in corners]
+        mapped = [self._back(x, y) for x, y in corners]
         xs = [x for x, _ in mapped]
         ys = [y for _, y in mapped]
         return min(xs), min(ys), max(xs), max(ys)
@@ -110,7 +119,7 @@ class View:
                         ) -> list[tuple[float, float]]:
         """The four corners of a view-pixel rectangle on the page, in order around it."""
         corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        return [self._back(x / self.scale, y / self.scale) for x, y in corners]
+        return [self._back(*self._unbent(x / self.scale, y / self.scale)) for x, y in corners]
 
     def from_page(self, x: float, y: float) -> tuple[float, float]:
         """The view pixel showing this page pixel (the inverse of :meth:`to_page` for a
@@ -121,6 +130,8 @@ class View:
             cos, sin = math.cos(angle), math.sin(angle)
             x, y = (qx * cos + qy * sin + turn.result[0] / 2,
                     -qx * sin + qy * cos + turn.result[1] / 2)
+        if self.bend:
+            y -= _shift_at(self.bend, x)
         return x * self.scale, y * self.scale
 
     def show(self, picture: Image.Image) -> Image.Image:
@@ -128,9 +139,14 @@ class View:
         made, so that its pixels lie under the view's."""
         for turn in self.turns:
             picture = picture.rotate(turn.degrees, expand=True)
+        if self.bend:
+            picture = unbent(picture, self.bend)
         if self.scale != 1:
             picture = picture.resize(self.picture.size, Image.Resampling.NEAREST)
         return picture
+
+    def _unbent(self, x: float, y: float) -> tuple[float, float]:
+        return (x, y + _shift_at(self.bend, x)) if self.bend else (x, y)
 
     @property
     def tilted(self) -> bool:
@@ -146,6 +162,128 @@ class View:
             px, py = qx * cos - qy * sin, qx * sin + qy * cos
             x, y = px + turn.source[0] / 2, py + turn.source[1] / 2
         return x, y
+
+
+def _shift_at(knots: Sequence[tuple[float, float]], x: float) -> float:
+    """The bend's shift at x: linear between knots, level beyond the first and the last."""
+    if x <= knots[0][0]:
+        return knots[0][1]
+    for (xa, da), (xb, db) in zip(knots, knots[1:], strict=False):
+        if x <= xb:
+            return da + (db - da) * (x - xa) / (xb - xa) if xb > xa else db
+    return knots[-1][1]
+
+
+def _shift_range(knots: Sequence[tuple[float, float]], x0: float, x1: float
+                 ) -> tuple[float, float]:
+    """The least and the greatest shift of the bend from x0 to x1."""
+    shifts = [_shift_at(knots, x0), _shift_at(knots, x1)]
+    shifts += [d for x, d in knots if x0 < x < x1]
+    return min(shifts), max(shifts)
+
+
+def unbent(picture: Image.Image, knots: Sequence[tuple[float, float]], *,
+           resample: Image.Resampling = Image.Resampling.NEAREST, fill: int = 0) -> Image.Image:
+    """The picture with its lines unbent: each column moved by the bend's shift at it (a mesh
+    of strips between the knots, each mapped linearly). The shifts are at most 0 (bend), and
+    the picture grows by the most of them, so no column loses a row at either end."""
+    width, height = picture.size
+    taller = height + math.ceil(-min(shift for _, shift in knots))
+    xs = [0.0, *(x for x, _ in knots), float(width)]
+    mesh = []
+    for xa, xb in zip(xs, xs[1:], strict=False):
+        left, right = round(xa), round(xb)
+        if right <= left:
+            continue
+        top_left, top_right = _shift_at(knots, left), _shift_at(knots, right)
+        mesh.append(((left, 0, right, taller),
+                     (left, top_left, left, taller + top_left,
+                      right, taller + top_right, right, top_right)))
+    return picture.transform((width, taller), Image.Transform.MESH, mesh, resample=resample,
+                             fillcolor=fill)
+
+
+#: The page is cut into this many strips across to follow its lines where they bend.
+BEND_STRIPS = 40
+#: A page whose lines bend (beyond a straight tilt) by at least this share of its words' height
+#: is read with its lines unbent too ...
+BENT = 0.4
+#: ... when the lines unbent are at least this much crisper than the lines only straightened
+#: (the projection profile's score, as skew's): a finger, a shadow or a second sheet can make
+#: the strips seem to move, and unbending along them then makes nothing crisper.
+BEND_CRISPER = 2.5
+
+
+def _crispness(ink: Image.Image) -> float:
+    """How crisp the lines of the ink (255) are across: the rows' sums vary most when lines
+    are level (as skew scores its trial angles)."""
+    rows = list(ink.resize((1, ink.height), Image.Resampling.BOX).tobytes())
+    return float(sum((a - b) ** 2 for a, b in zip(rows, rows[1:], strict=False)))
+
+
+def bend(evened: Image.Image, words: float) -> tuple[tuple[float, float], ...]:
+    """How the lines of an upright, evened page bend: (x, shift) knots in its pixels, the
+    shifts at most 0, or () when they lie straight (a tilt is no bend: the views straighten
+    it).
+
+    A paper carried folded in a pocket, or photographed lying curved, has lines that rise
+    and fall across it. Tesseract follows a line of print by its layout analysis, and on such
+    a page it leaves a line half-way and goes on along the next (crossed_lines), or reads a
+    stretch of two lines as garbage boxed over both: a bent military ID read «В/Ч 73612,
+    полевая почта 45087» as "Ву 73612, neues почта 45087", and no rule took the unit's number.
+    The page is cut into BEND_STRIPS strips across; each strip's projection profile is
+    matched against the next one's (the shift, to a fraction of a pixel, where they agree
+    best), and the shifts summed give the bend. Ink in blobs thicker than strokes (a finger,
+    a shadow's edge) is left out first."""
+    if words <= 0:
+        return ()
+    ink = evened.point(lambda v: 255 if v < 128 else 0)
+    stroke = max(3, round(0.5 * words) | 1)
+    ink = ImageChops.subtract(ink, max_filter(min_filter(ink, stroke), 3 * stroke))
+    width, height = ink.size
+    profiles = ink.resize((BEND_STRIPS, height), Image.Resampling.BOX)
+    inked = [strip for strip, value in enumerate(
+        profiles.resize((BEND_STRIPS, 1), Image.Resampling.BOX).tobytes())
+        if value >= max(1.0, 255 * 0.2 * words / height)]
+    if len(inked) < BEND_STRIPS // 3:
+        return ()
+    count = len(inked)
+    packed = Image.new("F", (count, height))
+    source = profiles.convert("F")
+    for place, strip in enumerate(inked):
+        packed.paste(source.crop((strip, 0, strip + 1, height)), (place, 0))
+    reach = max(2, round(0.75 * words))
+    left = packed.crop((0, 0, count - 1, height))
+    scores = []
+    for shift in range(-reach, reach + 1):
+        product = ImageMath.lambda_eval(lambda names: names["a"] * names["b"], a=left,
+                                        b=packed.crop((1, shift, count, height + shift)))
+        scores.append(list(product.resize((count - 1, 1),
+                                          Image.Resampling.BOX).get_flattened_data()))
+    shifts = [0.0]
+    for pair in range(count - 1):
+        column = [float(scores[at][pair]) for at in range(len(scores))]
+        best = max(range(len(column)), key=column.__getitem__)
+        fraction = 0.0
+        if 0 < best < len(column) - 1:
+            before, peak, after = column[best - 1], column[best], column[best + 1]
+            if before - 2 * peak + after < 0:
+                fraction = 0.5 * (before - after) / (before - 2 * peak + after)
+        shifts.append(shifts[-1] + best - reach + fraction)
+    xs = [(strip + 0.5) * width / BEND_STRIPS for strip in inked]
+    highest = max(shifts)
+    knots = tuple((x, shift - highest) for x, shift in zip(xs, shifts, strict=True))
+    # The straight part (a tilt) and what bends beyond it.
+    mean_x, mean_shift = sum(xs) / count, sum(shifts) / count
+    slope = (sum((x - mean_x) * (d - mean_shift) for x, d in knots)
+             / (sum((x - mean_x) ** 2 for x in xs) or 1.0))
+    straight = tuple((x, mean_shift + slope * (x - mean_x)) for x in xs)
+    beyond = [d - s for (_, d), (_, s) in zip(knots, straight, strict=True)]
+    if max(beyond) - min(beyond) < BENT * words:
+        return ()
+    if _crispness(unbent(ink, knots)) < BEND_CRISPER * _crispness(unbent(ink, straight)):
+        return ()
+    return knots
 
 
 @dataclass
@@ -333,9 +471,11 @@ def _is_rule(ink: Image.Image, top: int, bottom: int, words: float = 0.0) -> boo
 
 def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: float = 0.0,
               contrast: bool = False, enlarge_below: int = OCR_MIN_SIDE,
-              surround_white: bool = False) -> View:
+              surround_white: bool = False,
+              bent: Sequence[tuple[float, float]] = ()) -> View:
     """The page turned upright (clockwise quarter turns), straightened by tilt degrees
-    (counter-clockwise tilt of the text, undone here), optionally evened out (with a dark
+    (counter-clockwise tilt of the text, undone here), its lines unbent by `bent` (knots in
+    the turned page's pixels, papka.formats.views.bend), optionally evened out (with a dark
     surround painted white), and enlarged when small."""
     page = normalise(picture, surround_white=surround_white) if contrast else gray(picture)
     turns: list[_Turn] = []
@@ -348,11 +488,13 @@ def make_view(picture: Image.Image, *, name: str, clockwise: int = 0, tilt: floa
                                fillcolor=255)
         turns.append(_Turn(-tilt, page.size, straight.size))
         page = straight
+    if bent:
+        page = unbent(page, bent, resample=Image.Resampling.BICUBIC, fill=255)
     scale = 1.0
     if max(page.size) < enlarge_below:
         page = page.resize((page.width * 2, page.height * 2), Image.Resampling.LANCZOS)
         scale = 2.0
-    return View(name, page, tuple(turns), scale)
+    return View(name, page, tuple(turns), scale, tuple(bent))
 
 
 def reads_well(page: ocr_engine.OcrPage) -> bool:
@@ -504,8 +646,14 @@ def check_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View,
     ink, surround, factor, tilt = _page_ink(best, page)
     # The height of the page's lines of print, from its projection profile: word boxes are
     # no measure, a poor reading's boxes can span two lines (but they tell rules from lines).
-    word_height = _letter_height(reading) / factor
-    height = line_height(ImageOps.invert(_straight(ink, tilt)), word_height)
+    word_height = letter_height(reading) / factor
+    profiled = ink
+    if surround is not None:
+        # The sheet's edge against the table runs down through every line and, left in, joins
+        # them in the profile (a phone photo of a certificate, sideways and with the sheet's
+        # edges in view, measured lines of 5 rows beside words of 11 and was refused).
+        profiled = ImageChops.subtract(ink, _grown(surround, SURROUND_EDGE * word_height))
+    height = line_height(ImageOps.invert(_straight(profiled, tilt)), word_height)
     measured = height >= LINES_MEASURED * word_height
     if not height:
         return [], measured
@@ -581,6 +729,9 @@ def _straight(ink: Image.Image, tilt: float) -> Image.Image:
     return ink.rotate(-tilt, resample=Image.Resampling.NEAREST, expand=True) if tilt else ink
 
 
+#: The surround's edge is left out of the line check's profile this many words' heights into
+#: the sheet.
+SURROUND_EDGE = 2.0
 #: The page's lines can be told apart when the height of its lines, as its projection profile
 #: gives it, is at least this share of the confident words' median height (check_lines).
 LINES_MEASURED = 0.6
@@ -641,10 +792,11 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         poor_plain = not reads_well(read) or _runs_down(read)
         if not poor_plain and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ:
             plain_lines = check_lines(out.readings, plain, picture)
-            enough = not plain_lines[0]
-        if not poor_plain and _letter_height(read) / plain.scale >= BIG_LETTERS:
+            enough = not plain_lines[0] and not crossed_lines(read)
+        if not poor_plain and letter_height(read) / plain.scale >= BIG_LETTERS:
             enlarge = 0  # the letters are big enough: the next view is read at page size
     turned = 0
+    evened: Image.Image | None = None
     if not enough:
         evened = normalise(_small(picture, CHECK_SIDE))
         asked = poor_plain
@@ -705,6 +857,15 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
             plain = make_view(picture, name="plain")
             out.readings.append((plain, ocr_engine.recognise(plain.picture, dpi=dpi)))
             labels.append("plain")
+    if not checks.blank and any(reads_well(r) and not _runs_down(r) for _, r in out.readings):
+        knots = _page_bend(picture, out.readings, turned, evened)
+        if knots:
+            # The page's lines bend (a paper carried folded, photographed lying curved): it is
+            # read again with them unbent (bend).
+            view = make_view(picture, name="unbent", clockwise=turned, contrast=True,
+                             bent=knots, enlarge_below=enlarge)
+            out.readings.append((view, ocr_engine.recognise(view.picture, dpi=dpi)))
+            labels.append("unbent")
     if any(reads_well(r) and not _runs_down(r) for _, r in out.readings):
         # Read upright since, the readings of the page's lines running down it (a sideways
         # page before it was turned) are dropped: their word boxes span whole columns, read
@@ -712,19 +873,23 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         # and its box covered most of the page).
         out.readings = [(view, r) for view, r in out.readings
                         if not (_runs_down(r) or _garbage_down(r))]
+    # A reading whose lines cross from one line of print into another is the worst of those
+    # that read well: the words it could not follow are garbage spanning both lines.
     best_view, best = max(out.readings, key=lambda read: (reads_well(read[1]),
+                                                          not crossed_lines(read[1]),
                                                           read[1].confident_words))
     letters = _letter_width(best) / best_view.scale * source_scale
-    unread = 0
+    unread = crossed = 0
     blurred = 0.0
     if any(reads_well(r) for _, r in out.readings):
         # A plain reading that was enough was checked already: nothing was read after it.
         lines, measured = (plain_lines if enough
                            else check_lines(out.readings, best_view, picture))
         unread = len(lines)
+        crossed = crossed_lines(best)
         blurred = round(print_blur.page_blur(picture, _measured_words(best_view, best)), 4)
         status: Status = ("unreadable" if letters < MIN_LETTER_WIDTH or blurred > MAX_BLUR
-                          or unread or not measured else "read")
+                          or unread or crossed or not measured else "read")
     elif checks.blank:
         status = "blank"
     else:
@@ -732,8 +897,24 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned,
                               letter_width=round(letters, 1), unread_lines=unread,
-                              blur=blurred)
+                              crossed_lines=crossed, blur=blurred)
     return out
+
+
+def _page_bend(picture: Image.Image, readings: Sequence[tuple[View, ocr_engine.OcrPage]],
+               turned: int, evened: Image.Image | None) -> tuple[tuple[float, float], ...]:
+    """How the page's lines bend (bend), in the pixels of the page turned upright, measured
+    with the height of the words of its best reading; evened: the page's small copy evened
+    out, when it was made already."""
+    view, read = max(((view, read) for view, read in readings
+                      if reads_well(read) and not _runs_down(read)),
+                     key=lambda pair: pair[1].confident_words)
+    if evened is None:
+        evened = normalise(_small(picture, CHECK_SIDE))
+    factor = max(picture.size) / max(evened.size)
+    upright = evened.rotate(-turned, expand=True) if turned else evened
+    knots = bend(upright, letter_height(read) / view.scale / factor)
+    return tuple((x * factor, shift * factor) for x, shift in knots)
 
 
 #: The turns tried, in order, when nothing read well and orientation detection gave no
@@ -757,7 +938,57 @@ def _garbage_down(read: ocr_engine.OcrPage) -> bool:
     return not reads_well(read) and _runs_down(read, confident_only=False)
 
 
-def _letter_height(read: ocr_engine.OcrPage) -> float:
+#: A word read in one line that starts at most this many letter heights after a word of
+#: another line ends, level with it, continues that other line (crossed_lines).
+CROSSED_REACH = 1.5
+#: Words this share of the confident words' median height or less, or this share or more,
+#: are no word of one line of print (a dash, a comma; a box that spans two lines).
+PRINTED_HEIGHT = (0.4, 1.5)
+
+
+def crossed_lines(read: ocr_engine.OcrPage) -> int:
+    """How many lines of the reading run from one line of print into another.
+
+    Tesseract follows a line of print by its layout analysis, and on a page bent into waves
+    it can leave a line half-way and go on along the line above or below: a photo of a
+    military ID, bent, read the end of «Принят на воинский учёт Псковским районным военным
+    комиссариатом ...» in one line with the start of the line under it, «в/ч 73612, полевая
+    почта 45087», and the parts of that line it could not follow as words boxed over both
+    lines, at confidence 7 to 33 ("ры", "ров", "pairs"). The unit's number was in no word
+    read, no rule found it, and the page passed with it readable: every line held words
+    read, so the check of unread lines saw nothing. Such a line is told by a word wholly
+    above or below the word before it in its line that starts where a word of another line
+    ends, level with that word: the line ran on into the other. A line leaning with the page
+    has no such word: the other lines lie a line's height above and below it."""
+    height = letter_height(read)
+    if not height:
+        return 0
+    lowest, tallest = PRINTED_HEIGHT[0] * height, PRINTED_HEIGHT[1] * height
+    lines: dict[tuple[int, int, int], list[ocr_engine.OcrWord]] = {}
+    for word in read.words:
+        if lowest <= word.height <= tallest:
+            lines.setdefault(word.line, []).append(word)
+
+    def level(one: ocr_engine.OcrWord, other: ocr_engine.OcrWord) -> float:
+        return min(one.bottom, other.bottom) - max(one.top, other.top)
+
+    def continues(word: ocr_engine.OcrWord, before: ocr_engine.OcrWord,
+                  line: tuple[int, int, int]) -> bool:
+        return any(key != line and other.left > before.left
+                   and -0.25 * height <= word.left - other.right <= CROSSED_REACH * height
+                   and level(other, word) >= 0.5 * min(other.height, word.height)
+                   for key, others in lines.items() for other in others)
+
+    crossed = 0
+    for line, words in lines.items():
+        words.sort(key=lambda word: word.left)
+        if any(level(before, word) <= 0 and continues(word, before, line)
+               for before, word in zip(words, words[1:], strict=False)):
+            crossed += 1
+    return crossed
+
+
+def letter_height(read: ocr_engine.OcrPage) -> float:
     """The median height of confidently read words, in the read picture's pixels."""
     heights = sorted(w.height for w in read.words if w.confidence >= ocr_engine.CONFIDENT)
     return float(heights[len(heights) // 2]) if heights else 0.0

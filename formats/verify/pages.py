@@ -2,7 +2,8 @@
 
 Written apart from papka.formats.views on purpose: the verifier's own evening-out and turning,
 so that a mistake in the planner's views is not repeated here. It shares with planning only
-Tesseract, the normalisation and the view geometry.
+Tesseract, the normalisation and the view geometry (with the measure of how a page's lines
+bend, which only adds a view to those read here).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from papka.formats.views import (
     OCR_MIN_SIDE,
     SIDEWAYS_TURNS,
     View,
+    bend,
     ink_read,
+    letter_height,
     look,
     make_view,
     reads_well,
@@ -121,6 +124,10 @@ class _Reading:
     placed: list[ReadWord]
     confident_words: int
     confident: bool
+    #: The view's quarter turn (clockwise degrees), and the median height of its words read
+    #: with confidence in the page's pixels.
+    turn: int = 0
+    words_height: float = 0.0
 
 
 def _placed(view: View, word: ocr_engine.OcrWord, unit: float) -> ReadWord:
@@ -131,7 +138,7 @@ def _placed(view: View, word: ocr_engine.OcrWord, unit: float) -> ReadWord:
     return ReadWord(word.text, word.confidence, bottom_left, bottom_right, height)
 
 
-def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None
+def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None, turn: int = 0
            ) -> tuple[_Reading, bool, bool]:
     """Read a view; boxes mapped back to the page (through its turns) in the page's units.
 
@@ -139,7 +146,8 @@ def _words(view: View, dpi: int, unit: float, checks: _Measured | None = None
     page's ink (only measured with checks)."""
     read = ocr_engine.recognise(view.picture, dpi=round(dpi * view.scale))
     confident = reads_well(read)
-    reading = _Reading([], [], [], read.confident_words, confident)
+    reading = _Reading([], [], [], read.confident_words, confident, turn,
+                       letter_height(read) / view.scale)
     for word in read.words:
         x0, y0, x1, y1 = view.to_page(word.left, word.top, word.right, word.bottom)
         reading.words.append(word.text)
@@ -200,7 +208,7 @@ def read_page(picture: Image.Image, dpi: int, unit: float, expect: int = 0) -> P
         tilt = skew(small.rotate(-turn, expand=True) if turn else small) if straighten else 0.0
         view = make_view(flat, name="evened", clockwise=turn, tilt=tilt,
                          enlarge_below=enlarge_below)
-        reading, confident, _ = _words(view, dpi, unit)
+        reading, confident, _ = _words(view, dpi, unit, turn=turn)
         views.append(reading)
         return confident
 
@@ -253,13 +261,28 @@ def read_page(picture: Image.Image, dpi: int, unit: float, expect: int = 0) -> P
             white = white or [_evened(page, surround_white=True)]
             view = make_view(white[0], name="evened", clockwise=turn,
                              enlarge_below=READ_ENLARGE_BELOW)
-            views.append(_words(view, dpi, unit)[0])
+            views.append(_words(view, dpi, unit, turn=turn)[0])
     # Still short, on a page smaller than planning reads at its size: each turn enlarged, as
     # planning reads it (a photo sent through a messenger, 1280 pixels long and upside down,
     # read 22 words for planning enlarged and 3 here at its size, and its copy was refused).
     for turn in (0, *SIDEWAYS_TURNS):
         if short() and max(page.size) < OCR_MIN_SIDE:
             read(turn, enlarge_below=OCR_MIN_SIDE)
+    # A page whose lines bend is read with them unbent as well, as planning reads it: read as
+    # it lies, a stretch of two bent lines can come out as garbage, and what the boxes left
+    # on it unseen (papka.formats.views.bend).
+    read_well = [reading for reading in views if reading.confident]
+    if read_well and not checks.blank:
+        best = max(read_well, key=lambda reading: reading.confident_words)
+        flat, small = flat_and_small()
+        factor = max(page.size) / max(small.size)
+        upright = small.rotate(-best.turn, expand=True) if best.turn else small
+        knots = bend(upright, best.words_height / factor)
+        if knots:
+            view = make_view(flat, name="unbent", clockwise=best.turn,
+                             bent=[(x * factor, shift * factor) for x, shift in knots],
+                             enlarge_below=READ_ENLARGE_BELOW)
+            views.append(_words(view, dpi, unit, turn=best.turn)[0])
     # The first of the views with the most confident words (Python's max keeps the first).
     best = max(views, key=lambda reading: reading.confident_words)
     return PageRead([(reading.words, reading.boxes) for reading in views], tuple(best.placed),

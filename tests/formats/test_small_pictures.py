@@ -23,17 +23,20 @@ from tests.conftest import require_tool
 from tests.formats.test_detect import MILITARY_ID
 
 
-def _sheet(text: str, blur: float) -> Image.Image:
-    """`text` on a sheet at about 200 dpi, tilted a little and blurred by `blur` pixels."""
+def _sheet(text: str, blur: float, *, tilt: float = 1.5, pitch: int = 45) -> Image.Image:
+    """`text` on a sheet at about 200 dpi, a line every `pitch` pixels, tilted by `tilt`
+    degrees and blurred by `blur` pixels."""
     font = ImageFont.truetype(str(fonts.REGULAR), 30)
     lines = [line for paragraph in text.split("\n")
              for line in (textwrap.wrap(paragraph, 80) or [""])]
     sheet = Image.new("L", (1654, 2339), 235)
     draw = ImageDraw.Draw(sheet)
     for number, line in enumerate(lines):
-        draw.text((80, 60 + number * 45), line, font=font, fill=40)
-    sheet = sheet.rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=235)
-    return sheet.filter(ImageFilter.GaussianBlur(blur))
+        draw.text((80, 60 + number * pitch), line, font=font, fill=40)
+    if tilt:
+        sheet = sheet.rotate(tilt, resample=Image.Resampling.BICUBIC, expand=True,
+                             fillcolor=235)
+    return sheet.filter(ImageFilter.GaussianBlur(blur)) if blur else sheet
 
 
 def _paper(scale: float) -> Image.Image:
