@@ -84,6 +84,10 @@ def _reading_text(reading: PageReading) -> str:
         return _("page {page}: its lines of print bend so that they were read into one another "
                  "— check it yourself, or flatten the paper and take the photo again").format(
                      page=page)
+    if reading.lines_garbled:
+        return _("page {page}: lines of print on it ({lines}) could only be read as garbage — "
+                 "check it yourself, or take the photo again without a fold or a shadow across "
+                 "the print").format(page=page, lines=reading.garbled_lines)
     if reading.status == "unreadable":
         return _("page {page}: could not be read — check it yourself").format(page=page)
     if reading.status == "not-read":
@@ -135,7 +139,8 @@ def _readings(plan: RedactionPlan) -> list[dict[str, Any]]:
     return [{"page": r.page + 1, "status": r.status, "words": r.words,
              "confident_words": r.confident_words, "views": list(r.views), "turned": r.turned,
              "letter_width": r.letter_width, "unread_lines": r.unread_lines,
-             "crossed_lines": r.crossed_lines, "blur": r.blur}
+             "crossed_lines": r.crossed_lines, "garbled_lines": r.garbled_lines,
+             "blur": r.blur}
             for r in plan.readings]
 
 

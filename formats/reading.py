@@ -42,6 +42,9 @@ class PageReading:
     #: Lines a reading ran from one line of print into another along (views.crossed_lines: a
     #: page bent into waves): a page with any is unreadable.
     crossed_lines: int = 0
+    #: Lines the best reading read as garbage (views.garbled_lines: a fold or a shadow across
+    #: them): a page with any is unreadable.
+    garbled_lines: int = 0
     #: How blurred the print is for the size of its letters (papka.formats.blur: the spread of
     #: its letters' edges per em, on the words read with confidence; 0 when not measured): a
     #: page above views.MAX_BLUR is unreadable however confidently it was read.
@@ -77,6 +80,12 @@ class PageReading:
         """Unreadable because its lines were read into one another (views.read_page)."""
         return (self.status == "unreadable" and self.crossed_lines > 0 and not self.too_small
                 and not self.too_blurred and not self.lines_unread)
+
+    @property
+    def lines_garbled(self) -> bool:
+        """Unreadable because lines of it were read as garbage (views.read_page)."""
+        return (self.status == "unreadable" and self.garbled_lines > 0 and not self.too_small
+                and not self.too_blurred and not self.lines_unread and not self.lines_crossed)
 
 
 def not_read(page: int) -> PageReading:

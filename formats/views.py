@@ -26,6 +26,7 @@ from papka.formats import blur as print_blur
 from papka.formats import ocr as ocr_engine
 from papka.formats.rank_filters import max_filter, median_3x3, min_filter
 from papka.formats.reading import MOST_BLUR, SMALLEST_LETTERS, PageReading, Status
+from papka.text import morph_analyzer
 
 #: Pictures whose longer side is shorter than this are enlarged 2x for recognition.
 OCR_MIN_SIDE = 1800
@@ -546,6 +547,9 @@ UNREAD_WORD_GAP = 1.5
 COLOURED = 50
 #: A stroke of print reaches at least this share of the line's height down.
 UNREAD_STROKE = 0.35
+#: A word read with little confidence whose box is taller than this many of the reading's
+#: letter heights spans two lines (check_lines).
+WORD_TALLEST = 1.6
 
 
 def _grown(mask: Image.Image, reach: float) -> Image.Image:
@@ -659,7 +663,18 @@ def check_lines(readings: Sequence[tuple[View, ocr_engine.OcrPage]], best: View,
         return [], measured
     draw = ImageDraw.Draw(ink)
     for view, read in readings:
+        tallest = WORD_TALLEST * letter_height(read)
+        garbled = _garbled(read)
         for word in read.words:
+            if (_garbage(word) or word.line in garbled
+                    or (word.confidence < GARBLED and word.height > tallest)):
+                # Garbage vouches for nothing, nor a line read as garbage, nor a doubtful
+                # word boxed over two lines: a fold's crease across a military ID's line
+                # «Личный номер М-345678» left the plain reading without it, one word of the
+                # line above read "рождены" at confidence 20 in a box reaching down over
+                # «номер», and the evened reading read the line as "ООО О" at 12 and 21.
+                # The line was hidden.
+                continue
             # A little round each word: its ink's edges, and accents above the box.
             pad = max(2.0 * factor, min(word.height, height * factor) * 0.4)
             x0, y0 = word.left - pad, word.top - pad / 2
@@ -792,7 +807,7 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         poor_plain = not reads_well(read) or _runs_down(read)
         if not poor_plain and ink_read(checks, plain, read, picture.size) >= MIN_INK_READ:
             plain_lines = check_lines(out.readings, plain, picture)
-            enough = not plain_lines[0] and not crossed_lines(read)
+            enough = not plain_lines[0] and not crossed_lines(read) and not garbled_lines(read)
         if not poor_plain and letter_height(read) / plain.scale >= BIG_LETTERS:
             enlarge = 0  # the letters are big enough: the next view is read at page size
     turned = 0
@@ -873,13 +888,14 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         # and its box covered most of the page).
         out.readings = [(view, r) for view, r in out.readings
                         if not (_runs_down(r) or _garbage_down(r))]
-    # A reading whose lines cross from one line of print into another is the worst of those
-    # that read well: the words it could not follow are garbage spanning both lines.
+    # A reading whose lines cross from one line of print into another, or that read a line
+    # as garbage, is the worst of those that read well.
     best_view, best = max(out.readings, key=lambda read: (reads_well(read[1]),
                                                           not crossed_lines(read[1]),
+                                                          not garbled_lines(read[1]),
                                                           read[1].confident_words))
     letters = _letter_width(best) / best_view.scale * source_scale
-    unread = crossed = 0
+    unread = crossed = garbled = 0
     blurred = 0.0
     if any(reads_well(r) for _, r in out.readings):
         # A plain reading that was enough was checked already: nothing was read after it.
@@ -887,9 +903,10 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
                            else check_lines(out.readings, best_view, picture))
         unread = len(lines)
         crossed = crossed_lines(best)
+        garbled = garbled_lines(best)
         blurred = round(print_blur.page_blur(picture, _measured_words(best_view, best)), 4)
         status: Status = ("unreadable" if letters < MIN_LETTER_WIDTH or blurred > MAX_BLUR
-                          or unread or crossed or not measured else "read")
+                          or unread or crossed or garbled or not measured else "read")
     elif checks.blank:
         status = "blank"
     else:
@@ -897,7 +914,7 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
     out.reading = PageReading(page, status, best.word_count, best.confident_words,
                               tuple(dict.fromkeys(labels)), turned,
                               letter_width=round(letters, 1), unread_lines=unread,
-                              crossed_lines=crossed, blur=blurred)
+                              crossed_lines=crossed, garbled_lines=garbled, blur=blurred)
     return out
 
 
@@ -986,6 +1003,64 @@ def crossed_lines(read: ocr_engine.OcrPage) -> int:
                for before, word in zip(words, words[1:], strict=False)):
             crossed += 1
     return crossed
+
+
+#: A word read below this confidence that no dictionary knows is garbage (garbled_lines).
+GARBLED = 50.0
+#: A word of up to SHORT letters read below this confidence is garbage though a dictionary
+#: knows it: nearly every short string of letters is some word or abbreviation (a crease
+#: across «М-345678» was read "АДА" at confidence 3).
+GUESSED = 20.0
+SHORT = 3
+#: A word read below this confidence is garbage whatever it spells: the same crease read
+#: «номер М-345678» "труппе" at confidence 0 in an evened view.
+UNSUPPORTED = 10.0
+
+
+def garbled_lines(read: ocr_engine.OcrPage) -> int:
+    """How many lines of the reading are mostly garbage: more than half of their words of a
+    line's height (of two letters or digits or more) read below GARBLED confidence and known
+    to no dictionary.
+
+    A fold across a photo of a military ID ran its crease through «Личный номер М-345678»: the
+    tops of the letters gone, the line below moved. Tesseract read "Личный мумерн г: ыы", the
+    three words after the first at confidence 27 to 37; the page read 34 words of 37 with
+    confidence and passed, with the personal number's last digits readable on the copy. What
+    such a line holds cannot be known, and the share of confident words guards a page, not a
+    line. A word in Russian's dictionary counts as read however low its confidence (small
+    print reads right at 16 to 29: «Военный комиссар полковник»), unless it is of SHORT letters
+    or fewer and read below GUESSED, or read below UNSUPPORTED.
+
+    A crease that took the tops of the same line read it "TO В АДА и": "TO" at 39, "АДА" at
+    3, and «ад» is in the dictionary; the evened view read it "пк АТТА ТИС Ху рту труппе",
+    the last at 0."""
+    return len(_garbled(read))
+
+
+def _garbled(read: ocr_engine.OcrPage) -> set[tuple[int, int, int]]:
+    """The lines garbled_lines counts, as Tesseract numbers them."""
+    height = letter_height(read)
+    if not height:
+        return set()
+    lines: dict[tuple[int, int, int], list[ocr_engine.OcrWord]] = {}
+    for word in read.words:
+        if (PRINTED_HEIGHT[0] * height <= word.height <= WORD_TALLEST * height
+                and sum(ch.isalnum() for ch in word.text) >= 2):
+            lines.setdefault(word.line, []).append(word)
+    return {line for line, words in lines.items()
+            if len(words) >= 2 and 2 * sum(map(_garbage, words)) > len(words)}
+
+
+def _garbage(word: ocr_engine.OcrWord) -> bool:
+    if word.confidence >= GARBLED:
+        return False
+    letters = word.text.strip(".,:;!?()«»\"'-–—").lower()
+    if not letters.isalpha() or not all("а" <= ch <= "я" or ch == "ё" for ch in letters):
+        return True
+    if word.confidence < UNSUPPORTED or (len(letters) <= SHORT and word.confidence < GUESSED):
+        return True
+    analyzer = morph_analyzer()
+    return analyzer is not None and not analyzer.word_is_known(letters)
 
 
 def letter_height(read: ocr_engine.OcrPage) -> float:

@@ -167,6 +167,15 @@ _PERSONAL_NUMBER = re.compile(
     r"(?P<number>[А-ЯЁABEKMHOPCTXY]{1,2}[ \t]?[-.–—][ \t]?\d{6}|[А-ЯЁABEKMHOPCTXY]{1,2}\d{6})"
     + _NO_DIGIT_AFTER
 )
+# The same when OCR misread «номер» and the number's letter: a fold across a military ID read
+# «Личный номер М-345678» as "Личный ОБР г 245578" (the letter and its dash as a digit), and
+# the number stayed readable. At most two words of up to eight signs, no digit among them,
+# between «личный» and six to eight digits, on its line.
+_PERSONAL_NUMBER_MISREAD = re.compile(
+    r"(?<!\w)(?i:личн(?:ый|ого|ому|ым|ом))(?:[ \t]+[^\s\d]{1,8}){0,2}?[ \t:№]*"
+    r"(?P<number>(?:[А-ЯЁABEKMHOPCTXY]{1,2}[ \t]?[-.–—]?[ \t]?)?(?<!\d)\d{6,8})"
+    + _NO_DIGIT_AFTER
+)
 # "в/ч 12345", "в / ч 12345", "войсковой части 12345", "ВЧ 12345-А", "п/п 12345"
 # (полевая почта). The number (with its letter suffix) is what identifies the unit. "в/ч" also
 # as OCR reads it: "B/4", "в/4", "B/ч" (a sideways photo gave "B/4 73612", and the unit stayed),
@@ -246,6 +255,9 @@ def documents(text: str) -> Iterator[Hit]:
         for match in pattern.finditer(text):
             yield Hit(match.start("number"), match.end("number"), "military-id",
                       "military-id-after-word")
+    for match in _PERSONAL_NUMBER_MISREAD.finditer(text):
+        yield Hit(match.start("number"), match.end("number"), "military-id",
+                  "personal-number-misread")
     for match in _MILITARY_ID_MISREAD.finditer(text):
         if _misread_number(match["number"]):
             yield Hit(match.start("number"), match.end("number"), "military-id",

@@ -193,6 +193,18 @@ def test_a_field_post_number_after_a_misread_word_and_labelled_coordinates_are_f
         assert not _found(text, "gps"), text
 
 
+def test_a_personal_number_after_a_misread_word_is_found() -> None:
+    """A fold across a photo of a military ID ran its crease through «Личный номер М-345678»:
+    one reading gave "Личный ОБР г 245578", and the number stayed readable."""
+    assert _found("Личный ОБР г 245578", "military-id") == ["245578"]
+    assert _found("Личный номер М-345678", "military-id") == ["М-345678"]
+    assert _found("Личный нмр: М 345678", "military-id") == ["М 345678"]
+    # Not a sum, a year or a number far from the word.
+    for text in ("Личный вклад 1200 рублей", "личный рекорд 2014 года",
+                 "Личный состав части прибыл 12 мая, приказ 1234567"):
+        assert not _found(text, "military-id"), text
+
+
 def test_an_e_mail_whose_at_sign_ocr_lost_is_found() -> None:
     """A photo of the medical certificate in 24 px type read «dr.petrenko@gb7-rostov.ru» as
     "dr.p gb7-rostov.ru": without an "@" nothing took it, and the copy passed with it."""

@@ -174,9 +174,11 @@ def test_a_low_contrast_photo_is_evened_out_and_read() -> None:
 def test_low_contrast_photos_are_redacted_or_refused_never_passed() -> None:
     """The same photo under six grain patterns: each copy either has the name gone or is
     refused, by verification (the planner can miss part of a line the grain breaks up) or as
-    unreadable (a reading less than 70 % confident). Half are redacted: five were while a 60 %
-    confident reading counted as read, a share at which blurred photos passed with a name and
-    unit numbers misread (docs/redaction.md, "Blurred photos")."""
+    unreadable (a reading less than 70 % confident). A third are redacted: five were while a
+    60 % confident reading counted as read, a share at which blurred photos passed with a name
+    and unit numbers misread (docs/redaction.md, "Blurred photos"); three while a line read
+    only as garbage counted as read (seed 3 read «Войсковая часть:» as "a ая Gaces;", and is
+    now refused with that line counted as left unread; views.check_lines)."""
     require_tool("tesseract")
     redacted = 0
     for seed in range(6):
@@ -188,7 +190,7 @@ def test_low_contrast_photos_are_redacted_or_refused_never_passed() -> None:
             continue
         assert _gone(copy.data, copy.media_type), seed
         redacted += 1
-    assert redacted >= 3
+    assert redacted >= 2
 
 
 def test_a_dark_theme_screenshot_is_read_inverted() -> None:
