@@ -449,6 +449,13 @@ _BIRTH_YEAR_AFTER_WORD = re.compile(
 )
 # How far before a date a birth word may stand ("Дата рождения: 12.03.1995" over OCR noise).
 _BIRTH_WINDOW = 40
+# A day and a year after «рождения» with the month misread between them: a fold across the
+# top of «Дата рождения 7 ноября 1996 г.» read it "дата рождения 7 peel a 1996 г.", and no
+# rule took the date. One or two words without digits between the day and the year.
+_BIRTH_DATE_MISREAD = re.compile(
+    rf"(?i:{_BIRTH_WORD})[^\d\n]{{0,12}}(?P<date>(?<!\d)(?P<day>[0-3]?\d)"
+    r"(?:[ \t]+[^\s\d]{1,10}){1,2}?[ \t,]+(?:19|20)\d{2}(?!\d)" + _YEAR_SUFFIX + ")"
+)
 
 
 def _date_is_plausible(match: re.Match[str]) -> bool:
@@ -470,3 +477,7 @@ def dates(text: str) -> Iterator[Hit]:
     for pattern in (_BIRTH_YEAR, _BIRTH_YEAR_AFTER_WORD):
         for match in pattern.finditer(text):
             yield Hit(match.start("year"), match.end("year"), "birth-date", "birth-year")
+    for match in _BIRTH_DATE_MISREAD.finditer(text):
+        if 1 <= int(match["day"]) <= 31:
+            yield Hit(match.start("date"), match.end("date"), "birth-date",
+                      "birth-date-misread-month")

@@ -266,6 +266,13 @@ _AFTER_NAME_FIELD = re.compile(
     r"(?<!\w)(?i:фамилия|имя|отчество)[ \t]*[:\-–—.]?[ \t]+"
     r"(?P<name>[А-ЯЁ][А-ЯЁа-яё]+(?:-[А-ЯЁ][А-ЯЁа-яё]+)?)(?![\w-])"
 )
+# The same field's value in small letters, after the label as a form prints it (a capital,
+# beginning its field): a fold across the top of «Имя  ДМИТРИЙ» took the capitals' tops, and
+# OCR read "Имя дмитрий". In running text («укажите имя») the label is in small letters.
+_AFTER_NAME_FIELD_SMALL = re.compile(
+    r"(?<!\w)(?:Фамилия|Имя|Отчество|ФАМИЛИЯ|ИМЯ|ОТЧЕСТВО)[ \t]*[:\-–—.]?[ \t]+"
+    r"(?P<name>[а-яё]{2,}(?:-[а-яё]{2,})?)(?![\w-])"
+)
 
 
 # A surname with its initials, after it or before it: "Шевчук О. Н.", "Кравчишину А. В.",
@@ -290,8 +297,9 @@ def after_kinship_labels(text: str) -> Iterator[Hit]:
     """Names after a kinship label, and after the name fields of a form."""
     for match in _AFTER_KIN_LABEL.finditer(text):
         yield Hit(match.start("name"), match.end("name"), "person", "kin-label")
-    for match in _AFTER_NAME_FIELD.finditer(text):
-        yield Hit(match.start("name"), match.end("name"), "person", "name-field")
+    for pattern in (_AFTER_NAME_FIELD, _AFTER_NAME_FIELD_SMALL):
+        for match in pattern.finditer(text):
+            yield Hit(match.start("name"), match.end("name"), "person", "name-field")
 
 
 def latin_names(text: str) -> Iterator[Hit]:

@@ -205,6 +205,27 @@ def test_a_personal_number_after_a_misread_word_is_found() -> None:
         assert not _found(text, "military-id"), text
 
 
+def test_a_birth_date_whose_month_was_misread_is_found() -> None:
+    """A fold across the top of «Дата рождения 7 ноября 1996 г.» read it "дата рождения 7 peel
+    a 1996 г.": no rule took the date, and the copy passed with it readable."""
+    assert _found("дата рождения 7 peel a 1996 г.", "birth-date") == ["7 peel a 1996 г."]
+    assert _found("Дата рождения: 12 мзрта 1995 года", "birth-date") == ["12 мзрта 1995 года"]
+    # Not without the birth word, not a number of years, not a day beyond 31.
+    for text in ("Приказ от 7 peel a 1996 г.", "рождения 45 лет 1990",
+                 "Место рождения г. Псков 1996", "рождения 37 peel 1996"):
+        assert not _found(text, "birth-date"), text
+
+
+def test_a_name_field_read_in_small_letters_is_found() -> None:
+    """A fold across the top of «Имя  ДМИТРИЙ» on a military ID took the capitals' tops: OCR
+    read "Имя дмитрий", no rule took a name in small letters, and it stayed readable."""
+    assert _found("Имя дмитрий", "person") == ["дмитрий"]
+    assert _found("Фамилия: елкин", "person") == ["елкин"]
+    # A label in running text is no field.
+    for text in ("укажите имя и фамилию", "имя отца", "фамилия матери"):
+        assert not _found(text, "person"), text
+
+
 def test_an_e_mail_whose_at_sign_ocr_lost_is_found() -> None:
     """A photo of the medical certificate in 24 px type read «dr.petrenko@gb7-rostov.ru» as
     "dr.p gb7-rostov.ru": without an "@" nothing took it, and the copy passed with it."""
