@@ -179,10 +179,24 @@ def _born_digital(kind: str) -> str:
     return f"a {pages.group(1)}-page one" if pages else "one-page ones"
 
 
+def _readme_paragraph(start: str) -> list[str]:
+    """The paragraph of the README's redaction figures that begins with `start`, as it is."""
+    text = README.read_text(encoding="utf-8")
+    if README_REDACTION_BEGIN not in text or README_REDACTION_END not in text:
+        return []
+    block = text.split(README_REDACTION_BEGIN, 1)[1].split(README_REDACTION_END, 1)[0]
+    return [paragraph.strip() for paragraph in block.split("\n\n")
+            if paragraph.strip().startswith(start)][:1]
+
+
 def redaction_figures() -> list[str]:
-    """The README's redaction figures, from the raw results of burn_size and phone_photos."""
+    """The README's redaction figures, from the raw results of burn_size and phone_photos; a
+    figure whose raw results are not on this machine (bench/results is not kept in the
+    repository) stays as the README has it."""
     lines: list[str] = []
     sizes = RESULTS / "burn-size.json"
+    if not sizes.exists():
+        lines += _readme_paragraph("Burned copies at ")
     if sizes.exists():
         figures = json.loads(sizes.read_text())
         overall = figures.get("scans_and_photos")
@@ -200,6 +214,9 @@ def redaction_figures() -> list[str]:
                             for row in figures["sizes"] if "born-digital" in row["kind"])
                 + ".")
     photos = RESULTS / "phone-photos.json"
+    if not photos.exists():
+        kept = _readme_paragraph("Phone photos (")
+        lines += ["", *kept] if lines and kept else kept
     if photos.exists():
         figures = json.loads(photos.read_text())
         c = figures["comparison"]

@@ -131,3 +131,17 @@ def test_a_row_that_does_not_fit_in_ram_falls_back_to_the_disk_and_says_why(
     with pytest.raises(SystemExit, match="--io-on memory"):
         bench.IoPlaces(tmp_path, "memory").for_row(too_much)
     assert bench.IoPlaces(tmp_path, "disk").for_row(1)[1]["memory_refused"] is None
+
+
+def test_redaction_figures_without_their_raw_results_stay_as_the_readme_has_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/results is not kept in the repository: a run with --only phone_photos on a fresh
+    machine wrote the README's redaction figures without the burned sizes' paragraph."""
+    readme = tmp_path / "README.md"
+    readme.write_text(f"Intro.\n\n{results.README_REDACTION_BEGIN}\nBurned copies at 200 dpi: "
+                      f"0.26×.\n\nPhone photos (20): 1.7 pages/s.\n"
+                      f"{results.README_REDACTION_END}\n", encoding="utf-8")
+    monkeypatch.setattr(results, "README", readme)
+    monkeypatch.setattr(results, "RESULTS", tmp_path / "results")
+    assert results.redaction_figures() == ["Burned copies at 200 dpi: 0.26×.", "",
+                                          "Phone photos (20): 1.7 pages/s."]
