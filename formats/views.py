@@ -890,10 +890,11 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
                         if not (_runs_down(r) or _garbage_down(r))]
     # A reading whose lines cross from one line of print into another, or that read a line
     # as garbage, is the worst of those that read well.
-    best_view, best = max(out.readings, key=lambda read: (reads_well(read[1]),
-                                                          not crossed_lines(read[1]),
-                                                          not garbled_lines(read[1]),
-                                                          read[1].confident_words))
+    flaws = [(crossed_lines(read), garbled_lines(read)) for _, read in out.readings]
+    (best_view, best), (best_crossed, best_garbled) = max(
+        zip(out.readings, flaws, strict=True),
+        key=lambda pair: (reads_well(pair[0][1]), not pair[1][0], not pair[1][1],
+                          pair[0][1].confident_words))
     letters = _letter_width(best) / best_view.scale * source_scale
     unread = crossed = garbled = 0
     blurred = 0.0
@@ -902,8 +903,7 @@ def read_page(picture: Image.Image, page: int, *, dpi: int = 300,
         lines, measured = (plain_lines if enough
                            else check_lines(out.readings, best_view, picture))
         unread = len(lines)
-        crossed = crossed_lines(best)
-        garbled = garbled_lines(best)
+        crossed, garbled = best_crossed, best_garbled
         blurred = round(print_blur.page_blur(picture, _measured_words(best_view, best)), 4)
         status: Status = ("unreadable" if letters < MIN_LETTER_WIDTH or blurred > MAX_BLUR
                           or unread or crossed or garbled or not measured else "read")
